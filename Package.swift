@@ -1,0 +1,69 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "remedy",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "remedy", targets: ["remedy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // libpq, the only C in the package.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        // A small, safe Swift layer over libpq. No other module touches a C pointer.
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Throwaway PostgreSQL clusters for tests and `remedy demo`.
+        .target(
+            name: "EphemeralPostgres",
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The remediation pipeline: money, job specs, detect → plan → approve → apply → verify → export.
+        .target(
+            name: "RemedyCore",
+            dependencies: [
+                "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The incident simulator: a shop schema and a replayed, deterministic history with its truth.
+        .target(
+            name: "ShopSimulator",
+            dependencies: ["Postgres", "RemedyCore"]
+        ),
+        // The command line: parses and prints, holds no logic.
+        .executableTarget(
+            name: "remedy",
+            dependencies: [
+                "RemedyCore", "ShopSimulator", "EphemeralPostgres", "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Shared by the test targets: one throwaway cluster per test process, a database per test.
+        .target(
+            name: "TestSupport",
+            dependencies: ["EphemeralPostgres", "Postgres"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "EphemeralPostgresTests", dependencies: ["EphemeralPostgres", "Postgres"]),
+        .testTarget(name: "RemedyCoreTests", dependencies: ["RemedyCore", "TestSupport", "ShopSimulator"]),
+        .testTarget(name: "ShopSimulatorTests", dependencies: ["ShopSimulator", "TestSupport", "RemedyCore"]),
+        .testTarget(name: "RemedyEndToEndTests", dependencies: ["TestSupport", "ShopSimulator", "RemedyCore", "Postgres"]),
+    ]
+)
