@@ -25,6 +25,8 @@ let package = Package(
             name: "Postgres",
             dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
         ),
+        // Exact money: integer sen, checked arithmetic, rupiah as people write it.
+        .target(name: "Rupiah", dependencies: ["Postgres"]),
         // Throwaway PostgreSQL clusters for tests and `remedy demo`.
         .target(
             name: "EphemeralPostgres",
@@ -34,7 +36,7 @@ let package = Package(
         .target(
             name: "RemedyCore",
             dependencies: [
-                "Postgres",
+                "Postgres", "Rupiah",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -43,13 +45,13 @@ let package = Package(
         // The incident simulator: a shop schema and a replayed, deterministic history with its truth.
         .target(
             name: "ShopSimulator",
-            dependencies: ["Postgres", "RemedyCore"]
+            dependencies: ["Postgres", "Rupiah", .product(name: "Logging", package: "swift-log")]
         ),
         // The command line: parses and prints, holds no logic.
         .executableTarget(
             name: "remedy",
             dependencies: [
-                "RemedyCore", "ShopSimulator", "EphemeralPostgres", "Postgres",
+                "RemedyCore", "ShopSimulator", "EphemeralPostgres", "Postgres", "Rupiah",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -60,10 +62,11 @@ let package = Package(
             dependencies: ["EphemeralPostgres", "Postgres"],
             path: "Tests/TestSupport"
         ),
+        .testTarget(name: "RupiahTests", dependencies: ["Rupiah"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "EphemeralPostgresTests", dependencies: ["EphemeralPostgres", "Postgres"]),
-        .testTarget(name: "RemedyCoreTests", dependencies: ["RemedyCore", "TestSupport", "ShopSimulator"]),
-        .testTarget(name: "ShopSimulatorTests", dependencies: ["ShopSimulator", "TestSupport", "RemedyCore"]),
+        .testTarget(name: "RemedyCoreTests", dependencies: ["RemedyCore", "Rupiah", "TestSupport", "ShopSimulator", "Postgres"]),
+        .testTarget(name: "ShopSimulatorTests", dependencies: ["ShopSimulator", "TestSupport", "Rupiah", "Postgres"]),
         .testTarget(name: "RemedyEndToEndTests", dependencies: ["TestSupport", "ShopSimulator", "RemedyCore", "Postgres"]),
     ]
 )

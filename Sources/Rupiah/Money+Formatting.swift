@@ -1,0 +1,43 @@
+/// Money for people (`Rp 1.900.000`, `-Rp 9.180`, `Rp 9.180,50`) and for machines (`1900000.00`).
+/// Written by hand, not through a locale-dependent formatter, so output never depends on the host.
+extension Money {
+    /// Rupiah as Indonesians write it: dot for thousands, comma before sen, sen only when non-zero.
+    public var rupiah: String {
+        let (whole, sen) = wholeAndSen
+        var groups: [String] = []
+        var remaining = whole
+        repeat {
+            let group = remaining % 1000
+            remaining /= 1000
+            groups.append(remaining > 0 ? threeDigits(group) : String(group))
+        } while remaining > 0
+        let wholeText = groups.reversed().joined(separator: ".")
+        let senText = sen == 0 ? "" : "," + twoDigits(sen)
+        return (minorUnits < 0 ? "-Rp " : "Rp ") + wholeText + senText
+    }
+
+    /// With an explicit sign for changes: `+Rp 9.180`, `-Rp 9.180`, `Rp 0`.
+    public var signedRupiah: String {
+        minorUnits > 0 ? "+" + rupiah : rupiah
+    }
+
+    /// Exact decimal text with two places, as PostgreSQL's `numeric(…,2)` prints it: `-9180.00`.
+    public var exactText: String {
+        let (whole, sen) = wholeAndSen
+        return (minorUnits < 0 ? "-" : "") + String(whole) + "." + twoDigits(sen)
+    }
+
+    private var wholeAndSen: (whole: UInt64, sen: UInt64) {
+        let magnitude = minorUnits.magnitude  // UInt64: safe for Int64.min too
+        return (magnitude / 100, magnitude % 100)
+    }
+
+    private func twoDigits(_ value: UInt64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    private func threeDigits(_ value: UInt64) -> String {
+        value < 10 ? "00\(value)" : value < 100 ? "0\(value)" : "\(value)"
+    }
+}
+
+extension Money: CustomStringConvertible {
+    public var description: String { rupiah }
+}
