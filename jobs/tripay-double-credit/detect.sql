@@ -1,0 +1,84 @@
+-- Detect: per user, the balance, the ledger, remedy's open receivables and the evidence the
+-- attribution needs. Runs inside one REPEATABLE READ READ ONLY snapshot; rows are streamed.
+--
+-- {{name}} is an identifier or expression from job.yaml, validated and quoted by remedy;
+-- {{$name}} is a bound parameter. No value is ever spliced into this text.
+--
+-- One pass over the transactions computes every user's ledger; the bug-window top-ups
+-- (candidates) and the purchases completed just after them are small sets gathered beside it.
+-- Only users whose excess is not zero, or who had a candidate, come back.
+WITH ledger AS (
+    SELECT t.{{tx.user}} AS user_id,
+           sum(CASE WHEN t.{{tx.type}} = ANY({{$positive_types}}::text[]) THEN t.{{tx.amount}}
+                    ELSE -t.{{tx.amount}} END) AS ledger
+      FROM {{tx.table}} t
+     WHERE t.{{tx.status}} = {{$completed_status}}
+       AND (t.{{tx.type}} = ANY({{$positive_types}}::text[]) OR t.{{tx.type}} = ANY({{$negative_types}}::text[]))
+     GROUP BY t.{{tx.user}}
+),
+candidate AS MATERIALIZED (
+    SELECT t.{{tx.user}} AS user_id,
+           t.{{tx.id}}::text AS transaction_id,
+           t.{{tx.reference}} AS reference,
+           {{expr.paid_at}} AS paid_at,
+           t.{{tx.amount}} AS amount,
+           {{expr.amount_received}} AS amount_received,
+           t.{{tx.status}} AS status
+      FROM {{tx.table}} t
+     WHERE t.{{tx.type}} = {{$topup_type}}
+       AND t.{{tx.reference}} IS NOT NULL
+       AND {{expr.paid_at}} >= {{$since}}::timestamptz
+       AND {{expr.paid_at}} < {{$until}}::timestamptz
+),
+candidates AS (
+    SELECT c.user_id,
+           jsonb_agg(jsonb_build_object(
+               'transaction_id', c.transaction_id,
+               'reference', c.reference,
+               'paid_at', to_char(c.paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+               'amount', c.amount::text,
+               'amount_received', c.amount_received::text,
+               'status', c.status)
+             ORDER BY c.paid_at, c.transaction_id) AS candidates
+      FROM candidate c
+     GROUP BY c.user_id
+),
+lost_purchases AS (
+    SELECT p.{{tx.user}} AS user_id,
+           jsonb_agg(DISTINCT jsonb_build_object(
+               'transaction_id', p.{{tx.id}}::text,
+               'completed_at', to_char(p.{{tx.completed_at}} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+               'amount', p.{{tx.amount}}::text,
+               'after_reference', c.reference)) AS lost_purchases
+      FROM candidate c
+      JOIN {{tx.table}} p
+        ON p.{{tx.user}} = c.user_id
+       AND p.{{tx.type}} = {{$purchase_type}}
+       AND p.{{tx.status}} = {{$completed_status}}
+       AND p.{{tx.completed_at}} >= c.paid_at
+       AND p.{{tx.completed_at}} <= c.paid_at + make_interval(secs => {{$lost_update_tolerance_seconds}}::double precision)
+     WHERE {{$lost_update_enabled}}::boolean
+     GROUP BY p.{{tx.user}}
+),
+receivable AS (
+    SELECT r.user_id, sum(r.amount) AS open_receivables
+      FROM remedy.receivables r
+     WHERE r.job = {{$job}} AND r.settled_at IS NULL
+     GROUP BY r.user_id
+)
+SELECT u.{{users.id}}::text AS user_id,
+       u.{{users.label}}::text AS label,
+       {{expr.contact}} AS contact,
+       u.{{users.balance}}::text AS balance,
+       COALESCE(l.ledger, 0)::text AS ledger,
+       COALESCE(r.open_receivables, 0)::text AS open_receivables,
+       c.candidates::text AS candidates,
+       lp.lost_purchases::text AS lost_purchases
+  FROM {{users.table}} u
+  LEFT JOIN ledger l ON l.user_id = u.{{users.id}}
+  LEFT JOIN receivable r ON r.user_id = u.{{users.id}}::text
+  LEFT JOIN candidates c ON c.user_id = u.{{users.id}}
+  LEFT JOIN lost_purchases lp ON lp.user_id = u.{{users.id}}
+ WHERE c.candidates IS NOT NULL
+    OR u.{{users.balance}} - COALESCE(l.ledger, 0) - COALESCE(r.open_receivables, 0) <> 0
+ ORDER BY u.{{users.id}}::text
