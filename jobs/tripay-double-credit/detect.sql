@@ -36,8 +36,8 @@ candidates AS (
                'transaction_id', c.transaction_id,
                'reference', c.reference,
                'paid_at', to_char(c.paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-               'amount', c.amount::text,
-               'amount_received', c.amount_received::text,
+               'amount', COALESCE(c.amount, 0)::text,
+               'amount_received', COALESCE(c.amount_received, 0)::text,
                'status', c.status)
              ORDER BY c.paid_at, c.transaction_id) AS candidates
       FROM candidate c

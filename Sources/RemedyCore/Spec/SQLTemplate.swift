@@ -19,9 +19,29 @@ public struct SQLTemplate {
     }
 
     public func render(_ text: String, file: String) throws -> Rendered {
+        // First names (whose fragments may themselves hold {{$parameters}}), then parameters.
+        let expanded = try substitute(text, file: file) { token in
+            guard !token.hasPrefix("$") else { return "{{\(token)}}" }
+            guard let fragment = fragments[token] else {
+                throw RemedyError(.badSpec, "\(file): unknown name {{\(token)}}; known: \(fragments.keys.sorted().joined(separator: ", "))")
+            }
+            return fragment
+        }
+        var order: [String] = []
+        let sql = try substitute(expanded, file: file) { token in
+            let name = String(token.dropFirst())
+            guard token.hasPrefix("$"), values[name] != nil else {
+                throw RemedyError(.badSpec, "\(file): unknown parameter {{\(token)}}; known: \(values.keys.sorted().map { "$" + $0 }.joined(separator: ", "))")
+            }
+            if !order.contains(name) { order.append(name) }
+            return "$\(order.firstIndex(of: name)! + 1)"
+        }
+        return Rendered(sql: sql, parameters: order.map { values[$0]! })
+    }
+
+    private func substitute(_ text: String, file: String, _ replacement: (String) throws -> String) throws -> String {
         var output = ""
         output.reserveCapacity(text.utf8.count)
-        var parameterOrder: [String] = []
         var rest = Substring(text)
         // Bounded: each pass consumes at least one "{{".
         while let open = rest.range(of: "{{") {
@@ -29,23 +49,9 @@ public struct SQLTemplate {
             guard let close = rest[open.upperBound...].range(of: "}}") else {
                 throw RemedyError(.badSpec, "\(file): a {{ is never closed")
             }
-            let token = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            if token.hasPrefix("$") {
-                let name = String(token.dropFirst())
-                guard values[name] != nil else {
-                    throw RemedyError(.badSpec, "\(file): unknown parameter {{$\(name)}}; known: \(values.keys.sorted().joined(separator: ", "))")
-                }
-                if !parameterOrder.contains(name) { parameterOrder.append(name) }
-                output += "$\(parameterOrder.firstIndex(of: name)! + 1)"
-            } else {
-                guard let fragment = fragments[token] else {
-                    throw RemedyError(.badSpec, "\(file): unknown name {{\(token)}}; known: \(fragments.keys.sorted().joined(separator: ", "))")
-                }
-                output += fragment
-            }
+            output += try replacement(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
             rest = rest[close.upperBound...]
         }
-        output += rest
-        return Rendered(sql: output, parameters: parameterOrder.map { values[$0]! })
+        return output + rest
     }
 }

@@ -71,6 +71,12 @@ struct SpecNode {
         }
     }
 
+    mutating func sequenceOfMappings(_ key: String) throws -> [SpecNode] {
+        guard let node = node(key) else { throw bad(key, "is missing") }
+        guard case .sequence(let sequence) = node else { throw bad(key, "must be a list") }
+        return try sequence.enumerated().map { index, item in try SpecNode(item, path: "\(name(key))[\(index)]", file: file) }
+    }
+
     mutating func child(_ key: String) throws -> SpecNode {
         guard let node = node(key) else { throw bad(key, "is missing") }
         return try SpecNode(node, path: name(key), file: file)

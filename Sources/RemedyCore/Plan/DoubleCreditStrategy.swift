@@ -1,0 +1,130 @@
+import Crypto
+import Foundation
+import Rupiah
+
+/// Turns one user's finding into an adjustment, a hold or a settled line: the job's decision,
+/// made per user and independent of every other user.
+public struct DoubleCreditStrategy: Sendable {
+    public enum Decision: Sendable, Equatable {
+        case adjust(AdjustmentLine)
+        case hold(HeldLine)
+        case settled(SettledLine)
+        /// No excess and no bug-window top-up: nothing to report.
+        case none
+    }
+
+    public let job: String
+    public let attribution: Attribution
+    public let negativeBalance: NegativeBalancePolicy
+    /// A CHECK constraint on the balance column: negative balances are refused by the database.
+    public let negativeForbidden: Bool
+    public let maxCandidates: Int
+    public let maxSingleAdjustment: Money?
+
+    public init(spec: JobSpec, triggerRefires: Bool, negativeForbidden: Bool) {
+        self.job = spec.name
+        self.attribution = Attribution(
+            maxRepeats: spec.signatures.handlerCreditMaxRepeats, triggerRefires: triggerRefires,
+            maxLostPurchases: spec.signatures.lostUpdateEnabled ? spec.signatures.lostUpdateMaxPurchases : 0,
+            maxStates: spec.limits.maxSearchStates)
+        self.negativeBalance = spec.negativeBalance
+        self.negativeForbidden = negativeForbidden
+        self.maxCandidates = spec.limits.maxCandidatesPerUser
+        self.maxSingleAdjustment = spec.limits.maxSingleAdjustment
+    }
+
+    public func decide(_ finding: UserFinding) -> Decision {
+        let excess: Money
+        do { excess = try finding.excess() } catch {
+            return .hold(hold(finding, .zero, .unreadable, "balance, ledger and receivables do not fit exact arithmetic: \(error)"))
+        }
+        if excess.isZero {
+            guard !finding.candidates.isEmpty else { return .none }
+            return .settled(SettledLine(userId: finding.userId, label: finding.label, candidateTopUps: finding.candidates.count))
+        }
+        if excess.isNegative {
+            return .hold(hold(finding, excess, .shortfall,
+                "balance is \(excess.negatedOrZero.rupiah) below the ledger: money is missing, not over-credited; not this bug (see the balance-drift job)"))
+        }
+        if finding.candidates.isEmpty {
+            return .hold(hold(finding, excess, .noCandidates,
+                "excess \(excess.rupiah) but no Tripay top-up was paid in the bug window; another cause, for a person to look at"))
+        }
+        if finding.candidates.count > maxCandidates {
+            return .hold(hold(finding, excess, .tooManyCandidates,
+                "\(finding.candidates.count) bug-window top-ups, more than limits.max_candidates_per_user (\(maxCandidates)) for automatic attribution"))
+        }
+        switch attribution.attribute(excess: excess, topUps: finding.candidates, lostPurchases: finding.lostPurchases) {
+        case .undecided(let states):
+            return .hold(hold(finding, excess, .undecided,
+                "excess \(excess.rupiah) could not be decided within limits.max_search_states (\(states) combinations tried)"))
+        case .unexplained(let closest):
+            var line = hold(finding, excess, .unexplained,
+                "excess \(excess.rupiah) matches no combination of this user's \(finding.candidates.count) bug-window top-up(s)"
+                + (closest.map { "; closest: \($0.total.rupiah) from \($0.shortText)" } ?? ""))
+            line.closest = closest
+            return .hold(line)
+        case .explained(let decomposition, let count):
+            return explained(finding, excess: excess, decomposition: decomposition, count: count)
+        }
+    }
+
+    private func explained(_ finding: UserFinding, excess: Money, decomposition: Decomposition, count: Int) -> Decision {
+        if let limit = maxSingleAdjustment, excess > limit {
+            var line = hold(finding, excess, .overLimit, "excess \(excess.rupiah) is above limits.max_single_adjustment (\(limit.rupiah)); a person decides")
+            line.closest = decomposition
+            return .hold(line)
+        }
+        var takeBack = excess
+        var receivable = Money.zero
+        if finding.balance < excess {
+            switch negativeBalance {
+            case .hold:
+                var line = hold(finding, excess, .wouldGoNegative,
+                    "taking back \(excess.rupiah) would leave the balance at \((finding.balance - excess).rupiah): the user spent it (negative_balance: hold)")
+                line.closest = decomposition
+                return .hold(line)
+            case .allow where negativeForbidden:
+                var line = hold(finding, excess, .negativeForbidden,
+                    "taking back \(excess.rupiah) would make the balance negative, which a CHECK constraint on the balance forbids")
+                line.closest = decomposition
+                return .hold(line)
+            case .allow:
+                break
+            case .clamp:
+                takeBack = finding.balance.isPositive ? finding.balance : .zero
+                receivable = excess - takeBack
+            }
+        }
+        let line = AdjustmentLine(
+            userId: finding.userId, label: finding.label, contact: finding.contact,
+            balance: finding.balance, ledger: finding.ledger, openReceivables: finding.openReceivables,
+            excess: excess, delta: -takeBack, receivable: receivable, balanceAfter: finding.balance - takeBack,
+            attribution: decomposition, decompositions: count, ambiguous: count > 1,
+            precondition: Precondition(excess: excess),
+            idempotencyKey: DoubleCreditStrategy.idempotencyKey(job: job, userId: finding.userId, excess: excess, candidates: finding.candidates))
+        // Invariant: after apply, balance − ledger − receivables is zero for this user.
+        assert(line.balanceAfter - line.ledger - line.openReceivables - line.receivable == .zero)
+        return .adjust(line)
+    }
+
+    private func hold(_ finding: UserFinding, _ excess: Money, _ reason: HeldLine.Reason, _ explanation: String) -> HeldLine {
+        HeldLine(userId: finding.userId, label: finding.label, balance: finding.balance, ledger: finding.ledger,
+                 openReceivables: finding.openReceivables, excess: excess, reason: reason, explanation: explanation, closest: nil)
+    }
+
+    /// SHA-256 over the job, the user, the excess and every bug-window top-up the user had: two
+    /// plans made from the same state produce the same key, and the book accepts it once.
+    static func idempotencyKey(job: String, userId: String, excess: Money, candidates: [CandidateTopUp]) -> String {
+        var text = "remedy-correction/v1\n\(job)\n\(userId)\n\(excess.exactText)\n"
+        for candidate in candidates.sorted(by: { $0.transactionId < $1.transactionId }) {
+            text += "\(candidate.transactionId)\n"
+        }
+        return SHA256.hash(data: Data(text.utf8)).hexString
+    }
+}
+
+extension Money {
+    /// The magnitude of a negative amount, for "Rp X below": amounts here are far from Int64.min.
+    var negatedOrZero: Money { isNegative ? Money(minorUnits: -minorUnits) : .zero }
+}

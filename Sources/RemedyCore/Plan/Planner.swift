@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import Postgres
+import Rupiah
+
+/// Plan: the dry run. Reads one snapshot (read-only on the shop's tables), decides every user,
+/// writes the bundle, records the plan and its audit row. Returns the bundle.
+public struct Planner {
+    public let spec: JobSpec
+    public let parameters: JobParameters
+    public let plannerKey: SigningKey
+    public let connection: PostgresConnection
+    public let progress: (String) -> Void
+
+    public init(spec: JobSpec, parameters: JobParameters, plannerKey: SigningKey, connection: PostgresConnection,
+                progress: @escaping (String) -> Void = { _ in }) {
+        self.spec = spec
+        self.parameters = parameters
+        self.plannerKey = plannerKey
+        self.connection = connection
+        self.progress = progress
+    }
+
+    public func plan(outDirectory: String?, defaultParent: String) throws -> PlanBundle {
+        let store = RemedyStore(connection: connection)
+        try store.requireInitialized()
+        let planner = try store.requireTrusted(plannerKey, as: "planner")
+        let since = try parameters.timestamp("since")
+        let until = try parameters.timestamp("until")
+        guard since < until else {
+            throw RemedyError(.badParameter, "the bug window is empty: since (\(since)) must be before until (\(until))")
+        }
+
+        var adjustments: [AdjustmentLine] = []
+        var holds: [HeldLine] = []
+        var settled: [SettledLine] = []
+        var totals = PlanTotals()
+        var identity: DatabaseIdentity?
+        var evidence: PlanEvidence?
+        var strategy: DoubleCreditStrategy?
+
+        progress("detect: reading one snapshot of \(spec.schema.users.table) and \(spec.schema.transactions.table)")
+        let snapshot = try Detector(spec: spec, parameters: parameters).run(
+            on: connection,
+            progress: { rows in progress("detect: \(rows) users examined") },
+            prepare: { catalog in
+                identity = try store.identity()
+                let (refires, reason) = catalog.balanceTriggerRefires(spec)
+                evidence = PlanEvidence(triggers: catalog.triggers, triggerRefires: refires, triggerRefiresReason: reason,
+                                        balanceCheckConstraints: catalog.balanceCheckConstraints)
+                progress("detect: the balance trigger \(refires ? "re-fires" : "does not re-fire") on updates: \(reason)")
+                strategy = DoubleCreditStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty)
+            },
+            onFinding: { finding in try record(strategy!.decide(finding), into: &adjustments, &holds, &settled, &totals) })
+        totals.usersExamined = snapshot.rowsRead
+        guard let identity, let evidence else { throw RemedyError(.invariant, "detect finished without reading the catalog") }
+
+        let expiresAt = try Timestamp(iso8601: snapshot.takenAt).adding(seconds: Int64(spec.approval.planValidHours) * 3_600)
+        let plan = Plan(
+            format: Plan.currentFormat, kind: .correction, job: spec.name, jobVersion: spec.version, specDigest: spec.digest,
+            parameters: parameters.values, database: identity, snapshotAt: snapshot.takenAt,
+            expiresAt: expiresAt.description, planner: planner, quorum: spec.approval.quorumRoles,
+            negativeBalancePolicy: spec.negativeBalance, evidence: evidence, reverts: nil,
+            adjustments: adjustments, holds: holds, settled: settled, totals: totals)
+        progress("plan: \(totals.adjustmentCount) adjustments, \(totals.holdCount) holds, \(totals.settledCount) already corrected")
+        return try PlanRecorder(connection: connection).write(plan, outDirectory: outDirectory, defaultParent: defaultParent, actor: planner)
+    }
+
+    private func record(_ decision: DoubleCreditStrategy.Decision, into adjustments: inout [AdjustmentLine], _ holds: inout [HeldLine],
+                        _ settled: inout [SettledLine], _ totals: inout PlanTotals) throws {
+        switch decision {
+        case .adjust(let line):
+            adjustments.append(line)
+            totals.adjustmentCount += 1
+            if line.ambiguous { totals.ambiguousCount += 1 }
+            totals.overCreditFound = try totals.overCreditFound.adding(line.excess)
+            totals.toTakeBack = try totals.toTakeBack.subtracting(line.delta)
+            totals.owed = try totals.owed.adding(line.receivable)
+        case .hold(let line):
+            holds.append(line)
+            totals.holdCount += 1
+            if line.excess.isNegative {
+                totals.heldShortfall = try totals.heldShortfall.subtracting(line.excess)
+            } else {
+                totals.heldExcess = try totals.heldExcess.adding(line.excess)
+            }
+            if line.closest?.total == line.excess, line.excess.isPositive {
+                // Explained, but held by a policy or limit: still part of the incident's loss.
+                totals.overCreditFound = try totals.overCreditFound.adding(line.excess)
+            }
+            if line.reason == .wouldGoNegative || line.reason == .negativeForbidden {
+                totals.wouldGoNegative = try totals.wouldGoNegative.adding(line.excess)
+            }
+        case .settled(let line):
+            settled.append(line)
+            totals.settledCount += 1
+        case .none:
+            break
+        }
+    }
+}
+
+/// Writes a plan's bundle and records it, with its audit row, in one transaction.
+struct PlanRecorder {
+    let connection: PostgresConnection
+
+    func write(_ plan: Plan, outDirectory: String?, defaultParent: String, actor: Approver) throws -> PlanBundle {
+        let bundle = try PlanBundle.write(plan, into: outDirectory, defaultParent: defaultParent)
+        struct Created: Encodable { let job: String; let kind: Plan.Kind; let bundle: String; let parameters: [String: String]; let totals: PlanTotals; let reverts: String? }
+        try connection.transaction {
+            try connection.execute(RemedyStoreSQL.insertPlan, [
+                bundle.digest, plan.job, plan.kind.rawValue, plan.specDigest, actor.publicKey.base64, actor.name,
+                plan.expiresAt, bundle.path, String(decoding: try CanonicalJSON.encode(plan.totals), as: UTF8.self),
+            ])
+            try AuditLog(connection: connection).append([
+                try AuditEvent(action: "plan.created", actor: actor.name, planDigest: bundle.digest,
+                               details: Created(job: plan.job, kind: plan.kind, bundle: bundle.path, parameters: plan.parameters,
+                                                totals: plan.totals, reverts: plan.reverts)),
+            ])
+        }
+        return bundle
+    }
+}
