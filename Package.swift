@@ -57,11 +57,17 @@ let package = Package(
         // Shared by the test targets: one throwaway cluster per test process, a database per test.
         .target(
             name: "TestSupport",
-            dependencies: ["EphemeralPostgres", "Postgres"],
+            dependencies: ["EphemeralPostgres", "Postgres", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "EphemeralPostgresTests", dependencies: ["EphemeralPostgres", "Postgres"]),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["Postgres", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "EphemeralPostgresTests",
+            dependencies: ["EphemeralPostgres", "Postgres", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "RemedyCoreTests", dependencies: ["RemedyCore", "TestSupport", "ShopSimulator"]),
         .testTarget(name: "ShopSimulatorTests", dependencies: ["ShopSimulator", "TestSupport", "RemedyCore"]),
         .testTarget(name: "RemedyEndToEndTests", dependencies: ["TestSupport", "ShopSimulator", "RemedyCore", "Postgres"]),
