@@ -8,6 +8,8 @@ import TestSupport
         try HeavyTest.exclusively {
             try withTestDatabase { connection, _ throws in
                 let rowCount = 1_000_000
+                let clock = ContinuousClock()
+                let began = clock.now
                 let before = residentSetBytes()
                 var peak = before
                 var count = 0
@@ -22,7 +24,7 @@ import TestSupport
                 let after = residentSetBytes()
                 peak = max(peak, after)
                 let growthMiB = Double(peak - before) / 1_048_576
-                print("stream of \(count) rows: VmRSS before \(before / 1024) kB, after \(after / 1024) kB, peak growth \(String(format: "%.1f", growthMiB)) MiB")
+                print("stream of \(count) rows: VmRSS before \(before / 1024) kB, after \(after / 1024) kB, peak growth \(String(format: "%.1f", growthMiB)) MiB, \(clock.now - began)")
                 #expect(count == rowCount)
                 #expect(sum == rowCount * (rowCount + 1) / 2)
                 #expect(lastLabel == "wallet 1000000")
