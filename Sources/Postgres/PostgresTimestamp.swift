@@ -119,12 +119,3 @@ enum PostgresTimestamp {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }
-
-extension Date: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String? { PostgresTimestamp.format(self) }
-
-    /// From timestamptz or timestamp text; 'infinity' throws.
-    public init(postgresText: String, typeOID: UInt32) throws {
-        self = try PostgresTimestamp.parse(postgresText)
-    }
-}
