@@ -26,16 +26,21 @@ public struct Quorum: Sendable {
             }
             people[approver.name] = approver
         }
-        // Each required role takes a distinct person of that role.
-        var available = Dictionary(grouping: people.values, by: \.role).mapValues(\.count)
-        var missing: [String] = []
-        for role in roles {
-            if let count = available[role], count > 0 { available[role] = count - 1 } else { missing.append(role) }
-        }
+        let missing = Quorum.missingRoles(roles, people: Array(people.values))
         guard missing.isEmpty else {
             let have = people.values.sorted { $0.name < $1.name }.map { "\($0.name) (\($0.role))" }
             throw RemedyError(.quorum, "the quorum needs \(roles.joined(separator: " + ")); missing: \(missing.joined(separator: ", "))\(have.isEmpty ? "; no approvals yet" : "; approved by \(have.joined(separator: ", "))")")
         }
         return people.values.sorted { $0.name < $1.name }
+    }
+
+    /// The required roles no distinct person covers: each role takes one person of that role.
+    static func missingRoles(_ roles: [String], people: [Approver]) -> [String] {
+        var available = Dictionary(grouping: people, by: \.role).mapValues(\.count)
+        return roles.filter { role in
+            guard let count = available[role], count > 0 else { return true }
+            available[role] = count - 1
+            return false
+        }
     }
 }

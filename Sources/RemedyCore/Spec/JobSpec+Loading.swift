@@ -84,7 +84,9 @@ extension JobSpec {
             }
             sql[role] = try readText(directory + "/" + file)
         }
-        guard sql["detect"] != nil else { throw RemedyError(.badSpec, "\(yamlPath): sql.detect is missing") }
+        for role in ["detect", "recheck"] where sql[role] == nil {
+            throw RemedyError(.badSpec, "\(yamlPath): sql.\(role) is missing")
+        }
         try top.finish()
 
         return JobSpec(
