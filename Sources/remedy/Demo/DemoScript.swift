@@ -91,12 +91,6 @@ struct DemoScript {
     }
 }
 
-extension Timestamp {
-    init(date: Date) {
-        self.init(microsecondsSinceEpoch: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
-    }
-}
-
 extension Money {
     var negatedRupiah: String { unsignedRupiah }
 }
