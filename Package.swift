@@ -59,12 +59,18 @@ let package = Package(
         // Shared by the test targets: one throwaway cluster per test process, a database per test.
         .target(
             name: "TestSupport",
-            dependencies: ["EphemeralPostgres", "Postgres"],
+            dependencies: ["EphemeralPostgres", "Postgres", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "RupiahTests", dependencies: ["Rupiah"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "EphemeralPostgresTests", dependencies: ["EphemeralPostgres", "Postgres"]),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["Postgres", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "EphemeralPostgresTests",
+            dependencies: ["EphemeralPostgres", "Postgres", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "RemedyCoreTests", dependencies: ["RemedyCore", "Rupiah", "TestSupport", "ShopSimulator", "Postgres"]),
         .testTarget(name: "ShopSimulatorTests", dependencies: ["ShopSimulator", "TestSupport", "Rupiah", "Postgres"]),
         .testTarget(name: "RemedyEndToEndTests", dependencies: ["TestSupport", "ShopSimulator", "RemedyCore", "Postgres"]),

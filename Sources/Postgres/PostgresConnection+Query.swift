@@ -1,0 +1,51 @@
+import CLibPQ
+
+extension PostgresConnection {
+    /// Runs one statement with bound parameters ($1, $2, …) and returns all its rows.
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> [PostgresRow] {
+        try run(sql, parameters).rows
+    }
+
+    /// Runs one statement with bound parameters; returns the rows it affected (PQcmdTuples), 0 if none.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> Int {
+        try run(sql, parameters).rowsAffected
+    }
+
+    /// Runs several statements through the simple-query protocol, without parameters: for trusted DDL files only.
+    public func executeScript(_ sql: String) throws {
+        let handle = try liveHandle()
+        try Self.rejectNUL(in: sql, what: "the script")
+        _ = try finish(PQexec(handle, sql), handle: handle)
+    }
+
+    /// One statement through the extended protocol, parameters in text format.
+    func run(_ sql: String, _ parameters: [any PostgresEncodable]) throws -> PostgresStatementResult {
+        let handle = try liveHandle()
+        let texts = try Self.parameterTexts(sql, parameters)
+        let result = withCStringArray(texts) { values in
+            PQexecParams(handle, sql, Int32(texts.count), nil, values, nil, nil, 0)
+        }
+        return try finish(result, handle: handle)
+    }
+
+    /// The parameters' text forms, checked for what the protocol cannot carry.
+    static func parameterTexts(_ sql: String, _ parameters: [any PostgresEncodable]) throws -> [String?] {
+        try rejectNUL(in: sql, what: "the statement")
+        guard parameters.count <= Int(UInt16.max) else {
+            throw PostgresError(kind: .protocolViolation, message: "\(parameters.count) parameters; the protocol allows at most \(UInt16.max)")
+        }
+        return try parameters.enumerated().map { position, parameter in
+            let text = parameter.postgresText
+            if let text { try rejectNUL(in: text, what: "parameter $\(position + 1)") }
+            return text
+        }
+    }
+
+    /// C strings end at NUL, so text holding one would be silently cut short.
+    static func rejectNUL(in text: String, what: String) throws {
+        if text.utf8.contains(0) {
+            throw PostgresError(kind: .protocolViolation, message: "\(what) contains a NUL byte, which PostgreSQL text cannot hold")
+        }
+    }
+}
