@@ -1,0 +1,29 @@
+import Foundation
+import ShopSimulator
+import TestSupport
+import Testing
+
+/// `SIMULATOR_BENCH_USERS=1000000 swift test --filter SimulatorBenchmark` loads that many users
+/// and prints the progress and the load time; skipped unless the variable is set.
+@Suite struct SimulatorBenchmark {
+    static let users = ProcessInfo.processInfo.environment["SIMULATOR_BENCH_USERS"].flatMap(Int.init)
+
+    @Test(.enabled(if: users != nil, "set SIMULATOR_BENCH_USERS to run"))
+    func loadTime() throws {
+        let users = try #require(Self.users)
+        let variant = ProcessInfo.processInfo.environment["SIMULATOR_BENCH_VARIANT"].flatMap(TriggerVariant.init) ?? .guarded
+        try withTestDatabase { connection, _ in
+            let summary = try ShopSimulator.load(SimulationOptions(seed: 1, userCount: users, triggerVariant: variant),
+                                                 into: connection) { line in print("[simulator] \(line)") }
+            print("[simulator] \(summary.userCount) users, \(summary.transactionCount) transactions, "
+                  + "bug excess \(summary.totalBugExcess.rupiah), other drift \(summary.totalOtherDrift.rupiah), "
+                  + "\(summary.elapsedMilliseconds) ms")
+            let violations = try connection.query("""
+                WITH l AS (\(ledgerPerUserSQL))
+                SELECT count(*)::int FROM l JOIN simulator.truth tr ON tr.user_id = l.id
+                WHERE l.balance - l.ledger <> tr.bug_excess + tr.other_drift OR l.balance <> tr.expected_balance
+                """)
+            #expect(try violations[0].decode(0, as: Int.self) == 0)
+        }
+    }
+}
