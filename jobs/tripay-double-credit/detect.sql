@@ -1,8 +1,8 @@
 -- Detect: per user, the balance, the ledger, remedy's open receivables and the evidence the
 -- attribution needs. Runs inside one REPEATABLE READ READ ONLY snapshot; rows are streamed.
 --
--- {{name}} is an identifier or expression from job.yaml, validated and quoted by remedy;
--- {{$name}} is a bound parameter. No value is ever spliced into this text.
+-- A name in double braces is an identifier or expression from job.yaml, validated and quoted by
+-- remedy; a $name in double braces is a bound parameter. No value is ever spliced into this text.
 --
 -- One pass over the transactions computes every user's ledger; the bug-window top-ups
 -- (candidates) and the purchases completed just after them are small sets gathered beside it.

@@ -1,6 +1,6 @@
 -- Recheck (apply and verify): the same books as detect.sql, for the given users only. Apply runs
 -- it after locking the users' rows, so what it reads cannot change until the batch commits.
--- {{$user_ids}} is a text array of user ids; {{users.id_type}} is users.id's own type.
+-- $user_ids is a text array of user ids; users.id_type is users.id's own type.
 WITH ids AS (
     SELECT unnest({{$user_ids}}::text[]::{{users.id_type}}[]) AS id
 ),

@@ -18,6 +18,7 @@ enum Terminal {
 
     static func print(_ line: String = "") {
         Swift.print(line)
+        fflush(nil)  // all streams: keeps stdout in step with progress on stderr when both go to one place
     }
 
     static func printJSON<T: Encodable>(_ value: T) throws {
