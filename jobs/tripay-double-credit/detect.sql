@@ -8,9 +8,16 @@
 -- (candidates) and the purchases completed just after them are small sets gathered beside it.
 -- Only users whose excess is not zero, or who had a candidate, come back.
 WITH ledger AS (
+    -- Hand-made corrections booked in the ledger (a completed refund of -9.180) move balance and
+    -- ledger together, so the excess still shows; they are gathered here, in the same pass.
     SELECT t.{{tx.user}} AS user_id,
            sum(CASE WHEN t.{{tx.type}} = ANY({{$positive_types}}::text[]) THEN t.{{tx.amount}}
-                    ELSE -t.{{tx.amount}} END) AS ledger
+                    ELSE -t.{{tx.amount}} END) AS ledger,
+           jsonb_agg(jsonb_build_object(
+               'transaction_id', t.{{tx.id}}::text,
+               'type', t.{{tx.type}},
+               'amount', t.{{tx.amount}}::text) ORDER BY t.{{tx.id}})
+             FILTER (WHERE t.{{tx.amount}} < 0 AND t.{{tx.type}} = ANY({{$positive_types}}::text[])) AS corrections
       FROM {{tx.table}} t
      WHERE t.{{tx.status}} = {{$completed_status}}
        AND (t.{{tx.type}} = ANY({{$positive_types}}::text[]) OR t.{{tx.type}} = ANY({{$negative_types}}::text[]))
@@ -73,7 +80,8 @@ SELECT u.{{users.id}}::text AS user_id,
        COALESCE(l.ledger, 0)::text AS ledger,
        COALESCE(r.open_receivables, 0)::text AS open_receivables,
        c.candidates::text AS candidates,
-       lp.lost_purchases::text AS lost_purchases
+       lp.lost_purchases::text AS lost_purchases,
+       l.corrections::text AS ledger_corrections
   FROM {{users.table}} u
   LEFT JOIN ledger l ON l.user_id = u.{{users.id}}
   LEFT JOIN receivable r ON r.user_id = u.{{users.id}}::text

@@ -14,8 +14,6 @@ public struct Approver: Hashable, Sendable, Codable {
         self.publicKey = publicKey
     }
 
-    enum CodingKeys: String, CodingKey { case name, role, publicKey = "public_key" }
-
     static func validate(name: String, role: String) throws {
         guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"#, options: .regularExpression) != nil else {
             throw RemedyError(.badInput, "name \"\(name.prefix(60))\" must be 1-64 letters, digits, . _ @ or -")

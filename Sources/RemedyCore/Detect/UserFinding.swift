@@ -12,6 +12,9 @@ public struct UserFinding: Sendable {
     public let openReceivables: Money
     public let candidates: [CandidateTopUp]
     public let lostPurchases: [LostPurchaseCandidate]
+    /// Completed rows of a crediting type with a negative amount: corrections people booked in
+    /// the shop's ledger. They moved the balance and the ledger alike, so the excess hides them.
+    public let ledgerCorrections: [LedgerCorrection]
 
     /// `balance − ledger − open receivables`: what the shop's own books cannot explain.
     public func excess() throws -> Money {
@@ -19,7 +22,7 @@ public struct UserFinding: Sendable {
     }
 
     /// Reads a row of detect.sql: user_id, label, contact, balance, ledger, open_receivables,
-    /// candidates (json), lost_purchases (json).
+    /// candidates (json), lost_purchases (json), ledger_corrections (json).
     init(row: PostgresRow) throws {
         userId = try row.decode(0, as: String.self)
         label = try row.decode(1, as: String?.self) ?? ""
@@ -37,5 +40,12 @@ public struct UserFinding: Sendable {
         lostPurchases = Dictionary(grouping: lost, by: \.transactionId).values
             .compactMap { $0.max { (paidAt[$0.afterReference] ?? "") < (paidAt[$1.afterReference] ?? "") } }
             .sorted { ($0.completedAt, $0.transactionId) < ($1.completedAt, $1.transactionId) }
+        ledgerCorrections = try row.decode(8, as: String?.self).map { try decoder.decode([LedgerCorrection].self, from: Data($0.utf8)) } ?? []
     }
+}
+
+public struct LedgerCorrection: Sendable, Codable, Equatable {
+    public let transactionId: String
+    public let type: String
+    public let amount: Money
 }

@@ -40,7 +40,20 @@ public struct DoubleCreditStrategy: Sendable {
         }
         if excess.isZero {
             guard !finding.candidates.isEmpty else { return .none }
-            return .settled(SettledLine(userId: finding.userId, label: finding.label, candidateTopUps: finding.candidates.count))
+            return .settled(SettledLine(userId: finding.userId, label: finding.label, candidateTopUps: finding.candidates.count,
+                                        note: "balance equals the ledger"))
+        }
+        if !finding.ledgerCorrections.isEmpty, excess.isPositive {
+            // A correction booked as a completed negative refund took the credit back through the
+            // trigger, yet leaves balance − ledger unchanged: taking the excess again would harm.
+            let booked = (try? finding.ledgerCorrections.map { try $0.amount.negated() }.checkedSum()) ?? .zero
+            let rows = finding.ledgerCorrections.prefix(3).map { "\($0.type) \($0.amount.rupiah)" }.joined(separator: ", ")
+            if booked == excess, !finding.candidates.isEmpty {
+                return .settled(SettledLine(userId: finding.userId, label: finding.label, candidateTopUps: finding.candidates.count,
+                                            note: "already corrected by ledger row(s) \(rows)"))
+            }
+            return .hold(hold(finding, excess, .ledgerCorrection,
+                "excess \(excess.rupiah), and the ledger holds hand-made correction(s) (\(rows)) that moved the balance but hide in the excess; a person decides"))
         }
         if excess.isNegative {
             return .hold(hold(finding, excess, .shortfall,

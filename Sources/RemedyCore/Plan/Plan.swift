@@ -83,6 +83,7 @@ public struct HeldLine: Codable, Sendable, Equatable {
         case negativeForbidden  // policy allow, but a CHECK constraint forbids it
         case overLimit          // above limits.max_single_adjustment
         case unreadable         // a value could not be read exactly
+        case ledgerCorrection   // hand-made corrections sit in the ledger: a person decides
     }
     public var userId: String
     public var label: String
@@ -99,6 +100,8 @@ public struct SettledLine: Codable, Sendable, Equatable {
     public var userId: String
     public var label: String
     public var candidateTopUps: Int
+    /// Why nothing is left: corrected on the balance, or by rows booked in the ledger.
+    public var note: String
 }
 
 /// Totals that mean one thing everywhere (summary, exports, database).
