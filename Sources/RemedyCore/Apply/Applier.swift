@@ -170,7 +170,7 @@ public struct Applier {
                 faults.checkpoint("balances moved")
             }
             if !events.isEmpty { report.auditHead = try AuditLog(connection: connection).append(events) }
-            faults.checkpoint("before commit")
+            faults.checkpoint("before commit") { try connection.sendWithoutWaitingForTheAnswer("COMMIT") }
             for line in applied {
                 report.applied.append(line)
                 report.takenBack = try report.takenBack.subtracting(line.delta)
