@@ -105,7 +105,8 @@ public struct Applier {
             _ = try connection.query(lock.sql, lock.parameters)
             faults.checkpoint("rows locked")
 
-            let booked = Set(try connection.query(ApplySQL.bookedKeys, [keys, "discovered"]).map { try $0.decode(0, as: String.self) })
+            let bookedKind = bundle.plan.kind == .revert ? "revert" : "discovered"
+            let booked = Set(try connection.query(ApplySQL.bookedKeys, [keys, bookedKind]).map { try $0.decode(0, as: String.self) })
             let recheck = try template.with(["user_ids": userIds]).render(spec.sql["recheck"]!, file: specFile)
             var current: [String: (balance: Money, excess: Money)] = [:]
             for row in try connection.query(recheck.sql, recheck.parameters) {
@@ -163,9 +164,10 @@ public struct Applier {
                     }
                     applied.append(.init(userId: line.userId, label: line.label, balanceBefore: before, balanceAfter: expected,
                                          delta: line.delta, receivable: line.receivable))
-                    events.append(try AuditEvent(action: "correction.applied", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
+                    events.append(try AuditEvent(action: bundle.plan.kind == .revert ? "revert.applied" : "correction.applied",
+                                                 actor: actor.name, planDigest: bundle.digest, userId: line.userId,
                                                  details: CorrectionDetails(line: line, before: before, after: expected, runId: report.runId,
-                                                                            approvers: report.approvers, job: spec.name)))
+                                                                            approvers: report.approvers, job: spec.name, reverts: bundle.plan.reverts)))
                 }
                 faults.checkpoint("balances moved")
             }
@@ -180,19 +182,29 @@ public struct Applier {
         faults.checkpoint("after commit")
     }
 
-    /// The two entries of each correction (discovered +E, reversal −E) and any receivable.
+    /// The two entries of each correction (discovered +E, reversal −E) and any receivable; for a
+    /// revert, one entry cancelling the reversal, and the correction's receivable settled.
     private func book(_ lines: [AdjustmentLine], current: [String: (balance: Money, excess: Money)], runId: String) throws {
+        let isRevert = bundle.plan.kind == .revert
         var columns = [[String?]](repeating: [], count: 7)
         for line in lines {
             let before = current[line.userId]!.balance
             let after = try before.adding(line.delta)
             let evidence = String(decoding: try CanonicalJSON.encode(line.attribution), as: UTF8.self)
-            for (kind, amount) in [("discovered", line.excess), ("reversal", try line.excess.negated())] {
+            let entries = isRevert
+                ? [("revert", try line.delta.subtracting(line.receivable))]
+                : [("discovered", line.excess), ("reversal", try line.excess.negated())]
+            for (kind, amount) in entries {
                 let values: [String?] = [line.idempotencyKey, kind, line.userId, amount.exactText, before.exactText, after.exactText, evidence]
                 for (index, value) in values.enumerated() { columns[index].append(value) }
             }
         }
         try connection.execute(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) })
+        if isRevert {
+            let settled = lines.filter { $0.receivable.isNegative }.compactMap(\.revertsKey)
+            if !settled.isEmpty { try connection.execute(RevertSQL.settleReceivables, [PostgresArray(settled)]) }
+            return
+        }
         let owed = lines.filter { $0.receivable.isPositive }
         if !owed.isEmpty {
             try connection.execute(ApplySQL.openReceivables, [spec.name, bundle.digest, PostgresArray(owed.map(\.idempotencyKey)),
@@ -229,8 +241,9 @@ struct CorrectionDetails: Encodable {
     let reason: String
     let evidence: Decomposition
     let approvers: [String]
+    let reverts: String?
 
-    init(line: AdjustmentLine, before: Money, after: Money, runId: String, approvers: [String], job: String) {
+    init(line: AdjustmentLine, before: Money, after: Money, runId: String, approvers: [String], job: String, reverts: String?) {
         self.job = job
         self.runId = runId
         self.before = before
@@ -238,9 +251,11 @@ struct CorrectionDetails: Encodable {
         self.delta = line.delta
         self.excess = line.excess
         self.receivable = line.receivable
-        self.entries = ["discovered", "reversal"]
+        self.entries = reverts == nil ? ["discovered", "reversal"] : ["revert"]
         self.idempotencyKey = line.idempotencyKey
-        self.reason = "over-credit by the Tripay callback handler: \(line.attribution.shortText)"
+        self.reason = reverts.map { "revert of plan \($0): puts back what it took" }
+            ?? "over-credit by the Tripay callback handler: \(line.attribution.shortText)"
+        self.reverts = reverts
         self.evidence = line.attribution
         self.approvers = approvers
     }

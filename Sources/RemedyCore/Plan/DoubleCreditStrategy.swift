@@ -115,7 +115,8 @@ public struct DoubleCreditStrategy: Sendable {
             excess: excess, delta: -takeBack, receivable: receivable, balanceAfter: finding.balance - takeBack,
             attribution: decomposition, decompositions: count, ambiguous: count > 1,
             precondition: Precondition(excess: excess),
-            idempotencyKey: DoubleCreditStrategy.idempotencyKey(job: job, userId: finding.userId, excess: excess, candidates: finding.candidates))
+            idempotencyKey: DoubleCreditStrategy.idempotencyKey(job: job, userId: finding.userId, excess: excess, candidates: finding.candidates),
+            revertsKey: nil)
         // Invariant: after apply, balance − ledger − receivables is zero for this user.
         assert(line.balanceAfter - line.ledger - line.openReceivables - line.receivable == .zero)
         return .adjust(line)

@@ -60,7 +60,7 @@ public struct AdjustmentLine: Codable, Sendable, Equatable {
     public var excess: Money
     /// The balance moves by this (negative for a correction, positive for a revert).
     public var delta: Money
-    /// What stays owed after a clamp (zero otherwise).
+    /// What stays owed after a clamp (zero otherwise); for a revert, minus the receivable it settles.
     public var receivable: Money
     public var balanceAfter: Money
     public var attribution: Decomposition
@@ -70,6 +70,8 @@ public struct AdjustmentLine: Codable, Sendable, Equatable {
     /// Deterministic: the same excess from the same top-ups of the same user always has this key,
     /// so no plan and no re-run can book it twice.
     public var idempotencyKey: String
+    /// For a revert line: the idempotency key of the correction it puts back.
+    public var revertsKey: String?
 }
 
 public struct HeldLine: Codable, Sendable, Equatable {
@@ -116,6 +118,8 @@ public struct PlanTotals: Codable, Sendable, Equatable {
     public var overCreditFound: Money = .zero
     /// Σ −delta over adjustments: what apply takes back.
     public var toTakeBack: Money = .zero
+    /// For a revert: Σ delta, what apply puts back.
+    public var toGiveBack: Money = .zero
     /// Σ receivables a clamp leaves open.
     public var owed: Money = .zero
     /// Σ positive excess held for review.

@@ -49,6 +49,12 @@ public struct PlanSummary {
         let totals = plan.totals
         out.append("")
         out.append("Totals")
+        if plan.kind == .revert {
+            out.append("  reverts plan        \(plan.reverts ?? "?")")
+            out.append("  to give back        \(totals.toGiveBack.rupiah)  (\(totals.adjustmentCount) users)")
+            out.append("  receivables closed  \(totals.owed.unsignedRupiah)")
+            return out
+        }
         out.append("  over-credit found   \(totals.overCreditFound.rupiah)")
         out.append("  to take back        \(totals.toTakeBack.rupiah)  (\(totals.adjustmentCount) users, \(totals.ambiguousCount) ambiguous)")
         out.append("  owed (receivables)  \(totals.owed.rupiah)")

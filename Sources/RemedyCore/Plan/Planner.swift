@@ -11,6 +11,8 @@ public struct Planner {
     public let plannerKey: SigningKey
     public let connection: PostgresConnection
     public let progress: (String) -> Void
+    /// How long the plan stays valid; the spec's `plan_valid_hours` unless a test sets it.
+    var validitySeconds: Int64?
 
     public init(spec: JobSpec, parameters: JobParameters, plannerKey: SigningKey, connection: PostgresConnection,
                 progress: @escaping (String) -> Void = { _ in }) {
@@ -55,7 +57,7 @@ public struct Planner {
         totals.usersExamined = snapshot.rowsRead
         guard let identity, let evidence else { throw RemedyError(.invariant, "detect finished without reading the catalog") }
 
-        let expiresAt = try Timestamp(iso8601: snapshot.takenAt).adding(seconds: Int64(spec.approval.planValidHours) * 3_600)
+        let expiresAt = try Timestamp(iso8601: snapshot.takenAt).adding(seconds: validitySeconds ?? Int64(spec.approval.planValidHours) * 3_600)
         let plan = Plan(
             format: Plan.currentFormat, kind: .correction, job: spec.name, jobVersion: spec.version, specDigest: spec.digest,
             parameters: parameters.values, database: identity, snapshotAt: snapshot.takenAt,
