@@ -20,7 +20,7 @@ struct JobSpecTests {
     @Test func theDigestChangesWithAnyFile() throws {
         let copy = try copyOfJob { $0 }
         let original = try JobSpec.load(directory: copy)
-        try "-- a comment\n".appendingToFile(copy + "/recheck.sql")
+        try "-- a comment\n".appendingToFile(copy + "/../shared/recheck.sql")
         #expect(try JobSpec.load(directory: copy).digest != original.digest)
     }
 
@@ -32,7 +32,7 @@ struct JobSpecTests {
         ("tripay_paid_at: { column: tripay_paid_at }", "tripay_paid_at: { column: updated_at }", "updated_at, which moves on any edit"),
         ("batch_size: 500", "batch_size: 0", "must be a whole number from 1 to 10000"),
         ("strategy: double-credit", "strategy: guess", "strategy \"guess\" is unknown"),
-        ("  detect: detect.sql", "  detect: ../../etc/passwd", "must name a .sql file in the job directory"),
+        ("  detect: shared/detect.sql", "  detect: ../../etc/passwd.sql", "must name a .sql file in the job directory"),
         ("    purchase: -1", "    purchase: 1", "must be -1"),
     ])
     func aBadSpecIsRefusedNamingTheKey(original: String, replacement: String, message: String) throws {

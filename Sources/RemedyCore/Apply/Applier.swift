@@ -129,7 +129,7 @@ public struct Applier {
                 let reason: ApplyReport.Skipped.Reason?
                 if now.excess != line.precondition.excess {
                     reason = .stale
-                } else if (try now.balance.adding(line.delta)).isNegative, bundle.plan.negativeBalancePolicy != .allow {
+                } else if line.delta.isNegative, (try now.balance.adding(line.delta)).isNegative, bundle.plan.negativeBalancePolicy != .allow {
                     reason = .wouldGoNegative
                 } else {
                     reason = nil

@@ -11,7 +11,7 @@ extension SQLTemplate {
             "users.label": users.label.sql,
             "tx.table": tx.table.sql, "tx.id": tx.id.sql, "tx.user": tx.user.sql, "tx.type": tx.type.sql,
             "tx.status": tx.status.sql, "tx.amount": tx.amount.sql, "tx.reference": tx.reference.sql,
-            "tx.completed_at": tx.completedAt.sql,
+            "tx.completed_at": tx.completedAt.sql, "tx.created_at": tx.createdAt.sql,
             "expr.contact": users.contact.map { "u.\($0.sql)::text" } ?? "NULL::text",
         ]
         if let userIdType { fragments["users.id_type"] = userIdType }
@@ -24,6 +24,8 @@ extension SQLTemplate {
             "purchase_type": spec.ledger.purchaseType,
             "lost_update_enabled": spec.signatures.lostUpdateEnabled,
             "lost_update_tolerance_seconds": spec.signatures.lostUpdateToleranceSeconds,
+            "with_purchases": spec.strategy == .balanceDrift && !spec.signatures.purchaseDeductionStatuses.isEmpty,
+            "deductible_statuses": PostgresArray(spec.signatures.purchaseDeductionStatuses),
         ]
         for (name, value) in parameters.values { values[name] = value }
 

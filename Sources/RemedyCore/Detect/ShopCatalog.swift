@@ -23,7 +23,7 @@ public struct ShopCatalog: Sendable {
         for (table, columns) in [
             (users.table, [users.id, users.balance, users.label] + [users.contact].compactMap { $0 }),
             (transactions.table, [transactions.id, transactions.user, transactions.type, transactions.status,
-                                  transactions.amount, transactions.reference, transactions.completedAt]
+                                  transactions.amount, transactions.reference, transactions.completedAt, transactions.createdAt]
                 + [transactions.callback, spec.schema.amountReceived.column].compactMap { $0 }
                 + spec.schema.paidAtSources.values.compactMap(\.column)),
         ] {

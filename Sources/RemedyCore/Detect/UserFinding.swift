@@ -15,6 +15,8 @@ public struct UserFinding: Sendable {
     /// Completed rows of a crediting type with a negative amount: corrections people booked in
     /// the shop's ledger. They moved the balance and the ledger alike, so the excess hides them.
     public let ledgerCorrections: [LedgerCorrection]
+    /// Purchases that may have been deducted without the ledger showing it (balance-drift only).
+    public let purchases: [PurchaseCandidate]
 
     /// `balance − ledger − open receivables`: what the shop's own books cannot explain.
     public func excess() throws -> Money {
@@ -22,7 +24,8 @@ public struct UserFinding: Sendable {
     }
 
     /// Reads a row of detect.sql: user_id, label, contact, balance, ledger, open_receivables,
-    /// candidates (json), lost_purchases (json), ledger_corrections (json).
+    /// candidates (json), lost_purchases (json), ledger_corrections (json), and for balance-drift
+    /// purchases (json).
     init(row: PostgresRow) throws {
         userId = try row.decode(0, as: String.self)
         label = try row.decode(1, as: String?.self) ?? ""
@@ -41,6 +44,7 @@ public struct UserFinding: Sendable {
             .compactMap { $0.max { (paidAt[$0.afterReference] ?? "") < (paidAt[$1.afterReference] ?? "") } }
             .sorted { ($0.completedAt, $0.transactionId) < ($1.completedAt, $1.transactionId) }
         ledgerCorrections = try row.decode(8, as: String?.self).map { try decoder.decode([LedgerCorrection].self, from: Data($0.utf8)) } ?? []
+        purchases = try row.columnCount > 9 ? row.decode(9, as: String?.self).map { try decoder.decode([PurchaseCandidate].self, from: Data($0.utf8)) } ?? [] : []
     }
 }
 

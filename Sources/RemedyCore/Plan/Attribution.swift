@@ -36,6 +36,40 @@ public struct LostPurchaseCandidate: Sendable, Codable, Equatable {
     }
 }
 
+/// A purchase the balance may have been charged for without the ledger showing it: a failed or
+/// pending purchase deducted once, or a completed one deducted twice (by the old purchase
+/// controller and by the trigger, seed 000's member1).
+public struct PurchaseCandidate: Sendable, Codable, Equatable {
+    public let transactionId: String
+    public let status: String
+    public let amount: Money
+    public let createdAt: String
+
+    public init(transactionId: String, status: String, amount: Money, createdAt: String) {
+        self.transactionId = transactionId
+        self.status = status
+        self.amount = amount
+        self.createdAt = createdAt
+    }
+}
+
+/// The signatures an excess may be attributed to; a decomposition's classification is the set used.
+public enum SignatureKind: String, Sendable, Codable, CaseIterable, Comparable {
+    case handlerCredit = "handler_credit"
+    case triggerRefire = "trigger_refire"
+    case lostUpdate = "lost_update"
+    case purchaseDeductedTwice = "purchase_deducted_twice"
+    case failedPurchaseDeducted = "failed_purchase_deducted"
+
+    var bit: UInt16 { UInt16(1) << UInt16(SignatureKind.allCases.firstIndex(of: self)!) }
+
+    static func kinds(in mask: UInt16) -> [SignatureKind] { allCases.filter { mask & $0.bit != 0 } }
+
+    public static func < (lhs: SignatureKind, rhs: SignatureKind) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
 /// One top-up's share of an explained excess.
 public struct TopUpAttribution: Sendable, Codable, Equatable {
     public let transactionId: String
@@ -51,24 +85,49 @@ public struct TopUpAttribution: Sendable, Codable, Equatable {
     public let contribution: Money
 }
 
+/// One purchase's share of a shortfall (a negative contribution).
+public struct PurchaseAttribution: Sendable, Codable, Equatable {
+    public let transactionId: String
+    public let status: String
+    public let amount: Money
+    public let kind: SignatureKind
+    public let contribution: Money
+}
+
 /// A set of signature choices whose contributions add up to an amount exactly.
 public struct Decomposition: Sendable, Codable, Equatable {
     public let topUps: [TopUpAttribution]
+    public let purchases: [PurchaseAttribution]
     public let total: Money
+    /// The signature kinds this decomposition uses.
+    public let classification: [SignatureKind]
+
+    public init(topUps: [TopUpAttribution], purchases: [PurchaseAttribution] = [], total: Money, classification: [SignatureKind] = []) {
+        self.topUps = topUps
+        self.purchases = purchases
+        self.total = total
+        self.classification = classification
+    }
 
     /// `T4715…×1, T4716…×2 + lost purchase Rp 50.000`: how a summary line shows the evidence.
     public var shortText: String {
-        topUps.map { use in
+        var parts = topUps.map { use in
             var text = "\(use.reference)×\(use.handlerRuns)"
             for purchase in use.lostPurchases { text += " + lost purchase \(purchase.amount.rupiah)" }
             return text
-        }.joined(separator: ", ")
+        }
+        for purchase in purchases {
+            let what = purchase.kind == .purchaseDeductedTwice ? "deducted twice" : "\(purchase.status) but deducted"
+            parts.append("purchase \(purchase.amount.rupiah) \(what)")
+        }
+        return parts.joined(separator: ", ")
     }
 }
 
 public enum AttributionOutcome: Sendable, Equatable {
-    /// An exact decomposition exists; `count` of them (saturating at `Attribution.maxCountedDecompositions`).
-    case explained(Decomposition, count: Int)
+    /// Exact decompositions exist: `count` of them in all (saturating), over `classifications`
+    /// distinct sets of signature kinds; `decomposition` is the first found.
+    case explained(Decomposition, count: Int, classifications: [[SignatureKind]])
     /// No decomposition within the bounds; the closest reachable total, when one was found.
     case unexplained(closest: Decomposition?)
     /// The search would exceed its state budget: a person decides.
@@ -78,14 +137,11 @@ public enum AttributionOutcome: Sendable, Equatable {
 /// Finds how an excess decomposes into the bug's signatures, exactly and within bounds:
 /// per top-up the handler's credit `k × amount_received` (k ≤ maxRepeats), plus `(k − 1) × amount`
 /// where the trigger re-fires on re-delivery, plus the amounts of purchases the handler's write
-/// erased (at most `maxLostPurchases` per top-up). k = 0 is allowed: a person may already have
-/// taken that top-up's credit back by hand.
-///
-/// A memoized count over (top-up index, remaining amount), bounded by a state budget.
+/// erased (at most `maxLostPurchases` per top-up); and, where enabled, per purchase a deduction the
+/// ledger does not show (a negative contribution). Choosing nothing is always allowed: a person
+/// may already have corrected part by hand.
 public struct Attribution: Sendable {
-    public static let maxCountedDecompositions = 1_000_000
-    /// Reachable totals kept when looking for the closest decomposition of an unexplained excess.
-    static let maxClosestSums = 20_000
+    public static let maxCountedDecompositions = DecompositionSearch.maxCount
 
     public let maxRepeats: Int
     public let triggerRefires: Bool
@@ -100,30 +156,39 @@ public struct Attribution: Sendable {
         self.maxStates = maxStates
     }
 
-    /// One top-up's possible contributions; option 0 is always "no credit left" (contribution 0).
-    struct Choice {
-        let handlerRuns: Int
-        let lostPurchases: [LostPurchaseCandidate]
-        let contribution: Int64
+    /// What one option of one item stands for, to rebuild the evidence from the picks.
+    private enum Meaning {
+        case nothing
+        case topUp(index: Int, handlerRuns: Int, lost: [LostPurchaseCandidate])
+        case purchase(index: Int, kind: SignatureKind)
     }
 
-    func choices(for topUp: CandidateTopUp, lost: [LostPurchaseCandidate]) -> [Choice] {
-        var choices = [Choice(handlerRuns: 0, lostPurchases: [], contribution: 0)]
+    private func topUpOptions(_ topUp: CandidateTopUp, index: Int, lost: [LostPurchaseCandidate]) -> [(DecompositionSearch.Option, Meaning)] {
+        var options: [(DecompositionSearch.Option, Meaning)] = [(.init(value: 0, mask: 0), .nothing)]
         // Non-positive amounts cannot be a credit the handler made: such a top-up explains nothing.
-        guard topUp.amountReceived.isPositive, !topUp.amount.isNegative else { return choices }
+        guard topUp.amountReceived.isPositive, !topUp.amount.isNegative else { return options }
         let subsets = Attribution.subsets(of: lost.filter { $0.amount.isPositive }, maxSize: maxLostPurchases)
         for runs in 1...maxRepeats {
             let refires = triggerRefires ? runs - 1 : 0
             guard let credit = try? topUp.amountReceived.multiplied(by: Int64(runs)).adding(topUp.amount.multiplied(by: Int64(refires))) else { continue }
             for subset in subsets {
-                guard let lostTotal = try? subset.map(\.amount).checkedSum(),
-                      let total = try? credit.adding(lostTotal) else { continue }
-                choices.append(Choice(handlerRuns: runs, lostPurchases: subset, contribution: total.minorUnits))
+                guard let lostTotal = try? subset.map(\.amount).checkedSum(), let total = try? credit.adding(lostTotal) else { continue }
+                var mask = SignatureKind.handlerCredit.bit
+                if refires > 0 { mask |= SignatureKind.triggerRefire.bit }
+                if !subset.isEmpty { mask |= SignatureKind.lostUpdate.bit }
+                options.append((.init(value: total.minorUnits, mask: mask), .topUp(index: index, handlerRuns: runs, lost: subset)))
             }
         }
-        // Ascending, so the first witness found prefers no credit on earlier top-ups: remainders
-        // of hand-corrected users are explained by their latest top-ups.
-        return choices.sorted { ($0.contribution, $0.handlerRuns) < ($1.contribution, $1.handlerRuns) }
+        // Ascending, so the first witness prefers no credit on earlier top-ups: remainders of
+        // hand-corrected users are explained by their latest top-ups.
+        return [options[0]] + options.dropFirst().sorted { $0.0.value < $1.0.value }
+    }
+
+    private func purchaseOptions(_ purchase: PurchaseCandidate, index: Int, completedStatus: String) -> [(DecompositionSearch.Option, Meaning)] {
+        let nothing: (DecompositionSearch.Option, Meaning) = (.init(value: 0, mask: 0), .nothing)
+        guard purchase.amount.isPositive else { return [nothing] }
+        let kind: SignatureKind = purchase.status == completedStatus ? .purchaseDeductedTwice : .failedPurchaseDeducted
+        return [nothing, (.init(value: -purchase.amount.minorUnits, mask: kind.bit), .purchase(index: index, kind: kind))]
     }
 
     static func subsets(of items: [LostPurchaseCandidate], maxSize: Int) -> [[LostPurchaseCandidate]] {
@@ -135,104 +200,49 @@ public struct Attribution: Sendable {
         return result
     }
 
-    public func attribute(excess: Money, topUps: [CandidateTopUp], lostPurchases: [LostPurchaseCandidate]) -> AttributionOutcome {
-        precondition(excess.isPositive, "only a positive excess is attributed")
+    /// `purchases` (with the ledger's completed status) enable the purchase-deduction signatures.
+    public func attribute(excess: Money, topUps: [CandidateTopUp], lostPurchases: [LostPurchaseCandidate],
+                          purchases: [PurchaseCandidate] = [], completedStatus: String = "completed") -> AttributionOutcome {
+        precondition(!excess.isZero, "a zero excess needs no attribution")
         let lostByReference = Dictionary(grouping: lostPurchases, by: \.afterReference)
-        let table = topUps.map { choices(for: $0, lost: lostByReference[$0.reference] ?? []) }
-        var search = Search(table: table, maxStates: maxStates)
-        let count = search.count(from: 0, remaining: excess.minorUnits)
+        var items = topUps.enumerated().map { topUpOptions($1, index: $0, lost: lostByReference[$1.reference] ?? []) }
+        items += purchases.enumerated().map { purchaseOptions($1, index: $0, completedStatus: completedStatus) }
+        var search = DecompositionSearch(table: items.map { $0.map(\.0) }, maxStates: maxStates)
+        let byMask = search.countByMask(target: excess.minorUnits)
         if search.exhausted { return .undecided(statesExplored: search.states) }
-        if count > 0, let picks = search.witness(target: excess.minorUnits) {
-            return .explained(decomposition(topUps: topUps, table: table, picks: picks), count: count)
+        if !byMask.isEmpty, let picks = search.witness(target: excess.minorUnits, mask: byMask.keys.min(by: { ($0.nonzeroBitCount, $0) < ($1.nonzeroBitCount, $1) })) {
+            let count = min(Attribution.maxCountedDecompositions, byMask.values.reduce(0) { min(Attribution.maxCountedDecompositions, $0 + $1) })
+            let classifications = byMask.keys.sorted().map { SignatureKind.kinds(in: $0) }
+            return .explained(decomposition(items: items, picks: picks, topUps: topUps, purchases: purchases), count: count, classifications: classifications)
         }
-        return .unexplained(closest: closest(to: excess.minorUnits, topUps: topUps, table: table))
+        guard let best = search.closestTotal(to: excess.minorUnits), let picks = search.witness(target: best) else { return .unexplained(closest: nil) }
+        return .unexplained(closest: decomposition(items: items, picks: picks, topUps: topUps, purchases: purchases))
     }
 
-    private func closest(to target: Int64, topUps: [CandidateTopUp], table: [[Choice]]) -> Decomposition? {
-        var sums: Set<Int64> = [0]
-        for choices in table {
-            var next = Set<Int64>()
-            for sum in sums { for choice in choices { next.insert(sum &+ choice.contribution) } }
-            if next.count > Attribution.maxClosestSums {
-                // Keep the totals nearest the target; the answer is best effort past this size.
-                next = Set(next.sorted { abs($0 - target) < abs($1 - target) }.prefix(Attribution.maxClosestSums))
-            }
-            sums = next
-        }
-        guard let best = sums.filter({ $0 != 0 }).min(by: { (abs($0 - target), $0) < (abs($1 - target), $1) }) else { return nil }
-        var search = Search(table: table, maxStates: maxStates)
-        guard search.count(from: 0, remaining: best) > 0, let picks = search.witness(target: best) else { return nil }
-        return decomposition(topUps: topUps, table: table, picks: picks)
-    }
-
-    private func decomposition(topUps: [CandidateTopUp], table: [[Choice]], picks: [Int]) -> Decomposition {
+    private func decomposition(items: [[(DecompositionSearch.Option, Meaning)]], picks: [Int], topUps: [CandidateTopUp], purchases: [PurchaseCandidate]) -> Decomposition {
         var uses: [TopUpAttribution] = []
+        var deductions: [PurchaseAttribution] = []
         var total: Int64 = 0
-        for (index, pick) in picks.enumerated() where table[index][pick].handlerRuns > 0 {
-            let choice = table[index][pick]
-            let topUp = topUps[index]
-            total += choice.contribution
-            uses.append(TopUpAttribution(
-                transactionId: topUp.transactionId, reference: topUp.reference, paidAt: topUp.paidAt,
-                amount: topUp.amount, amountReceived: topUp.amountReceived, handlerRuns: choice.handlerRuns,
-                triggerRefires: triggerRefires ? choice.handlerRuns - 1 : 0, lostPurchases: choice.lostPurchases,
-                contribution: Money(minorUnits: choice.contribution)))
-        }
-        return Decomposition(topUps: uses, total: Money(minorUnits: total))
-    }
-
-    /// The memoized count and its witness. Contributions are non-negative, so a remaining amount
-    /// below zero or above what the rest can still add is a dead end.
-    struct Search {
-        let table: [[Choice]]
-        let maxStates: Int
-        let suffixMaximum: [Int64]
-        var memo: [State: Int] = [:]
-        var states = 0
-        var exhausted = false
-
-        struct State: Hashable { let index: Int; let remaining: Int64 }
-
-        init(table: [[Choice]], maxStates: Int) {
-            self.table = table
-            self.maxStates = maxStates
-            var suffix = [Int64](repeating: 0, count: table.count + 1)
-            for index in stride(from: table.count - 1, through: 0, by: -1) {
-                let (sum, overflow) = suffix[index + 1].addingReportingOverflow(table[index].map(\.contribution).max() ?? 0)
-                suffix[index] = overflow ? .max : sum
+        var mask: UInt16 = 0
+        for (item, pick) in zip(items, picks) {
+            let (option, meaning) = item[pick]
+            total += option.value
+            mask |= option.mask
+            switch meaning {
+            case .nothing:
+                continue
+            case .topUp(let index, let runs, let lost):
+                let topUp = topUps[index]
+                uses.append(TopUpAttribution(
+                    transactionId: topUp.transactionId, reference: topUp.reference, paidAt: topUp.paidAt, amount: topUp.amount,
+                    amountReceived: topUp.amountReceived, handlerRuns: runs, triggerRefires: triggerRefires ? runs - 1 : 0,
+                    lostPurchases: lost, contribution: Money(minorUnits: option.value)))
+            case .purchase(let index, let kind):
+                let purchase = purchases[index]
+                deductions.append(PurchaseAttribution(transactionId: purchase.transactionId, status: purchase.status, amount: purchase.amount,
+                                                      kind: kind, contribution: Money(minorUnits: option.value)))
             }
-            self.suffixMaximum = suffix
         }
-
-        mutating func count(from index: Int, remaining: Int64) -> Int {
-            if remaining < 0 || remaining > suffixMaximum[index] { return 0 }
-            if index == table.count { return remaining == 0 ? 1 : 0 }
-            let state = State(index: index, remaining: remaining)
-            if let known = memo[state] { return known }
-            states += 1
-            if states > maxStates { exhausted = true; return 0 }
-            var ways = 0
-            for choice in table[index] where choice.contribution <= remaining {
-                ways = min(Attribution.maxCountedDecompositions, ways + count(from: index + 1, remaining: remaining - choice.contribution))
-                if exhausted { return 0 }
-            }
-            memo[state] = ways
-            return ways
-        }
-
-        /// The first decomposition in choice order; call after `count` found at least one.
-        mutating func witness(target: Int64) -> [Int]? {
-            var picks: [Int] = []
-            var remaining = target
-            for index in 0..<table.count {
-                guard let pick = table[index].indices.first(where: { choice in
-                    let contribution = table[index][choice].contribution
-                    return contribution <= remaining && count(from: index + 1, remaining: remaining - contribution) > 0
-                }) else { return nil }
-                picks.append(pick)
-                remaining -= table[index][pick].contribution
-            }
-            return remaining == 0 ? picks : nil
-        }
+        return Decomposition(topUps: uses, purchases: deductions, total: Money(minorUnits: total), classification: SignatureKind.kinds(in: mask))
     }
 }

@@ -39,7 +39,7 @@ public struct Planner {
         var totals = PlanTotals()
         var identity: DatabaseIdentity?
         var evidence: PlanEvidence?
-        var strategy: DoubleCreditStrategy?
+        var strategy: LineStrategy?
 
         progress("detect: reading one snapshot of \(spec.schema.users.table) and \(spec.schema.transactions.table)")
         let snapshot = try Detector(spec: spec, parameters: parameters).run(
@@ -51,7 +51,7 @@ public struct Planner {
                 evidence = PlanEvidence(triggers: catalog.triggers, triggerRefires: refires, triggerRefiresReason: reason,
                                         balanceCheckConstraints: catalog.balanceCheckConstraints)
                 progress("detect: the balance trigger \(refires ? "re-fires" : "does not re-fire") on updates: \(reason)")
-                strategy = DoubleCreditStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty)
+                strategy = LineStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty)
             },
             onFinding: { finding in try record(strategy!.decide(finding), into: &adjustments, &holds, &settled, &totals) })
         totals.usersExamined = snapshot.rowsRead
@@ -68,7 +68,7 @@ public struct Planner {
         return try PlanRecorder(connection: connection).write(plan, outDirectory: outDirectory, defaultParent: defaultParent, actor: planner)
     }
 
-    private func record(_ decision: DoubleCreditStrategy.Decision, into adjustments: inout [AdjustmentLine], _ holds: inout [HeldLine],
+    private func record(_ decision: LineStrategy.Decision, into adjustments: inout [AdjustmentLine], _ holds: inout [HeldLine],
                         _ settled: inout [SettledLine], _ totals: inout PlanTotals) throws {
         switch decision {
         case .adjust(let line):

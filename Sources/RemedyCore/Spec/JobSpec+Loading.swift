@@ -77,12 +77,16 @@ extension JobSpec {
 
         var sqlNode = try top.child("sql")
         var sql: [String: String] = [:]
+        var sqlFiles: [String] = []
         for role in sqlNode.keys() {
             let file = try sqlNode.string(role)
-            guard file.range(of: #"^[A-Za-z0-9_-]+\.sql$"#, options: .regularExpression) != nil else {
-                throw RemedyError(.badSpec, "\(yamlPath): sql.\(role) must name a .sql file in the job directory, not \"\(file)\"")
+            // A job's own file, or one of the library files in the jobs directory's shared/.
+            guard file.range(of: #"^(shared/)?[A-Za-z0-9_-]+\.sql$"#, options: .regularExpression) != nil else {
+                throw RemedyError(.badSpec, "\(yamlPath): sql.\(role) must name a .sql file in the job directory or shared/NAME.sql, not \"\(file)\"")
             }
-            sql[role] = try readText(directory + "/" + file)
+            let path = file.hasPrefix("shared/") ? URL(fileURLWithPath: directory).deletingLastPathComponent().path + "/" + file : directory + "/" + file
+            sql[role] = try readText(path)
+            sqlFiles.append(path)
         }
         for role in ["detect", "recheck"] where sql[role] == nil {
             throw RemedyError(.badSpec, "\(yamlPath): sql.\(role) is missing")
@@ -93,7 +97,7 @@ extension JobSpec {
             name: name, version: version, description: description, strategy: strategy,
             parameters: parameters, schema: schema, ledger: ledger, signatures: signatures,
             negativeBalance: negativeBalance, approval: approval, apply: apply, limits: limits,
-            sql: sql, digest: try digestOfDirectory(directory), directory: directory)
+            sql: sql, digest: try digest(directory: directory, sharedFiles: sqlFiles.filter { $0.contains("/shared/") }), directory: directory)
     }
 
     private static func loadParameters(_ node: SpecNode) throws -> [ParameterDeclaration] {
@@ -146,6 +150,7 @@ extension JobSpec {
             amount: try txNode.identifier("amount"),
             reference: try txNode.identifier("reference"),
             completedAt: try txNode.identifier("completed_at"),
+            createdAt: try txNode.identifier("created_at"),
             callback: try txNode.optionalIdentifier("callback"))
         try txNode.finish()
 
@@ -217,13 +222,19 @@ extension JobSpec {
         let triggerName = try refire.string("trigger")
         try refire.finish()
         var lost = try node.child("lost_update")
-        let rules = SignatureRules(
-            handlerCreditMaxRepeats: maxRepeats, triggerRefireMode: mode, balanceTriggerName: triggerName,
-            lostUpdateEnabled: try lost.bool("enabled", default: true),
-            lostUpdateToleranceSeconds: try lost.int("tolerance_seconds", default: 60, range: 0...3_600),
-            lostUpdateMaxPurchases: try lost.int("max_purchases", default: 2, range: 0...8))
+        let lostEnabled = try lost.bool("enabled", default: true)
+        let lostTolerance = try lost.int("tolerance_seconds", default: 60, range: 0...3_600)
+        let lostMax = try lost.int("max_purchases", default: 2, range: 0...8)
         try lost.finish()
-        return rules
+        var deductionStatuses: [String] = []
+        if var deduction = try node.optionalChild("purchase_deduction") {
+            if try deduction.bool("enabled", default: true) { deductionStatuses = try deduction.strings("statuses") }
+            try deduction.finish()
+        }
+        return SignatureRules(
+            handlerCreditMaxRepeats: maxRepeats, triggerRefireMode: mode, balanceTriggerName: triggerName,
+            lostUpdateEnabled: lostEnabled, lostUpdateToleranceSeconds: lostTolerance, lostUpdateMaxPurchases: lostMax,
+            purchaseDeductionStatuses: deductionStatuses)
     }
 
     static func readText(_ path: String) throws -> String {
@@ -237,15 +248,18 @@ extension JobSpec {
         return text
     }
 
-    /// SHA-256 over every regular file of the job directory, by name: any edit changes it.
-    static func digestOfDirectory(_ directory: String) throws -> String {
+    /// SHA-256 over every regular file of the job directory and the shared SQL it uses, by name:
+    /// any edit changes it.
+    static func digest(directory: String, sharedFiles: [String]) throws -> String {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var files = names.filter { !$0.hasPrefix(".") }.sorted().map { (name: $0, path: directory + "/" + $0) }
+        files += Set(sharedFiles).sorted().map { (name: "shared/" + URL(fileURLWithPath: $0).lastPathComponent, path: $0) }
         var hasher = SHA256()
-        for name in names.sorted() where !name.hasPrefix(".") {
+        for file in files {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue,
-                  let data = FileManager.default.contents(atPath: directory + "/" + name) else { continue }
-            hasher.update(data: Data("\(name)\0\(data.count)\0".utf8))
+            guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  let data = FileManager.default.contents(atPath: file.path) else { continue }
+            hasher.update(data: Data("\(file.name)\0\(data.count)\0".utf8))
             hasher.update(data: data)
         }
         return hasher.finalize().hexString

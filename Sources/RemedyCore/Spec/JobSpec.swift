@@ -24,6 +24,7 @@ public struct JobSpec: Sendable {
 
     public enum Strategy: String, Sendable, CaseIterable {
         case doubleCredit = "double-credit"
+        case balanceDrift = "balance-drift"
     }
 }
 
@@ -57,6 +58,7 @@ public struct ShopSchemaMap: Sendable {
         public let amount: SQLIdentifier
         public let reference: SQLIdentifier
         public let completedAt: SQLIdentifier
+        public let createdAt: SQLIdentifier
         public let callback: SQLIdentifier?
     }
     /// A value read from a column, or from a field of the raw callback (falling back to the column).
@@ -92,6 +94,9 @@ public struct SignatureRules: Sendable {
     public let lostUpdateEnabled: Bool
     public let lostUpdateToleranceSeconds: Int
     public let lostUpdateMaxPurchases: Int
+    /// Purchase statuses whose amount may have been deducted without the ledger showing it
+    /// (completed: deducted twice; any other: deducted once). Empty: the signature is off.
+    public let purchaseDeductionStatuses: [String]
 }
 
 public enum NegativeBalancePolicy: String, Sendable, Codable, CaseIterable {

@@ -3,8 +3,12 @@ import Foundation
 import Rupiah
 
 /// Turns one user's finding into an adjustment, a hold or a settled line: the job's decision,
-/// made per user and independent of every other user.
-public struct DoubleCreditStrategy: Sendable {
+/// made per user and independent of every other user. The two strategies share every rule but
+/// what an excess may be attributed to:
+/// - `double-credit`: only over-credits (the Tripay handler's signatures); a shortfall is held;
+/// - `balance-drift`: over-credits and purchase deductions the ledger does not show, jointly;
+///   an excess that fits more than one classification is held for a person.
+public struct LineStrategy: Sendable {
     public enum Decision: Sendable, Equatable {
         case adjust(AdjustmentLine)
         case hold(HeldLine)
@@ -13,8 +17,10 @@ public struct DoubleCreditStrategy: Sendable {
         case none
     }
 
+    public let kind: JobSpec.Strategy
     public let job: String
     public let attribution: Attribution
+    public let completedStatus: String
     public let negativeBalance: NegativeBalancePolicy
     /// A CHECK constraint on the balance column: negative balances are refused by the database.
     public let negativeForbidden: Bool
@@ -22,11 +28,13 @@ public struct DoubleCreditStrategy: Sendable {
     public let maxSingleAdjustment: Money?
 
     public init(spec: JobSpec, triggerRefires: Bool, negativeForbidden: Bool) {
+        self.kind = spec.strategy
         self.job = spec.name
         self.attribution = Attribution(
             maxRepeats: spec.signatures.handlerCreditMaxRepeats, triggerRefires: triggerRefires,
             maxLostPurchases: spec.signatures.lostUpdateEnabled ? spec.signatures.lostUpdateMaxPurchases : 0,
             maxStates: spec.limits.maxSearchStates)
+        self.completedStatus = spec.ledger.completedStatus
         self.negativeBalance = spec.negativeBalance
         self.negativeForbidden = negativeForbidden
         self.maxCandidates = spec.limits.maxCandidatesPerUser
@@ -55,29 +63,44 @@ public struct DoubleCreditStrategy: Sendable {
             return .hold(hold(finding, excess, .ledgerCorrection,
                 "excess \(excess.rupiah), and the ledger holds hand-made correction(s) (\(rows)) that moved the balance but hide in the excess; a person decides"))
         }
-        if excess.isNegative {
+        let purchases = kind == .balanceDrift && excess.isNegative ? finding.purchases : []
+        if excess.isNegative, kind == .doubleCredit {
             return .hold(hold(finding, excess, .shortfall,
                 "balance is \(excess.negatedOrZero.rupiah) below the ledger: money is missing, not over-credited; not this bug (see the balance-drift job)"))
         }
-        if finding.candidates.isEmpty {
+        if excess.isPositive, finding.candidates.isEmpty {
             return .hold(hold(finding, excess, .noCandidates,
                 "excess \(excess.rupiah) but no Tripay top-up was paid in the bug window; another cause, for a person to look at"))
         }
-        if finding.candidates.count > maxCandidates {
-            return .hold(hold(finding, excess, .tooManyCandidates,
-                "\(finding.candidates.count) bug-window top-ups, more than limits.max_candidates_per_user (\(maxCandidates)) for automatic attribution"))
+        if excess.isNegative, purchases.isEmpty {
+            return .hold(hold(finding, excess, .shortfall,
+                "balance is \(excess.negatedOrZero.rupiah) below the ledger and this user has no purchase that could explain it"))
         }
-        switch attribution.attribute(excess: excess, topUps: finding.candidates, lostPurchases: finding.lostPurchases) {
+        let itemCount = finding.candidates.count + purchases.count
+        if itemCount > maxCandidates {
+            return .hold(hold(finding, excess, .tooManyCandidates,
+                "\(itemCount) top-ups and purchases to consider, more than limits.max_candidates_per_user (\(maxCandidates)) for automatic attribution"))
+        }
+        // A shortfall is explained by purchases only; an over-credit by top-ups only.
+        let topUps = excess.isPositive ? finding.candidates : []
+        switch attribution.attribute(excess: excess, topUps: topUps, lostPurchases: excess.isPositive ? finding.lostPurchases : [],
+                                     purchases: purchases, completedStatus: completedStatus) {
         case .undecided(let states):
             return .hold(hold(finding, excess, .undecided,
                 "excess \(excess.rupiah) could not be decided within limits.max_search_states (\(states) combinations tried)"))
         case .unexplained(let closest):
+            let what = excess.isPositive ? "this user's \(topUps.count) bug-window top-up(s)" : "this user's \(purchases.count) purchase(s)"
             var line = hold(finding, excess, .unexplained,
-                "excess \(excess.rupiah) matches no combination of this user's \(finding.candidates.count) bug-window top-up(s)"
-                + (closest.map { "; closest: \($0.total.rupiah) from \($0.shortText)" } ?? ""))
+                "excess \(excess.rupiah) matches no combination of \(what)" + (closest.map { "; closest: \($0.total.rupiah) from \($0.shortText)" } ?? ""))
             line.closest = closest
             return .hold(line)
-        case .explained(let decomposition, let count):
+        case .explained(let decomposition, let count, let classifications):
+            if kind == .balanceDrift, classifications.count > 1 {
+                var line = hold(finding, excess, .conflicting,
+                    "excess \(excess.rupiah) fits \(classifications.count) different classifications (\(classifications.map { $0.map(\.rawValue).joined(separator: "+") }.joined(separator: " or "))); a person decides")
+                line.closest = decomposition
+                return .hold(line)
+            }
             return explained(finding, excess: excess, decomposition: decomposition, count: count)
         }
     }
@@ -90,7 +113,7 @@ public struct DoubleCreditStrategy: Sendable {
         }
         var takeBack = excess
         var receivable = Money.zero
-        if finding.balance < excess {
+        if excess.isPositive, finding.balance < excess {
             switch negativeBalance {
             case .hold:
                 var line = hold(finding, excess, .wouldGoNegative,
@@ -115,7 +138,8 @@ public struct DoubleCreditStrategy: Sendable {
             excess: excess, delta: -takeBack, receivable: receivable, balanceAfter: finding.balance - takeBack,
             attribution: decomposition, decompositions: count, ambiguous: count > 1,
             precondition: Precondition(excess: excess),
-            idempotencyKey: DoubleCreditStrategy.idempotencyKey(job: job, userId: finding.userId, excess: excess, candidates: finding.candidates),
+            idempotencyKey: LineStrategy.idempotencyKey(job: job, userId: finding.userId, excess: excess,
+                                                        transactionIds: finding.candidates.map(\.transactionId) + finding.purchases.map(\.transactionId)),
             revertsKey: nil)
         // Invariant: after apply, balance − ledger − receivables is zero for this user.
         assert(line.balanceAfter - line.ledger - line.openReceivables - line.receivable == .zero)
@@ -127,12 +151,12 @@ public struct DoubleCreditStrategy: Sendable {
                  openReceivables: finding.openReceivables, excess: excess, reason: reason, explanation: explanation, closest: nil)
     }
 
-    /// SHA-256 over the job, the user, the excess and every bug-window top-up the user had: two
+    /// SHA-256 over the job, the user, the excess and every transaction offered as evidence: two
     /// plans made from the same state produce the same key, and the book accepts it once.
-    static func idempotencyKey(job: String, userId: String, excess: Money, candidates: [CandidateTopUp]) -> String {
+    static func idempotencyKey(job: String, userId: String, excess: Money, transactionIds: [String]) -> String {
         var text = "remedy-correction/v1\n\(job)\n\(userId)\n\(excess.exactText)\n"
-        for candidate in candidates.sorted(by: { $0.transactionId < $1.transactionId }) {
-            text += "\(candidate.transactionId)\n"
+        for transactionId in transactionIds.sorted() {
+            text += "\(transactionId)\n"
         }
         return SHA256.hash(data: Data(text.utf8)).hexString
     }

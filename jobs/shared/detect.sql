@@ -4,9 +4,10 @@
 -- A name in double braces is an identifier or expression from job.yaml, validated and quoted by
 -- remedy; a $name in double braces is a bound parameter. No value is ever spliced into this text.
 --
--- One pass over the transactions computes every user's ledger; the bug-window top-ups
--- (candidates) and the purchases completed just after them are small sets gathered beside it.
--- Only users whose excess is not zero, or who had a candidate, come back.
+-- Shared by the jobs (jobs/shared/): one pass over the transactions computes every user's ledger;
+-- the bug-window top-ups (candidates), the purchases completed just after them and, for jobs that
+-- attribute shortfalls ($with_purchases), the purchases of users below their ledger are small
+-- sets gathered beside it. Only users whose excess is not zero, or who had a candidate, come back.
 WITH ledger AS (
     -- Hand-made corrections booked in the ledger (a completed refund of -9.180) move balance and
     -- ledger together, so the excess still shows; they are gathered here, in the same pass.
@@ -70,8 +71,30 @@ lost_purchases AS (
 receivable AS (
     SELECT r.user_id, sum(r.amount) AS open_receivables
       FROM remedy.receivables r
-     WHERE r.job = {{$job}} AND r.settled_at IS NULL
+     WHERE r.settled_at IS NULL
      GROUP BY r.user_id
+),
+shortfall AS MATERIALIZED (
+    SELECT u.{{users.id}} AS user_id
+      FROM {{users.table}} u
+      LEFT JOIN ledger l ON l.user_id = u.{{users.id}}
+      LEFT JOIN receivable r ON r.user_id = u.{{users.id}}::text
+     WHERE {{$with_purchases}}::boolean
+       AND u.{{users.balance}} - COALESCE(l.ledger, 0) - COALESCE(r.open_receivables, 0) < 0
+),
+purchases AS (
+    SELECT p.{{tx.user}} AS user_id,
+           jsonb_agg(jsonb_build_object(
+               'transaction_id', p.{{tx.id}}::text,
+               'status', p.{{tx.status}},
+               'amount', p.{{tx.amount}}::text,
+               'created_at', to_char(p.{{tx.created_at}} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+             ORDER BY p.{{tx.created_at}}, p.{{tx.id}}) AS purchases
+      FROM {{tx.table}} p
+     WHERE p.{{tx.user}} IN (SELECT user_id FROM shortfall)
+       AND p.{{tx.type}} = {{$purchase_type}}
+       AND p.{{tx.status}} = ANY({{$deductible_statuses}}::text[])
+     GROUP BY p.{{tx.user}}
 )
 SELECT u.{{users.id}}::text AS user_id,
        u.{{users.label}}::text AS label,
@@ -81,12 +104,14 @@ SELECT u.{{users.id}}::text AS user_id,
        COALESCE(r.open_receivables, 0)::text AS open_receivables,
        c.candidates::text AS candidates,
        lp.lost_purchases::text AS lost_purchases,
-       l.corrections::text AS ledger_corrections
+       l.corrections::text AS ledger_corrections,
+       pu.purchases::text AS purchases
   FROM {{users.table}} u
   LEFT JOIN ledger l ON l.user_id = u.{{users.id}}
   LEFT JOIN receivable r ON r.user_id = u.{{users.id}}::text
   LEFT JOIN candidates c ON c.user_id = u.{{users.id}}
   LEFT JOIN lost_purchases lp ON lp.user_id = u.{{users.id}}
+  LEFT JOIN purchases pu ON pu.user_id = u.{{users.id}}
  WHERE c.candidates IS NOT NULL
     OR u.{{users.balance}} - COALESCE(l.ledger, 0) - COALESCE(r.open_receivables, 0) <> 0
  ORDER BY u.{{users.id}}::text

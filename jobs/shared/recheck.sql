@@ -1,4 +1,4 @@
--- Recheck (apply and verify): the same books as detect.sql, for the given users only. Apply runs
+-- Recheck (apply and verify), shared by the jobs: the same books as detect.sql, for the given users only. Apply runs
 -- it after locking the users' rows, so what it reads cannot change until the batch commits.
 -- $user_ids is a text array of user ids; users.id_type is users.id's own type.
 WITH ids AS (
@@ -17,7 +17,7 @@ ledger AS (
 receivable AS (
     SELECT r.user_id, sum(r.amount) AS open_receivables
       FROM remedy.receivables r
-     WHERE r.job = {{$job}} AND r.settled_at IS NULL AND r.user_id = ANY({{$user_ids}}::text[])
+     WHERE r.settled_at IS NULL AND r.user_id = ANY({{$user_ids}}::text[])
      GROUP BY r.user_id
 )
 SELECT u.{{users.id}}::text AS user_id,
