@@ -21,14 +21,14 @@ final class PipelineHarness {
             .appendingPathComponent("jobs").path
     }
 
-    init(users: Int = 300, seed: UInt64 = 7, variant: TriggerVariant = .guarded, specDirectory: String? = nil) throws {
+    init(users: Int = 300, seed: UInt64 = 7, variant: TriggerVariant = .guarded, specDirectory: String? = nil, job: String = "tripay-double-credit") throws {
         database = try TestDatabase.make()
         connection = try database.connect()
         directory = NSTemporaryDirectory() + "remedy-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         options = SimulationOptions(seed: seed, userCount: users, triggerVariant: variant)
         _ = try ShopSimulator.load(options, into: connection)
-        spec = try JobSpec.load(directory: specDirectory ?? PipelineHarness.jobsDirectory + "/tripay-double-credit")
+        spec = try JobSpec.load(directory: specDirectory ?? PipelineHarness.jobsDirectory + "/" + job)
         var keys: [String: SigningKey] = [:]
         var entries: [String] = []
         for (name, role) in [("andi", "engineering"), ("sari", "finance"), ("budi", "engineering"), ("eve", "finance")] {

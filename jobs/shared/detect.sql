@@ -6,7 +6,7 @@
 --
 -- Shared by the jobs (jobs/shared/): one pass over the transactions computes every user's ledger;
 -- the bug-window top-ups (candidates), the purchases completed just after them and, for jobs that
--- attribute shortfalls ($with_purchases), the purchases of users below their ledger are small
+-- attribute purchase deductions ($with_purchases), the purchases of drifting users are small
 -- sets gathered beside it. Only users whose excess is not zero, or who had a candidate, come back.
 WITH ledger AS (
     -- Hand-made corrections booked in the ledger (a completed refund of -9.180) move balance and
@@ -74,13 +74,13 @@ receivable AS (
      WHERE r.settled_at IS NULL
      GROUP BY r.user_id
 ),
-shortfall AS MATERIALIZED (
+drifting AS MATERIALIZED (
     SELECT u.{{users.id}} AS user_id
       FROM {{users.table}} u
       LEFT JOIN ledger l ON l.user_id = u.{{users.id}}
       LEFT JOIN receivable r ON r.user_id = u.{{users.id}}::text
      WHERE {{$with_purchases}}::boolean
-       AND u.{{users.balance}} - COALESCE(l.ledger, 0) - COALESCE(r.open_receivables, 0) < 0
+       AND u.{{users.balance}} - COALESCE(l.ledger, 0) - COALESCE(r.open_receivables, 0) <> 0
 ),
 purchases AS (
     SELECT p.{{tx.user}} AS user_id,
@@ -91,7 +91,7 @@ purchases AS (
                'created_at', to_char(p.{{tx.created_at}} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
              ORDER BY p.{{tx.created_at}}, p.{{tx.id}}) AS purchases
       FROM {{tx.table}} p
-     WHERE p.{{tx.user}} IN (SELECT user_id FROM shortfall)
+     WHERE p.{{tx.user}} IN (SELECT user_id FROM drifting)
        AND p.{{tx.type}} = {{$purchase_type}}
        AND p.{{tx.status}} = ANY({{$deductible_statuses}}::text[])
      GROUP BY p.{{tx.user}}

@@ -68,6 +68,24 @@ public enum SignatureKind: String, Sendable, Codable, CaseIterable, Comparable {
     public static func < (lhs: SignatureKind, rhs: SignatureKind) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
+
+    /// The classification a kind belongs to: what a standing policy allows and what "more than
+    /// one classification" counts.
+    public var family: SignatureFamily {
+        switch self {
+        case .handlerCredit, .triggerRefire, .lostUpdate: return .doubleCredit
+        case .purchaseDeductedTwice, .failedPurchaseDeducted: return .purchaseDeduction
+        }
+    }
+}
+
+public enum SignatureFamily: String, Sendable, Codable, CaseIterable, Comparable {
+    /// Over-credit by the Tripay callback handler (and what came with it).
+    case doubleCredit = "double_credit"
+    /// Purchases charged to the balance that the ledger does not show.
+    case purchaseDeduction = "purchase_deduction"
+
+    public static func < (lhs: SignatureFamily, rhs: SignatureFamily) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// One top-up's share of an explained excess.
@@ -102,6 +120,9 @@ public struct Decomposition: Sendable, Codable, Equatable {
     /// The signature kinds this decomposition uses.
     public let classification: [SignatureKind]
 
+    /// The classifications (families) it uses.
+    public var families: [SignatureFamily] { Array(Set(classification.map(\.family))).sorted() }
+
     public init(topUps: [TopUpAttribution], purchases: [PurchaseAttribution] = [], total: Money, classification: [SignatureKind] = []) {
         self.topUps = topUps
         self.purchases = purchases
@@ -125,9 +146,9 @@ public struct Decomposition: Sendable, Codable, Equatable {
 }
 
 public enum AttributionOutcome: Sendable, Equatable {
-    /// Exact decompositions exist: `count` of them in all (saturating), over `classifications`
-    /// distinct sets of signature kinds; `decomposition` is the first found.
-    case explained(Decomposition, count: Int, classifications: [[SignatureKind]])
+    /// Exact decompositions exist: `count` of them in all (saturating); `decomposition` is the
+    /// one using the fewest signature kinds.
+    case explained(Decomposition, count: Int)
     /// No decomposition within the bounds; the closest reachable total, when one was found.
     case unexplained(closest: Decomposition?)
     /// The search would exceed its state budget: a person decides.
@@ -211,9 +232,8 @@ public struct Attribution: Sendable {
         let byMask = search.countByMask(target: excess.minorUnits)
         if search.exhausted { return .undecided(statesExplored: search.states) }
         if !byMask.isEmpty, let picks = search.witness(target: excess.minorUnits, mask: byMask.keys.min(by: { ($0.nonzeroBitCount, $0) < ($1.nonzeroBitCount, $1) })) {
-            let count = min(Attribution.maxCountedDecompositions, byMask.values.reduce(0) { min(Attribution.maxCountedDecompositions, $0 + $1) })
-            let classifications = byMask.keys.sorted().map { SignatureKind.kinds(in: $0) }
-            return .explained(decomposition(items: items, picks: picks, topUps: topUps, purchases: purchases), count: count, classifications: classifications)
+            let count = byMask.values.reduce(0) { min(Attribution.maxCountedDecompositions, $0 + $1) }
+            return .explained(decomposition(items: items, picks: picks, topUps: topUps, purchases: purchases), count: count)
         }
         guard let best = search.closestTotal(to: excess.minorUnits), let picks = search.witness(target: best) else { return .unexplained(closest: nil) }
         return .unexplained(closest: decomposition(items: items, picks: picks, topUps: topUps, purchases: purchases))

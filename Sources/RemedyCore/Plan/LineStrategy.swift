@@ -63,7 +63,7 @@ public struct LineStrategy: Sendable {
             return .hold(hold(finding, excess, .ledgerCorrection,
                 "excess \(excess.rupiah), and the ledger holds hand-made correction(s) (\(rows)) that moved the balance but hide in the excess; a person decides"))
         }
-        let purchases = kind == .balanceDrift && excess.isNegative ? finding.purchases : []
+        let purchases = kind == .balanceDrift ? finding.purchases : []
         if excess.isNegative, kind == .doubleCredit {
             return .hold(hold(finding, excess, .shortfall,
                 "balance is \(excess.negatedOrZero.rupiah) below the ledger: money is missing, not over-credited; not this bug (see the balance-drift job)"))
@@ -72,7 +72,7 @@ public struct LineStrategy: Sendable {
             return .hold(hold(finding, excess, .noCandidates,
                 "excess \(excess.rupiah) but no Tripay top-up was paid in the bug window; another cause, for a person to look at"))
         }
-        if excess.isNegative, purchases.isEmpty {
+        if excess.isNegative, purchases.isEmpty || kind == .doubleCredit {
             return .hold(hold(finding, excess, .shortfall,
                 "balance is \(excess.negatedOrZero.rupiah) below the ledger and this user has no purchase that could explain it"))
         }
@@ -81,27 +81,31 @@ public struct LineStrategy: Sendable {
             return .hold(hold(finding, excess, .tooManyCandidates,
                 "\(itemCount) top-ups and purchases to consider, more than limits.max_candidates_per_user (\(maxCandidates)) for automatic attribution"))
         }
-        // A shortfall is explained by purchases only; an over-credit by top-ups only.
+        // First one classification: an over-credit by top-ups alone, a shortfall by purchases alone.
         let topUps = excess.isPositive ? finding.candidates : []
-        switch attribution.attribute(excess: excess, topUps: topUps, lostPurchases: excess.isPositive ? finding.lostPurchases : [],
-                                     purchases: purchases, completedStatus: completedStatus) {
+        let outcome = attribution.attribute(excess: excess, topUps: topUps, lostPurchases: excess.isPositive ? finding.lostPurchases : [],
+                                            purchases: excess.isNegative ? purchases : [], completedStatus: completedStatus)
+        switch outcome {
         case .undecided(let states):
             return .hold(hold(finding, excess, .undecided,
                 "excess \(excess.rupiah) could not be decided within limits.max_search_states (\(states) combinations tried)"))
+        case .explained(let decomposition, let count):
+            return explained(finding, excess: excess, decomposition: decomposition, count: count)
         case .unexplained(let closest):
+            // Then jointly: if only both classifications together explain it, a person decides.
+            if kind == .balanceDrift, !finding.candidates.isEmpty, !purchases.isEmpty,
+               case .explained(let joint, _) = attribution.attribute(excess: excess, topUps: finding.candidates, lostPurchases: finding.lostPurchases,
+                                                                    purchases: purchases, completedStatus: completedStatus) {
+                var line = hold(finding, excess, .conflicting,
+                    "excess \(excess.rupiah) is explained only by \(joint.families.map(\.rawValue).joined(separator: " and ")) together (\(joint.shortText)): more than one classification; a person decides")
+                line.closest = joint
+                return .hold(line)
+            }
             let what = excess.isPositive ? "this user's \(topUps.count) bug-window top-up(s)" : "this user's \(purchases.count) purchase(s)"
             var line = hold(finding, excess, .unexplained,
                 "excess \(excess.rupiah) matches no combination of \(what)" + (closest.map { "; closest: \($0.total.rupiah) from \($0.shortText)" } ?? ""))
             line.closest = closest
             return .hold(line)
-        case .explained(let decomposition, let count, let classifications):
-            if kind == .balanceDrift, classifications.count > 1 {
-                var line = hold(finding, excess, .conflicting,
-                    "excess \(excess.rupiah) fits \(classifications.count) different classifications (\(classifications.map { $0.map(\.rawValue).joined(separator: "+") }.joined(separator: " or "))); a person decides")
-                line.closest = decomposition
-                return .hold(line)
-            }
-            return explained(finding, excess: excess, decomposition: decomposition, count: count)
         }
     }
 

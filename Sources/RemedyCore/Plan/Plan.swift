@@ -86,7 +86,7 @@ public struct HeldLine: Codable, Sendable, Equatable {
         case overLimit          // above limits.max_single_adjustment
         case unreadable         // a value could not be read exactly
         case ledgerCorrection   // hand-made corrections sit in the ledger: a person decides
-        case conflicting        // the excess fits more than one classification
+        case conflicting        // only more than one classification together explains it
     }
     public var userId: String
     public var label: String
