@@ -26,8 +26,8 @@ public struct Applier {
         self.progress = progress
     }
 
-    public func apply(operatorKey: SigningKey) throws -> ApplyReport {
-        let cleared = try ApplyPreflight(spec: spec, bundle: bundle, connection: connection).check(operatorKey: operatorKey)
+    public func apply(operatorKey: SigningKey, policy: StandingPolicy? = nil) throws -> ApplyReport {
+        let cleared = try ApplyPreflight(spec: spec, bundle: bundle, connection: connection).check(operatorKey: operatorKey, policy: policy)
         let lease = try Lease.acquire(job: spec.name, seconds: spec.apply.leaseSeconds, connection: connection)
         defer { lease.release() }
         let catalog = try ShopCatalog.inspect(spec, on: connection)

@@ -18,7 +18,8 @@ public struct ApplyPreflight {
         public let approvers: [Approver]
     }
 
-    public func check(operatorKey: SigningKey) throws -> Cleared {
+    /// `policy`: for the automatic part of a `remedy run`, the standing policy that authorises it.
+    public func check(operatorKey: SigningKey, policy: StandingPolicy? = nil) throws -> Cleared {
         let store = RemedyStore(connection: connection)
         try store.requireInitialized()
         let plan = bundle.plan
@@ -42,6 +43,18 @@ public struct ApplyPreflight {
         let operatorApprover = try store.requireTrusted(operatorKey, as: "operator")
         guard let trusted = try store.currentApproverSet() else {
             throw RemedyError(.notInitialized, "no trusted approvers are recorded; run `remedy init --approvers FILE`")
+        }
+        if let required = plan.standingPolicy {
+            // Authorised by a standing policy instead of per-plan approvals: the very policy, still
+            // in force, still signed, and every line inside its limits.
+            guard let policy, policy.digest == required else {
+                throw RemedyError(.quorum, "this plan is authorised by standing policy \(required.prefix(16))…; pass that policy file with --policy")
+            }
+            let signers = try policy.verify(for: spec, operator: operatorKey.publicKey, connection: connection)
+            guard policy.covers(plan.adjustments) else {
+                throw RemedyError(.quorum, "this plan has lines outside standing policy \(policy.name); they need a person's sign-off")
+            }
+            return Cleared(operator_: operatorApprover, approvers: signers)
         }
         let approvals = try PlanApprovals(bundle: bundle, connection: connection).all()
         let approvers = try Quorum(roles: spec.approval.quorumRoles).check(approvals, for: bundle, trusted: trusted)

@@ -27,6 +27,9 @@ public struct Plan: Codable, Sendable {
     public var evidence: PlanEvidence
     /// For a revert: the digest of the plan it compensates.
     public var reverts: String?
+    /// For the automatic part of a `remedy run`: the digest of the standing policy that authorises
+    /// it in place of per-plan approvals.
+    public var standingPolicy: String?
     /// Sorted by user id: one line per user whose balance would move.
     public var adjustments: [AdjustmentLine]
     /// Users left untouched for a person to look at, with the reason.
@@ -97,6 +100,15 @@ public struct HeldLine: Codable, Sendable, Equatable {
     public var reason: Reason
     public var explanation: String
     public var closest: Decomposition?
+    /// Set when a person acknowledged this hold with these very numbers (`remedy acknowledge`).
+    public var acknowledged: Acknowledgement?
+}
+
+/// "Known, leave it": who said so, when, and why. Lapses when the user's numbers change.
+public struct Acknowledgement: Codable, Sendable, Equatable {
+    public var by: String
+    public var at: String
+    public var reason: String
 }
 
 public struct SettledLine: Codable, Sendable, Equatable {
@@ -113,13 +125,16 @@ public struct PlanTotals: Codable, Sendable, Equatable {
     public var usersExamined: Int = 0
     public var adjustmentCount: Int = 0
     public var holdCount: Int = 0
+    /// Holds a person acknowledged with the current numbers: known, not new drift.
+    public var acknowledgedCount: Int = 0
     public var settledCount: Int = 0
     public var ambiguousCount: Int = 0
     /// The incident's loss found: Σ excess that the bug's signatures explain, taken back or not.
     public var overCreditFound: Money = .zero
-    /// Σ −delta over adjustments: what apply takes back.
+    /// Σ −delta over adjustments that lower a balance: what apply takes back.
     public var toTakeBack: Money = .zero
-    /// For a revert: Σ delta, what apply puts back.
+    /// Σ delta over adjustments that raise a balance: what apply puts back (restored purchase
+    /// deductions, reverts).
     public var toGiveBack: Money = .zero
     /// Σ receivables a clamp leaves open.
     public var owed: Money = .zero
@@ -129,4 +144,44 @@ public struct PlanTotals: Codable, Sendable, Equatable {
     public var heldShortfall: Money = .zero
     /// Σ explained excess held because taking it back would make the balance negative.
     public var wouldGoNegative: Money = .zero
+
+    /// Anything a person or a policy still has to act on: adjustments, or holds not acknowledged.
+    public var hasDrift: Bool { adjustmentCount > 0 || holdCount > acknowledgedCount }
+
+    public init() {}
+
+    /// The totals of a set of lines: derived, never tracked beside them.
+    public init(adjustments: [AdjustmentLine], holds: [HeldLine], settled: [SettledLine], usersExamined: Int) throws {
+        self.usersExamined = usersExamined
+        adjustmentCount = adjustments.count
+        holdCount = holds.count
+        settledCount = settled.count
+        acknowledgedCount = holds.filter { $0.acknowledged != nil }.count
+        ambiguousCount = adjustments.filter(\.ambiguous).count
+        for line in adjustments {
+            if line.delta.isNegative {
+                toTakeBack = try toTakeBack.subtracting(line.delta)
+            } else {
+                toGiveBack = try toGiveBack.adding(line.delta)
+            }
+            owed = try owed.adding(line.receivable)
+            if line.revertsKey == nil, line.excess.isPositive {
+                overCreditFound = try overCreditFound.adding(line.excess)
+            }
+        }
+        for line in holds {
+            if line.excess.isNegative {
+                heldShortfall = try heldShortfall.subtracting(line.excess)
+            } else {
+                heldExcess = try heldExcess.adding(line.excess)
+            }
+            // Explained, but held by a policy or limit: still part of the incident's loss.
+            if line.excess.isPositive, line.closest?.total == line.excess, line.reason != .conflicting {
+                overCreditFound = try overCreditFound.adding(line.excess)
+            }
+            if line.reason == .wouldGoNegative || line.reason == .negativeForbidden {
+                wouldGoNegative = try wouldGoNegative.adding(line.excess)
+            }
+        }
+    }
 }

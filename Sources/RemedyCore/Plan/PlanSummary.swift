@@ -38,7 +38,8 @@ public struct PlanSummary {
             out.append("")
             out.append("Held for a person (\(plan.holds.count), untouched):")
             for line in plan.holds.prefix(maxLines) {
-                out.append("! \(pad(line.excess.rupiah, width))  \(pad(shown(line.label), labelWidth))  [\(line.reason.rawValue)] \(line.explanation)")
+                let known = line.acknowledged.map { "  (acknowledged by \($0.by): \(shown($0.reason)))" } ?? ""
+                out.append("\(line.acknowledged == nil ? "!" : "~") \(pad(line.excess.rupiah, width))  \(pad(shown(line.label), labelWidth))  [\(line.reason.rawValue)] \(line.explanation)\(known)")
             }
             if plan.holds.count > maxLines { out.append("  … and \(plan.holds.count - maxLines) more holds (remedy show --all)") }
         }
@@ -57,8 +58,9 @@ public struct PlanSummary {
         }
         out.append("  over-credit found   \(totals.overCreditFound.rupiah)")
         out.append("  to take back        \(totals.toTakeBack.rupiah)  (\(totals.adjustmentCount) users, \(totals.ambiguousCount) ambiguous)")
+        if totals.toGiveBack.isPositive { out.append("  to give back        \(totals.toGiveBack.rupiah)  (restored deductions)") }
         out.append("  owed (receivables)  \(totals.owed.rupiah)")
-        out.append("  held for review     \(totals.heldExcess.rupiah) excess, \(totals.heldShortfall.rupiah) shortfall  (\(totals.holdCount) users)")
+        out.append("  held for review     \(totals.heldExcess.rupiah) excess, \(totals.heldShortfall.rupiah) shortfall  (\(totals.holdCount) users, \(totals.acknowledgedCount) acknowledged)")
         out.append("  would go negative   \(totals.wouldGoNegative.rupiah)")
         out.append("  users examined      \(totals.usersExamined), already corrected \(totals.settledCount)")
         return out

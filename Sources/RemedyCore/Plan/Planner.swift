@@ -23,7 +23,13 @@ public struct Planner {
         self.progress = progress
     }
 
+    /// Detect and decide, then write and record the bundle.
     public func plan(outDirectory: String?, defaultParent: String) throws -> PlanBundle {
+        try PlanRecorder(connection: connection).write(try makePlan(), outDirectory: outDirectory, defaultParent: defaultParent)
+    }
+
+    /// Detect and decide: the plan, not yet written or recorded (a standing-policy run splits it).
+    public func makePlan() throws -> Plan {
         let store = RemedyStore(connection: connection)
         try store.requireInitialized()
         let planner = try store.requireTrusted(plannerKey, as: "planner")
@@ -36,7 +42,6 @@ public struct Planner {
         var adjustments: [AdjustmentLine] = []
         var holds: [HeldLine] = []
         var settled: [SettledLine] = []
-        var totals = PlanTotals()
         var identity: DatabaseIdentity?
         var evidence: PlanEvidence?
         var strategy: LineStrategy?
@@ -53,52 +58,27 @@ public struct Planner {
                 progress("detect: the balance trigger \(refires ? "re-fires" : "does not re-fire") on updates: \(reason)")
                 strategy = LineStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty)
             },
-            onFinding: { finding in try record(strategy!.decide(finding), into: &adjustments, &holds, &settled, &totals) })
-        totals.usersExamined = snapshot.rowsRead
+            onFinding: { finding in
+                switch strategy!.decide(finding) {
+                case .adjust(let line): adjustments.append(line)
+                case .hold(let line): holds.append(line)
+                case .settled(let line): settled.append(line)
+                case .none: break
+                }
+            })
         guard let identity, let evidence else { throw RemedyError(.invariant, "detect finished without reading the catalog") }
 
+        try Acknowledgements(connection: connection).mark(&holds, job: spec.name)
+        let totals = try PlanTotals(adjustments: adjustments, holds: holds, settled: settled, usersExamined: snapshot.rowsRead)
         let expiresAt = try Timestamp(iso8601: snapshot.takenAt).adding(seconds: validitySeconds ?? Int64(spec.approval.planValidHours) * 3_600)
         let plan = Plan(
             format: Plan.currentFormat, kind: .correction, job: spec.name, jobVersion: spec.version, specDigest: spec.digest,
             parameters: parameters.values, database: identity, snapshotAt: snapshot.takenAt,
             expiresAt: expiresAt.description, planner: planner, quorum: spec.approval.quorumRoles,
-            negativeBalancePolicy: spec.negativeBalance, evidence: evidence, reverts: nil,
+            negativeBalancePolicy: spec.negativeBalance, evidence: evidence, reverts: nil, standingPolicy: nil,
             adjustments: adjustments, holds: holds, settled: settled, totals: totals)
-        progress("plan: \(totals.adjustmentCount) adjustments, \(totals.holdCount) holds, \(totals.settledCount) already corrected")
-        return try PlanRecorder(connection: connection).write(plan, outDirectory: outDirectory, defaultParent: defaultParent, actor: planner)
-    }
-
-    private func record(_ decision: LineStrategy.Decision, into adjustments: inout [AdjustmentLine], _ holds: inout [HeldLine],
-                        _ settled: inout [SettledLine], _ totals: inout PlanTotals) throws {
-        switch decision {
-        case .adjust(let line):
-            adjustments.append(line)
-            totals.adjustmentCount += 1
-            if line.ambiguous { totals.ambiguousCount += 1 }
-            totals.overCreditFound = try totals.overCreditFound.adding(line.excess)
-            totals.toTakeBack = try totals.toTakeBack.subtracting(line.delta)
-            totals.owed = try totals.owed.adding(line.receivable)
-        case .hold(let line):
-            holds.append(line)
-            totals.holdCount += 1
-            if line.excess.isNegative {
-                totals.heldShortfall = try totals.heldShortfall.subtracting(line.excess)
-            } else {
-                totals.heldExcess = try totals.heldExcess.adding(line.excess)
-            }
-            if line.closest?.total == line.excess, line.excess.isPositive {
-                // Explained, but held by a policy or limit: still part of the incident's loss.
-                totals.overCreditFound = try totals.overCreditFound.adding(line.excess)
-            }
-            if line.reason == .wouldGoNegative || line.reason == .negativeForbidden {
-                totals.wouldGoNegative = try totals.wouldGoNegative.adding(line.excess)
-            }
-        case .settled(let line):
-            settled.append(line)
-            totals.settledCount += 1
-        case .none:
-            break
-        }
+        progress("plan: \(totals.adjustmentCount) adjustments, \(totals.holdCount) holds (\(totals.acknowledgedCount) acknowledged), \(totals.settledCount) already corrected")
+        return plan
     }
 }
 
@@ -106,18 +86,19 @@ public struct Planner {
 struct PlanRecorder {
     let connection: PostgresConnection
 
-    func write(_ plan: Plan, outDirectory: String?, defaultParent: String, actor: Approver) throws -> PlanBundle {
+    func write(_ plan: Plan, outDirectory: String?, defaultParent: String) throws -> PlanBundle {
+        let actor = plan.planner
         let bundle = try PlanBundle.write(plan, into: outDirectory, defaultParent: defaultParent)
-        struct Created: Encodable { let job: String; let kind: Plan.Kind; let bundle: String; let parameters: [String: String]; let totals: PlanTotals; let reverts: String? }
+        struct Created: Encodable { let job: String; let kind: Plan.Kind; let bundle: String; let parameters: [String: String]; let totals: PlanTotals; let reverts: String?; let standingPolicy: String? }
         try connection.transaction {
             try connection.execute(RemedyStoreSQL.insertPlan, [
                 bundle.digest, plan.job, plan.kind.rawValue, plan.specDigest, actor.publicKey.base64, actor.name,
-                plan.expiresAt, bundle.path, String(decoding: try CanonicalJSON.encode(plan.totals), as: UTF8.self),
+                plan.expiresAt, bundle.path, String(decoding: try CanonicalJSON.encode(plan.totals), as: UTF8.self), plan.standingPolicy,
             ])
             try AuditLog(connection: connection).append([
                 try AuditEvent(action: "plan.created", actor: actor.name, planDigest: bundle.digest,
                                details: Created(job: plan.job, kind: plan.kind, bundle: bundle.path, parameters: plan.parameters,
-                                                totals: plan.totals, reverts: plan.reverts)),
+                                                totals: plan.totals, reverts: plan.reverts, standingPolicy: plan.standingPolicy)),
             ])
         }
         return bundle

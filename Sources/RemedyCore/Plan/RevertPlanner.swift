@@ -32,7 +32,6 @@ public struct RevertPlanner {
         }
         let originalLines = Dictionary(original.plan.adjustments.map { ($0.userId, $0) }, uniquingKeysWith: { first, _ in first })
         var lines: [AdjustmentLine] = []
-        var totals = PlanTotals()
         var identity: DatabaseIdentity?
         var snapshotAt = ""
         var evidence: PlanEvidence?
@@ -69,9 +68,6 @@ public struct RevertPlanner {
                     decompositions: 1, ambiguous: false, precondition: Precondition(excess: nowExcess),
                     idempotencyKey: RevertPlanner.revertKey(of: originalKey), revertsKey: originalKey)
                 lines.append(line)
-                totals.adjustmentCount += 1
-                totals.toGiveBack = try totals.toGiveBack.adding(takenBack)
-                totals.owed = try totals.owed.subtracting(openReceivable)
             }
         }
         guard let identity, let evidence else { throw RemedyError(.invariant, "revert finished without reading the database") }
@@ -79,12 +75,13 @@ public struct RevertPlanner {
             throw RemedyError(.notApplicable, "plan \(original.digest.prefix(16))… has no applied correction to revert")
         }
         let expiresAt = try Timestamp(iso8601: snapshotAt).adding(seconds: Int64(spec.approval.planValidHours) * 3_600)
+        let totals = try PlanTotals(adjustments: lines, holds: [], settled: [], usersExamined: lines.count)
         let plan = Plan(
             format: Plan.currentFormat, kind: .revert, job: spec.name, jobVersion: spec.version, specDigest: spec.digest,
             parameters: original.plan.parameters, database: identity, snapshotAt: snapshotAt, expiresAt: expiresAt.description,
             planner: planner, quorum: spec.approval.quorumRoles, negativeBalancePolicy: original.plan.negativeBalancePolicy,
-            evidence: evidence, reverts: original.digest, adjustments: lines, holds: [], settled: [], totals: totals)
-        return try PlanRecorder(connection: connection).write(plan, outDirectory: outDirectory, defaultParent: defaultParent, actor: planner)
+            evidence: evidence, reverts: original.digest, standingPolicy: nil, adjustments: lines, holds: [], settled: [], totals: totals)
+        return try PlanRecorder(connection: connection).write(plan, outDirectory: outDirectory, defaultParent: defaultParent)
     }
 
     static func revertKey(of correctionKey: String) -> String {

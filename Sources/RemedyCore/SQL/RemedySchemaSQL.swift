@@ -1,7 +1,7 @@
 /// remedy's own schema, beside the shop's tables. Each migration runs once, in order, inside one
 /// transaction; `remedy init` applies the missing ones. Never edit a released migration: add one.
 enum RemedySchemaSQL {
-    static let migrations: [(version: Int, sql: String)] = [(1, version1)]
+    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2)]
 
     static let version1 = #"""
     CREATE SCHEMA IF NOT EXISTS remedy;
@@ -148,6 +148,28 @@ enum RemedySchemaSQL {
         FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
     CREATE TRIGGER approvers_append_only BEFORE UPDATE OR DELETE ON remedy.approvers
         FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    """#
+
+    /// Acknowledged holds (the nightly drift job): a person marks a held user as known, with a
+    /// reason. The mark holds the user's numbers and lapses when they change; it is never edited.
+    static let version2 = #"""
+    CREATE TABLE remedy.acknowledgements (
+        id               bigserial PRIMARY KEY,
+        job              text NOT NULL,
+        user_id          text NOT NULL,
+        balance          numeric(20,2) NOT NULL,
+        ledger           numeric(20,2) NOT NULL,
+        open_receivables numeric(20,2) NOT NULL,
+        reason           text NOT NULL CHECK (length(reason) BETWEEN 3 AND 2000),
+        acknowledged_by  text NOT NULL,
+        public_key       text NOT NULL,
+        plan_digest      text NOT NULL REFERENCES remedy.plans(digest),
+        acknowledged_at  timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX acknowledgements_user ON remedy.acknowledgements (job, user_id);
+    CREATE TRIGGER acknowledgements_append_only BEFORE UPDATE OR DELETE ON remedy.acknowledgements
+        FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    ALTER TABLE remedy.plans ADD COLUMN standing_policy text;
     """#
 
     /// Serializes concurrent `remedy init` runs (transaction-scoped: safe behind a pooler).

@@ -13,8 +13,8 @@ enum RemedyStoreSQL {
     static let insertApprover = "INSERT INTO remedy.approvers (set_version, public_key, name, role) VALUES ($1, $2, $3, $4)"
 
     static let insertPlan = #"""
-    INSERT INTO remedy.plans (digest, job, kind, spec_digest, planner_key, planner_name, expires_at, bundle_path, totals)
-    VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8, $9::jsonb)
+    INSERT INTO remedy.plans (digest, job, kind, spec_digest, planner_key, planner_name, expires_at, bundle_path, totals, standing_policy)
+    VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8, $9::jsonb, $10)
     ON CONFLICT (digest) DO NOTHING
     """#
     static let planExists = "SELECT bundle_path FROM remedy.plans WHERE digest = $1"
@@ -25,4 +25,17 @@ enum RemedyStoreSQL {
     ON CONFLICT (plan_digest, public_key) DO NOTHING
     """#
     static let approvalsOfPlan = "SELECT name, role, public_key, signature, to_char(signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM remedy.approvals WHERE plan_digest = $1 ORDER BY signed_at, public_key"
+
+    static let insertAcknowledgement = #"""
+    INSERT INTO remedy.acknowledgements (job, user_id, balance, ledger, open_receivables, reason, acknowledged_by, public_key, plan_digest)
+    VALUES ($1, $2, $3::numeric, $4::numeric, $5::numeric, $6, $7, $8, $9)
+    """#
+    /// The latest acknowledgement per user of a job, with the numbers it was given for.
+    static let acknowledgements = #"""
+    SELECT DISTINCT ON (user_id) user_id, balance::text, ledger::text, open_receivables::text, reason, acknowledged_by,
+           to_char(acknowledged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+      FROM remedy.acknowledgements
+     WHERE job = $1
+     ORDER BY user_id, id DESC
+    """#
 }
