@@ -73,6 +73,7 @@ struct CrashSafetyTests {
             #expect(run.diedOfSIGKILL, "round \(round): REMEDY_FAULT_KILL_AT=\(killAt) should kill apply at \(point) \(replay)\n\(run)")
             #expect(run.stderr.contains("checkpoint \(killAt) (\(point.name))"), "round \(round): died elsewhere than \(point) \(replay)\n\(run)")
 
+            try shop.waitForRemedySessionsToEnd()
             let after = try ApplyState.read(shop)
             var note = ""
             if fault == .commitInFlight, let batch = point.batch {

@@ -94,6 +94,18 @@ final class EndToEndShop {
         try remedy(["apply", bundle, "--key", key(name), "--jobs", jobs] + (json ? ["--json"] : []), environment: environment)
     }
 
+    /// Waits until the server has ended every session remedy opened on this database (a killed
+    /// runner's backend ends once it notices the closed socket, committing a COMMIT already sent
+    /// or rolling back), so what the test reads next is what the dead run left.
+    func waitForRemedySessionsToEnd(timeoutSeconds: Double = 30) throws {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while try connection.query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'remedy'")[0]
+            .decode(0, as: Int.self) > 0 {
+            guard Date() < deadline else { throw RemedyProcess.Failure(description: "a dead remedy's session is still open after \(timeoutSeconds) s") }
+            usleep(10_000)
+        }
+    }
+
     /// user id → balance, as exact text.
     func balances() throws -> [String: String] {
         var balances: [String: String] = [:]
