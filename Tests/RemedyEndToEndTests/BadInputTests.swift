@@ -10,7 +10,7 @@ import Testing
 struct BadInputTests {
     @Test func badParametersAreRefusedByName() throws {
         let shop = try EndToEndShop(users: 120, seed: 41)
-        let plan = ["plan", "tripay-double-credit", "--key", shop.key("andi")]
+        let plan = ["plan", "tripay-double-credit", "--key", shop.key("andi"), "--jobs", shop.jobs]
         let until = "until=2025-12-02T12:00:00+07:00"
 
         try expectRefusal(plan + ["--param", "sinse=2025-11-20T00:00:00+07:00", "--param", until], in: shop, mentioning: ["unknown parameter", "sinse"])
@@ -48,7 +48,7 @@ struct BadInputTests {
         let shop = try EndToEndShop(users: 60, seed: 43, initialize: false)
 
         // Not initialized: says to run init, and creates nothing.
-        let plan = ["plan", "tripay-double-credit"] + shop.windowParameters + ["--key", shop.key("andi")]
+        let plan = ["plan", "tripay-double-credit"] + shop.windowParameters + ["--key", shop.key("andi"), "--jobs", shop.jobs]
         try expectRefusal(plan, in: shop, mentioning: ["remedy init"])
         try expectRefusal(["audit", "verify"], in: shop, mentioning: ["remedy init"])
         #expect(try shop.connection.query("SELECT to_regnamespace('remedy') IS NULL")[0].decode(0, as: Bool.self), "no remedy schema appeared")

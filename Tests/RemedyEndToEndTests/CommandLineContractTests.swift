@@ -32,7 +32,7 @@ struct CommandLineContractTests {
         try FileManager.default.createDirectory(atPath: workingDirectory, withIntermediateDirectories: true)
 
         // Text: a summary for people, the bundle's path as the last line (the default: ./remedy-plans/…).
-        let text = try shop.remedy(["plan", "tripay-double-credit"] + shop.windowParameters + ["--key", shop.key("andi")],
+        let text = try shop.remedy(["plan", "tripay-double-credit"] + shop.windowParameters + ["--key", shop.key("andi"), "--jobs", shop.jobs],
                                    workingDirectory: workingDirectory)
         #expect(text.exitedZero, "\(text)")
         let path = try #require(text.stdoutLines.last)
@@ -42,7 +42,7 @@ struct CommandLineContractTests {
 
         // JSON: one document; amounts are exact strings, never JSON numbers.
         let out = shop.directory + "/json-plan"
-        let json = try shop.remedy(["plan", "tripay-double-credit"] + shop.windowParameters + ["--key", shop.key("andi"), "--out", out, "--json"])
+        let json = try shop.remedy(["plan", "tripay-double-credit"] + shop.windowParameters + ["--key", shop.key("andi"), "--out", out, "--json", "--jobs", shop.jobs])
         #expect(json.exitedZero, "\(json)")
         let document = try #require(try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any],
                                     "stdout of `plan --json` is not one JSON object:\n\(json)")
