@@ -29,8 +29,13 @@ public struct PlanSignOff {
         guard try Timestamp(iso8601: now) < Timestamp(iso8601: bundle.plan.expiresAt) else {
             throw RemedyError(.expired, "this plan expired at \(bundle.plan.expiresAt); make a new plan")
         }
-        if try PlanApprovals(bundle: bundle, connection: connection).all().contains(where: { $0.publicKey == approver.publicKey }) {
-            throw RemedyError(.quorum, "\(approver.name) has already approved this plan")
+        // One person, one approval, whichever of their keys signs: apply's quorum refuses a person
+        // counted twice, and an approval once recorded cannot be withdrawn.
+        if let earlier = try PlanApprovals(bundle: bundle, connection: connection).all()
+            .first(where: { $0.publicKey == approver.publicKey || $0.name == approver.name }) {
+            throw RemedyError(.quorum, earlier.publicKey == approver.publicKey
+                ? "\(approver.name) has already approved this plan"
+                : "\(approver.name) has already approved this plan (as \(earlier.role), with another key); each person approves once")
         }
         let record = try ApprovalRecord.sign(bundle, with: key, at: now)
         struct Approved: Encodable { let name: String; let role: String; let publicKey: String; let signature: String }

@@ -10,7 +10,7 @@ struct PlanCommand: ParsableCommand {
         Example:
           remedy plan tripay-double-credit --param since=2025-11-20T00:00:00+07:00 \\
               --param until=2025-12-02T12:00:00+07:00 --key planner.key
-        The last line of output is the bundle's path.
+        The last line of output is the bundle's path (with --json: one JSON document, the path in "bundle").
         """)
 
     @Argument(help: "The job to plan (a directory under the jobs directory).") var job: String
@@ -32,11 +32,12 @@ struct PlanCommand: ParsableCommand {
             let bundle = try Planner(spec: spec, parameters: resolved, plannerKey: signingKey, connection: connection, progress: Terminal.progress)
                 .plan(outDirectory: out, defaultParent: FileManager.default.currentDirectoryPath + "/remedy-plans")
             if output.json {
+                // One JSON document and nothing else, as apply and verify print: the path is its "bundle".
                 try Terminal.printJSON(PlanOutput(digest: bundle.digest, bundle: bundle.path, totals: bundle.plan.totals))
-            } else {
-                PlanSummary(bundle: bundle, maxLines: maxLines).lines.forEach { Terminal.print($0) }
-                Terminal.print("")
+                return
             }
+            PlanSummary(bundle: bundle, maxLines: maxLines).lines.forEach { Terminal.print($0) }
+            Terminal.print("")
             Terminal.print(bundle.path)
         }
     }
