@@ -1,8 +1,23 @@
 import ArgumentParser
+import Foundation
+import RemedyCore
 
 @main
 struct Remedy: ParsableCommand {
-    static let version = "0.1.0"
+    /// Usage errors are one line too, like every other refusal; help and version print as usual.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            FileHandle.standardError.write(Data("remedy: error: \(message) (see remedy --help)\n".utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
+
 
     static let configuration = CommandConfiguration(
         commandName: "remedy",
@@ -18,10 +33,11 @@ struct Remedy: ParsableCommand {
         Start with `remedy demo`: a throwaway PostgreSQL with a simulated incident, the whole
         pipeline, then everything removed.
         """,
-        version: version,
+        version: remedyVersion,
         subcommands: [
             DemoCommand.self, InitCommand.self, KeygenCommand.self, PlanCommand.self, ShowCommand.self,
             ApproveCommand.self, ApplyCommand.self, VerifyCommand.self, RevertCommand.self, AuditCommand.self, ApproversCommand.self,
+            RunCommand.self, AcknowledgeCommand.self, PolicyCommand.self,
             SimulateCommand.self,
         ]
     )

@@ -38,6 +38,7 @@ public struct Applier {
                                  approvers: cleared.approvers.map { "\($0.name) (\($0.role))" })
         struct Started: Encodable { let runId: String; let lines: Int; let approvers: [String]; let host: String; let pid: Int32 }
         try connection.transaction {
+            try connection.execute(ApplySQL.markInterruptedRuns, [spec.name])
             try connection.execute(ApplySQL.insertRun, [runId, bundle.digest, spec.name, cleared.operator_.publicKey.base64,
                                                         cleared.operator_.name, ProcessInfo.processInfo.hostName, Int(getpid())])
             report.auditHead = try AuditLog(connection: connection).append([

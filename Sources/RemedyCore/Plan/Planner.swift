@@ -83,10 +83,14 @@ public struct Planner {
 }
 
 /// Writes a plan's bundle and records it, with its audit row, in one transaction.
-struct PlanRecorder {
+public struct PlanRecorder {
     let connection: PostgresConnection
 
-    func write(_ plan: Plan, outDirectory: String?, defaultParent: String) throws -> PlanBundle {
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    public func write(_ plan: Plan, outDirectory: String?, defaultParent: String) throws -> PlanBundle {
         let actor = plan.planner
         let bundle = try PlanBundle.write(plan, into: outDirectory, defaultParent: defaultParent)
         struct Created: Encodable { let job: String; let kind: Plan.Kind; let bundle: String; let parameters: [String: String]; let totals: PlanTotals; let reverts: String?; let standingPolicy: String? }

@@ -45,6 +45,8 @@ enum ApplySQL {
     VALUES ($1::uuid, $2, $3, $4, $5, $6, $7)
     """#
     static let finishRun = "UPDATE remedy.runs SET finished_at = now(), outcome = $2 WHERE id = $1::uuid"
+    /// Under the job's lease no other runner is alive, so any unfinished run of the job died.
+    static let markInterruptedRuns = "UPDATE remedy.runs SET finished_at = now(), outcome = 'interrupted' WHERE job = $1 AND finished_at IS NULL"
 
     static let now = "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 

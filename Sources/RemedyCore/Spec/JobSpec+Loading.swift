@@ -75,6 +75,15 @@ extension JobSpec {
             maxUsers: try limitsNode.int("max_users", default: 1_000_000, range: 1...100_000_000))
         try limitsNode.finish()
 
+        var notifyEnvironment = Notifier.defaultEnvironmentVariable
+        if var notifyNode = try top.optionalChild("notify") {
+            notifyEnvironment = try notifyNode.optionalString("webhook_env") ?? notifyEnvironment
+            guard notifyEnvironment.range(of: #"^[A-Z_][A-Z0-9_]{0,63}$"#, options: .regularExpression) != nil else {
+                throw RemedyError(.badSpec, "\(yamlPath): notify.webhook_env must name an environment variable (the URL is a secret and never goes in the spec)")
+            }
+            try notifyNode.finish()
+        }
+
         var sqlNode = try top.child("sql")
         var sql: [String: String] = [:]
         var sqlFiles: [String] = []
@@ -96,7 +105,7 @@ extension JobSpec {
         return JobSpec(
             name: name, version: version, description: description, strategy: strategy,
             parameters: parameters, schema: schema, ledger: ledger, signatures: signatures,
-            negativeBalance: negativeBalance, approval: approval, apply: apply, limits: limits,
+            negativeBalance: negativeBalance, approval: approval, apply: apply, limits: limits, notifyWebhookEnvironment: notifyEnvironment,
             sql: sql, digest: try digest(directory: directory, sharedFiles: sqlFiles.filter { $0.contains("/shared/") }), directory: directory)
     }
 

@@ -16,6 +16,9 @@ public struct JobSpec: Sendable {
     public let approval: ApprovalRule
     public let apply: ApplySettings
     public let limits: Limits
+    /// The environment variable holding the webhook URL for notifications (never the URL itself:
+    /// it is a secret).
+    public let notifyWebhookEnvironment: String
     /// SQL files by role (`detect`), their text as read.
     public let sql: [String: String]
     /// SHA-256 (hex) over every file of the job directory: a plan is bound to the spec it was made with.

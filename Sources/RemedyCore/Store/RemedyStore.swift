@@ -34,7 +34,7 @@ public struct RemedyStore {
                 try connection.execute(RemedySchemaSQL.recordVersion, [migration.version])
             }
             if let current = try currentApproverSet() {
-                guard current.digest == file.digest || Set(current.approvers) == Set(file.approvers) else {
+                guard current.digest == file.digest || (Set(current.approvers) == Set(file.approvers) && current.quorum == file.quorum) else {
                     throw RemedyError(.quorum, "the trusted approvers are already recorded (set \(current.version)) and differ from this file; a local file never overrides them: change them with `remedy approvers update FILE`, signed by the current quorum")
                 }
                 return InitResult(fromVersion: from, toVersion: RemedySchemaSQL.latestVersionAvailable, approverSetVersion: current.version, createdApprovers: false)

@@ -22,15 +22,23 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var jobs: JobsOptions
     @OptionGroup var output: OutputOptions
+    @Flag(help: "Exit 0 when there is no drift beyond acknowledged holds (no plan written), 2 when there is (plan written), 1 on error.")
+    var detailedExitcode = false
 
     func run() throws {
+        var exitCode: Int32 = 0
         try Terminal.run {
             let spec = try JobLocator.load(job: job, explicit: jobs.jobsDirectory)
             let resolved = try JobParameters.resolve(parameters, for: spec)
             let signingKey = try SigningKey.load(path: key)
             let connection = try database.connect()
-            let bundle = try Planner(spec: spec, parameters: resolved, plannerKey: signingKey, connection: connection, progress: Terminal.progress)
-                .plan(outDirectory: out, defaultParent: FileManager.default.currentDirectoryPath + "/remedy-plans")
+            let plan = try Planner(spec: spec, parameters: resolved, plannerKey: signingKey, connection: connection, progress: Terminal.progress).makePlan()
+            if detailedExitcode, !plan.totals.hasDrift {
+                Terminal.print("no drift beyond \(plan.totals.acknowledgedCount) acknowledged hold(s); no plan written")
+                return
+            }
+            if detailedExitcode { exitCode = 2 }
+            let bundle = try PlanRecorder(connection: connection).write(plan, outDirectory: out, defaultParent: FileManager.default.currentDirectoryPath + "/remedy-plans")
             if output.json {
                 // One JSON document and nothing else, as apply and verify print: the path is its "bundle".
                 try Terminal.printJSON(PlanOutput(digest: bundle.digest, bundle: bundle.path, totals: bundle.plan.totals))
@@ -40,6 +48,7 @@ struct PlanCommand: ParsableCommand {
             Terminal.print("")
             Terminal.print(bundle.path)
         }
+        if exitCode != 0 { throw ExitCode(exitCode) }
     }
 }
 
