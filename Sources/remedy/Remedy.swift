@@ -9,6 +9,9 @@ struct Remedy: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let code as ExitCode {
+            // A command's own verdict (2: a plan waits, 1: not every line applied): already explained.
+            Foundation.exit(code.rawValue)
         } catch {
             let code = exitCode(for: error)
             guard code != .success else { exit(withError: error) }

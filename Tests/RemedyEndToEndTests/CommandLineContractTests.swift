@@ -5,7 +5,8 @@ import Testing
 /// its bundle path, exact amounts in JSON, and exit codes that say whether the work is done.
 @Suite("Command-line contract")
 struct CommandLineContractTests {
-    static let subcommands = ["demo", "init", "keygen", "plan", "show", "approve", "apply", "verify", "audit", "approvers", "simulate"]
+    static let subcommands = ["demo", "init", "keygen", "plan", "show", "approve", "apply", "verify", "revert", "audit", "approvers",
+                              "run", "acknowledge", "policy", "simulate"]
 
     @Test func helpListsEverySubcommand() throws {
         let run = try RemedyProcess.run(["--help"])
