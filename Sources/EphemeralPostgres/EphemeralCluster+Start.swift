@@ -22,6 +22,8 @@ extension EphemeralCluster {
         let binaries = try PostgresBinaries.locate()
         let user = try ServerUser.current()
         let directory = try ClusterDirectory.create(for: user)
+        EphemeralClusterRegistry.registerStarting(directory)
+        defer { EphemeralClusterRegistry.unregisterStarting(directory) }
         do {
             try initialize(directory, binaries: binaries, user: user)
             let (port, pid) = try startServer(directory, binaries: binaries, user: user, logger: logger)

@@ -13,10 +13,11 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Users in the simulated shop.") var users = 2_000
     @Option(help: "Simulation seed.") var seed: UInt64 = 1
     @Option(help: "Lines shown per section of the plan summary.") var maxLines = 12
+    @OptionGroup var jobs: JobsOptions
 
     func run() throws {
         try Terminal.run {
-            try DemoScript(users: users, seed: seed, maxLines: maxLines).run()
+            try DemoScript(users: users, seed: seed, maxLines: maxLines, jobsDirectory: jobs.jobsDirectory).run()
         }
     }
 }

@@ -10,6 +10,7 @@ struct DemoScript {
     let users: Int
     let seed: UInt64
     let maxLines: Int
+    let jobsDirectory: String?
 
     func run() throws {
         EphemeralClusterRegistry.installInterruptHandlers()
@@ -25,7 +26,7 @@ struct DemoScript {
         let options = SimulationOptions(seed: seed, userCount: users)
         let simulation = try ShopSimulator.load(options, into: connection, progress: Terminal.progress)
         Terminal.print("loaded \(simulation.userCount) users and \(simulation.transactionCount) transactions (seed \(seed)) in \(simulation.elapsedMilliseconds) ms")
-        let spec = try JobLocator.load(job: "tripay-double-credit", explicit: nil)
+        let spec = try JobLocator.load(job: "tripay-double-credit", explicit: jobsDirectory)
         printReconciliation(try Reconciliation.measure(spec, on: connection), when: "before")
 
         section("2. Keys and remedy init")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EphemeralPostgres
 import Foundation
 import Logging
 import Postgres
@@ -44,6 +45,11 @@ enum Terminal {
     }
 
     static func fail(_ message: String) -> Never {
+        if EphemeralClusterRegistry.isInterrupted {
+            // Ctrl-C is stopping the throwaway cluster; the handler exits once it is removed.
+            FileHandle.standardError.write(Data("remedy: interrupted; removing the throwaway PostgreSQL\n".utf8))
+            while true { sleep(1) }
+        }
         FileHandle.standardError.write(Data("remedy: error: \(message.replacingOccurrences(of: "\n", with: " "))\n".utf8))
         Foundation.exit(1)
     }
