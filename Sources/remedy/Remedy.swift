@@ -21,7 +21,7 @@ struct Remedy: ParsableCommand {
         version: version,
         subcommands: [
             DemoCommand.self, InitCommand.self, KeygenCommand.self, PlanCommand.self, ShowCommand.self,
-            ApproveCommand.self, ApplyCommand.self, VerifyCommand.self, RevertCommand.self, AuditCommand.self, ApproversCommand.self,
+            ApproveCommand.self, ApplyCommand.self, VerifyCommand.self, ExportCommand.self, RevertCommand.self, AuditCommand.self, ApproversCommand.self,
             SimulateCommand.self,
         ]
     )
