@@ -85,7 +85,7 @@ public struct ExportBuilder {
             userId: line.userId, label: line.label, contact: line.contact, section: .adjustment, outcome: .planned,
             reasonCode: isRevert ? "revert" : "double-credit",
             reason: isRevert ? "revert of plan \(bundle.plan.reverts ?? "?"): puts back what it took"
-                             : "over-credit by the Tripay callback handler: \(line.attribution.shortText)",
+                             : "double credit: the Tripay callback handler added amount_received on top of the balance trigger",
             balance: line.balance, ledger: line.ledger, openReceivables: line.openReceivables, excess: line.excess,
             plannedDelta: line.delta, delta: line.delta, receivable: line.receivable, balanceBefore: nil, balanceAfter: line.balanceAfter,
             currentExcess: nil, evidence: line.attribution.topUps, evidenceText: line.attribution.shortText,

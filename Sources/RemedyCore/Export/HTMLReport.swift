@@ -80,7 +80,12 @@ public enum HTMLReport {
     th { background: #eee; }
     td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
     table.kv th { width: 34%; font-weight: normal; background: #f6f6f6; }
+    #lines { table-layout: fixed; }
     #lines td { overflow-wrap: anywhere; }
+    #lines th { white-space: normal; }
+    #lines td.num { white-space: normal; overflow-wrap: normal; word-break: keep-all; }
+    #lines .mono { font-size: 11px; }
+    #lines .who { font-weight: bold; }
     #lines td.reason { font-size: 11px; }
     .outcome { font-weight: bold; white-space: nowrap; }
     .o-applied, .o-planned { color: #0a5d00; }
@@ -103,6 +108,9 @@ public enum HTMLReport {
       thead { display: table-header-group; }
       tr, .figure, figure { break-inside: avoid; }
       .figure .v { font-size: 14pt; }
+      figure { flex: 1 1 45%; }
+      #lines { font-size: 7.5pt; }
+      #lines .mono, #lines td.reason { font-size: 7pt; }
       .banner { background: none; }
       th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
     }
@@ -221,9 +229,9 @@ public enum HTMLReport {
             h += barChart(document.excessByDay.map { day in
                 (label: String(day.day.dropFirst(5)).replacingOccurrences(of: "-", with: "/"), value: day.amount.minorUnits,
                  title: "\(day.day): \(day.amount.rupiah) from \(day.topUps) top-up(s)")
-            }, valueText: { Money(minorUnits: $0).rupiah }, empty: "No adjustment: nothing to chart.")
+            }, tickUnit: Money.minorUnitsPerRupiah * 1_000, valueText: { Money(minorUnits: $0).rupiah }, empty: "No adjustment: nothing to chart.")
             h += "</figure>\n"
-            h += "<figure id=\"chart-distribution\"><figcaption>Users by excess (adjustments)</figcaption>\n"
+            h += "<figure id=\"chart-distribution\"><figcaption>Users by excess (adjustments; each bar from the rupiah amount below it)</figcaption>\n"
             h += barChart(document.excessDistribution.map { bin in
                 (label: bin.from.unsignedRupiah.replacingOccurrences(of: "Rp ", with: ""), value: Int64(bin.users),
                  title: "\(bin.from.rupiah) to under \(bin.to.rupiah): \(bin.users) user(s)")
@@ -240,22 +248,24 @@ public enum HTMLReport {
         }
         h += "</select></label> <span id=\"filter-count\"></span> (printing shows every line)</div>\n"
         let movedHeader = isRevert ? "Given back" : (done ? "Taken back" : "To take back")
-        h += "<table id=\"lines\"><thead><tr><th>User</th><th>Outcome</th><th>Reason</th><th class=\"num\">Excess</th><th class=\"num\">\(movedHeader)</th><th class=\"num\">Owed</th><th class=\"num\">Balance before → after</th><th>Evidence</th></tr></thead><tbody>\n"
+        h += "<table id=\"lines\"><colgroup><col style=\"width:19%\"><col style=\"width:8%\"><col style=\"width:19%\"><col style=\"width:10%\"><col style=\"width:10%\"><col style=\"width:8%\"><col style=\"width:13%\"><col style=\"width:13%\"></colgroup><thead><tr><th>User</th><th>Outcome</th><th>Reason</th><th class=\"num\">Excess</th><th class=\"num\">\(movedHeader)</th><th class=\"num\">Owed</th><th class=\"num\">Balance before → after</th><th>Evidence</th></tr></thead><tbody>\n"
+        /// Amounts break only between "Rp" and the number (the cells' CSS keeps the number whole).
+        func money(_ text: String) -> String { e(text) }
         for line in document.lines {
             let moved = line.delta.isZero ? "" : line.delta.unsignedRupiah
             var balances = ""
             if let before = line.balanceBefore ?? (line.outcome == .planned ? line.balance : nil) {
-                balances = before.rupiah + (line.balanceAfter.map { " → " + $0.rupiah } ?? "")
+                balances = money(before.rupiah) + (line.balanceAfter.map { "<br>→ " + money($0.rupiah) } ?? "")
             } else if let balance = line.balance {
-                balances = balance.rupiah
+                balances = money(balance.rupiah)
             }
             h += "<tr data-outcome=\"\(e(line.outcome.rawValue))\">"
-            h += "<td>\(line.label.isEmpty ? "" : "<bdi>\(e(line.label))</bdi><br>")<span class=\"mono\">\(e(line.userId))</span>\(line.contact.map { "<br><bdi>\(e($0))</bdi>" } ?? "")</td>"
+            h += "<td>\(line.label.isEmpty ? "" : "<bdi class=\"who\">\(e(line.label))</bdi><br>")<span class=\"mono\">\(e(line.userId))</span>\(line.contact.map { "<br><bdi>\(e($0))</bdi>" } ?? "")</td>"
             h += "<td class=\"outcome o-\(e(line.outcome.rawValue))\">\(e(line.outcome.rawValue))</td>"
             h += "<td class=\"reason\">\(e(line.reason))</td>"
-            h += "<td class=\"num\">\(e(line.excess.rupiah))</td><td class=\"num\">\(e(moved))</td>"
-            h += "<td class=\"num\">\(line.receivable.isZero ? "" : e(line.receivable.rupiah))</td>"
-            h += "<td class=\"num\">\(e(balances))</td><td class=\"mono\">\(e(line.evidenceText))</td></tr>\n"
+            h += "<td class=\"num\">\(money(line.excess.rupiah))</td><td class=\"num\">\(money(moved))</td>"
+            h += "<td class=\"num\">\(line.receivable.isZero ? "" : money(line.receivable.rupiah))</td>"
+            h += "<td class=\"num\">\(balances)</td><td class=\"mono\">\(e(line.evidenceText))</td></tr>\n"
         }
         h += "</tbody></table>\n</section>\n"
 
@@ -275,7 +285,7 @@ public enum HTMLReport {
 
     /// A bar chart as inline SVG. Pixel geometry is floating point; the values and their labels
     /// are the exact amounts, formatted before they reach the chart.
-    static func barChart(_ bars: [(label: String, value: Int64, title: String)], valueText: (Int64) -> String, empty: String) -> String {
+    static func barChart(_ bars: [(label: String, value: Int64, title: String)], tickUnit: Int64 = 1, valueText: (Int64) -> String, empty: String) -> String {
         guard !bars.isEmpty, let largest = bars.map(\.value).max(), largest > 0 else {
             return "<p>\(escape(empty))</p>\n"
         }
@@ -288,7 +298,8 @@ public enum HTMLReport {
         func fmt(_ value: Double) -> String { String(format: "%.1f", value) }
 
         var s = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" role=\"img\">\n"
-        for tick in Set([0, largest / 2, largest]).sorted() {
+        let middle = largest / 2 - (largest / 2) % max(1, tickUnit)
+        for tick in Set([0, middle, largest]).sorted() {
             let y = top + plotHeight * (1 - Double(tick) / Double(largest))
             s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(y))\" x2=\"\(fmt(width - right))\" y2=\"\(fmt(y))\" stroke=\"#ccc\" stroke-width=\"1\"/>"
             s += "<text x=\"\(fmt(left - 4))\" y=\"\(fmt(y + 3))\" text-anchor=\"end\">\(escape(valueText(tick)))</text>\n"
