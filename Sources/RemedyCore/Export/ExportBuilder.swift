@@ -52,7 +52,9 @@ public struct ExportBuilder {
             }
             crossCheck.statement = "Cross-checked with the database \(plan.database.databaseName) (remedy.entries, remedy.receivables, remedy.approvals, remedy.runs, the audit log) at \(generatedAt)."
         } else {
-            crossCheck.statement = "Exported from the bundle alone (\(offlineReason)): applied lines come from the run reports in runs/ and were not cross-checked with the database."
+            crossCheck.statement = phase == .proposal
+                ? "Exported from the bundle alone (\(offlineReason)): not cross-checked with the database."
+                : "Exported from the bundle alone (\(offlineReason)): what was done comes from the run reports in runs/ and was not cross-checked with the database."
         }
         crossCheck.discrepancies = discrepancies
         crossCheck.agrees = facts == nil ? nil : discrepancies.isEmpty

@@ -46,7 +46,9 @@ struct ExportDatabaseFacts {
 
     static func read(for bundle: PlanBundle, on connection: PostgresConnection) throws -> ExportDatabaseFacts {
         let store = RemedyStore(connection: connection)
-        try store.requireInitialized()
+        do { try store.requireInitialized() } catch let error as RemedyError where error.code == .notInitialized {
+            throw RemedyError(.wrongDatabase, "the database reached cannot be the plan's (\(error.message)); point --database-url at the database the plan was made on, or export from the bundle alone with --offline")
+        }
         return try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
             let identity = try store.identity()
             guard identity == bundle.plan.database else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Postgres
 import RemedyCore
 
 enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
@@ -43,7 +44,11 @@ struct ExportCommand: ParsableCommand {
                 builder = ExportBuilder(bundle: bundle, connection: nil, offlineReason: "--offline was given")
             } else if let source = database.configuredSource {
                 Terminal.progress("export: cross-checking with the database from \(source)")
-                builder = ExportBuilder(bundle: bundle, connection: try database.connect())
+                let connection: PostgresConnection
+                do { connection = try database.connect() } catch let error as PostgresError where error.kind == .connection {
+                    throw RemedyError(.io, "cannot reach the database configured by \(source) to cross-check the export: \(error.message); fix the connection, or export from the bundle alone with --offline (the export then says it was not cross-checked)")
+                }
+                builder = ExportBuilder(bundle: bundle, connection: connection)
             } else {
                 builder = ExportBuilder(bundle: bundle, connection: nil,
                                         offlineReason: "no database configured: no --database-url, DATABASE_URL or PG* variables")
