@@ -265,6 +265,32 @@ struct ExportOutcomeTests {
         #expect(before.lines.first { $0.section == .adjustment }?.bookedByPlan == first.digest)
     }
 
+    @Test func aRevertExportsWhatWasGivenBack() throws {
+        let specDirectory = try copyOfJob { $0.replacingOccurrences(of: "negative_balance: hold", with: "negative_balance: clamp") }
+        let harness = try PipelineHarness(users: 200, seed: 21, specDirectory: specDirectory)
+        let (original, applied) = try harness.runPipeline()
+        let revert = try RevertPlanner(spec: harness.spec, original: original, plannerKey: harness.keys["andi"]!, connection: harness.connection)
+            .plan(outDirectory: "\(harness.directory)/revert", defaultParent: harness.directory)
+        try harness.approve(revert)
+        let proposal = try ExportBuilder(bundle: revert, connection: harness.connection).build()
+        #expect(proposal.totals.givenBack == applied.takenBack)
+        #expect(proposal.totals.takenBack == .zero)
+        _ = try harness.apply(revert)
+        let document = try ExportBuilder(bundle: try PlanBundle.read(revert.path), connection: harness.connection).build()
+        #expect(document.phase == .outcome)
+        #expect(document.crossCheck.agrees == true, "\(document.crossCheck.discrepancies)")
+        #expect(document.totals.givenBack == applied.takenBack)
+        #expect(document.totals.owed == -applied.receivablesOpened, "the revert settles what the correction left owed")
+        #expect(document.totals.counts.applied == applied.applied.count)
+        let records = try StrictCSVReader.parse(ExportCSV.render(document, dialect: .standard), separator: ",", expectBOM: false)
+        let delta = try #require(records[0].firstIndex(of: "delta"))
+        #expect(try records.dropFirst().compactMap { try moneyCell($0[delta], excel: false) }.checkedSum() == applied.takenBack)
+        let html = HTMLReport.html(document)
+        #expect(html.contains("<th>Given back</th><td class=\"num\">\(applied.takenBack.rupiah)</td>"))
+        let notices = try CustomerNotices(document)
+        #expect(notices.notices.allSatisfy { $0.messageEn.contains("restored") })
+    }
+
     @Test func redactionRemovesNamesContactsAndIdsEverywhere() throws {
         let (fixture, _) = try ExportFixture.make(users: 300, seed: 14)
         let document = try fixture.document(redact: true)
