@@ -39,8 +39,8 @@ struct Remedy: ParsableCommand {
         version: remedyVersion,
         subcommands: [
             DemoCommand.self, InitCommand.self, KeygenCommand.self, PlanCommand.self, ShowCommand.self,
-            ApproveCommand.self, ApplyCommand.self, VerifyCommand.self, RevertCommand.self, AuditCommand.self, ApproversCommand.self,
-            RunCommand.self, AcknowledgeCommand.self, PolicyCommand.self,
+            ApproveCommand.self, ApplyCommand.self, VerifyCommand.self, ExportCommand.self, RevertCommand.self, AuditCommand.self,
+            ApproversCommand.self, RunCommand.self, AcknowledgeCommand.self, PolicyCommand.self,
             SimulateCommand.self,
         ]
     )

@@ -36,6 +36,7 @@ public struct Applier {
         let runId = UUID().uuidString.lowercased()
         var report = ApplyReport(runId: runId, planDigest: bundle.digest, job: spec.name, operatorName: cleared.operator_.name,
                                  approvers: cleared.approvers.map { "\($0.name) (\($0.role))" })
+        report.startedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
         struct Started: Encodable { let runId: String; let lines: Int; let approvers: [String]; let host: String; let pid: Int32 }
         try connection.transaction {
             try connection.execute(ApplySQL.markInterruptedRuns, [spec.name])
@@ -62,6 +63,7 @@ public struct Applier {
         }
 
         struct Finished: Encodable { let runId: String; let applied: Int; let alreadyApplied: Int; let skipped: Int; let takenBack: Money; let receivablesOpened: Money }
+        report.finishedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
         try connection.transaction {
             try connection.execute(ApplySQL.finishRun, [runId, report.isComplete ? "complete" : "incomplete"])
             report.auditHead = try AuditLog(connection: connection).append([

@@ -34,6 +34,10 @@ public struct ApplyReport: Codable, Sendable {
     public var job: String
     public var operatorName: String
     public var approvers: [String]
+    /// When the run started and finished, by the database's clock (UTC). Optional: reports written
+    /// before these fields existed have neither; exports then order runs by file time.
+    public var startedAt: String?
+    public var finishedAt: String?
     public var applied: [Applied] = []
     /// Booked by an earlier run (or another plan from the same state): never booked twice.
     public var alreadyApplied: [String] = []

@@ -10,6 +10,16 @@ struct DatabaseOptions: ParsableArguments {
         "postgres:// URL or key=value conninfo (default: DATABASE_URL, else libpq's PG* environment).", valueName: "URL"))
     var databaseURL: String?
 
+    /// Where a database would come from, or nil when nothing names one (for commands where the
+    /// database is optional). Names the source, never the URL: it may hold a password.
+    var configuredSource: String? {
+        if databaseURL != nil { return "--database-url" }
+        let environment = ProcessInfo.processInfo.environment
+        if environment["DATABASE_URL"] != nil { return "DATABASE_URL" }
+        let libpq = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"].filter { environment[$0] != nil }
+        return libpq.isEmpty ? nil : libpq.joined(separator: ", ")
+    }
+
     func connect() throws -> PostgresConnection {
         let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
         return try PostgresConnection.connect(url: url, applicationName: "remedy", logger: Terminal.logger)
