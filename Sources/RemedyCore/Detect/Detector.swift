@@ -30,13 +30,14 @@ public struct Detector {
             let template = try SQLTemplate.bindings(for: spec, parameters: parameters, userIdType: catalog.userIdType)
             let rendered = try template.render(spec.sql["detect"]!, file: "\(spec.directory)/detect.sql")
             var rows = 0
+            let decoder = UserFinding.makeDecoder()
             try connection.stream(rendered.sql, rendered.parameters) { row in
                 rows += 1
                 guard rows <= spec.limits.maxUsers else {
                     throw RemedyError(.invariant, "detect returned more than limits.max_users (\(spec.limits.maxUsers)) users; raise the limit in the job spec if that is expected")
                 }
                 do {
-                    try onFinding(try UserFinding(row: row))
+                    try onFinding(try UserFinding(row: row, decoder: decoder))
                 } catch let error as PostgresError where error.kind == .decoding {
                     throw RemedyError(.badInput, "detect row \(rows) (user \(row.text(0) ?? "?")) cannot be read exactly: \(error.message); fix the data or the job spec")
                 }
