@@ -40,4 +40,31 @@ struct PlanDocumentWriterTests {
         #expect(bytes == (try CanonicalJSON.encode(plan)))
         #expect(digest == SHA256.hash(data: bytes).hexString)
     }
+
+    @Test(arguments: ["tripay-double-credit", "balance-drift"])
+    func aSpooledPlanIsTheSamePlanAndTheSameSummary(job: String) throws {
+        let harness = try PipelineHarness(users: 400, seed: 17, job: job)
+        let planner = Planner(spec: harness.spec, parameters: try harness.parameters, plannerKey: harness.keys["andi"]!, connection: harness.connection)
+        let whole = try planner.makePlan()
+        let spoolDirectory = harness.directory + "/spool"
+        let spooled = try planner.spool(in: spoolDirectory, previewLines: 7)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDirectory).count == 3)
+        let written = try PlanRecorder(connection: harness.connection).write(spooled, outDirectory: harness.directory + "/spooled", defaultParent: harness.directory)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDirectory).isEmpty, "the spool is removed")
+
+        let read = try PlanBundle.read(written.path)
+        #expect(read.digest == written.digest)
+        var expected = whole
+        expected.snapshotAt = read.plan.snapshotAt
+        expected.expiresAt = read.plan.expiresAt
+        #expect(try CanonicalJSON.encode(read.plan) == CanonicalJSON.encode(expected), "the same lines, evidence and totals")
+        #expect(read.plan.totals == written.header.totals)
+        #expect(written.header.adjustments.isEmpty && written.header.holds.isEmpty && written.header.settled.isEmpty)
+        #expect(PlanSummary(written: written).lines == PlanSummary(bundle: read, maxLines: 7).lines)
+        #expect(try !harness.connection.query("SELECT 1 FROM remedy.plans WHERE digest = $1", [written.digest]).isEmpty, "recorded")
+
+        let discarded = try planner.spool(in: spoolDirectory, previewLines: 7)
+        discarded.discard()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDirectory).isEmpty)
+    }
 }

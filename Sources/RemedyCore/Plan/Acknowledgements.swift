@@ -11,18 +11,25 @@ public struct Acknowledgements {
         self.connection = connection
     }
 
-    /// Marks the holds whose numbers match their user's latest acknowledgement.
-    func mark(_ holds: inout [HeldLine], job: String) throws {
-        guard !holds.isEmpty else { return }
-        var latest: [String: (balance: Money, ledger: Money, receivables: Money, acknowledgement: Acknowledgement)] = [:]
+    /// Each user's latest acknowledgement for the job (a few rows: people write them one by one).
+    /// Plan reads them in its snapshot and marks each hold whose numbers match as it is decided.
+    func latest(job: String) throws -> Latest {
+        var latest = Latest()
         for row in try connection.query(RemedyStoreSQL.acknowledgements, [job]) {
-            latest[try row.decode(0, as: String.self)] = (try row.decode(1), try row.decode(2), try row.decode(3),
+            latest.byUser[try row.decode(0, as: String.self)] = (try row.decode(1), try row.decode(2), try row.decode(3),
                 Acknowledgement(by: try row.decode(5), at: try row.decode(6), reason: try row.decode(4)))
         }
-        for index in holds.indices {
-            guard let known = latest[holds[index].userId], known.balance == holds[index].balance,
-                  known.ledger == holds[index].ledger, known.receivables == holds[index].openReceivables else { continue }
-            holds[index].acknowledged = known.acknowledgement
+        return latest
+    }
+
+    struct Latest {
+        var byUser: [String: (balance: Money, ledger: Money, receivables: Money, acknowledgement: Acknowledgement)] = [:]
+
+        /// Marks the hold if its numbers are those its user's latest acknowledgement recorded.
+        func mark(_ hold: inout HeldLine) {
+            guard let known = byUser[hold.userId], known.balance == hold.balance,
+                  known.ledger == hold.ledger, known.receivables == hold.openReceivables else { return }
+            hold.acknowledged = known.acknowledgement
         }
     }
 

@@ -153,35 +153,45 @@ public struct PlanTotals: Codable, Sendable, Equatable {
     /// The totals of a set of lines: derived, never tracked beside them.
     public init(adjustments: [AdjustmentLine], holds: [HeldLine], settled: [SettledLine], usersExamined: Int) throws {
         self.usersExamined = usersExamined
-        adjustmentCount = adjustments.count
-        holdCount = holds.count
-        settledCount = settled.count
-        acknowledgedCount = holds.filter { $0.acknowledged != nil }.count
-        ambiguousCount = adjustments.filter(\.ambiguous).count
-        for line in adjustments {
-            if line.delta.isNegative {
-                toTakeBack = try toTakeBack.subtracting(line.delta)
-            } else {
-                toGiveBack = try toGiveBack.adding(line.delta)
-            }
-            owed = try owed.adding(line.receivable)
-            if line.revertsKey == nil, line.excess.isPositive {
-                overCreditFound = try overCreditFound.adding(line.excess)
-            }
+        for line in adjustments { try add(line) }
+        for line in holds { try add(line) }
+        for line in settled { add(line) }
+    }
+
+    /// Counts one more adjustment in. (The totals of a plan streamed to disk are summed line by
+    /// line as the lines go by; `init(adjustments:holds:settled:usersExamined:)` is the same sum.)
+    mutating func add(_ line: AdjustmentLine) throws {
+        adjustmentCount += 1
+        if line.ambiguous { ambiguousCount += 1 }
+        if line.delta.isNegative {
+            toTakeBack = try toTakeBack.subtracting(line.delta)
+        } else {
+            toGiveBack = try toGiveBack.adding(line.delta)
         }
-        for line in holds {
-            if line.excess.isNegative {
-                heldShortfall = try heldShortfall.subtracting(line.excess)
-            } else {
-                heldExcess = try heldExcess.adding(line.excess)
-            }
-            // Explained, but held by a policy or limit: still part of the incident's loss.
-            if line.excess.isPositive, line.closest?.total == line.excess, line.reason != .conflicting {
-                overCreditFound = try overCreditFound.adding(line.excess)
-            }
-            if line.reason == .wouldGoNegative || line.reason == .negativeForbidden {
-                wouldGoNegative = try wouldGoNegative.adding(line.excess)
-            }
+        owed = try owed.adding(line.receivable)
+        if line.revertsKey == nil, line.excess.isPositive {
+            overCreditFound = try overCreditFound.adding(line.excess)
         }
+    }
+
+    mutating func add(_ line: HeldLine) throws {
+        holdCount += 1
+        if line.acknowledged != nil { acknowledgedCount += 1 }
+        if line.excess.isNegative {
+            heldShortfall = try heldShortfall.subtracting(line.excess)
+        } else {
+            heldExcess = try heldExcess.adding(line.excess)
+        }
+        // Explained, but held by a policy or limit: still part of the incident's loss.
+        if line.excess.isPositive, line.closest?.total == line.excess, line.reason != .conflicting {
+            overCreditFound = try overCreditFound.adding(line.excess)
+        }
+        if line.reason == .wouldGoNegative || line.reason == .negativeForbidden {
+            wouldGoNegative = try wouldGoNegative.adding(line.excess)
+        }
+    }
+
+    mutating func add(_ line: SettledLine) {
+        settledCount += 1
     }
 }

@@ -19,23 +19,43 @@ public struct PlanBundle: Sendable {
     /// plan.json is streamed to a temporary file beside the bundle (hashed on the way), then renamed
     /// into place: the whole encoded document is never held in memory.
     public static func write(_ plan: Plan, into directory: String?, defaultParent: String) throws -> PlanBundle {
+        let (path, digest) = try write(job: plan.job, snapshotAt: plan.snapshotAt, into: directory, defaultParent: defaultParent) {
+            try PlanDocumentWriter.write(plan, to: $0)
+        }
+        return PlanBundle(path: path, plan: plan, digest: digest)
+    }
+
+    /// Writes a new bundle from a spooled plan (whose lines were never all in memory).
+    public static func write(_ spooled: SpooledPlan, into directory: String?, defaultParent: String) throws -> (path: String, digest: String) {
+        try write(job: spooled.header.job, snapshotAt: spooled.header.snapshotAt, into: directory, defaultParent: defaultParent) {
+            try PlanDocumentWriter.write(spooled, to: $0)
+        }
+    }
+
+    /// Where a bundle's temporary files go: beside the bundle (`directory`'s parent, or `defaultParent`).
+    public static func temporaryParent(for directory: String?, defaultParent: String) -> String {
+        directory.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? defaultParent
+    }
+
+    private static func write(job: String, snapshotAt: String, into directory: String?, defaultParent: String,
+                              document: (String) throws -> String) throws -> (path: String, digest: String) {
         let manager = FileManager.default
         if let directory, manager.fileExists(atPath: directory) {
             throw RemedyError(.io, "\(directory) already exists; a plan bundle is never overwritten: choose another --out")
         }
         // The temporary file goes where the bundle will be, so the final step is a rename.
-        let parent = directory.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? defaultParent
-        let temporary = "\(parent)/.\(plan.job)-\(UUID().uuidString.lowercased()).plan.json.tmp"
+        let parent = temporaryParent(for: directory, defaultParent: defaultParent)
+        let temporary = "\(parent)/.\(job)-\(UUID().uuidString.lowercased()).plan.json.tmp"
         let digest: String
         do {
             try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            digest = try PlanDocumentWriter.write(plan, to: temporary)
+            digest = try document(temporary)
         } catch {
             try? manager.removeItem(atPath: temporary)
             throw RemedyError(.io, "cannot write the plan bundle in \(parent): \(error.localizedDescription)")
         }
         defer { try? manager.removeItem(atPath: temporary) }
-        let path = directory ?? "\(defaultParent)/\(plan.job)-\(plan.snapshotAt.prefix(19).replacingOccurrences(of: ":", with: ""))-\(digest.prefix(12))"
+        let path = directory ?? "\(defaultParent)/\(job)-\(snapshotAt.prefix(19).replacingOccurrences(of: ":", with: ""))-\(digest.prefix(12))"
         guard !manager.fileExists(atPath: path) else {
             throw RemedyError(.io, "\(path) already exists; a plan bundle is never overwritten: choose another --out")
         }
@@ -48,7 +68,7 @@ public struct PlanBundle: Sendable {
         } catch {
             throw RemedyError(.io, "cannot write the plan bundle at \(path): \(error.localizedDescription)")
         }
-        return PlanBundle(path: path, plan: plan, digest: digest)
+        return (path, digest)
     }
 
     /// Reads a bundle and checks plan.json against the digest written beside it.

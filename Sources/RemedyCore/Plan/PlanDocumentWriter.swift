@@ -18,13 +18,24 @@ struct PlanDocumentWriter {
 
     /// Writes the document to `path` (created, or truncated) and returns its SHA-256 as hex.
     static func write(_ plan: Plan, to path: String) throws -> String {
+        try write(to: path) { emit in try encode(plan, emit: emit) }
+    }
+
+    /// Writes a spooled plan's document: its header with the spool's lines spliced in.
+    static func write(_ spooled: SpooledPlan, to path: String) throws -> String {
+        try write(to: path) { emit in
+            try encode(header: spooled.header, emit: emit) { key, emit in try spooled.spool.emit(key, emit) }
+        }
+    }
+
+    private static func write(to path: String, _ body: ((Data) throws -> Void) throws -> Void) throws -> String {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path) else {
             throw RemedyError(.io, "cannot create \(path)")
         }
         defer { try? handle.close() }
         var sink = HashingSink(handle: handle)
-        try encode(plan) { try sink.append($0) }
+        try body { try sink.append($0) }
         try sink.flush()
         try handle.synchronize()
         return sink.hasher.finalize().hexString
@@ -32,7 +43,20 @@ struct PlanDocumentWriter {
 
     /// Hands the document to `emit` in pieces; their concatenation is `CanonicalJSON.encode(plan)`.
     static func encode(_ plan: Plan, emit: (Data) throws -> Void) throws {
-        var skeletonPlan = plan
+        try encode(header: plan, emit: emit) { key, emit in
+            switch key {
+            case "adjustments": try emitElements(plan.adjustments, emit)
+            case "holds": try emitElements(plan.holds, emit)
+            default: try emitElements(plan.settled, emit)
+            }
+        }
+    }
+
+    /// The header's fields, its three line arrays' elements given by `elements` (comma-separated,
+    /// for the key it is called with).
+    static func encode(header: Plan, emit: (Data) throws -> Void,
+                       elements: (String, (Data) throws -> Void) throws -> Void) throws {
+        var skeletonPlan = header
         skeletonPlan.adjustments = []
         skeletonPlan.holds = []
         skeletonPlan.settled = []
@@ -42,11 +66,7 @@ struct PlanDocumentWriter {
         for (key, opening) in openings.sorted(by: { $0.value < $1.value }) {
             // Up to and including "[", then the elements, then on from the "]".
             try emit(Data(skeleton[cursor...opening]))
-            switch key {
-            case "adjustments": try emitElements(plan.adjustments, emit)
-            case "holds": try emitElements(plan.holds, emit)
-            default: try emitElements(plan.settled, emit)
-            }
+            try withoutActuallyEscaping(emit) { emit in try elements(key, emit) }
             cursor = opening + 1
         }
         try emit(Data(skeleton[cursor...]))

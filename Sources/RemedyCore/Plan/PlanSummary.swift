@@ -2,50 +2,62 @@ import Rupiah
 
 /// The plan as a person reads it: like a diff, one line per user, then the totals.
 public struct PlanSummary {
-    public let bundle: PlanBundle
+    public let digest: String
+    /// The plan's fields; its lines are read from `preview`.
+    public let plan: Plan
+    public let preview: PlanPreview
     /// Lines shown per section; the rest are counted.
-    public let maxLines: Int
+    public var maxLines: Int { preview.maxLines }
 
     public init(bundle: PlanBundle, maxLines: Int = 200) {
-        self.bundle = bundle
-        self.maxLines = maxLines
+        self.init(digest: bundle.digest, plan: bundle.plan, preview: PlanPreview(plan: bundle.plan, maxLines: maxLines))
+    }
+
+    /// A plan written from a spool: the same summary, from its preview.
+    public init(written: WrittenPlan) {
+        self.init(digest: written.digest, plan: written.header, preview: written.preview)
+    }
+
+    init(digest: String, plan: Plan, preview: PlanPreview) {
+        self.digest = digest
+        self.plan = plan
+        self.preview = preview
     }
 
     public var lines: [String] {
-        let plan = bundle.plan
         var out: [String] = []
-        out.append("Plan \(bundle.digest.prefix(16))… (\(plan.kind.rawValue)) for job \(plan.job) on \(plan.database.databaseName)")
+        out.append("Plan \(digest.prefix(16))… (\(plan.kind.rawValue)) for job \(plan.job) on \(plan.database.databaseName)")
         let parameters = plan.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         out.append("  parameters: \(parameters.isEmpty ? "none" : parameters)")
         out.append("  snapshot \(plan.snapshotAt), expires \(plan.expiresAt); planned by \(plan.planner.name) (\(plan.planner.role))")
         out.append("  balance trigger: \(plan.evidence.triggerRefires ? "re-fires on updates" : "fires on the transition only") — \(plan.evidence.triggerRefiresReason)")
         out.append("")
-        let width = max(12, (plan.adjustments.map { $0.delta.rupiah.count } + plan.holds.map { $0.excess.rupiah.count }).max() ?? 12)
-        let labelWidth = min(24, max(8, (plan.adjustments.map(\.label.count) + plan.holds.map(\.label.count)).max() ?? 8))
+        let width = max(12, preview.widestAmount ?? 12)
+        let labelWidth = min(24, max(8, preview.longestLabel ?? 8))
         func pad(_ text: String, _ count: Int) -> String { text.count >= count ? text : text + String(repeating: " ", count: count - text.count) }
         func shown(_ label: String) -> String { PlanSummary.printable(label) }
 
-        if plan.adjustments.isEmpty { out.append("No balance to move.") }
-        for line in plan.adjustments.prefix(maxLines) {
+        if preview.adjustmentCount == 0 { out.append("No balance to move.") }
+        for line in preview.adjustments.prefix(maxLines) {
             let sign = line.delta.isNegative ? "-" : "+"
             var text = "\(sign) \(pad(line.delta.unsignedRupiah, width))  \(pad(shown(line.label), labelWidth))  \(line.attribution.shortText)"
             if line.ambiguous { text += "  (ambiguous: \(line.decompositions >= Attribution.maxCountedDecompositions ? "≥\(line.decompositions)" : "\(line.decompositions)") ways; the amount is exact)" }
             if line.receivable.isPositive { text += "  (clamped: \(line.receivable.rupiah) stays owed)" }
             out.append(text)
         }
-        if plan.adjustments.count > maxLines { out.append("  … and \(plan.adjustments.count - maxLines) more adjustments (remedy show --all)") }
-        if !plan.holds.isEmpty {
+        if preview.adjustmentCount > maxLines { out.append("  … and \(preview.adjustmentCount - maxLines) more adjustments (remedy show --all)") }
+        if preview.holdCount > 0 {
             out.append("")
-            out.append("Held for a person (\(plan.holds.count), untouched):")
-            for line in plan.holds.prefix(maxLines) {
+            out.append("Held for a person (\(preview.holdCount), untouched):")
+            for line in preview.holds.prefix(maxLines) {
                 let known = line.acknowledged.map { "  (acknowledged by \($0.by): \(shown($0.reason)))" } ?? ""
                 out.append("\(line.acknowledged == nil ? "!" : "~") \(pad(line.excess.rupiah, width))  \(pad(shown(line.label), labelWidth))  [\(line.reason.rawValue)] \(line.explanation)\(known)")
             }
-            if plan.holds.count > maxLines { out.append("  … and \(plan.holds.count - maxLines) more holds (remedy show --all)") }
+            if preview.holdCount > maxLines { out.append("  … and \(preview.holdCount - maxLines) more holds (remedy show --all)") }
         }
-        if !plan.settled.isEmpty {
+        if preview.settledCount > 0 {
             out.append("")
-            out.append("Already corrected (no excess left): \(plan.settled.count) user(s)")
+            out.append("Already corrected (no excess left): \(preview.settledCount) user(s)")
         }
         let totals = plan.totals
         out.append("")

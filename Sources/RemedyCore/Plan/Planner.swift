@@ -30,6 +30,42 @@ public struct Planner {
 
     /// Detect and decide: the plan, not yet written or recorded (a standing-policy run splits it).
     public func makePlan() throws -> Plan {
+        var adjustments: [AdjustmentLine] = []
+        var holds: [HeldLine] = []
+        var settled: [SettledLine] = []
+        var plan = try detectAndDecide { decision in
+            switch decision {
+            case .adjust(let line): adjustments.append(line)
+            case .hold(let line): holds.append(line)
+            case .settled(let line): settled.append(line)
+            case .none: break
+            }
+        }
+        plan.adjustments = adjustments
+        plan.holds = holds
+        plan.settled = settled
+        return plan
+    }
+
+    /// Detect and decide, writing each line to a spool in `temporaryDirectory` as it is decided,
+    /// never holding them all: what `remedy plan` does, so its memory stays flat at any size.
+    /// `previewLines` lines of each section are kept for the summary.
+    public func spool(in temporaryDirectory: String, previewLines: Int) throws -> SpooledPlan {
+        let spool = try PlanSpool(directory: temporaryDirectory, job: spec.name, previewLines: previewLines)
+        do {
+            let header = try detectAndDecide { try spool.add($0) }
+            try spool.finish()
+            return SpooledPlan(header: header, spool: spool)
+        } catch {
+            spool.discard()
+            throw error
+        }
+    }
+
+    /// One snapshot: each user's decision goes to `onLine` as it is made (holds already marked
+    /// when a person acknowledged them with these numbers). Returns the plan without its lines,
+    /// its totals summed from them.
+    func detectAndDecide(_ onLine: (LineStrategy.Decision) throws -> Void) throws -> Plan {
         let store = RemedyStore(connection: connection)
         try store.requireInitialized()
         let planner = try store.requireTrusted(plannerKey, as: "planner")
@@ -39,12 +75,11 @@ public struct Planner {
             throw RemedyError(.badParameter, "the bug window is empty: since (\(since)) must be before until (\(until))")
         }
 
-        var adjustments: [AdjustmentLine] = []
-        var holds: [HeldLine] = []
-        var settled: [SettledLine] = []
+        var totals = PlanTotals()
         var identity: DatabaseIdentity?
         var evidence: PlanEvidence?
         var strategy: LineStrategy?
+        var acknowledged = Acknowledgements.Latest()
 
         progress("detect: reading one snapshot of \(spec.schema.users.table) and \(spec.schema.transactions.table)")
         let snapshot = try Detector(spec: spec, parameters: parameters).run(
@@ -52,6 +87,7 @@ public struct Planner {
             progress: { rows in progress("detect: \(rows) users examined") },
             prepare: { catalog in
                 identity = try store.identity()
+                acknowledged = try Acknowledgements(connection: connection).latest(job: spec.name)
                 let (refires, reason) = catalog.balanceTriggerRefires(spec)
                 evidence = PlanEvidence(triggers: catalog.triggers, triggerRefires: refires, triggerRefiresReason: reason,
                                         balanceCheckConstraints: catalog.balanceCheckConstraints)
@@ -59,24 +95,28 @@ public struct Planner {
                 strategy = LineStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty)
             },
             onFinding: { finding in
-                switch strategy!.decide(finding) {
-                case .adjust(let line): adjustments.append(line)
-                case .hold(let line): holds.append(line)
-                case .settled(let line): settled.append(line)
+                var decision = strategy!.decide(finding)
+                switch decision {
+                case .adjust(let line): try totals.add(line)
+                case .hold(var line):
+                    acknowledged.mark(&line)
+                    try totals.add(line)
+                    decision = .hold(line)
+                case .settled(let line): totals.add(line)
                 case .none: break
                 }
+                try onLine(decision)
             })
         guard let identity, let evidence else { throw RemedyError(.invariant, "detect finished without reading the catalog") }
 
-        try Acknowledgements(connection: connection).mark(&holds, job: spec.name)
-        let totals = try PlanTotals(adjustments: adjustments, holds: holds, settled: settled, usersExamined: snapshot.rowsRead)
+        totals.usersExamined = snapshot.rowsRead
         let expiresAt = try Timestamp(iso8601: snapshot.takenAt).adding(seconds: validitySeconds ?? Int64(spec.approval.planValidHours) * 3_600)
         let plan = Plan(
             format: Plan.currentFormat, kind: .correction, job: spec.name, jobVersion: spec.version, specDigest: spec.digest,
             parameters: parameters.values, database: identity, snapshotAt: snapshot.takenAt,
             expiresAt: expiresAt.description, planner: planner, quorum: spec.approval.quorumRoles,
             negativeBalancePolicy: spec.negativeBalance, evidence: evidence, reverts: nil, standingPolicy: nil,
-            adjustments: adjustments, holds: holds, settled: settled, totals: totals)
+            adjustments: [], holds: [], settled: [], totals: totals)
         progress("plan: \(totals.adjustmentCount) adjustments, \(totals.holdCount) holds (\(totals.acknowledgedCount) acknowledged), \(totals.settledCount) already corrected")
         return plan
     }
@@ -91,20 +131,32 @@ public struct PlanRecorder {
     }
 
     public func write(_ plan: Plan, outDirectory: String?, defaultParent: String) throws -> PlanBundle {
-        let actor = plan.planner
         let bundle = try PlanBundle.write(plan, into: outDirectory, defaultParent: defaultParent)
+        try record(plan, path: bundle.path, digest: bundle.digest)
+        return bundle
+    }
+
+    /// The same for a spooled plan: its bundle is assembled from the spool, which is then removed.
+    public func write(_ spooled: SpooledPlan, outDirectory: String?, defaultParent: String) throws -> WrittenPlan {
+        defer { spooled.spool.discard() }
+        let (path, digest) = try PlanBundle.write(spooled, into: outDirectory, defaultParent: defaultParent)
+        try record(spooled.header, path: path, digest: digest)
+        return WrittenPlan(path: path, digest: digest, header: spooled.header, preview: spooled.spool.preview)
+    }
+
+    private func record(_ plan: Plan, path: String, digest: String) throws {
+        let actor = plan.planner
         struct Created: Encodable { let job: String; let kind: Plan.Kind; let bundle: String; let parameters: [String: String]; let totals: PlanTotals; let reverts: String?; let standingPolicy: String? }
         try connection.transaction {
             try connection.execute(RemedyStoreSQL.insertPlan, [
-                bundle.digest, plan.job, plan.kind.rawValue, plan.specDigest, actor.publicKey.base64, actor.name,
-                plan.expiresAt, bundle.path, String(decoding: try CanonicalJSON.encode(plan.totals), as: UTF8.self), plan.standingPolicy,
+                digest, plan.job, plan.kind.rawValue, plan.specDigest, actor.publicKey.base64, actor.name,
+                plan.expiresAt, path, String(decoding: try CanonicalJSON.encode(plan.totals), as: UTF8.self), plan.standingPolicy,
             ])
             try AuditLog(connection: connection).append([
-                try AuditEvent(action: "plan.created", actor: actor.name, planDigest: bundle.digest,
-                               details: Created(job: plan.job, kind: plan.kind, bundle: bundle.path, parameters: plan.parameters,
+                try AuditEvent(action: "plan.created", actor: actor.name, planDigest: digest,
+                               details: Created(job: plan.job, kind: plan.kind, bundle: path, parameters: plan.parameters,
                                                 totals: plan.totals, reverts: plan.reverts, standingPolicy: plan.standingPolicy)),
             ])
         }
-        return bundle
     }
 }

@@ -32,21 +32,26 @@ struct PlanCommand: ParsableCommand {
             let resolved = try JobParameters.resolve(parameters, for: spec)
             let signingKey = try SigningKey.load(path: key)
             let connection = try database.connect()
-            let plan = try Planner(spec: spec, parameters: resolved, plannerKey: signingKey, connection: connection, progress: Terminal.progress).makePlan()
-            if detailedExitcode, !plan.totals.hasDrift {
-                Terminal.print("no drift beyond \(plan.totals.acknowledgedCount) acknowledged hold(s); no plan written")
+            // The lines go to a spool beside the bundle as they are decided, never all in memory.
+            let defaultParent = FileManager.default.currentDirectoryPath + "/remedy-plans"
+            let spooled = try Planner(spec: spec, parameters: resolved, plannerKey: signingKey, connection: connection, progress: Terminal.progress)
+                .spool(in: PlanBundle.temporaryParent(for: out, defaultParent: defaultParent), previewLines: maxLines)
+            let totals = spooled.header.totals
+            if detailedExitcode, !totals.hasDrift {
+                spooled.discard()
+                Terminal.print("no drift beyond \(totals.acknowledgedCount) acknowledged hold(s); no plan written")
                 return
             }
             if detailedExitcode { exitCode = 2 }
-            let bundle = try PlanRecorder(connection: connection).write(plan, outDirectory: out, defaultParent: FileManager.default.currentDirectoryPath + "/remedy-plans")
+            let written = try PlanRecorder(connection: connection).write(spooled, outDirectory: out, defaultParent: defaultParent)
             if output.json {
                 // One JSON document and nothing else, as apply and verify print: the path is its "bundle".
-                try Terminal.printJSON(PlanOutput(digest: bundle.digest, bundle: bundle.path, totals: bundle.plan.totals))
+                try Terminal.printJSON(PlanOutput(digest: written.digest, bundle: written.path, totals: totals))
                 return
             }
-            PlanSummary(bundle: bundle, maxLines: maxLines).lines.forEach { Terminal.print($0) }
+            PlanSummary(written: written).lines.forEach { Terminal.print($0) }
             Terminal.print("")
-            Terminal.print(bundle.path)
+            Terminal.print(written.path)
         }
         if exitCode != 0 { throw ExitCode(exitCode) }
     }

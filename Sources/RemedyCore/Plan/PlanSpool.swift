@@ -1,0 +1,176 @@
+import Foundation
+
+/// A plan's lines on their way to plan.json, without being held: each line is written, in its
+/// canonical JSON, to one of three temporary files (adjustments, holds, settled) as detect
+/// decides it; the bundle's plan.json is then assembled from them (PlanDocumentWriter). Only the
+/// summary's first lines are kept in memory.
+public final class PlanSpool {
+    public private(set) var preview: PlanPreview
+    private var sections: [String: Section]
+    private var isDiscarded = false
+
+    init(directory: String, job: String, previewLines: Int) throws {
+        preview = PlanPreview(maxLines: previewLines)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let stem = "\(directory)/.\(job)-\(UUID().uuidString.lowercased())"
+        var sections: [String: Section] = [:]
+        do {
+            for key in PlanDocumentWriter.streamedKeys {
+                sections[key] = try Section(path: "\(stem).\(key).spool")
+            }
+        } catch {
+            sections.values.forEach { $0.remove() }
+            throw error
+        }
+        self.sections = sections
+    }
+
+    deinit {
+        discard()
+    }
+
+    func add(_ decision: LineStrategy.Decision) throws {
+        switch decision {
+        case .adjust(let line):
+            preview.add(line)
+            try sections["adjustments"]!.append(line)
+        case .hold(let line):
+            preview.add(line)
+            try sections["holds"]!.append(line)
+        case .settled(let line):
+            preview.add(line)
+            try sections["settled"]!.append(line)
+        case .none:
+            break
+        }
+    }
+
+    /// Everything written is on disk.
+    func finish() throws {
+        for section in sections.values { try section.flush() }
+    }
+
+    /// Hands a section's elements (already comma-separated) to `emit` in pieces.
+    func emit(_ key: String, _ emit: (Data) throws -> Void) throws {
+        try sections[key]!.replay(emit)
+    }
+
+    /// Removes the temporary files. Safe to call more than once.
+    public func discard() {
+        guard !isDiscarded else { return }
+        isDiscarded = true
+        sections.values.forEach { $0.remove() }
+    }
+
+    /// One temporary file of comma-separated canonical JSON values.
+    private final class Section {
+        let path: String
+        let handle: FileHandle
+        var buffer: [UInt8] = []
+        var writer = CanonicalJSONWriter()
+        var count = 0
+
+        init(path: String) throws {
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+                  let handle = FileHandle(forUpdatingAtPath: path) else {
+                throw RemedyError(.io, "cannot create the temporary file \(path)")
+            }
+            self.path = path
+            self.handle = handle
+            buffer.reserveCapacity(PlanDocumentWriter.bufferSize)
+        }
+
+        func append<Line: CanonicalJSONWritable>(_ line: Line) throws {
+            writer.removeAll()
+            if count > 0 { writer.comma() }
+            line.write(to: &writer)
+            buffer.append(contentsOf: writer.bytes)
+            count += 1
+            if buffer.count >= PlanDocumentWriter.bufferSize { try flush() }
+        }
+
+        func flush() throws {
+            guard !buffer.isEmpty else { return }
+            try handle.write(contentsOf: buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+
+        func replay(_ emit: (Data) throws -> Void) throws {
+            try flush()
+            try handle.seek(toOffset: 0)
+            while let chunk = try handle.read(upToCount: PlanDocumentWriter.bufferSize), !chunk.isEmpty {
+                try emit(chunk)
+            }
+        }
+
+        func remove() {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+}
+
+/// A plan decided and spooled to disk, not yet written as a bundle: its header (the plan without
+/// its lines, totals included) and the spool.
+public struct SpooledPlan {
+    public let header: Plan
+    public let spool: PlanSpool
+
+    /// Drops the spool (a plan that will not be written).
+    public func discard() {
+        spool.discard()
+    }
+}
+
+/// A spooled plan written as a bundle and recorded.
+public struct WrittenPlan {
+    public let path: String
+    public let digest: String
+    /// The plan without its lines (they are in plan.json).
+    public let header: Plan
+    public let preview: PlanPreview
+}
+
+/// What the summary shows of a plan's lines: the first few of each section, the section sizes and
+/// the column widths over every line. Built line by line, so a spooled plan has one too.
+public struct PlanPreview: Sendable {
+    public let maxLines: Int
+    public private(set) var adjustments: [AdjustmentLine] = []
+    public private(set) var holds: [HeldLine] = []
+    public private(set) var adjustmentCount = 0
+    public private(set) var holdCount = 0
+    public private(set) var settledCount = 0
+    /// The widest amount shown (adjustments' deltas, holds' excesses) and the longest label, over all lines.
+    public private(set) var widestAmount: Int?
+    public private(set) var longestLabel: Int?
+
+    public init(maxLines: Int) {
+        self.maxLines = maxLines
+    }
+
+    /// The preview of a plan held whole.
+    public init(plan: Plan, maxLines: Int) {
+        self.maxLines = maxLines
+        plan.adjustments.forEach { add($0) }
+        plan.holds.forEach { add($0) }
+        plan.settled.forEach { add($0) }
+    }
+
+    mutating func add(_ line: AdjustmentLine) {
+        adjustmentCount += 1
+        if adjustments.count < maxLines { adjustments.append(line) }
+        widestAmount = max(widestAmount ?? 0, line.delta.rupiah.count)
+        longestLabel = max(longestLabel ?? 0, line.label.count)
+    }
+
+    mutating func add(_ line: HeldLine) {
+        holdCount += 1
+        if holds.count < maxLines { holds.append(line) }
+        widestAmount = max(widestAmount ?? 0, line.excess.rupiah.count)
+        longestLabel = max(longestLabel ?? 0, line.label.count)
+    }
+
+    mutating func add(_ line: SettledLine) {
+        settledCount += 1
+    }
+}
