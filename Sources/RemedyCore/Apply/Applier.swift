@@ -89,9 +89,17 @@ public struct Applier {
                 Thread.sleep(forTimeInterval: 0.05 * Double(1 << attempt))
             }
         }
-        for line in batch {
+        guard batch.count > 1 else {
+            let line = batch[0]
             report.skipped.append(.init(userId: line.userId, label: line.label, reason: .contended, plannedExcess: line.excess,
                                         currentExcess: nil, currentBalance: nil))
+            return
+        }
+        // One row held by live traffic must not hold back the rest of its batch: its lines one by
+        // one, so that only the held ones are reported contended.
+        progress("apply: batch still contended after \(Applier.maxBatchAttempts) attempts; applying its \(batch.count) lines one by one")
+        for line in batch {
+            try applyBatchRetrying([line], template: template, report: &report, actor: actor)
         }
     }
 
