@@ -257,7 +257,7 @@ struct CorrectionDetails: Encodable {
         self.entries = reverts == nil ? ["discovered", "reversal"] : ["revert"]
         self.idempotencyKey = line.idempotencyKey
         self.reason = reverts.map { "revert of plan \($0): puts back what it took" }
-            ?? "over-credit by the Tripay callback handler: \(line.attribution.shortText)"
+            ?? line.attribution.families.map(\.reason).joined(separator: "; ") + ": " + line.attribution.shortText
         self.reverts = reverts
         self.evidence = line.attribution
         self.approvers = approvers
