@@ -89,10 +89,16 @@ public struct Applier {
                 Thread.sleep(forTimeInterval: 0.05 * Double(1 << attempt))
             }
         }
+        // Live traffic kept these rows: report and audit the skip (nothing of the batch was written).
+        var events: [AuditEvent] = []
         for line in batch {
             report.skipped.append(.init(userId: line.userId, label: line.label, reason: .contended, plannedExcess: line.excess,
                                         currentExcess: nil, currentBalance: nil))
+            events.append(try AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
+                                         details: SkipDetails(reason: .contended, plannedExcess: line.excess, currentExcess: nil,
+                                                              currentBalance: nil, idempotencyKey: line.idempotencyKey)))
         }
+        report.auditHead = try connection.transaction { try AuditLog(connection: connection).append(events) }
     }
 
     private func applyBatch(_ batch: [AdjustmentLine], template: SQLTemplate, report: inout ApplyReport, actor: Approver) throws {
@@ -225,8 +231,8 @@ public struct Applier {
 struct SkipDetails: Encodable {
     let reason: ApplyReport.Skipped.Reason
     let plannedExcess: Money
-    let currentExcess: Money
-    let currentBalance: Money
+    let currentExcess: Money?
+    let currentBalance: Money?
     let idempotencyKey: String
 }
 
