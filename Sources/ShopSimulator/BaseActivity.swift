@@ -41,7 +41,10 @@ extension HistoryScript {
             insertPurchase(product.price, product.name, status: .failed, at: time, &random)
         case .refund:
             // A refund for an earlier completed purchase (stock problem): legitimate, the trigger credits it.
-            if let purchase = book.transactions.last(where: { $0.type == .purchase && $0.status == .completed }) {
+            if let index = book.transactions.lastIndex(where: { $0.type == .purchase && $0.status == .completed }),
+               !refundedPurchases.contains(index) {
+                let purchase = book.transaction(index)
+                refundedPurchases.insert(index)
                 book.insert(SimTransaction(id: random.uuid(), type: .refund, amount: purchase.amount, status: .completed,
                                            productName: "Refund: " + (purchase.productName ?? "produk"), tripay: nil,
                                            createdAt: time), at: time)

@@ -16,6 +16,9 @@ extension HistoryScript {
             let handler = handler(for: topup, delivery: delivery)
             book.callback(index, topup.payload(handler: handler), at: time)
             if handler != .fixed && delivery == 0 { uncorrectedCredits.append(slot) }
+            if handler != .fixed && delivery == topup.deliveries - 1 && topup.deliveries > 1 {
+                notes.append("callback for \(topup.reference) handled \(topup.deliveries) times")
+            }
             if handler == .buggyDeferredWrite {
                 schedule(.interleavedPurchase, at: time + random.int64(1...3))
             }
@@ -23,6 +26,7 @@ extension HistoryScript {
         case .interleavedPurchase:
             let product = Catalog.affordableProduct(book.balance, &random) ?? Catalog.products[0].0
             insertPurchase(product.price, product.name, status: .completed, at: time, &random)
+            notes.append("purchase \(product.price.exactText) completed between the handler's read and write")
             schedule(.deferredHandlerWrite, at: time + random.int64(1...3))
 
         case .deferredHandlerWrite:
@@ -33,6 +37,7 @@ extension HistoryScript {
             guard excess > .zero else { return }
             book.correctByHand(intended: excess, actual: excess, at: time)
             uncorrectedCredits.removeAll()
+            notes.append("corrected by hand: took back \(excess.exactText)")
 
         case .correctWithRefundRows:
             for (offset, slot) in uncorrectedCredits.enumerated() {
@@ -43,6 +48,7 @@ extension HistoryScript {
                                          status: .completed, productName: "Koreksi saldo double topup " + topup.reference,
                                          tripay: nil, createdAt: moment)
                 book.correctWithRefundRow(row, intended: topup.charge.amountReceived, at: moment)
+                notes.append("correction booked as completed refund -\(topup.charge.amountReceived.exactText) (in the ledger)")
             }
             uncorrectedCredits.removeAll()
 
@@ -61,7 +67,12 @@ extension HistoryScript {
 
         case .reverse(let slot, let status):
             guard let index = topups[slot].transactionIndex else { return }
+            let wasCompleted = book.transaction(index).status == .completed
             book.changeStatus(index, to: status, tripayStatus: status == .refunded ? "REFUND" : nil, at: time)
+            if wasCompleted {
+                notes.append("\(topups[slot].reference) \(status.rawValue) after payment"
+                             + (book.variant == .refiring ? "; the trigger did not take back \(topups[slot].charge.amount.exactText)" : ""))
+            }
 
         case .completePending(let index):
             let row = book.transaction(index)
@@ -83,6 +94,7 @@ extension HistoryScript {
         case .purchaseWithUnhandledRefund:
             let product = fundedProduct(at: time, &random)
             let index = insertPurchase(product.price, product.name, status: .completed, at: time, &random)
+            refundedPurchases.insert(index)
             schedule(.unhandledRefund(transaction: index), at: time + random.int64(SimulatedClock.hour...5 * SimulatedClock.day))
 
         case .unhandledRefund(let index):

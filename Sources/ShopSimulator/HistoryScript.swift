@@ -54,6 +54,8 @@ struct HistoryScript {
     /// Credited top-ups not yet corrected by a refund row.
     var uncorrectedCredits: [Int] = []
     var notes: [String] = []
+    /// Purchases already refunded (a purchase is refunded at most once).
+    var refundedPurchases: Set<Int> = []
 
     init(book: ShopBook, factory: TopupFactory, window: BugWindow, baseTransactionLimit: Int) {
         self.book = book

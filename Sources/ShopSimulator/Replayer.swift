@@ -2,9 +2,16 @@ import Postgres
 
 /// Runs the rounds: each in its own transaction, one statement per event kind present, each
 /// checked against the number of rows it had to change.
-struct Replayer {
+final class Replayer {
     let connection: PostgresConnection
     let counts: [RoundCounts]
+    /// Milliseconds spent per step, for the closing progress line.
+    private var timings: [(step: String, milliseconds: Int)] = []
+
+    init(connection: PostgresConnection, counts: [RoundCounts]) {
+        self.connection = connection
+        self.counts = counts
+    }
 
     func replay(progress: (String) -> Void) throws {
         let started = ContinuousClock.now
@@ -15,7 +22,8 @@ struct Replayer {
             try connection.transaction { try replay(round: round) }
             progress("round \(round)/\(rounds): \(counts[round].total) events (\(ShopSimulator.milliseconds(since: roundStarted)) ms)")
         }
-        progress("replayed \(rounds) rounds in \(ShopSimulator.milliseconds(since: started)) ms")
+        progress("replayed \(rounds) rounds in \(ShopSimulator.milliseconds(since: started)) ms; by step: "
+                 + timings.map { "\($0.step) \($0.milliseconds) ms" }.joined(separator: ", "))
     }
 
     private func replay(round: Int) throws {
@@ -57,7 +65,14 @@ struct Replayer {
     }
 
     private func run(_ sql: String, _ parameters: [any PostgresEncodable], _ round: Int, _ step: String, expect: Int) throws {
+        let started = ContinuousClock.now
         let changed = try connection.execute(sql, parameters)
+        let elapsed = ShopSimulator.milliseconds(since: started)
+        if let index = timings.firstIndex(where: { $0.step == step }) {
+            timings[index].milliseconds += elapsed
+        } else {
+            timings.append((step, elapsed))
+        }
         guard changed == expect else {
             throw ShopSimulatorError.replayMismatch(round: round, step: step, expected: expect, actual: changed)
         }

@@ -22,6 +22,7 @@ public enum ShopSimulator {
             try connection.executeScript(ShopSchemaSQL.tables)
             try connection.executeScript(BalanceTriggerSQL.function(options.triggerVariant))
             try connection.executeScript(BalanceTriggerSQL.trigger)
+            try connection.executeScript(FinishSQL.roomForUpdates)
             try connection.executeScript(SimulatorSchemaSQL.create)
             try connection.executeScript(StagingSQL.create)
             try connection.executeScript(StagingSQL.partitions(rounds: StagingLimits.maximumRounds))
@@ -37,6 +38,7 @@ public enum ShopSimulator {
             try connection.execute(FinishSQL.insertTruth)
             try connection.executeScript(FinishSQL.restoreUpdatedAt)
         }
+        try connection.executeScript(FinishSQL.resetRoomForUpdates)
         try connection.executeScript(ShopIndexesSQL.afterLoad)
         try connection.executeScript(StagingSQL.drop)
         try connection.execute(SimulatorSchemaSQL.recordRun, [

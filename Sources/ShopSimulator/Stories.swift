@@ -109,7 +109,7 @@ extension HistoryScript {
 
     /// The old purchase controller's time: before the window.
     private func beforeWindow(_ random: inout SimulationRandom) -> Int64 {
-        let lower = book.createdAt + SimulatedClock.hour
+        let lower = max(book.createdAt, SimulatedClock.historyStart) + SimulatedClock.hour
         return SimulatedClock.businessMoment(in: lower, max(lower + 1, window.start - SimulatedClock.hour), &random)
     }
 }

@@ -37,8 +37,10 @@ struct UserGenerator: Sendable {
         // 0 to 25 ordinary steps, about 10 on average (fewer for story users: their story adds rows).
         let shape = random.unit()
         let steps = Int(Double(category == .clean ? 26 : 18) * shape * shape.squareRoot())
-        if baseUntil > createdAt {
-            for _ in 0..<steps { script.schedule(.base, at: SimulatedClock.businessMoment(in: createdAt, baseUntil, &random)) }
+        // Members may have registered earlier; the shop's history starts in October.
+        let activeFrom = max(createdAt, SimulatedClock.historyStart)
+        if baseUntil > activeFrom {
+            for _ in 0..<steps { script.schedule(.base, at: SimulatedClock.businessMoment(in: activeFrom, baseUntil, &random)) }
         }
         script.run(&random)
         return finish(id: id, person: person, createdAt: createdAt, category: category, script: script)

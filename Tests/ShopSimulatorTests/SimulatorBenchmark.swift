@@ -1,18 +1,31 @@
 import Foundation
+import Postgres
 import ShopSimulator
 import TestSupport
 import Testing
 
-/// `SIMULATOR_BENCH_USERS=1000000 swift test --filter SimulatorBenchmark` loads that many users
-/// and prints the progress and the load time; skipped unless the variable is set.
+/// `SIMULATOR_BENCH_USERS=1000000 swift test -c release -Xswiftc -enable-testing --filter SimulatorBenchmark`
+/// loads that many users and prints the progress and the load time; skipped unless the variable
+/// is set. `SIMULATOR_BENCH_VARIANT=refiring` picks the trigger body; `SIMULATOR_BENCH_URL` loads
+/// into that (empty) database instead of a throwaway one and leaves it there for inspection.
 @Suite struct SimulatorBenchmark {
     static let users = ProcessInfo.processInfo.environment["SIMULATOR_BENCH_USERS"].flatMap(Int.init)
 
     @Test(.enabled(if: users != nil, "set SIMULATOR_BENCH_USERS to run"))
     func loadTime() throws {
         let users = try #require(Self.users)
-        let variant = ProcessInfo.processInfo.environment["SIMULATOR_BENCH_VARIANT"].flatMap(TriggerVariant.init) ?? .guarded
-        try withTestDatabase { connection, _ in
+        let environment = ProcessInfo.processInfo.environment
+        let variant = environment["SIMULATOR_BENCH_VARIANT"].flatMap(TriggerVariant.init) ?? .guarded
+        func onDatabase(_ body: (PostgresConnection) throws -> Void) throws {
+            if let url = environment["SIMULATOR_BENCH_URL"] {
+                let connection = try PostgresConnection.connect(url: url, logger: TestLogger.shared)
+                defer { connection.close() }
+                try body(connection)
+            } else {
+                try withTestDatabase { connection, _ in try body(connection) }
+            }
+        }
+        try onDatabase { connection in
             let summary = try ShopSimulator.load(SimulationOptions(seed: 1, userCount: users, triggerVariant: variant),
                                                  into: connection) { line in print("[simulator] \(line)") }
             print("[simulator] \(summary.userCount) users, \(summary.transactionCount) transactions, "

@@ -1,6 +1,10 @@
 /// The history replayed in rounds: round n applies every user's n-th event, one set-based
 /// statement per event kind, in the way production's code wrote it. `$1` is the round.
 /// The balance trigger does all the crediting and debiting of transactions.
+///
+/// Rows are visited in `tx_id` (or `user_id`) order: the keys are random UUIDs, and walking the
+/// primary-key index in order touches each of its pages once per round instead of at random,
+/// which is what keeps a 10-million-row load fast when the index is larger than the buffer cache.
 enum ReplaySQL {
     /// The users, with a zero balance (the history starts from nothing).
     static let insertUsers = #"""
@@ -18,6 +22,7 @@ enum ReplaySQL {
            e.method_code, e.tripay_status, to_timestamp(e.completed_at), to_timestamp(e.at), to_timestamp(e.at)
     FROM simulator_stage.events e
     WHERE e.round = $1 AND e.kind = $2
+    ORDER BY e.tx_id
     """#
 
     /// A back-fill script that ran with the balance trigger switched off.
@@ -50,8 +55,8 @@ enum ReplaySQL {
             'note',                NULL) END,
         completed_at         = CASE WHEN e.status = 'completed' THEN to_timestamp(e.at) ELSE t.completed_at END,
         updated_at           = to_timestamp(e.at)
-    FROM simulator_stage.events e
-    WHERE e.round = $1 AND e.kind = 3 AND t.id = e.tx_id
+    FROM (SELECT * FROM simulator_stage.events WHERE round = $1 AND kind = 3 ORDER BY tx_id OFFSET 0) e
+    WHERE t.id = e.tx_id
     """#
 
     /// The buggy handler, after updating the transaction: `select('balance')` — a plain read.
@@ -83,8 +88,8 @@ enum ReplaySQL {
         tripay_status = COALESCE(e.tripay_status, t.tripay_status),
         completed_at  = CASE WHEN e.status = 'completed' THEN to_timestamp(e.completed_at) ELSE t.completed_at END,
         updated_at    = to_timestamp(e.at)
-    FROM simulator_stage.events e
-    WHERE e.round = $1 AND e.kind = 5 AND t.id = e.tx_id
+    FROM (SELECT * FROM simulator_stage.events WHERE round = $1 AND kind = 5 ORDER BY tx_id OFFSET 0) e
+    WHERE t.id = e.tx_id
     """#
 
     /// A hand correction as people ran it: `UPDATE users SET balance = X WHERE id = … AND balance = Y`.

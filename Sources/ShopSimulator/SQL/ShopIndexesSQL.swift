@@ -7,7 +7,5 @@ enum ShopIndexesSQL {
     ALTER TABLE public.transactions
         ADD CONSTRAINT transactions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE;
     CREATE INDEX idx_transactions_user_id ON public.transactions (user_id);
-    CREATE INDEX idx_transactions_status ON public.transactions (status);
-    CREATE INDEX idx_transactions_created_at ON public.transactions (created_at DESC);
     """#
 }
