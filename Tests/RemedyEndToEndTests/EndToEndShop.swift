@@ -149,13 +149,21 @@ struct DatabaseFingerprint: Equatable {
     var rowCounts: [String: Int]
 
     static func take(_ shop: EndToEndShop) throws -> DatabaseFingerprint {
-        let tables = try shop.connection.query("""
+        try take(shop.connection)
+    }
+
+    static func take(_ connection: PostgresConnection) throws -> DatabaseFingerprint {
+        let tables = try connection.query("""
             SELECT format('%I.%I', table_schema, table_name) FROM information_schema.tables
              WHERE table_schema IN ('public', 'remedy') AND table_type = 'BASE TABLE' ORDER BY 1
             """).map { try $0.decode(0, as: String.self) }
         var counts: [String: Int] = [:]
-        for table in tables { counts[table] = try shop.count(table) }
-        return DatabaseFingerprint(balances: try shop.balances(), rowCounts: counts)
+        for table in tables { counts[table] = try connection.query("SELECT count(*) FROM \(table)")[0].decode(0, as: Int.self) }
+        var balances: [String: String] = [:]
+        for row in try connection.query("SELECT id::text, balance::text FROM users") {
+            balances[try row.decode(0, as: String.self)] = try row.decode(1, as: String.self)
+        }
+        return DatabaseFingerprint(balances: balances, rowCounts: counts)
     }
 
     /// What differs, one line per difference, for a failure message.
