@@ -82,6 +82,11 @@ struct PlanApprovals {
                 guard known.planDigest == record.planDigest else {
                     throw RemedyError(.tampered, "two approvals by \(record.name) disagree about the plan they sign; remove the stray file from \(bundle.path)/approvals")
                 }
+                // Every field, not just the signed ones: a bundle whose approval file was edited
+                // (a name, a role, the signing time) is not what was approved and filed.
+                guard known == record else {
+                    throw RemedyError(.tampered, "the approval file of \(record.name) in \(bundle.path)/approvals differs from the approval recorded in the database: it was altered; restore the original file")
+                }
                 continue
             }
             byKey[record.publicKey] = record
