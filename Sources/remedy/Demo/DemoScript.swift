@@ -74,7 +74,7 @@ struct DemoScript {
         let verified = try Verifier(spec: spec, bundle: bundle, connection: connection).verify(actor: "andi")
         Terminal.print("$ remedy verify plan   → \(verified.usersChecked) corrected users checked, \(verified.residuals.count) residuals")
         let audit = try AuditLog(connection: connection).verify(recordedHead: report.auditHead)
-        Terminal.print("$ remedy audit verify --head \(report.auditHead.prefix(16))…   → \(audit.firstBroken == nil && audit.reachesRecordedHead == true ? "intact" : "BROKEN"), \(audit.rows) rows")
+        Terminal.print("$ remedy audit verify --head \(report.auditHead.prefix(16))…   → \(audit.firstBroken == nil && audit.unaccounted.isEmpty && audit.reachesRecordedHead == true ? "intact" : "BROKEN"), \(audit.rows) rows")
         printReconciliation(try Reconciliation.measure(spec, on: connection), when: "after")
         Terminal.print("(the users still out of sync are the holds: causes other than this bug, for a person)")
 
@@ -103,7 +103,7 @@ struct DemoScript {
         }
 
         section("Done in \(Int(Date().timeIntervalSince(started))) s; the throwaway cluster is being removed")
-        guard verified.isClean, audit.firstBroken == nil, report.isComplete, document.crossCheck.agrees == true else {
+        guard verified.isClean, audit.firstBroken == nil, audit.unaccounted.isEmpty, report.isComplete, document.crossCheck.agrees == true else {
             throw RemedyError(.invariant, "the demo's pipeline did not end clean; see above")
         }
     }
