@@ -25,4 +25,26 @@ enum BundleForgery {
         let approvals = try FileManager.default.contentsOfDirectory(atPath: bundle + "/approvals").filter { $0.hasSuffix(".json") }.sorted()
         return ["plan.json", "plan.sha256"] + approvals.map { "approvals/" + $0 }
     }
+
+    /// Byte positions a forger would aim at: inside the values of an approval's name, role,
+    /// format and signing time; in plan.sha256, the file name and the final newline.
+    static func interestingPositions(in data: Data) -> [Int] {
+        var positions: [Int] = []
+        for marker in [#""format":""#, #""name":""#, #""role":""#, #""signed_at":""#] {
+            if let range = data.range(of: Data(marker.utf8)), range.upperBound + 2 < data.count { positions.append(range.upperBound + 2) }
+        }
+        if let range = data.range(of: Data("  plan.json".utf8)) { positions += [range.lowerBound + 4, data.count - 1] }
+        return positions
+    }
+
+    /// An XOR mask that turns a letter into another letter and a digit into another digit, so
+    /// the edited file still reads as well-formed as before; anything else gets its low bit flipped.
+    static func plausibleEdit(of byte: UInt8) -> UInt8 {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "8"), UInt8(ascii: "a")...UInt8(ascii: "y"), UInt8(ascii: "A")...UInt8(ascii: "Y"):
+            return byte ^ (byte + 1)
+        default:
+            return 1
+        }
+    }
 }

@@ -27,6 +27,14 @@ enum ReliabilitySettings {
     }
 }
 
+extension ReliabilitySettings {
+    /// A simulator seed for one test's shop, derived from the master seed.
+    static func shopSeed(_ purpose: String) -> UInt64 {
+        var random = random(purpose)
+        return random.next() % 1_000_000 + 1
+    }
+}
+
 extension SplitMix64: RandomNumberGenerator {
     /// A uniform integer in `range`.
     mutating func int(in range: ClosedRange<Int>) -> Int {
