@@ -67,6 +67,10 @@ extension ReliabilitySuite {
             let applied = Set(((report["applied"] as? [[String: Any]]) ?? []).compactMap { $0["user_id"] as? String })
             let notApplied = planned.subtracting([held.userId]).subtracting(applied)
             #expect(applied.count == planned.count - 1 && notApplied.isEmpty, "every other line applies: \(applied.count) of \(planned.count - 1), missing \(notApplied.sorted().prefix(3)) \(context)")
+            let audited = try shop.connection.query("""
+                SELECT user_id FROM remedy.audit_log WHERE action = 'correction.skipped' AND content LIKE '%"reason":"contended"%'
+                """).map { try $0.decode(0, as: String.self) }
+            #expect(audited == [held.userId], "the contended line, and only it, has its audit row: \(audited) \(context)")
             let retries = stderrLines.filter { $0.text.contains("batch contended (55P03)") }
             #expect(retries.count >= 2, "apply retries the contended batch before reporting \(context)\n\(run)")
 
