@@ -85,5 +85,5 @@ import Testing
 ///   `remedy approvers list` with the approvers file kept outside the database.
 /// - `COMMIT in flight` sends COMMIT before dying, so the server nearly always commits; the lost
 ///   outcome is the same state as a death at 'before commit', which is also exercised.
-@Suite("Reliability suite (issue 6)")
+@Suite("Reliability suite (issue 6)", .serialized)
 struct ReliabilitySuite {}
