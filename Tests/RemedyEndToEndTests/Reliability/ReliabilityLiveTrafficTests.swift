@@ -67,7 +67,7 @@ extension ReliabilitySuite {
             #expect(run.exitedNonZero, "stale lines make apply exit non-zero \(context)\n\(run)")
             let report = try #require(try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "apply --json: \(run)")
             let applied = Dictionary(uniqueKeysWithValues: ((report["applied"] as? [[String: Any]]) ?? []).map {
-                ($0["user_id"] as? String ?? "", try! Sen.parse($0["delta"] as? String ?? "x"))
+                ($0["user_id"] as? String ?? "", (try? Sen.parse($0["delta"] as? String ?? "")) ?? .min)
             })
             let skipped = (report["skipped"] as? [[String: Any]]) ?? []
             let stale = Dictionary(uniqueKeysWithValues: skipped.filter { $0["reason"] as? String == "stale" }.map {
