@@ -8,7 +8,13 @@ extension EphemeralCluster {
     /// pg_ctl's own wait (-t); ours is a little longer.
     static let serverStartTimeoutSeconds = 30
 
-    /// Sweeps clusters left by dead processes, then creates and starts a new one (initdb + pg_ctl start).
+    /// Sweeps clusters left by dead processes, then creates and starts a new one (initdb + pg_ctl start) in
+    /// `/tmp/remedy-pg/<random>/`, listening on 127.0.0.1 and a Unix socket, with `trust` authentication.
+    ///
+    /// The server binaries are taken from the directory in `REMEDY_PG_BIN` if set (it must hold initdb and
+    /// pg_ctl), else from PATH, else the highest version in `/usr/lib/postgresql/*/bin`,
+    /// `/usr/local/opt/postgresql*/bin` or `/opt/homebrew/opt/postgresql*/bin`. As root, initdb and pg_ctl
+    /// run as the `postgres` OS user through runuser. Needs PostgreSQL 13 or later (DROP DATABASE … FORCE).
     public static func start(logger: Logger) throws -> EphemeralCluster {
         let clock = ContinuousClock()
         let began = clock.now
@@ -16,6 +22,8 @@ extension EphemeralCluster {
         let binaries = try PostgresBinaries.locate()
         let user = try ServerUser.current()
         let directory = try ClusterDirectory.create(for: user)
+        EphemeralClusterRegistry.registerStarting(directory)
+        defer { EphemeralClusterRegistry.unregisterStarting(directory) }
         do {
             try initialize(directory, binaries: binaries, user: user)
             let (port, pid) = try startServer(directory, binaries: binaries, user: user, logger: logger)

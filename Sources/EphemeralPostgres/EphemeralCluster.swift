@@ -32,21 +32,24 @@ public final class EphemeralCluster: @unchecked Sendable {
     }
 
     /// Stops the server (fast, then immediate) and removes the directory. Safe to call more than once.
+    ///
+    /// The whole stop holds the cluster's lock, and the cluster leaves the registry only when it
+    /// is done: a second caller (an `atexit` hook racing a signal handler) waits for the first
+    /// instead of letting the process exit halfway through removing the directory.
     public func stop() {
-        let alreadyStopped = isStopped.withLock { stopped in
-            defer { stopped = true }
-            return stopped
-        }
-        guard !alreadyStopped else { return }
-        EphemeralClusterRegistry.unregister(self)
-        if Postmaster.isAlive(postmasterPID), Postmaster.serves(postmasterPID, dataDirectory: dataDirectory) {
-            if !Postmaster.stop(postmasterPID) {
-                logger.error("PostgreSQL (pid \(postmasterPID)) did not stop; leaving \(directory.path) for the next sweep")
-                return
+        isStopped.withLock { stopped in
+            guard !stopped else { return }
+            stopped = true
+            if Postmaster.isAlive(postmasterPID), Postmaster.serves(postmasterPID, dataDirectory: dataDirectory) {
+                if !Postmaster.stop(postmasterPID) {
+                    logger.error("PostgreSQL (pid \(postmasterPID)) did not stop; leaving \(directory.path) for the next sweep")
+                    return
+                }
             }
+            directory.remove()
+            logger.debug("stopped PostgreSQL on port \(port) and removed \(directory.path)")
         }
-        directory.remove()
-        logger.debug("stopped PostgreSQL on port \(port) and removed \(directory.path)")
+        EphemeralClusterRegistry.unregister(self)
     }
 
     /// Quotes a conninfo value when it holds a space, quote or backslash.

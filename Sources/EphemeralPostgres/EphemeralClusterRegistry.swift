@@ -5,7 +5,10 @@ import Foundation
 public enum EphemeralClusterRegistry {
     private struct State {
         var clusters: [ObjectIdentifier: EphemeralCluster] = [:]
+        /// Directories of clusters still starting (initdb, pg_ctl): an interrupt removes them too.
+        var starting: [String: ClusterDirectory] = [:]
         var isExitHookInstalled = false
+        var isInterrupted = false
         var signalSources: [any DispatchSourceSignal] = []
     }
 
@@ -24,6 +27,7 @@ public enum EphemeralClusterRegistry {
                 signal(signalNumber, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
                 source.setEventHandler {
+                    EphemeralClusterRegistry.state.withLock { $0.isInterrupted = true }
                     stopAll()
                     exit(exitStatus)
                 }
@@ -33,12 +37,33 @@ public enum EphemeralClusterRegistry {
         }
     }
 
+    /// True once an interrupt began stopping the clusters: errors that follow (a query cut off by
+    /// the server stopping) are its consequence, not failures to report.
+    public static var isInterrupted: Bool { state.withLock { $0.isInterrupted } }
+
     /// Stops every live cluster (also run at process exit).
     public static func stopAll() {
-        let clusters = state.withLock { Array($0.clusters.values) }
+        let (clusters, starting) = state.withLock { (Array($0.clusters.values), Array($0.starting.values)) }
         for cluster in clusters {
             cluster.stop()
         }
+        for directory in starting {
+            if let pid = Postmaster.pid(dataDirectory: directory.dataDirectory), Postmaster.serves(pid, dataDirectory: directory.dataDirectory) {
+                Postmaster.stop(pid)
+            }
+            directory.remove()
+            // initdb may still be writing into it for a moment; remove what it wrote since.
+            usleep(200_000)
+            directory.remove()
+        }
+    }
+
+    static func registerStarting(_ directory: ClusterDirectory) {
+        state.withLock { $0.starting[directory.path] = directory }
+    }
+
+    static func unregisterStarting(_ directory: ClusterDirectory) {
+        _ = state.withLock { $0.starting.removeValue(forKey: directory.path) }
     }
 
     static func register(_ cluster: EphemeralCluster) {

@@ -1,4 +1,5 @@
 import CLibPQ
+import Foundation
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -7,6 +8,9 @@ import Darwin
 #endif
 
 extension PostgresConnection {
+    /// Seconds libpq waits for a server that does not answer, unless told otherwise.
+    public static let defaultConnectTimeoutSeconds = 30
+
     /// Opens a connection.
     ///
     /// - Parameter url: a `postgres://` URL or a `key=value` conninfo string; nil or "" uses libpq's own
@@ -14,9 +18,12 @@ extension PostgresConnection {
     /// - Parameter applicationName: shown in pg_stat_activity; overrides one given in the URL.
     public static func connect(url: String?, applicationName: String = "remedy", logger: Logger) throws -> PostgresConnection {
         let conninfo = url ?? ""
-        // dbname with expand_dbname = 1 takes a URL or conninfo string; an empty value falls back to the environment.
-        let handle = try withCStringArray(["dbname", "application_name"]) { keywords in
-            try withCStringArray([conninfo, applicationName]) { values in
+        // dbname with expand_dbname = 1 takes a URL or conninfo string, whose settings override the keywords
+        // before it; an empty value falls back to the environment. connect_timeout bounds the wait for an
+        // unreachable server unless PGCONNECT_TIMEOUT (empty value: read by libpq) or the URL says otherwise.
+        let connectTimeout = ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil ? String(defaultConnectTimeoutSeconds) : ""
+        let handle = try withCStringArray(["connect_timeout", "dbname", "application_name"]) { keywords in
+            try withCStringArray([connectTimeout, conninfo, applicationName]) { values in
                 guard let handle = PQconnectdbParams(keywords, values, 1) else {
                     throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
                 }

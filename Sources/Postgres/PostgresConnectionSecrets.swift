@@ -5,7 +5,9 @@ enum PostgresConnectionSecrets {
     /// `message` with every password found in `conninfo` (raw and percent-decoded) and every `password=…` masked.
     static func redacting(_ message: String, secretsIn conninfo: String) -> String {
         var redacted = message
-        let secrets = passwords(in: conninfo).flatMap { [$0, percentDecoded($0)] }
+        // libpq may also have read a password from the environment.
+        let environmentPassword = ProcessInfo.processInfo.environment["PGPASSWORD"].map { [$0] } ?? []
+        let secrets = (passwords(in: conninfo) + environmentPassword).flatMap { [$0, percentDecoded($0)] }
         // Longest first, so a password that contains another is masked whole.
         for secret in Set(secrets).sorted(by: { $0.count > $1.count }) where !secret.isEmpty {
             redacted = redacted.replacingOccurrences(of: secret, with: "***")

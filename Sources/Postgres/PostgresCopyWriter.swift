@@ -5,7 +5,6 @@ public struct PostgresCopyWriter {
 
     private let connection: PostgresConnection
     private var buffer: [UInt8] = []
-    private(set) var rowsWritten = 0
 
     init(connection: PostgresConnection) {
         self.connection = connection
@@ -26,7 +25,6 @@ public struct PostgresCopyWriter {
             try Self.appendEscaped(field, to: &buffer)
         }
         buffer.append(UInt8(ascii: "\n"))
-        rowsWritten += 1
         if buffer.count >= Self.flushThresholdBytes {
             try flush()
         }

@@ -3,6 +3,12 @@
 extension Money {
     /// Rupiah as Indonesians write it: dot for thousands, comma before sen, sen only when non-zero.
     public var rupiah: String {
+        (minorUnits < 0 ? "-" : "") + unsignedRupiah
+    }
+
+    /// The magnitude in rupiah, without a sign (`Rp 9.180` for -9.180): for columns that say
+    /// the direction elsewhere.
+    public var unsignedRupiah: String {
         let (whole, sen) = wholeAndSen
         var groups: [String] = []
         var remaining = whole
@@ -13,7 +19,7 @@ extension Money {
         } while remaining > 0
         let wholeText = groups.reversed().joined(separator: ".")
         let senText = sen == 0 ? "" : "," + twoDigits(sen)
-        return (minorUnits < 0 ? "-Rp " : "Rp ") + wholeText + senText
+        return "Rp " + wholeText + senText
     }
 
     /// With an explicit sign for changes: `+Rp 9.180`, `-Rp 9.180`, `Rp 0`.

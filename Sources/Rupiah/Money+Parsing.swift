@@ -45,13 +45,16 @@ extension Money {
         }
         while fractionDigits.count < 2 { fractionDigits.append(0) }
 
-        var magnitude: Int64 = 0
+        // Accumulate the magnitude unsigned so that Int64.min, whose magnitude exceeds Int64.max, fits.
+        var magnitude: UInt64 = 0
         for digit in integerDigits + fractionDigits {
             let (shifted, overflowMultiply) = magnitude.multipliedReportingOverflow(by: 10)
-            let (next, overflowAdd) = shifted.addingReportingOverflow(Int64(digit))
+            let (next, overflowAdd) = shifted.addingReportingOverflow(UInt64(digit))
             guard !overflowMultiply, !overflowAdd else { throw fail("it is too large to hold exactly") }
             magnitude = next
         }
-        self.init(minorUnits: negative ? -magnitude : magnitude)
+        let limit = negative ? UInt64(Int64.max) + 1 : UInt64(Int64.max)
+        guard magnitude <= limit else { throw fail("it is too large to hold exactly") }
+        self.init(minorUnits: negative ? Int64(truncatingIfNeeded: 0 &- magnitude) : Int64(magnitude))
     }
 }

@@ -1,0 +1,278 @@
+import Foundation
+import Postgres
+import Rupiah
+
+/// Apply: the approved plan's corrections, exactly once, in short batches.
+///
+/// Per batch, one transaction: lock the users' rows, recompute each excess under the lock, skip
+/// what changed (stale), book the two entries under the line's idempotency key, move the balance
+/// by exactly the delta and check it moved by exactly that, write the audit rows, commit. A crash
+/// anywhere leaves each batch wholly done or not done; a re-run skips what the book already holds.
+public struct Applier {
+    public let spec: JobSpec
+    public let bundle: PlanBundle
+    public let connection: PostgresConnection
+    public let faults: FaultInjection
+    public let progress: (String) -> Void
+    /// Attempts per batch when live traffic holds a row past lock_timeout.
+    static let maxBatchAttempts = 4
+
+    public init(spec: JobSpec, bundle: PlanBundle, connection: PostgresConnection,
+                faults: FaultInjection = FaultInjection(), progress: @escaping (String) -> Void = { _ in }) {
+        self.spec = spec
+        self.bundle = bundle
+        self.connection = connection
+        self.faults = faults
+        self.progress = progress
+    }
+
+    public func apply(operatorKey: SigningKey, policy: StandingPolicy? = nil) throws -> ApplyReport {
+        let cleared = try ApplyPreflight(spec: spec, bundle: bundle, connection: connection).check(operatorKey: operatorKey, policy: policy)
+        let lease = try Lease.acquire(job: spec.name, seconds: spec.apply.leaseSeconds, connection: connection)
+        defer { lease.release() }
+        let catalog = try ShopCatalog.inspect(spec, on: connection)
+        let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType)
+
+        let runId = UUID().uuidString.lowercased()
+        var report = ApplyReport(runId: runId, planDigest: bundle.digest, job: spec.name, operatorName: cleared.operator_.name,
+                                 approvers: cleared.approvers.map { "\($0.name) (\($0.role))" })
+        report.startedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
+        struct Started: Encodable { let runId: String; let lines: Int; let approvers: [String]; let host: String; let pid: Int32 }
+        try connection.transaction {
+            try connection.execute(ApplySQL.markInterruptedRuns, [spec.name])
+            try connection.execute(ApplySQL.insertRun, [runId, bundle.digest, spec.name, cleared.operator_.publicKey.base64,
+                                                        cleared.operator_.name, ProcessInfo.processInfo.hostName, Int(getpid())])
+            report.auditHead = try AuditLog(connection: connection).append([
+                try AuditEvent(action: "apply.started", actor: cleared.operator_.name, planDigest: bundle.digest,
+                               details: Started(runId: runId, lines: bundle.plan.adjustments.count, approvers: report.approvers,
+                                                host: ProcessInfo.processInfo.hostName, pid: getpid())),
+            ])
+        }
+        faults.checkpoint("run started")
+
+        let lines = bundle.plan.adjustments
+        let batchSize = spec.apply.batchSize
+        var batchStart = 0
+        while batchStart < lines.count {
+            let batch = Array(lines[batchStart..<min(batchStart + batchSize, lines.count)])
+            try applyBatchRetrying(batch, template: template, report: &report, actor: cleared.operator_)
+            batchStart += batch.count
+            try lease.renew()
+            progress("apply: \(batchStart)/\(lines.count) lines (\(report.applied.count) applied, \(report.alreadyApplied.count) already applied, \(report.skipped.count) skipped)")
+            faults.checkpoint("between batches")
+        }
+
+        struct Finished: Encodable { let runId: String; let applied: Int; let alreadyApplied: Int; let skipped: Int; let takenBack: Money; let receivablesOpened: Money }
+        report.finishedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
+        try connection.transaction {
+            try connection.execute(ApplySQL.finishRun, [runId, report.isComplete ? "complete" : "incomplete"])
+            report.auditHead = try AuditLog(connection: connection).append([
+                try AuditEvent(action: "apply.finished", actor: cleared.operator_.name, planDigest: bundle.digest,
+                               details: Finished(runId: runId, applied: report.applied.count, alreadyApplied: report.alreadyApplied.count,
+                                                 skipped: report.skipped.count, takenBack: report.takenBack, receivablesOpened: report.receivablesOpened)),
+            ])
+        }
+        try writeReport(report)
+        return report
+    }
+
+    private func applyBatchRetrying(_ batch: [AdjustmentLine], template: SQLTemplate, report: inout ApplyReport, actor: Approver) throws {
+        for attempt in 1...Applier.maxBatchAttempts {
+            do {
+                var batchReport = report
+                try applyBatch(batch, template: template, report: &batchReport, actor: actor)
+                report = batchReport
+                return
+            } catch let error as PostgresError where error.sqlState == "55P03" || error.sqlState == "57014" || error.sqlState == "40P01" {
+                // Live traffic won the row lock: back off and try the whole batch again.
+                progress("apply: batch contended (\(error.sqlState ?? "")), attempt \(attempt) of \(Applier.maxBatchAttempts)")
+                Thread.sleep(forTimeInterval: 0.05 * Double(1 << attempt))
+            }
+        }
+        // Live traffic kept these rows: report and audit the skip (nothing of the batch was written).
+        var events: [AuditEvent] = []
+        for line in batch {
+            report.skipped.append(.init(userId: line.userId, label: line.label, reason: .contended, plannedExcess: line.excess,
+                                        currentExcess: nil, currentBalance: nil))
+            events.append(try AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
+                                         details: SkipDetails(reason: .contended, plannedExcess: line.excess, currentExcess: nil,
+                                                              currentBalance: nil, idempotencyKey: line.idempotencyKey)))
+        }
+        report.auditHead = try connection.transaction { try AuditLog(connection: connection).append(events) }
+    }
+
+    private func applyBatch(_ batch: [AdjustmentLine], template: SQLTemplate, report: inout ApplyReport, actor: Approver) throws {
+        let userIds = PostgresArray(batch.map(\.userId))
+        let keys = PostgresArray(batch.map(\.idempotencyKey))
+        let specFile = "\(spec.directory)/recheck.sql"
+        try connection.transaction {
+            for statement in ApplySQL.setLocalTimeouts(lockMilliseconds: spec.apply.lockTimeoutMilliseconds,
+                                                       statementMilliseconds: spec.apply.statementTimeoutMilliseconds) {
+                try connection.execute(statement)
+            }
+            let lock = try template.with(["user_ids": userIds]).render(ApplySQL.lockUsers, file: "lock")
+            _ = try connection.query(lock.sql, lock.parameters)
+            faults.checkpoint("rows locked")
+
+            let bookedKind = bundle.plan.kind == .revert ? "revert" : "discovered"
+            let booked = Set(try connection.query(ApplySQL.bookedKeys, [keys, bookedKind]).map { try $0.decode(0, as: String.self) })
+            let recheck = try template.with(["user_ids": userIds]).render(spec.sql["recheck"]!, file: specFile)
+            var current: [String: (balance: Money, excess: Money)] = [:]
+            for row in try connection.query(recheck.sql, recheck.parameters) {
+                let balance = try row.decode(1, as: Money.self)
+                let excess = try balance.subtracting(try row.decode(2, as: Money.self)).subtracting(try row.decode(3, as: Money.self))
+                current[try row.decode(0, as: String.self)] = (balance, excess)
+            }
+
+            var toApply: [AdjustmentLine] = []
+            var events: [AuditEvent] = []
+            for line in batch {
+                if booked.contains(line.idempotencyKey) {
+                    report.alreadyApplied.append(line.userId)
+                    continue
+                }
+                guard let now = current[line.userId] else {
+                    report.skipped.append(.init(userId: line.userId, label: line.label, reason: .missing, plannedExcess: line.excess, currentExcess: nil, currentBalance: nil))
+                    continue
+                }
+                let reason: ApplyReport.Skipped.Reason?
+                if now.excess != line.precondition.excess {
+                    reason = .stale
+                } else if line.delta.isNegative, (try now.balance.adding(line.delta)).isNegative, bundle.plan.negativeBalancePolicy != .allow {
+                    reason = .wouldGoNegative
+                } else {
+                    reason = nil
+                }
+                if let reason {
+                    report.skipped.append(.init(userId: line.userId, label: line.label, reason: reason, plannedExcess: line.excess,
+                                                currentExcess: now.excess, currentBalance: now.balance))
+                    events.append(try AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
+                                                 details: SkipDetails(reason: reason, plannedExcess: line.excess, currentExcess: now.excess,
+                                                                      currentBalance: now.balance, idempotencyKey: line.idempotencyKey)))
+                    continue
+                }
+                toApply.append(line)
+            }
+
+            var applied: [ApplyReport.Applied] = []
+            if !toApply.isEmpty {
+                try book(toApply, current: current, runId: report.runId)
+                faults.checkpoint("entries booked")
+                let move = try template.with(["user_ids": PostgresArray(toApply.map(\.userId)), "deltas": PostgresArray(toApply.map(\.delta))])
+                    .render(ApplySQL.moveBalances, file: "move balances")
+                var moved: [String: Money] = [:]
+                for row in try connection.query(move.sql, move.parameters) {
+                    moved[try row.decode(0, as: String.self)] = try row.decode(1, as: Money.self)
+                }
+                for line in toApply {
+                    let before = current[line.userId]!.balance
+                    let expected = try before.adding(line.delta)
+                    // A trigger on users that also moves the balance must fail the batch, loudly.
+                    guard moved[line.userId] == expected else {
+                        throw RemedyError(.invariant, "the balance of user \(line.userId) moved to \(moved[line.userId]?.rupiah ?? "nothing") instead of \(expected.rupiah) (before \(before.rupiah), delta \(line.delta.rupiah)): something else changes balances on update; the batch was rolled back")
+                    }
+                    applied.append(.init(userId: line.userId, label: line.label, balanceBefore: before, balanceAfter: expected,
+                                         delta: line.delta, receivable: line.receivable))
+                    events.append(try AuditEvent(action: bundle.plan.kind == .revert ? "revert.applied" : "correction.applied",
+                                                 actor: actor.name, planDigest: bundle.digest, userId: line.userId,
+                                                 details: CorrectionDetails(line: line, before: before, after: expected, runId: report.runId,
+                                                                            approvers: report.approvers, job: spec.name, reverts: bundle.plan.reverts)))
+                }
+                faults.checkpoint("balances moved")
+            }
+            if !events.isEmpty { report.auditHead = try AuditLog(connection: connection).append(events) }
+            faults.checkpoint("before commit") { try connection.sendWithoutWaitingForTheAnswer("COMMIT") }
+            for line in applied {
+                report.applied.append(line)
+                report.takenBack = try report.takenBack.subtracting(line.delta)
+                report.receivablesOpened = try report.receivablesOpened.adding(line.receivable)
+            }
+        }
+        faults.checkpoint("after commit")
+    }
+
+    /// The two entries of each correction (discovered +E, reversal −E) and any receivable; for a
+    /// revert, one entry cancelling the reversal, and the correction's receivable settled.
+    private func book(_ lines: [AdjustmentLine], current: [String: (balance: Money, excess: Money)], runId: String) throws {
+        let isRevert = bundle.plan.kind == .revert
+        var columns = [[String?]](repeating: [], count: 7)
+        for line in lines {
+            let before = current[line.userId]!.balance
+            let after = try before.adding(line.delta)
+            let evidence = String(decoding: try CanonicalJSON.encode(line.attribution), as: UTF8.self)
+            let entries = isRevert
+                ? [("revert", try line.delta.subtracting(line.receivable))]
+                : [("discovered", line.excess), ("reversal", try line.excess.negated())]
+            for (kind, amount) in entries {
+                let values: [String?] = [line.idempotencyKey, kind, line.userId, amount.exactText, before.exactText, after.exactText, evidence]
+                for (index, value) in values.enumerated() { columns[index].append(value) }
+            }
+        }
+        try connection.execute(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) })
+        if isRevert {
+            let settled = lines.filter { $0.receivable.isNegative }.compactMap(\.revertsKey)
+            if !settled.isEmpty { try connection.execute(RevertSQL.settleReceivables, [PostgresArray(settled)]) }
+            return
+        }
+        let owed = lines.filter { $0.receivable.isPositive }
+        if !owed.isEmpty {
+            try connection.execute(ApplySQL.openReceivables, [spec.name, bundle.digest, PostgresArray(owed.map(\.idempotencyKey)),
+                                                              PostgresArray(owed.map(\.userId)), PostgresArray(owed.map(\.receivable))])
+        }
+    }
+
+    private func writeReport(_ report: ApplyReport) throws {
+        let directory = "\(bundle.path)/runs"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try? CanonicalJSON.encode(report).write(to: URL(fileURLWithPath: "\(directory)/\(report.runId).json"), options: .atomic)
+    }
+}
+
+struct SkipDetails: Encodable {
+    let reason: ApplyReport.Skipped.Reason
+    let plannedExcess: Money
+    let currentExcess: Money?
+    let currentBalance: Money?
+    let idempotencyKey: String
+}
+
+/// The audit row of one correction: who, why, before, after, under which plan.
+struct CorrectionDetails: Encodable {
+    let job: String
+    let runId: String
+    let before: Money
+    let after: Money
+    let delta: Money
+    let excess: Money
+    let receivable: Money
+    let entries: [String]
+    let idempotencyKey: String
+    let reason: String
+    let evidence: Decomposition
+    let approvers: [String]
+    let reverts: String?
+
+    init(line: AdjustmentLine, before: Money, after: Money, runId: String, approvers: [String], job: String, reverts: String?) {
+        self.job = job
+        self.runId = runId
+        self.before = before
+        self.after = after
+        self.delta = line.delta
+        self.excess = line.excess
+        self.receivable = line.receivable
+        self.entries = reverts == nil ? ["discovered", "reversal"] : ["revert"]
+        self.idempotencyKey = line.idempotencyKey
+        self.reason = reverts.map { "revert of plan \($0): puts back what it took" }
+            ?? line.attribution.families.map(\.reason).joined(separator: "; ") + ": " + line.attribution.shortText
+        self.reverts = reverts
+        self.evidence = line.attribution
+        self.approvers = approvers
+    }
+}
+
+extension SQLTemplate {
+    /// The same names with more bound values.
+    func with(_ extra: [String: any PostgresEncodable]) -> SQLTemplate {
+        SQLTemplate(fragments: fragments, values: values.merging(extra) { _, new in new })
+    }
+}

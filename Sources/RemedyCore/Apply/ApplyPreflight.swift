@@ -1,0 +1,91 @@
+import Postgres
+
+/// Every reason apply refuses, checked before anything is written: the plan is the one recorded
+/// here, made with this job spec, for this database, unexpired, and approved by the quorum.
+public struct ApplyPreflight {
+    public let spec: JobSpec
+    public let bundle: PlanBundle
+    public let connection: PostgresConnection
+
+    public init(spec: JobSpec, bundle: PlanBundle, connection: PostgresConnection) {
+        self.spec = spec
+        self.bundle = bundle
+        self.connection = connection
+    }
+
+    public struct Cleared: Sendable {
+        public let operator_: Approver
+        public let approvers: [Approver]
+    }
+
+    /// `policy`: for the automatic part of a `remedy run`, the standing policy that authorises it.
+    public func check(operatorKey: SigningKey, policy: StandingPolicy? = nil) throws -> Cleared {
+        let store = RemedyStore(connection: connection)
+        try store.requireInitialized()
+        let plan = bundle.plan
+        guard plan.job == spec.name else {
+            throw RemedyError(.badInput, "the plan is for job \(plan.job), not \(spec.name)")
+        }
+        guard try !connection.query(RemedyStoreSQL.planExists, [bundle.digest]).isEmpty else {
+            throw RemedyError(.tampered, "no plan with digest \(bundle.digest.prefix(16))… is recorded in this database: plan.json was changed, or the plan belongs to another database; make a new plan with `remedy plan`")
+        }
+        guard spec.digest == plan.specDigest else {
+            throw RemedyError(.tampered, "the job spec in \(spec.directory) changed since this plan was made (spec digest \(spec.digest.prefix(12))… vs \(plan.specDigest.prefix(12))…); make a new plan")
+        }
+        let identity = try store.identity()
+        guard identity == plan.database else {
+            throw RemedyError(.wrongDatabase, "this plan was made on \(plan.database), but this is \(identity); connect to the plan's database")
+        }
+        let now = try Timestamp(iso8601: try connection.query(ApplySQL.now)[0].decode(0, as: String.self))
+        guard now < (try Timestamp(iso8601: plan.expiresAt)) else {
+            throw RemedyError(.expired, "this plan expired at \(plan.expiresAt); make a new plan and have it approved again")
+        }
+        let operatorApprover = try store.requireTrusted(operatorKey, as: "operator")
+        guard let trusted = try store.currentApproverSet() else {
+            throw RemedyError(.notInitialized, "no trusted approvers are recorded; run `remedy init --approvers FILE`")
+        }
+        if let required = plan.standingPolicy {
+            // Authorised by a standing policy instead of per-plan approvals: the very policy, still
+            // in force, still signed, and every line inside its limits.
+            guard let policy, policy.digest == required else {
+                throw RemedyError(.quorum, "this plan is authorised by standing policy \(required.prefix(16))…; pass that policy file with --policy")
+            }
+            let signers = try policy.verify(for: spec, operator: operatorKey.publicKey, connection: connection)
+            guard policy.covers(plan.adjustments) else {
+                throw RemedyError(.quorum, "this plan has lines outside standing policy \(policy.name); they need a person's sign-off")
+            }
+            return Cleared(operator_: operatorApprover, approvers: signers)
+        }
+        let approvals = try PlanApprovals(bundle: bundle, connection: connection).all()
+        let approvers = try Quorum(roles: spec.approval.quorumRoles).check(approvals, for: bundle, trusted: trusted)
+        return Cleared(operator_: operatorApprover, approvers: approvers)
+    }
+}
+
+/// The approvals of a plan: the bundle's files and the database's rows, one per key.
+struct PlanApprovals {
+    let bundle: PlanBundle
+    let connection: PostgresConnection
+
+    func all() throws -> [ApprovalRecord] {
+        var byKey: [PublicKeyText: ApprovalRecord] = [:]
+        var ordered: [ApprovalRecord] = []
+        let fromDatabase = try connection.query(RemedyStoreSQL.approvalsOfPlan, [bundle.digest]).map { row in
+            ApprovalRecord(format: ApprovalRecord.currentFormat, planDigest: bundle.digest, name: try row.decode(0, as: String.self),
+                           role: try row.decode(1, as: String.self), publicKey: try PublicKeyText(validating: try row.decode(2, as: String.self)),
+                           signature: try row.decode(3, as: String.self), signedAt: try row.decode(4, as: String.self))
+        }
+        for record in try bundle.approvalFiles() + fromDatabase {
+            if let known = byKey[record.publicKey] {
+                // The same person's signature in two places must be the same statement.
+                guard known.planDigest == record.planDigest else {
+                    throw RemedyError(.tampered, "two approvals by \(record.name) disagree about the plan they sign; remove the stray file from \(bundle.path)/approvals")
+                }
+                continue
+            }
+            byKey[record.publicKey] = record
+            ordered.append(record)
+        }
+        return ordered
+    }
+}

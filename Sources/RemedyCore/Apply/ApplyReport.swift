@@ -1,0 +1,51 @@
+import Rupiah
+
+/// What an apply run did, line by line; written into the bundle's `runs/` and printed.
+public struct ApplyReport: Codable, Sendable {
+    public struct Applied: Codable, Sendable, Equatable {
+        public let userId: String
+        public let label: String
+        public let balanceBefore: Money
+        public let balanceAfter: Money
+        public let delta: Money
+        public let receivable: Money
+    }
+    public struct Skipped: Codable, Sendable, Equatable {
+        public enum Reason: String, Codable, Sendable {
+            /// The excess changed since the plan (a hand correction, a new credit): re-plan.
+            case stale
+            /// Taking back the approved amount would now make the balance negative.
+            case wouldGoNegative
+            /// The user's row no longer exists.
+            case missing
+            /// Live traffic held the row past lock_timeout on every retry.
+            case contended
+        }
+        public let userId: String
+        public let label: String
+        public let reason: Reason
+        public let plannedExcess: Money
+        public let currentExcess: Money?
+        public let currentBalance: Money?
+    }
+
+    public var runId: String
+    public var planDigest: String
+    public var job: String
+    public var operatorName: String
+    public var approvers: [String]
+    /// When the run started and finished, by the database's clock (UTC). Optional: reports written
+    /// before these fields existed have neither; exports then order runs by file time.
+    public var startedAt: String?
+    public var finishedAt: String?
+    public var applied: [Applied] = []
+    /// Booked by an earlier run (or another plan from the same state): never booked twice.
+    public var alreadyApplied: [String] = []
+    public var skipped: [Skipped] = []
+    public var auditHead: String = AuditLog.genesisHash
+    public var takenBack: Money = .zero
+    public var receivablesOpened: Money = .zero
+
+    /// Exit 0 only if every line of the plan is booked (now or before).
+    public var isComplete: Bool { skipped.isEmpty }
+}

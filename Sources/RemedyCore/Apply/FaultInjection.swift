@@ -1,0 +1,40 @@
+import Foundation
+
+/// Crash points for the reliability tests: with `REMEDY_FAULT_KILL_AT=N`, the process kills
+/// itself with SIGKILL at the N-th checkpoint of apply, exactly as a crash would, with no cleanup.
+/// With `REMEDY_FAULT_COMMIT_IN_FLIGHT=1` as well, a death at a checkpoint that has a commit to
+/// send first sends it, so the runner dies not knowing whether its batch committed.
+/// Unset (always, in production) it does nothing.
+public struct FaultInjection: Sendable {
+    public static let environmentVariable = "REMEDY_FAULT_KILL_AT"
+    public static let commitInFlightVariable = "REMEDY_FAULT_COMMIT_IN_FLIGHT"
+    let killAt: Int?
+    let commitInFlight: Bool
+    private let counter = Counter()
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        killAt = environment[FaultInjection.environmentVariable].flatMap(Int.init)
+        commitInFlight = environment[FaultInjection.commitInFlightVariable] == "1"
+    }
+
+    /// Marks a point of apply; `name` is printed to stderr when the process dies there.
+    /// `sendCommit` is what "COMMIT in flight" sends before dying.
+    public func checkpoint(_ name: String, sendCommit: (() throws -> Void)? = nil) {
+        guard let killAt else { return }
+        if counter.next() == killAt {
+            var how = "SIGKILL"
+            if commitInFlight, let sendCommit {
+                try? sendCommit()
+                how = "COMMIT sent, then SIGKILL"
+            }
+            FileHandle.standardError.write(Data("remedy: fault injection: \(how) at checkpoint \(killAt) (\(name))\n".utf8))
+            kill(getpid(), SIGKILL)
+        }
+    }
+
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func next() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
+    }
+}

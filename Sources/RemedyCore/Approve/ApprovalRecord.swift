@@ -1,0 +1,40 @@
+import Foundation
+
+/// A detached approval: who signed which plan digest, and the Ed25519 signature over the
+/// domain-separated message (`ApprovalRecord.message`). Stored in the bundle and the database.
+public struct ApprovalRecord: Codable, Sendable, Equatable {
+    public static let currentFormat = "remedy-approval/v1"
+    public var format: String
+    public var planDigest: String
+    public var name: String
+    public var role: String
+    public var publicKey: PublicKeyText
+    /// Base64 of the 64-byte signature.
+    public var signature: String
+    public var signedAt: String
+
+    /// What is signed: a context string, the digest, the database identity and the expiry, so a
+    /// signature means "this plan, on this database, until then" and nothing else.
+    public static func message(planDigest: String, database: DatabaseIdentity, expiresAt: String) -> Data {
+        Data("""
+        remedy/plan-approval/v1
+        digest=\(planDigest)
+        installation=\(database.installationId)
+        database=\(database.databaseName)
+        system=\(database.systemIdentifier ?? "-")
+        expires=\(expiresAt)
+
+        """.utf8)
+    }
+
+    public static func sign(_ bundle: PlanBundle, with key: SigningKey, at signedAt: String) throws -> ApprovalRecord {
+        let message = message(planDigest: bundle.digest, database: bundle.plan.database, expiresAt: bundle.plan.expiresAt)
+        return ApprovalRecord(format: currentFormat, planDigest: bundle.digest, name: key.name, role: key.role,
+                              publicKey: key.publicKey, signature: try key.sign(message).base64EncodedString(), signedAt: signedAt)
+    }
+
+    public func isValid(for bundle: PlanBundle) -> Bool {
+        guard planDigest == bundle.digest, let signature = Data(base64Encoded: signature) else { return false }
+        return publicKey.isValidSignature(signature, for: ApprovalRecord.message(planDigest: bundle.digest, database: bundle.plan.database, expiresAt: bundle.plan.expiresAt))
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Postgres
+
+/// Changing the trusted approvers: a new approvers file, signed by a quorum of the *current*
+/// set (the quorum recorded at init). Signatures sit beside the file in `FILE.approvals/`.
+public struct ApproverSetUpdate {
+    public let file: ApproverFile
+    public let path: String
+    public let connection: PostgresConnection
+
+    public init(path: String, connection: PostgresConnection) throws {
+        self.file = try ApproverFile.load(path: path)
+        self.path = path
+        self.connection = connection
+    }
+
+    var signaturesDirectory: String { path + ".approvals" }
+
+    static func message(fileDigest: String, installationId: String, fromVersion: Int) -> Data {
+        Data("remedy/approvers-update/v1\nfile=\(fileDigest)\ninstallation=\(installationId)\nfrom_set=\(fromVersion)\n".utf8)
+    }
+
+    private func context() throws -> (RemedyStore.ApproverSet, DatabaseIdentity) {
+        let store = RemedyStore(connection: connection)
+        try store.requireInitialized()
+        guard let current = try store.currentApproverSet() else { throw RemedyError(.notInitialized, "no approvers recorded; run `remedy init`") }
+        return (current, try store.identity())
+    }
+
+    /// Signs the file as one of the current approvers; returns the signature file's path.
+    public func sign(with key: SigningKey) throws -> String {
+        let (current, identity) = try context()
+        let approver = try RemedyStore(connection: connection).requireTrusted(key, as: "approver")
+        let signature = try key.sign(ApproverSetUpdate.message(fileDigest: file.digest, installationId: identity.installationId, fromVersion: current.version))
+        let record = ApprovalRecord(format: "remedy-approvers-approval/v1", planDigest: file.digest, name: approver.name, role: approver.role,
+                                    publicKey: approver.publicKey, signature: signature.base64EncodedString(), signedAt: try connection.query(ApplySQL.now)[0].decode(0, as: String.self))
+        try FileManager.default.createDirectory(atPath: signaturesDirectory, withIntermediateDirectories: true)
+        let out = "\(signaturesDirectory)/\(approver.name)-\(approver.role).json"
+        try CanonicalJSON.encode(record).write(to: URL(fileURLWithPath: out), options: .atomic)
+        return out
+    }
+
+    /// Records the new set if the current quorum signed this exact file; otherwise refuses.
+    public func apply() throws -> Int {
+        let (current, identity) = try context()
+        let message = ApproverSetUpdate.message(fileDigest: file.digest, installationId: identity.installationId, fromVersion: current.version)
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: signaturesDirectory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        var people: [String: Approver] = [:]
+        for name in names.prefix(1_000) {
+            guard let data = FileManager.default.contents(atPath: "\(signaturesDirectory)/\(name)"),
+                  let record = try? CanonicalJSON.decode(ApprovalRecord.self, from: data) else {
+                throw RemedyError(.tampered, "\(signaturesDirectory)/\(name) is not a remedy signature")
+            }
+            guard let approver = current.trusted(record.publicKey) else {
+                throw RemedyError(.quorum, "\(name) is signed by a key that is not in the current trusted set (\(record.publicKey)); only current approvers can change the set")
+            }
+            guard let signature = Data(base64Encoded: record.signature), record.publicKey.isValidSignature(signature, for: message) else {
+                throw RemedyError(.quorum, "the signature by \(approver.name) does not cover this file as it is now (or was made for another database or set version)")
+            }
+            people[approver.name] = approver
+        }
+        let missing = Quorum.missingRoles(current.quorum, people: Array(people.values))
+        guard missing.isEmpty else {
+            throw RemedyError(.quorum, "changing the approvers needs signatures by \(current.quorum.joined(separator: " + ")) of the current set; missing: \(missing.joined(separator: ", ")) (sign with `remedy approvers sign \(path) --key KEY`)")
+        }
+        let version = current.version + 1
+        struct Updated: Encodable { let fromVersion: Int; let toVersion: Int; let fileDigest: String; let approvers: [Approver]; let signedBy: [String] }
+        try connection.transaction {
+            try RemedyStore(connection: connection).record(file, version: version, signatures: String(decoding: try CanonicalJSON.encode(people.keys.sorted()), as: UTF8.self))
+            try AuditLog(connection: connection).append([
+                try AuditEvent(action: "approvers.updated", actor: people.keys.sorted().joined(separator: ","),
+                               details: Updated(fromVersion: current.version, toVersion: version, fileDigest: file.digest,
+                                                approvers: file.approvers, signedBy: people.keys.sorted())),
+            ])
+        }
+        return version
+    }
+}

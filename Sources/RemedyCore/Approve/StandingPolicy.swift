@@ -1,0 +1,138 @@
+import Crypto
+import Foundation
+import Postgres
+import Rupiah
+import Yams
+
+/// A standing policy: a small file, signed by at least the quorum its job requires, that lets
+/// `remedy run` apply a job's lines without a per-plan sign-off, within limits: the
+/// classifications allowed, the largest single adjustment, the largest total per run, the most
+/// users, and a validity period. One changed byte, an expiry or a missing signature and nothing
+/// applies. Signatures sit beside the file in `FILE.approvals/`, as for approver-set updates.
+public struct StandingPolicy: Sendable {
+    public let name: String
+    public let job: String
+    public let classifications: Set<SignatureFamily>
+    public let maxSingleAdjustment: Money
+    public let maxTotalPerRun: Money
+    public let maxUsers: Int
+    public let validFrom: Timestamp
+    public let validUntil: Timestamp
+    /// SHA-256 of the file's bytes: what the signatures cover and what plans record.
+    public let digest: String
+    public let path: String
+
+    public static func load(path: String) throws -> StandingPolicy {
+        guard let data = FileManager.default.contents(atPath: path) else { throw RemedyError(.io, "cannot read policy file \(path)") }
+        guard let text = String(data: data, encoding: .utf8) else { throw RemedyError(.badInput, "\(path) is not UTF-8 text") }
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch { throw RemedyError(.badInput, "\(path): not valid YAML") }
+        var node = try SpecNode(root, path: "", file: path)
+        let name = try node.string("policy")
+        let job = try node.string("job")
+        var families: Set<SignatureFamily> = []
+        for word in try node.strings("classifications") {
+            guard let family = SignatureFamily(rawValue: word) else {
+                throw RemedyError(.badInput, "\(path): classification \"\(word)\" is unknown; known: \(SignatureFamily.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            families.insert(family)
+        }
+        func money(_ key: String) throws -> Money {
+            do { return try Money(exactText: try node.string(key)) } catch let error as MoneyParseError {
+                throw RemedyError(.badInput, "\(path): \(key): \(error)")
+            }
+        }
+        let policy = StandingPolicy(
+            name: name, job: job, classifications: families,
+            maxSingleAdjustment: try money("max_single_adjustment"), maxTotalPerRun: try money("max_total_per_run"),
+            maxUsers: try node.int("max_users", range: 1...1_000_000),
+            validFrom: try Timestamp(iso8601: try node.string("valid_from")), validUntil: try Timestamp(iso8601: try node.string("valid_until")),
+            digest: SHA256.hash(data: data).hexString, path: path)
+        try node.finish()
+        guard policy.validFrom < policy.validUntil else { throw RemedyError(.badInput, "\(path): valid_from must be before valid_until") }
+        return policy
+    }
+
+    var signaturesDirectory: String { path + ".approvals" }
+
+    static func message(digest: String, installationId: String) -> Data {
+        Data("remedy/standing-policy/v1\nfile=\(digest)\ninstallation=\(installationId)\n".utf8)
+    }
+
+    /// Signs the policy as one of the trusted approvers; returns the signature file's path.
+    public func sign(with key: SigningKey, connection: PostgresConnection) throws -> String {
+        let store = RemedyStore(connection: connection)
+        try store.requireInitialized()
+        let approver = try store.requireTrusted(key, as: "approver")
+        let signature = try key.sign(StandingPolicy.message(digest: digest, installationId: try store.identity().installationId))
+        let record = ApprovalRecord(format: "remedy-policy-approval/v1", planDigest: digest, name: approver.name, role: approver.role,
+                                    publicKey: approver.publicKey, signature: signature.base64EncodedString(),
+                                    signedAt: try connection.query(ApplySQL.now)[0].decode(0, as: String.self))
+        try FileManager.default.createDirectory(atPath: signaturesDirectory, withIntermediateDirectories: true)
+        let out = "\(signaturesDirectory)/\(approver.name)-\(approver.role).json"
+        try CanonicalJSON.encode(record).write(to: URL(fileURLWithPath: out), options: .atomic)
+        return out
+    }
+
+    /// The signers, if the policy is for this job, in force now, and signed by the job's quorum
+    /// of distinct trusted people other than the operator; otherwise the reason it is refused.
+    public func verify(for spec: JobSpec, operator operatorKey: PublicKeyText, connection: PostgresConnection) throws -> [Approver] {
+        guard job == spec.name else { throw RemedyError(.quorum, "policy \(name) is for job \(job), not \(spec.name)") }
+        let store = RemedyStore(connection: connection)
+        try store.requireInitialized()
+        guard let trusted = try store.currentApproverSet() else { throw RemedyError(.notInitialized, "no trusted approvers recorded; run `remedy init`") }
+        let now = try Timestamp(iso8601: try connection.query(ApplySQL.now)[0].decode(0, as: String.self))
+        guard validFrom <= now, now < validUntil else {
+            throw RemedyError(.expired, "policy \(name) is valid from \(validFrom) until \(validUntil), not now (\(now)); renew it and have it signed again")
+        }
+        let message = StandingPolicy.message(digest: digest, installationId: try store.identity().installationId)
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: signaturesDirectory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        var people: [String: Approver] = [:]
+        for file in files.prefix(1_000) {
+            guard let data = FileManager.default.contents(atPath: "\(signaturesDirectory)/\(file)"),
+                  let record = try? CanonicalJSON.decode(ApprovalRecord.self, from: data) else {
+                throw RemedyError(.tampered, "\(signaturesDirectory)/\(file) is not a remedy signature")
+            }
+            guard let approver = trusted.trusted(record.publicKey) else {
+                throw RemedyError(.quorum, "policy signature \(file) is by a key that is not a trusted approver")
+            }
+            guard let signature = Data(base64Encoded: record.signature), record.publicKey.isValidSignature(signature, for: message) else {
+                throw RemedyError(.quorum, "the policy signature by \(approver.name) does not cover \(path) as it is now: the file changed after signing, or it was signed for another database")
+            }
+            guard approver.publicKey != operatorKey else {
+                throw RemedyError(.quorum, "\(approver.name) signed the policy and cannot also be its operator; run it with another key")
+            }
+            people[approver.name] = approver
+        }
+        let missing = Quorum.missingRoles(spec.approval.quorumRoles, people: Array(people.values))
+        guard missing.isEmpty else {
+            throw RemedyError(.quorum, "policy \(name) needs signatures by \(spec.approval.quorumRoles.joined(separator: " + ")); missing: \(missing.joined(separator: ", "))")
+        }
+        return people.values.sorted { $0.name < $1.name }
+    }
+
+    /// Splits adjustments into those the policy allows (in plan order, until a limit is reached)
+    /// and the rest, which wait for a person's sign-off.
+    public func partition(_ adjustments: [AdjustmentLine]) -> (allowed: [AdjustmentLine], rest: [AdjustmentLine]) {
+        var allowed: [AdjustmentLine] = []
+        var rest: [AdjustmentLine] = []
+        var total = Money.zero
+        for line in adjustments {
+            let size = line.delta.isNegative ? Money(minorUnits: -line.delta.minorUnits) : line.delta
+            let families = Set(line.attribution.families)
+            guard !families.isEmpty, families.isSubset(of: classifications), size <= maxSingleAdjustment,
+                  allowed.count < maxUsers, let next = try? total.adding(size), next <= maxTotalPerRun else {
+                rest.append(line)
+                continue
+            }
+            total = next
+            allowed.append(line)
+        }
+        return (allowed, rest)
+    }
+
+    /// Whether every line of an automatic plan lies inside this policy (apply re-checks it).
+    func covers(_ adjustments: [AdjustmentLine]) -> Bool {
+        partition(adjustments).rest.isEmpty
+    }
+}

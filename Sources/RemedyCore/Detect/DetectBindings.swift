@@ -1,0 +1,56 @@
+import Postgres
+
+/// The names and values a job's SQL may use, built from its spec and parameters. This is the
+/// whole vocabulary of `{{…}}` tokens; jobs/README.md lists it for people writing SQL.
+extension SQLTemplate {
+    public static func bindings(for spec: JobSpec, parameters: JobParameters, userIdType: String? = nil) throws -> SQLTemplate {
+        let users = spec.schema.users
+        let tx = spec.schema.transactions
+        var fragments: [String: String] = [
+            "users.table": users.table.sql, "users.id": users.id.sql, "users.balance": users.balance.sql,
+            "users.label": users.label.sql,
+            "tx.table": tx.table.sql, "tx.id": tx.id.sql, "tx.user": tx.user.sql, "tx.type": tx.type.sql,
+            "tx.status": tx.status.sql, "tx.amount": tx.amount.sql, "tx.reference": tx.reference.sql,
+            "tx.completed_at": tx.completedAt.sql, "tx.created_at": tx.createdAt.sql,
+            "expr.contact": users.contact.map { "u.\($0.sql)::text" } ?? "NULL::text",
+        ]
+        if let userIdType { fragments["users.id_type"] = userIdType }
+        var values: [String: any PostgresEncodable] = [
+            "job": spec.name,
+            "completed_status": spec.ledger.completedStatus,
+            "positive_types": PostgresArray(spec.ledger.positiveTypes),
+            "negative_types": PostgresArray(spec.ledger.negativeTypes),
+            "topup_type": spec.ledger.topupType,
+            "purchase_type": spec.ledger.purchaseType,
+            "lost_update_enabled": spec.signatures.lostUpdateEnabled,
+            "lost_update_tolerance_seconds": spec.signatures.lostUpdateToleranceSeconds,
+            "with_purchases": spec.strategy == .balanceDrift && !spec.signatures.purchaseDeductionStatuses.isEmpty,
+            "deductible_statuses": PostgresArray(spec.signatures.purchaseDeductionStatuses),
+        ]
+        for (name, value) in parameters.values { values[name] = value }
+
+        fragments["expr.amount_received"] = expression(for: spec.schema.amountReceived, callback: tx.callback,
+                                                       fieldParameter: "amount_received_field", values: &values, isTime: false)
+        if let choice = parameters.values["paid_at"] {
+            guard let source = spec.schema.paidAtSources[choice] else {
+                throw RemedyError(.badSpec, "parameter paid_at \"\(choice)\" has no entry in schema.paid_at_sources")
+            }
+            fragments["expr.paid_at"] = expression(for: source, callback: tx.callback, fieldParameter: "paid_at_field", values: &values, isTime: true)
+        }
+        return SQLTemplate(fragments: fragments, values: values)
+    }
+
+    /// A column, or a field of the raw callback that falls back to the column. A field whose text
+    /// is not a plain number reads as NULL instead of failing the whole snapshot on one bad row.
+    private static func expression(for source: ShopSchemaMap.Source, callback: SQLIdentifier?, fieldParameter: String,
+                                   values: inout [String: any PostgresEncodable], isTime: Bool) -> String {
+        let column = source.column.map { "t.\($0.sql)" }
+        guard let field = source.callbackField, let callback else { return column ?? "NULL" }
+        values[fieldParameter] = field
+        let raw = "(t.\(callback.sql) ->> {{$\(fieldParameter)}})"
+        let fromCallback = isTime
+            ? "CASE WHEN \(raw) ~ '^[0-9]{1,12}$' THEN to_timestamp(\(raw)::double precision) END"
+            : "CASE WHEN \(raw) ~ '^-?[0-9]{1,15}([.][0-9]{1,2})?$' THEN \(raw)::numeric END"
+        return column.map { "COALESCE(\(fromCallback), \($0))" } ?? fromCallback
+    }
+}

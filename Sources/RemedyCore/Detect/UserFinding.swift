@@ -1,0 +1,55 @@
+import Foundation
+import Postgres
+import Rupiah
+
+/// One user as the detect snapshot saw them: the books, and the evidence attribution needs.
+public struct UserFinding: Sendable {
+    public let userId: String
+    public let label: String
+    public let contact: String?
+    public let balance: Money
+    public let ledger: Money
+    public let openReceivables: Money
+    public let candidates: [CandidateTopUp]
+    public let lostPurchases: [LostPurchaseCandidate]
+    /// Completed rows of a crediting type with a negative amount: corrections people booked in
+    /// the shop's ledger. They moved the balance and the ledger alike, so the excess hides them.
+    public let ledgerCorrections: [LedgerCorrection]
+    /// Purchases that may have been deducted without the ledger showing it (balance-drift only).
+    public let purchases: [PurchaseCandidate]
+
+    /// `balance − ledger − open receivables`: what the shop's own books cannot explain.
+    public func excess() throws -> Money {
+        try balance.subtracting(ledger).subtracting(openReceivables)
+    }
+
+    /// Reads a row of detect.sql: user_id, label, contact, balance, ledger, open_receivables,
+    /// candidates (json), lost_purchases (json), ledger_corrections (json), and for balance-drift
+    /// purchases (json).
+    init(row: PostgresRow) throws {
+        userId = try row.decode(0, as: String.self)
+        label = try row.decode(1, as: String?.self) ?? ""
+        contact = try row.decode(2, as: String?.self)
+        balance = try row.decode(3, as: Money.self)
+        ledger = try row.decode(4, as: Money.self)
+        openReceivables = try row.decode(5, as: Money.self)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        candidates = try row.decode(6, as: String?.self).map { try decoder.decode([CandidateTopUp].self, from: Data($0.utf8)) } ?? []
+        // A purchase close to two top-ups is listed for each; it can only have been lost once,
+        // after the latest top-up paid before it.
+        let lost = try row.decode(7, as: String?.self).map { try decoder.decode([LostPurchaseCandidate].self, from: Data($0.utf8)) } ?? []
+        let paidAt = Dictionary(candidates.map { ($0.reference, $0.paidAt) }, uniquingKeysWith: max)
+        lostPurchases = Dictionary(grouping: lost, by: \.transactionId).values
+            .compactMap { $0.max { (paidAt[$0.afterReference] ?? "") < (paidAt[$1.afterReference] ?? "") } }
+            .sorted { ($0.completedAt, $0.transactionId) < ($1.completedAt, $1.transactionId) }
+        ledgerCorrections = try row.decode(8, as: String?.self).map { try decoder.decode([LedgerCorrection].self, from: Data($0.utf8)) } ?? []
+        purchases = try row.columnCount > 9 ? row.decode(9, as: String?.self).map { try decoder.decode([PurchaseCandidate].self, from: Data($0.utf8)) } ?? [] : []
+    }
+}
+
+public struct LedgerCorrection: Sendable, Codable, Equatable {
+    public let transactionId: String
+    public let type: String
+    public let amount: Money
+}

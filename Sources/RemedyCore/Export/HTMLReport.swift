@@ -1,0 +1,321 @@
+import Crypto
+import Foundation
+import Rupiah
+
+/// The report finance opens, prints and files: one self-contained HTML file. No network, no
+/// external script, font or image; the charts are inline SVG; a small inline script (allowed by
+/// its hash in the Content-Security-Policy, nothing else may run) only filters the table, and the
+/// page reads completely without it. Every value from the bundle or the database goes through
+/// `HTMLReport.escape` before it reaches the page, text or attribute alike.
+public enum HTMLReport {
+    /// `&`, `<`, `>`, `"` and `'` as entities; control characters other than tab, CR and LF shown
+    /// as `\u{…}` so they are visible instead of silently shaping the page.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            default:
+                if scalar.properties.generalCategory == .control {
+                    out += "\\u{\(String(scalar.value, radix: 16))}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The filter: reads rows' text and `data-outcome` from the DOM; no data is spliced into it.
+    static let script = """
+    (function () {
+      var box = document.getElementById('filters');
+      var query = document.getElementById('filter-text');
+      var outcome = document.getElementById('filter-outcome');
+      var shown = document.getElementById('filter-count');
+      var rows = document.querySelectorAll('#lines tbody tr');
+      if (!box || !query || !outcome || !shown) { return; }
+      box.hidden = false;
+      function apply() {
+        var text = query.value.toLowerCase();
+        var wanted = outcome.value;
+        var count = 0;
+        for (var i = 0; i < rows.length; i++) {
+          var row = rows[i];
+          var match = (!wanted || row.getAttribute('data-outcome') === wanted) &&
+                      (!text || row.textContent.toLowerCase().indexOf(text) >= 0);
+          row.hidden = !match;
+          if (match) { count++; }
+        }
+        shown.textContent = count + ' / ' + rows.length;
+      }
+      query.addEventListener('input', apply);
+      outcome.addEventListener('change', apply);
+      apply();
+    })();
+    """
+
+    static let style = """
+    :root { color-scheme: light; }
+    * { box-sizing: border-box; }
+    body { font: 13px/1.45 "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #111; background: #fff; margin: 24px auto; max-width: 1180px; padding: 0 16px; }
+    h1 { font-size: 22px; margin: 0 0 4px; }
+    h2 { font-size: 16px; margin: 28px 0 8px; border-bottom: 2px solid #222; padding-bottom: 3px; }
+    .sub { color: #444; margin: 0 0 12px; }
+    .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 12px; overflow-wrap: anywhere; }
+    .banner { border: 2px solid #222; padding: 8px 12px; margin: 12px 0; background: #f4f4f4; }
+    .banner.warn { border-color: #a40000; background: #fff1f1; }
+    .figures { display: flex; flex-wrap: wrap; gap: 10px; margin: 10px 0; }
+    .figure { border: 1px solid #999; padding: 8px 12px; min-width: 190px; }
+    .figure .k { font-size: 11px; color: #444; text-transform: uppercase; letter-spacing: .03em; }
+    .figure .v { font-size: 20px; font-weight: bold; white-space: nowrap; }
+    table { border-collapse: collapse; width: 100%; }
+    th, td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }
+    th { background: #eee; }
+    td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+    table.kv th { width: 34%; font-weight: normal; background: #f6f6f6; }
+    #lines { table-layout: fixed; }
+    #lines td { overflow-wrap: anywhere; }
+    #lines th { white-space: normal; }
+    #lines td.num { white-space: normal; overflow-wrap: normal; word-break: keep-all; }
+    #lines .mono { font-size: 11px; }
+    #lines .who { font-weight: bold; }
+    #lines td.reason { font-size: 11px; }
+    .outcome { font-weight: bold; white-space: nowrap; }
+    .o-applied, .o-planned { color: #0a5d00; }
+    .o-stale, .o-skipped, .o-pending, .o-already_booked { color: #a40000; }
+    .o-held { color: #7a4b00; }
+    .o-settled { color: #555; }
+    .charts { display: flex; flex-wrap: wrap; gap: 16px; }
+    figure { margin: 0; flex: 1 1 540px; }
+    figcaption { font-weight: bold; margin-bottom: 4px; }
+    svg text { font: 10px "DejaVu Sans", Arial, sans-serif; fill: #222; }
+    #filters { margin: 8px 0; padding: 6px 8px; background: #f4f4f4; border: 1px solid #ccc; }
+    #filters input, #filters select { font: inherit; padding: 2px 4px; }
+    footer { margin-top: 28px; color: #444; font-size: 12px; }
+    @page { size: A4; margin: 14mm 11mm; }
+    @media print {
+      body { margin: 0; max-width: none; padding: 0; font-size: 9pt; }
+      #filters { display: none !important; }
+      #lines tbody tr[hidden] { display: table-row !important; }
+      h2 { break-after: avoid; }
+      thead { display: table-header-group; }
+      tr, .figure, figure { break-inside: avoid; }
+      .figure .v { font-size: 14pt; }
+      figure { flex: 1 1 45%; }
+      #lines { font-size: 7.5pt; }
+      #lines .mono, #lines td.reason { font-size: 7pt; }
+      .banner { background: none; }
+      th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+    }
+    """
+
+    public static func render(_ document: ExportDocument) -> Data {
+        Data(html(document).utf8)
+    }
+
+    public static func html(_ document: ExportDocument) -> String {
+        let e = escape
+        let plan = document.plan
+        let totals = document.totals
+        let isRevert = plan.kind == .revert
+        let done = document.phase == .outcome
+        let scriptHash = Data(SHA256.hash(data: Data(script.utf8))).base64EncodedString()
+
+        var h = ""
+        h.reserveCapacity(8_192 + document.lines.count * 700)
+        h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-\(scriptHash)'; img-src data:; base-uri 'none'; form-action 'none'\">\n"
+        h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        h += "<title>remedy \(e(done ? "report" : "proposal")): \(e(plan.job)) \(e(String(plan.digest.prefix(12))))</title>\n"
+        h += "<style>\n\(style)</style>\n</head>\n<body>\n"
+
+        // Header
+        h += "<header>\n<h1>\(done ? "What was done" : "Proposal for sign-off"): \(e(plan.job))\(isRevert ? " (revert)" : "")</h1>\n"
+        h += "<p class=\"sub\">Plan <span class=\"mono\">\(e(plan.digest))</span> on database \(e(plan.database.databaseName)). "
+        h += done ? "Lines show what apply did, with the values at apply time." : "No apply has run: lines show what apply would do."
+        h += "</p>\n</header>\n"
+        h += "<div class=\"banner\(document.crossCheck.performed ? "" : " warn")\" id=\"source\">\(e(document.crossCheck.statement))</div>\n"
+        if document.redacted {
+            h += "<div class=\"banner\">Redacted: customer names and contacts removed; user ids replaced by pseudonyms (HMAC-SHA256 of the user id keyed with the plan digest).</div>\n"
+        }
+        if !document.crossCheck.discrepancies.isEmpty {
+            h += "<div class=\"banner warn\" id=\"discrepancies\"><strong>\(document.crossCheck.discrepancies.count) discrepancy(ies) between the bundle and the database — do not sign off before they are explained:</strong><ul>\n"
+            for item in document.crossCheck.discrepancies.prefix(200) {
+                h += "<li>\(item.userId.map { "<span class=\"mono\">\(e($0))</span>: " } ?? "")\(e(item.message))</li>\n"
+            }
+            if document.crossCheck.discrepancies.count > 200 { h += "<li>… and \(document.crossCheck.discrepancies.count - 200) more (see the JSON export)</li>\n" }
+            h += "</ul></div>\n"
+        }
+
+        // Totals
+        h += "<section id=\"totals\">\n<h2>Totals</h2>\n<div class=\"figures\">\n"
+        let figures: [(String, String)] = isRevert
+            ? [(done ? "Given back" : "To give back", totals.givenBack.rupiah), ("Users affected", String(totals.usersAffected))]
+            : [("Over-credit found", totals.overCreditFound.rupiah), (done ? "Taken back" : "To take back", totals.takenBack.rupiah),
+               ("Owed (receivables)", totals.owed.rupiah), ("Held for review", totals.heldForReview.rupiah),
+               ("Would go negative", totals.wouldGoNegative.rupiah), ("Users affected", String(totals.usersAffected))]
+        for (key, value) in figures {
+            h += "<div class=\"figure\"><div class=\"k\">\(e(key))</div><div class=\"v\">\(e(value))</div></div>\n"
+        }
+        h += "</div>\n<table class=\"kv\" id=\"totals-table\"><tbody>\n"
+        for row in totals.rows(kind: plan.kind) {
+            h += "<tr><th>\(e(row.label))</th><td class=\"num\">\(e(row.value))</td></tr>\n"
+        }
+        h += "</tbody></table>\n"
+        h += "<p class=\"sub\">As planned (plan.json): to take back \(e(document.planTotals.toTakeBack.rupiah)), owed \(e(document.planTotals.owed.rupiah)), \(document.planTotals.adjustmentCount) adjustments, \(document.planTotals.holdCount) holds, \(document.planTotals.settledCount) already corrected, \(document.planTotals.ambiguousCount) ambiguous.</p>\n"
+        h += "</section>\n"
+
+        // Sign-off
+        h += "<section id=\"signoff\">\n<h2>Plan and sign-off</h2>\n<table class=\"kv\"><tbody>\n"
+        var facts: [(String, String, Bool)] = [
+            ("Plan digest (SHA-256 of plan.json)", plan.digest, true),
+            ("Check it", "sha256sum -c plan.sha256   (in the bundle directory: must print \"plan.json: OK\")", true),
+            ("Job", "\(plan.job) v\(plan.jobVersion), spec \(plan.specDigest.prefix(16))…", false),
+            ("Parameters", plan.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "  "), true),
+            ("Database", plan.database.description, false),
+            ("Snapshot / expires", "\(plan.snapshotAt) / \(plan.expiresAt)", true),
+            ("Planned by", "\(plan.plannerName) (\(plan.plannerRole))", false),
+            ("Quorum", plan.quorum.joined(separator: " + "), false),
+            ("Negative balances", plan.negativeBalancePolicy.rawValue, false),
+            ("Balance trigger", "\(plan.triggerRefires ? "re-fires on updates" : "fires on the transition only"): \(plan.triggerRefiresReason)", false),
+        ]
+        if let reverts = plan.reverts { facts.append(("Reverts plan", reverts, true)) }
+        if let head = document.auditChainHead {
+            facts.append(("Audit chain head", head.hash, true))
+            facts.append(("Chain head source", "\(head.source)\(head.seq.map { ", row \($0)" } ?? "")", false))
+            facts.append(("Check it", "remedy audit verify --head \(head.hash)", true))
+        } else {
+            facts.append(("Audit chain head", "none: no run yet and no database consulted", false))
+        }
+        facts.append(("Exported", "\(document.generatedAt) from \(document.bundlePath)", false))
+        for (key, value, mono) in facts {
+            h += "<tr><th>\(e(key))</th><td\(mono ? " class=\"mono\"" : "")>\(e(value))</td></tr>\n"
+        }
+        h += "</tbody></table>\n"
+        h += "<h3>Approvals</h3>\n"
+        if document.approvals.isEmpty {
+            h += "<p>No approval yet.</p>\n"
+        } else {
+            h += "<table id=\"approvals\"><thead><tr><th>Name</th><th>Role</th><th>Signed at (UTC)</th><th>Signature</th><th>In bundle</th><th>In database</th><th>Trusted key</th></tr></thead><tbody>\n"
+            for approval in document.approvals {
+                h += "<tr><td>\(e(approval.name))</td><td>\(e(approval.role))</td><td class=\"mono\">\(e(approval.signedAt))</td>"
+                h += "<td>\(approval.signatureValid ? "valid" : "<strong>INVALID</strong>")</td><td>\(yesNo(approval.inBundle))</td>"
+                h += "<td>\(yesNo(approval.inDatabase))</td><td>\(yesNo(approval.trusted))</td></tr>\n"
+            }
+            h += "</tbody></table>\n"
+        }
+        if !document.runs.isEmpty {
+            h += "<h3>Apply runs</h3>\n<table id=\"runs\"><thead><tr><th>Run</th><th>Operator</th><th>Started (UTC)</th><th>Finished (UTC)</th><th class=\"num\">Applied</th><th class=\"num\">Already</th><th class=\"num\">Skipped</th><th>Report in bundle</th><th>Database says</th></tr></thead><tbody>\n"
+            for run in document.runs {
+                h += "<tr><td class=\"mono\">\(e(run.runId))</td><td>\(e(run.operatorName ?? ""))</td><td class=\"mono\">\(e(run.startedAt ?? ""))</td><td class=\"mono\">\(e(run.finishedAt ?? ""))</td>"
+                h += "<td class=\"num\">\(run.applied.map(String.init) ?? "")</td><td class=\"num\">\(run.alreadyApplied.map(String.init) ?? "")</td><td class=\"num\">\(run.skipped.map(String.init) ?? "")</td>"
+                h += "<td>\(yesNo(run.reportInBundle))</td><td>\(e(run.inDatabase == nil ? "not consulted" : run.inDatabase == true ? (run.databaseOutcome ?? "unfinished") : "not recorded"))</td></tr>\n"
+            }
+            h += "</tbody></table>\n"
+        }
+        h += "</section>\n"
+
+        // Charts
+        if !isRevert {
+            h += "<section id=\"charts\">\n<h2>Where the over-credit came from</h2>\n<div class=\"charts\">\n"
+            h += "<figure id=\"chart-days\"><figcaption>Excess explained by the adjustments, by the day each top-up was paid (WIB)</figcaption>\n"
+            h += barChart(document.excessByDay.map { day in
+                (label: String(day.day.dropFirst(5)).replacingOccurrences(of: "-", with: "/"), value: day.amount.minorUnits,
+                 title: "\(day.day): \(day.amount.rupiah) from \(day.topUps) top-up(s)")
+            }, tickUnit: Money.minorUnitsPerRupiah * 1_000, valueText: { Money(minorUnits: $0).rupiah }, empty: "No adjustment: nothing to chart.")
+            h += "</figure>\n"
+            h += "<figure id=\"chart-distribution\"><figcaption>Users by excess (adjustments; each bar from the rupiah amount below it)</figcaption>\n"
+            h += barChart(document.excessDistribution.map { bin in
+                (label: bin.from.unsignedRupiah.replacingOccurrences(of: "Rp ", with: ""), value: Int64(bin.users),
+                 title: "\(bin.from.rupiah) to under \(bin.to.rupiah): \(bin.users) user(s)")
+            }, valueText: { String($0) }, empty: "No adjustment: nothing to chart.")
+            h += "</figure>\n</div>\n</section>\n"
+        }
+
+        // Lines
+        h += "<section id=\"lines-section\">\n<h2>Per user (\(document.lines.count) lines)</h2>\n"
+        h += "<div id=\"filters\" hidden><label>Filter <input id=\"filter-text\" type=\"search\" placeholder=\"name, id, reference…\"></label> "
+        h += "<label>Outcome <select id=\"filter-outcome\"><option value=\"\">all</option>"
+        for outcome in LineOutcome.allCases where totals.counts[outcome] > 0 {
+            h += "<option value=\"\(e(outcome.rawValue))\">\(e(outcome.rawValue)) (\(totals.counts[outcome]))</option>"
+        }
+        h += "</select></label> <span id=\"filter-count\"></span> (printing shows every line)</div>\n"
+        let movedHeader = isRevert ? "Given back" : (done ? "Taken back" : "To take back")
+        h += "<table id=\"lines\"><colgroup><col style=\"width:19%\"><col style=\"width:8%\"><col style=\"width:19%\"><col style=\"width:10%\"><col style=\"width:10%\"><col style=\"width:8%\"><col style=\"width:13%\"><col style=\"width:13%\"></colgroup><thead><tr><th>User</th><th>Outcome</th><th>Reason</th><th class=\"num\">Excess</th><th class=\"num\">\(movedHeader)</th><th class=\"num\">Owed</th><th class=\"num\">Balance before → after</th><th>Evidence</th></tr></thead><tbody>\n"
+        /// Amounts break only between "Rp" and the number (the cells' CSS keeps the number whole).
+        func money(_ text: String) -> String { e(text) }
+        for line in document.lines {
+            let moved = line.delta.isZero ? "" : line.delta.unsignedRupiah
+            var balances = ""
+            if let before = line.balanceBefore ?? (line.outcome == .planned ? line.balance : nil) {
+                balances = money(before.rupiah) + (line.balanceAfter.map { "<br>→ " + money($0.rupiah) } ?? "")
+            } else if let balance = line.balance {
+                balances = money(balance.rupiah)
+            }
+            h += "<tr data-outcome=\"\(e(line.outcome.rawValue))\">"
+            h += "<td>\(line.label.isEmpty ? "" : "<bdi class=\"who\">\(e(line.label))</bdi><br>")<span class=\"mono\">\(e(line.userId))</span>\(line.contact.map { "<br><bdi>\(e($0))</bdi>" } ?? "")</td>"
+            h += "<td class=\"outcome o-\(e(line.outcome.rawValue))\">\(e(line.outcome.rawValue))</td>"
+            h += "<td class=\"reason\">\(e(line.reason))</td>"
+            h += "<td class=\"num\">\(money(line.excess.rupiah))</td><td class=\"num\">\(money(moved))</td>"
+            h += "<td class=\"num\">\(line.receivable.isZero ? "" : money(line.receivable.rupiah))</td>"
+            h += "<td class=\"num\">\(balances)</td><td class=\"mono\">\(e(line.evidenceText))</td></tr>\n"
+        }
+        h += "</tbody></table>\n</section>\n"
+
+        h += "<footer><p>Written by remedy from the plan bundle\(document.crossCheck.performed ? " and the database" : ""). Amounts in rupiah as written in Indonesia (Rp 1.900.000); the JSON and CSV exports carry the exact values. "
+        h += "To file: the bundle directory (plan.json, plan.sha256, approvals/, runs/), this report, and the audit chain head above.</p></footer>\n"
+        h += "<script>\(script)</script>\n</body>\n</html>\n"
+        return h
+    }
+
+    static func yesNo(_ value: Bool?) -> String {
+        switch value {
+        case true?: "yes"
+        case false?: "<strong>no</strong>"
+        case nil: "not consulted"
+        }
+    }
+
+    /// A bar chart as inline SVG. Pixel geometry is floating point; the values and their labels
+    /// are the exact amounts, formatted before they reach the chart.
+    static func barChart(_ bars: [(label: String, value: Int64, title: String)], tickUnit: Int64 = 1, valueText: (Int64) -> String, empty: String) -> String {
+        guard !bars.isEmpty, let largest = bars.map(\.value).max(), largest > 0 else {
+            return "<p>\(escape(empty))</p>\n"
+        }
+        let width = 560.0, height = 240.0
+        let left = 86.0, right = 8.0, top = 12.0, bottom = 42.0
+        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        let slot = plotWidth / Double(bars.count)
+        let barWidth = max(1.0, slot * 0.78)
+        let labelEvery = max(1, Int((Double(bars.count) * 34.0 / plotWidth).rounded(.up)))
+        func fmt(_ value: Double) -> String { String(format: "%.1f", value) }
+
+        var s = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" role=\"img\">\n"
+        let middle = largest / 2 - (largest / 2) % max(1, tickUnit)
+        for tick in Set([0, middle, largest]).sorted() {
+            let y = top + plotHeight * (1 - Double(tick) / Double(largest))
+            s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(y))\" x2=\"\(fmt(width - right))\" y2=\"\(fmt(y))\" stroke=\"#ccc\" stroke-width=\"1\"/>"
+            s += "<text x=\"\(fmt(left - 4))\" y=\"\(fmt(y + 3))\" text-anchor=\"end\">\(escape(valueText(tick)))</text>\n"
+        }
+        for (index, bar) in bars.enumerated() {
+            let barHeight = plotHeight * Double(bar.value) / Double(largest)
+            let x = left + slot * Double(index) + (slot - barWidth) / 2
+            s += "<rect x=\"\(fmt(x))\" y=\"\(fmt(top + plotHeight - barHeight))\" width=\"\(fmt(barWidth))\" height=\"\(fmt(barHeight))\" fill=\"#2f5d8a\"><title>\(escape(bar.title))</title></rect>"
+            if index % labelEvery == 0 {
+                let lx = x + barWidth / 2, ly = top + plotHeight + 12
+                s += "<text x=\"\(fmt(lx))\" y=\"\(fmt(ly))\" text-anchor=\"end\" transform=\"rotate(-40 \(fmt(lx)) \(fmt(ly)))\">\(escape(bar.label))</text>"
+            }
+            s += "\n"
+        }
+        s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(top + plotHeight))\" x2=\"\(fmt(width - right))\" y2=\"\(fmt(top + plotHeight))\" stroke=\"#222\" stroke-width=\"1\"/>\n"
+        s += "</svg>\n"
+        return s
+    }
+}

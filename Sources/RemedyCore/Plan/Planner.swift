@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import Postgres
+import Rupiah
+
+/// Plan: the dry run. Reads one snapshot (read-only on the shop's tables), decides every user,
+/// writes the bundle, records the plan and its audit row. Returns the bundle.
+public struct Planner {
+    public let spec: JobSpec
+    public let parameters: JobParameters
+    public let plannerKey: SigningKey
+    public let connection: PostgresConnection
+    public let progress: (String) -> Void
+    /// How long the plan stays valid; the spec's `plan_valid_hours` unless a test sets it.
+    var validitySeconds: Int64?
+
+    public init(spec: JobSpec, parameters: JobParameters, plannerKey: SigningKey, connection: PostgresConnection,
+                progress: @escaping (String) -> Void = { _ in }) {
+        self.spec = spec
+        self.parameters = parameters
+        self.plannerKey = plannerKey
+        self.connection = connection
+        self.progress = progress
+    }
+
+    /// Detect and decide, then write and record the bundle.
+    public func plan(outDirectory: String?, defaultParent: String) throws -> PlanBundle {
+        try PlanRecorder(connection: connection).write(try makePlan(), outDirectory: outDirectory, defaultParent: defaultParent)
+    }
+
+    /// Detect and decide: the plan, not yet written or recorded (a standing-policy run splits it).
+    public func makePlan() throws -> Plan {
+        let store = RemedyStore(connection: connection)
+        try store.requireInitialized()
+        let planner = try store.requireTrusted(plannerKey, as: "planner")
+        let since = try parameters.timestamp("since")
+        let until = try parameters.timestamp("until")
+        guard since < until else {
+            throw RemedyError(.badParameter, "the bug window is empty: since (\(since)) must be before until (\(until))")
+        }
+
+        var adjustments: [AdjustmentLine] = []
+        var holds: [HeldLine] = []
+        var settled: [SettledLine] = []
+        var identity: DatabaseIdentity?
+        var evidence: PlanEvidence?
+        var strategy: LineStrategy?
+
+        progress("detect: reading one snapshot of \(spec.schema.users.table) and \(spec.schema.transactions.table)")
+        let snapshot = try Detector(spec: spec, parameters: parameters).run(
+            on: connection,
+            progress: { rows in progress("detect: \(rows) users examined") },
+            prepare: { catalog in
+                identity = try store.identity()
+                let (refires, reason) = catalog.balanceTriggerRefires(spec)
+                evidence = PlanEvidence(triggers: catalog.triggers, triggerRefires: refires, triggerRefiresReason: reason,
+                                        balanceCheckConstraints: catalog.balanceCheckConstraints)
+                progress("detect: the balance trigger \(refires ? "re-fires" : "does not re-fire") on updates: \(reason)")
+                strategy = LineStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty)
+            },
+            onUnreadable: { row in
+                holds.append(HeldLine(userId: row.userId, label: row.label, balance: .zero, ledger: .zero, openReceivables: .zero,
+                                      excess: .zero, reason: .unreadable,
+                                      explanation: "this user's numbers cannot be read exactly (\(row.problem)); nothing is done to them until a person looks",
+                                      closest: nil))
+            },
+            onFinding: { finding in
+                switch strategy!.decide(finding) {
+                case .adjust(let line): adjustments.append(line)
+                case .hold(let line): holds.append(line)
+                case .settled(let line): settled.append(line)
+                case .none: break
+                }
+            })
+        guard let identity, let evidence else { throw RemedyError(.invariant, "detect finished without reading the catalog") }
+
+        try Acknowledgements(connection: connection).mark(&holds, job: spec.name)
+        let totals = try PlanTotals(adjustments: adjustments, holds: holds, settled: settled, usersExamined: snapshot.rowsRead)
+        let expiresAt = try Timestamp(iso8601: snapshot.takenAt).adding(seconds: validitySeconds ?? Int64(spec.approval.planValidHours) * 3_600)
+        let plan = Plan(
+            format: Plan.currentFormat, kind: .correction, job: spec.name, jobVersion: spec.version, specDigest: spec.digest,
+            parameters: parameters.values, database: identity, snapshotAt: snapshot.takenAt,
+            expiresAt: expiresAt.description, planner: planner, quorum: spec.approval.quorumRoles,
+            negativeBalancePolicy: spec.negativeBalance, evidence: evidence, reverts: nil, standingPolicy: nil,
+            adjustments: adjustments, holds: holds, settled: settled, totals: totals)
+        progress("plan: \(totals.adjustmentCount) adjustments, \(totals.holdCount) holds (\(totals.acknowledgedCount) acknowledged), \(totals.settledCount) already corrected")
+        return plan
+    }
+}
+
+/// Writes a plan's bundle and records it, with its audit row, in one transaction.
+public struct PlanRecorder {
+    let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    public func write(_ plan: Plan, outDirectory: String?, defaultParent: String) throws -> PlanBundle {
+        let actor = plan.planner
+        let bundle = try PlanBundle.write(plan, into: outDirectory, defaultParent: defaultParent)
+        struct Created: Encodable { let job: String; let kind: Plan.Kind; let bundle: String; let parameters: [String: String]; let totals: PlanTotals; let reverts: String?; let standingPolicy: String? }
+        try connection.transaction {
+            try connection.execute(RemedyStoreSQL.insertPlan, [
+                bundle.digest, plan.job, plan.kind.rawValue, plan.specDigest, actor.publicKey.base64, actor.name,
+                plan.expiresAt, bundle.path, String(decoding: try CanonicalJSON.encode(plan.totals), as: UTF8.self), plan.standingPolicy,
+            ])
+            try AuditLog(connection: connection).append([
+                try AuditEvent(action: "plan.created", actor: actor.name, planDigest: bundle.digest,
+                               details: Created(job: plan.job, kind: plan.kind, bundle: bundle.path, parameters: plan.parameters,
+                                                totals: plan.totals, reverts: plan.reverts, standingPolicy: plan.standingPolicy)),
+            ])
+        }
+        return bundle
+    }
+}

@@ -1,0 +1,76 @@
+/// Apply's statements. Those on the shop's tables are templates: `{{…}}` are the job spec's
+/// validated, quoted names (see SQLTemplate); values are always bound.
+enum ApplySQL {
+    static func setLocalTimeouts(lockMilliseconds: Int, statementMilliseconds: Int) -> [String] {
+        // SET cannot take a bound parameter; these are integers from the validated spec.
+        ["SET LOCAL lock_timeout = '\(lockMilliseconds)ms'", "SET LOCAL statement_timeout = '\(statementMilliseconds)ms'"]
+    }
+
+    /// Lock the batch's users in id order (a fixed order cannot deadlock with another locker).
+    /// A separate statement from the recheck: in READ COMMITTED the recheck's snapshot is then
+    /// taken after the locks are held, so it sees every transaction that touched these balances.
+    static let lockUsers = #"""
+    SELECT u.{{users.id}}::text
+      FROM {{users.table}} u
+     WHERE u.{{users.id}} = ANY({{$user_ids}}::text[]::{{users.id_type}}[])
+     ORDER BY u.{{users.id}}
+       FOR UPDATE OF u
+    """#
+
+    /// Move each balance by its delta; the returned balances are checked against before + delta,
+    /// so a trigger on users that also moves the balance fails the batch loudly.
+    static let moveBalances = #"""
+    UPDATE {{users.table}} u
+       SET {{users.balance}} = u.{{users.balance}} + d.delta
+      FROM unnest({{$user_ids}}::text[]::{{users.id_type}}[], {{$deltas}}::numeric[]) AS d(id, delta)
+     WHERE u.{{users.id}} = d.id
+    RETURNING u.{{users.id}}::text, u.{{users.balance}}::text
+    """#
+
+    static let bookedKeys = "SELECT idempotency_key FROM remedy.entries WHERE idempotency_key = ANY($1::text[]) AND kind = $2"
+
+    static let bookEntries = #"""
+    INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, balance_before, balance_after, evidence)
+    SELECT k, kind, $1, $2, $3::uuid, u, a, b, af, e::jsonb
+      FROM unnest($4::text[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::numeric[], $10::text[]) AS x(k, kind, u, a, b, af, e)
+    """#
+
+    static let openReceivables = #"""
+    INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount)
+    SELECT k, $1, $2, u, a FROM unnest($3::text[], $4::text[], $5::numeric[]) AS x(k, u, a)
+    """#
+
+    static let insertRun = #"""
+    INSERT INTO remedy.runs (id, plan_digest, job, operator_key, operator_name, host, pid)
+    VALUES ($1::uuid, $2, $3, $4, $5, $6, $7)
+    """#
+    static let finishRun = "UPDATE remedy.runs SET finished_at = now(), outcome = $2 WHERE id = $1::uuid"
+    /// Under the job's lease no other runner is alive, so any unfinished run of the job died.
+    static let markInterruptedRuns = "UPDATE remedy.runs SET finished_at = now(), outcome = 'interrupted' WHERE job = $1 AND finished_at IS NULL"
+
+    static let now = "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+    /// Take the job's lease if it is free, expired, or held by this same owner.
+    static let acquireLease = #"""
+    INSERT INTO remedy.leases AS l (job, owner, host, pid, acquired_at, expires_at)
+    VALUES ($1, $2::uuid, $3, $4, now(), now() + make_interval(secs => $5::double precision))
+    ON CONFLICT (job) DO UPDATE
+       SET owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid,
+           acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at
+     WHERE l.expires_at < now() OR l.owner = EXCLUDED.owner
+    RETURNING owner::text
+    """#
+    static let leaseHolder = #"""
+    SELECT owner::text, host, pid, to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+           to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+      FROM remedy.leases WHERE job = $1
+    """#
+    /// Taking over a lease whose holder is known dead (same host, process gone).
+    static let takeOverLease = #"""
+    UPDATE remedy.leases
+       SET owner = $2::uuid, host = $3, pid = $4, acquired_at = now(), expires_at = now() + make_interval(secs => $5::double precision)
+     WHERE job = $1 AND owner = $6::uuid
+    """#
+    static let renewLease = "UPDATE remedy.leases SET expires_at = now() + make_interval(secs => $3::double precision) WHERE job = $1 AND owner = $2::uuid"
+    static let releaseLease = "DELETE FROM remedy.leases WHERE job = $1 AND owner = $2::uuid"
+}

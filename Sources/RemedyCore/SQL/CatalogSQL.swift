@@ -1,0 +1,53 @@
+/// What remedy reads from PostgreSQL's catalogs about the shop's tables. Values are bound;
+/// table names go in as text and are resolved by `to_regclass`, never spliced.
+enum CatalogSQL {
+    /// Row-level security: a role that neither owns the table (without FORCE) nor has BYPASSRLS
+    /// (or superuser) sees a filtered table, and a filtered read looks like "all in sync".
+    static let rowSecurity = #"""
+    SELECT c.oid::regclass::text,
+           c.relrowsecurity,
+           c.relforcerowsecurity,
+           c.relowner = r.oid AS is_owner,
+           r.rolbypassrls OR r.rolsuper AS bypasses
+      FROM pg_class c, pg_roles r
+     WHERE c.oid = to_regclass($1)
+       AND r.rolname = current_user
+    """#
+
+    static let tableExists = "SELECT to_regclass($1) IS NOT NULL"
+
+    /// The type of a column as `regtype` prints it (quoted where needed), and whether it exists.
+    static let columnType = #"""
+    SELECT a.atttypid::regtype::text
+      FROM pg_attribute a
+     WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+    """#
+
+    /// Every user trigger on the given tables, with its definition and its function's source:
+    /// evidence of how balances moved, recorded in the plan.
+    static let triggers = #"""
+    SELECT c.oid::regclass::text AS table_name,
+           t.tgname,
+           pg_get_triggerdef(t.oid) AS definition,
+           pg_get_functiondef(t.tgfoid) AS function_source,
+           t.tgenabled <> 'D' AS enabled
+      FROM pg_trigger t
+      JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE t.tgrelid IN (to_regclass($1), to_regclass($2))
+       AND NOT t.tgisinternal
+     ORDER BY 1, 2
+    """#
+
+    /// CHECK constraints that involve the balance column (they may forbid a negative balance).
+    static let balanceChecks = #"""
+    SELECT con.conname, pg_get_constraintdef(con.oid)
+      FROM pg_constraint con
+     WHERE con.conrelid = to_regclass($1)
+       AND con.contype = 'c'
+       AND EXISTS (SELECT 1 FROM pg_attribute a
+                    WHERE a.attrelid = con.conrelid AND a.attname = $2 AND a.attnum = ANY(con.conkey))
+     ORDER BY 1
+    """#
+
+    static let snapshotTime = "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+}

@@ -1,0 +1,182 @@
+/// remedy's own schema, beside the shop's tables. Each migration runs once, in order, inside one
+/// transaction; `remedy init` applies the missing ones. Never edit a released migration: add one.
+enum RemedySchemaSQL {
+    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2)]
+
+    static let version1 = #"""
+    CREATE SCHEMA IF NOT EXISTS remedy;
+
+    CREATE TABLE remedy.schema_version (
+        version     integer PRIMARY KEY,
+        applied_at  timestamptz NOT NULL DEFAULT now()
+    );
+
+    -- One row: this installation's identity (plans and signatures are bound to it) and the
+    -- quorum that may change the trusted approvers.
+    CREATE TABLE remedy.installation (
+        singleton        boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        installation_id  uuid NOT NULL,
+        approvers_quorum text[] NOT NULL,
+        created_at       timestamptz NOT NULL DEFAULT now()
+    );
+
+    -- The trusted keys. Rows are only ever added by init or by a quorum-signed update.
+    CREATE TABLE remedy.approver_sets (
+        version     integer PRIMARY KEY,
+        file_digest text NOT NULL,
+        signatures  jsonb NOT NULL DEFAULT '[]',
+        created_at  timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE remedy.approvers (
+        set_version integer NOT NULL REFERENCES remedy.approver_sets(version),
+        public_key  text NOT NULL,
+        name        text NOT NULL,
+        role        text NOT NULL,
+        PRIMARY KEY (set_version, public_key)
+    );
+
+    CREATE TABLE remedy.plans (
+        digest        text PRIMARY KEY,
+        job           text NOT NULL,
+        kind          text NOT NULL,
+        spec_digest   text NOT NULL,
+        planner_key   text NOT NULL,
+        planner_name  text NOT NULL,
+        created_at    timestamptz NOT NULL DEFAULT now(),
+        expires_at    timestamptz NOT NULL,
+        bundle_path   text,
+        totals        jsonb NOT NULL
+    );
+
+    CREATE TABLE remedy.approvals (
+        plan_digest text NOT NULL REFERENCES remedy.plans(digest),
+        public_key  text NOT NULL,
+        name        text NOT NULL,
+        role        text NOT NULL,
+        signature   text NOT NULL,
+        signed_at   timestamptz NOT NULL,
+        PRIMARY KEY (plan_digest, public_key)
+    );
+
+    CREATE TABLE remedy.runs (
+        id            uuid PRIMARY KEY,
+        plan_digest   text NOT NULL REFERENCES remedy.plans(digest),
+        job           text NOT NULL,
+        operator_key  text NOT NULL,
+        operator_name text NOT NULL,
+        host          text NOT NULL,
+        pid           integer NOT NULL,
+        started_at    timestamptz NOT NULL DEFAULT now(),
+        finished_at   timestamptz,
+        outcome       text
+    );
+
+    -- remedy's book. A correction is two entries that net to zero: the movement discovered (the
+    -- unrecorded credit, +E) and its reversal (-E). The idempotency key makes a correction
+    -- impossible to book twice, whichever plan or run tries.
+    CREATE TABLE remedy.entries (
+        id              bigserial PRIMARY KEY,
+        idempotency_key text NOT NULL,
+        kind            text NOT NULL CHECK (kind IN ('discovered', 'reversal', 'revert')),
+        job             text NOT NULL,
+        plan_digest     text NOT NULL REFERENCES remedy.plans(digest),
+        run_id          uuid NOT NULL REFERENCES remedy.runs(id),
+        user_id         text NOT NULL,
+        amount          numeric(20,2) NOT NULL,
+        balance_before  numeric(20,2),
+        balance_after   numeric(20,2),
+        evidence        jsonb NOT NULL,
+        booked_at       timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (idempotency_key, kind)
+    );
+    CREATE INDEX entries_user ON remedy.entries (user_id);
+    CREATE INDEX entries_plan ON remedy.entries (plan_digest);
+
+    -- What a policy did not take back (clamp): still owed by the user, counted in the excess.
+    CREATE TABLE remedy.receivables (
+        id              bigserial PRIMARY KEY,
+        idempotency_key text NOT NULL UNIQUE,
+        job             text NOT NULL,
+        plan_digest     text NOT NULL REFERENCES remedy.plans(digest),
+        user_id         text NOT NULL,
+        amount          numeric(20,2) NOT NULL CHECK (amount > 0),
+        opened_at       timestamptz NOT NULL DEFAULT now(),
+        settled_at      timestamptz
+    );
+    CREATE INDEX receivables_open ON remedy.receivables (job, user_id) WHERE settled_at IS NULL;
+
+    -- One runner per job: a row with an expiry, not a session advisory lock, so it works through
+    -- a transaction pooler and a killed runner's lease lapses.
+    CREATE TABLE remedy.leases (
+        job         text PRIMARY KEY,
+        owner       uuid NOT NULL,
+        host        text NOT NULL,
+        pid         integer NOT NULL,
+        acquired_at timestamptz NOT NULL,
+        expires_at  timestamptz NOT NULL
+    );
+
+    -- Append-only, hash-chained: row_hash = SHA-256(prev_hash || '\n' || content), computed by
+    -- remedy and re-checked by `remedy audit verify`.
+    CREATE TABLE remedy.audit_log (
+        seq          bigint PRIMARY KEY,
+        recorded_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+        action       text NOT NULL,
+        actor        text NOT NULL,
+        plan_digest  text,
+        user_id      text,
+        content      text NOT NULL,
+        prev_hash    text NOT NULL,
+        row_hash     text NOT NULL UNIQUE
+    );
+
+    CREATE FUNCTION remedy.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'remedy.% is append-only: % refused', TG_TABLE_NAME, TG_OP
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'corrections are new rows (remedy revert), never edits';
+    END $$;
+    CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON remedy.audit_log
+        FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON remedy.audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER entries_append_only BEFORE UPDATE OR DELETE ON remedy.entries
+        FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER entries_no_truncate BEFORE TRUNCATE ON remedy.entries
+        FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER approvals_append_only BEFORE UPDATE OR DELETE ON remedy.approvals
+        FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER approvers_append_only BEFORE UPDATE OR DELETE ON remedy.approvers
+        FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    """#
+
+    /// Acknowledged holds (the nightly drift job): a person marks a held user as known, with a
+    /// reason. The mark holds the user's numbers and lapses when they change; it is never edited.
+    static let version2 = #"""
+    CREATE TABLE remedy.acknowledgements (
+        id               bigserial PRIMARY KEY,
+        job              text NOT NULL,
+        user_id          text NOT NULL,
+        balance          numeric(20,2) NOT NULL,
+        ledger           numeric(20,2) NOT NULL,
+        open_receivables numeric(20,2) NOT NULL,
+        reason           text NOT NULL CHECK (length(reason) BETWEEN 3 AND 2000),
+        acknowledged_by  text NOT NULL,
+        public_key       text NOT NULL,
+        plan_digest      text NOT NULL REFERENCES remedy.plans(digest),
+        acknowledged_at  timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX acknowledgements_user ON remedy.acknowledgements (job, user_id);
+    CREATE TRIGGER acknowledgements_append_only BEFORE UPDATE OR DELETE ON remedy.acknowledgements
+        FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    ALTER TABLE remedy.plans ADD COLUMN standing_policy text;
+    """#
+
+    /// Serializes concurrent `remedy init` runs (transaction-scoped: safe behind a pooler).
+    static let initLockKey: Int64 = 0x7265_6d65_6479_0001
+    static let lockInit = "SELECT pg_advisory_xact_lock($1)"
+    static let schemaExists = "SELECT to_regclass('remedy.schema_version') IS NOT NULL"
+    static let currentVersion = "SELECT COALESCE(max(version), 0) FROM remedy.schema_version"
+    static let recordVersion = "INSERT INTO remedy.schema_version (version) VALUES ($1)"
+    static let latestVersionAvailable = migrations.map(\.version).max() ?? 0
+}

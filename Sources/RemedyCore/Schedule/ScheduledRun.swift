@@ -1,0 +1,105 @@
+import Foundation
+import Postgres
+
+/// `remedy run`: the nightly job as a scheduler calls it. Plans; if a standing policy is given
+/// (and holds: signed by the job's quorum, in force, this very file), applies the lines inside it
+/// as their own plan; writes everything else as a plan waiting for sign-off; notifies. Holds a
+/// person acknowledged with the current numbers are not new drift.
+public struct ScheduledRun {
+    public let spec: JobSpec
+    public let parameters: JobParameters
+    public let operatorKey: SigningKey
+    public let policy: StandingPolicy?
+    public let connection: PostgresConnection
+    public let notifier: Notifier
+    public let progress: (String) -> Void
+
+    public init(spec: JobSpec, parameters: JobParameters, operatorKey: SigningKey, policy: StandingPolicy?,
+                connection: PostgresConnection, notifier: Notifier, progress: @escaping (String) -> Void = { _ in }) {
+        self.spec = spec
+        self.parameters = parameters
+        self.operatorKey = operatorKey
+        self.policy = policy
+        self.connection = connection
+        self.notifier = notifier
+        self.progress = progress
+    }
+
+    public struct Outcome: Sendable {
+        public let totals: PlanTotals
+        public let automatic: PlanBundle?
+        public let applied: ApplyReport?
+        public let waiting: PlanBundle?
+        /// Notifications that could not be delivered (host and status only).
+        public let notificationProblems: [String]
+
+        /// 0: nothing left beyond acknowledged holds; 2: a plan waits for a person.
+        public var exitCode: Int32 { waiting == nil ? 0 : 2 }
+    }
+
+    public func run(defaultParent: String) throws -> Outcome {
+        var problems: [String] = []
+        func notify(_ notification: RunNotification) {
+            if let problem = notifier.send(notification) {
+                problems.append(problem)
+                progress("notification not delivered: \(problem)")
+            }
+        }
+        do {
+            return try runSteps(defaultParent: defaultParent, notify: notify, problems: { problems })
+        } catch {
+            notify(RunNotification(event: .runFailed, job: spec.name, text: "remedy \(spec.name): run FAILED: \(error)"))
+            throw error
+        }
+    }
+
+    private func runSteps(defaultParent: String, notify: (RunNotification) -> Void, problems: () -> [String]) throws -> Outcome {
+        // A policy that does not hold stops the run before anything is read or written.
+        let signers = try policy?.verify(for: spec, operator: operatorKey.publicKey, connection: connection)
+        if let policy, let signers {
+            progress("policy \(policy.name) holds: signed by \(signers.map { "\($0.name) (\($0.role))" }.joined(separator: ", ")), valid until \(policy.validUntil)")
+        }
+        let plan = try Planner(spec: spec, parameters: parameters, plannerKey: operatorKey, connection: connection, progress: progress).makePlan()
+        guard plan.totals.hasDrift else {
+            progress("no drift beyond \(plan.totals.acknowledgedCount) acknowledged hold(s)")
+            return Outcome(totals: plan.totals, automatic: nil, applied: nil, waiting: nil, notificationProblems: problems())
+        }
+        let unacknowledged = plan.holds.filter { $0.acknowledged == nil }.count
+        notify(RunNotification(event: .driftFound, job: spec.name,
+                               text: "remedy \(spec.name): drift found: \(plan.totals.adjustmentCount) user(s) to correct, \(unacknowledged) new hold(s)",
+                               totals: plan.totals))
+
+        let (allowed, rest) = policy?.partition(plan.adjustments) ?? ([], plan.adjustments)
+        var automatic: PlanBundle?
+        var applied: ApplyReport?
+        let recorder = PlanRecorder(connection: connection)
+        if let policy, !allowed.isEmpty {
+            var part = plan
+            part.adjustments = allowed
+            part.holds = []
+            part.settled = []
+            part.standingPolicy = policy.digest
+            part.totals = try PlanTotals(adjustments: allowed, holds: [], settled: [], usersExamined: plan.totals.usersExamined)
+            let bundle = try recorder.write(part, outDirectory: nil, defaultParent: defaultParent)
+            let report = try Applier(spec: spec, bundle: bundle, connection: connection, progress: progress).apply(operatorKey: operatorKey, policy: policy)
+            automatic = bundle
+            applied = report
+            notify(RunNotification(event: .appliedAutomatically, job: spec.name,
+                                   text: "remedy \(spec.name): applied \(report.applied.count) line(s) under policy \(policy.name): taken back \(report.takenBack.rupiah), given back \(part.totals.toGiveBack.rupiah); \(report.skipped.count) skipped",
+                                   planDigest: bundle.digest, bundle: bundle.path, totals: part.totals))
+        }
+
+        var waiting: PlanBundle?
+        if !rest.isEmpty || unacknowledged > 0 {
+            var part = plan
+            part.adjustments = rest
+            part.totals = try PlanTotals(adjustments: rest, holds: plan.holds, settled: plan.settled, usersExamined: plan.totals.usersExamined)
+            let bundle = try recorder.write(part, outDirectory: nil, defaultParent: defaultParent)
+            waiting = bundle
+            notify(RunNotification(event: .planWaiting, job: spec.name,
+                                   text: "remedy \(spec.name): a plan waits for sign-off: \(rest.count) line(s) outside the policy, \(unacknowledged) hold(s) to review. remedy show \(bundle.path)",
+                                   planDigest: bundle.digest, bundle: bundle.path, totals: part.totals))
+        }
+        return Outcome(totals: plan.totals, automatic: automatic, applied: applied, waiting: waiting, notificationProblems: problems())
+    }
+}

@@ -1,0 +1,280 @@
+import Crypto
+import Foundation
+import Rupiah
+import Yams
+
+extension JobSpec {
+    /// The largest job file read; a spec is a few kilobytes.
+    static let maxFileBytes = 1 << 20
+
+    /// Loads `directory/job.yaml` and the SQL it names, validating every key and name.
+    public static func load(directory: String) throws -> JobSpec {
+        let yamlPath = directory + "/job.yaml"
+        let yamlText = try readText(yamlPath)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yamlText)
+        } catch {
+            throw RemedyError(.badSpec, "\(yamlPath): not valid YAML (\(String(describing: error).split(separator: "\n").first ?? "")); fix the file")
+        }
+        var top = try SpecNode(root, path: "", file: yamlPath)
+
+        let name = try top.string("job")
+        guard name.range(of: #"^[a-z0-9][a-z0-9-]{0,62}$"#, options: .regularExpression) != nil else {
+            throw RemedyError(.badSpec, "\(yamlPath): job \"\(name)\" must be lowercase letters, digits and dashes")
+        }
+        let version = try top.int("version", range: 1...1_000_000)
+        let description = try top.string("description")
+        let strategyText = try top.string("strategy")
+        guard let strategy = Strategy(rawValue: strategyText) else {
+            throw RemedyError(.badSpec, "\(yamlPath): strategy \"\(strategyText)\" is unknown; known: \(Strategy.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+
+        let parameters = try loadParameters(try top.child("parameters"))
+        var schemaNode = try top.child("schema")
+        let schema = try loadSchema(&schemaNode)
+        try schemaNode.finish()
+        var ledgerNode = try top.child("ledger")
+        let ledger = try loadLedger(&ledgerNode)
+        try ledgerNode.finish()
+        var signaturesNode = try top.child("signatures")
+        let signatures = try loadSignatures(&signaturesNode)
+        try signaturesNode.finish()
+
+        let policyText = try top.optionalString("negative_balance") ?? NegativeBalancePolicy.hold.rawValue
+        guard let negativeBalance = NegativeBalancePolicy(rawValue: policyText) else {
+            throw RemedyError(.badSpec, "\(yamlPath): negative_balance \"\(policyText)\" must be one of hold, allow, clamp")
+        }
+
+        var approvalNode = try top.child("approval")
+        let quorumRoles = try approvalNode.strings("quorum")
+        guard !quorumRoles.isEmpty, quorumRoles.count <= 16 else {
+            throw RemedyError(.badSpec, "\(yamlPath): approval.quorum must list from 1 to 16 roles")
+        }
+        let approval = ApprovalRule(quorumRoles: quorumRoles, planValidHours: try approvalNode.int("plan_valid_hours", default: 72, range: 1...24 * 90))
+        try approvalNode.finish()
+
+        var applyNode = try top.child("apply")
+        let apply = ApplySettings(
+            batchSize: try applyNode.int("batch_size", default: 500, range: 1...10_000),
+            lockTimeoutMilliseconds: try applyNode.int("lock_timeout_milliseconds", default: 2_000, range: 10...600_000),
+            statementTimeoutMilliseconds: try applyNode.int("statement_timeout_milliseconds", default: 30_000, range: 100...3_600_000),
+            leaseSeconds: try applyNode.int("lease_seconds", default: 300, range: 10...86_400))
+        try applyNode.finish()
+
+        var limitsNode = try top.child("limits")
+        let maxSingleText = try limitsNode.optionalString("max_single_adjustment")
+        let maxSingle: Money?
+        do { maxSingle = try maxSingleText.map { try Money(exactText: $0) } } catch {
+            throw RemedyError(.badSpec, "\(yamlPath): limits.max_single_adjustment: \(error)")
+        }
+        let limits = Limits(
+            maxCandidatesPerUser: try limitsNode.int("max_candidates_per_user", default: 64, range: 1...4_096),
+            maxSearchStates: try limitsNode.int("max_search_states", default: 200_000, range: 1_000...50_000_000),
+            maxSingleAdjustment: maxSingle,
+            maxUsers: try limitsNode.int("max_users", default: 1_000_000, range: 1...100_000_000))
+        try limitsNode.finish()
+
+        var notifyEnvironment = Notifier.defaultEnvironmentVariable
+        if var notifyNode = try top.optionalChild("notify") {
+            notifyEnvironment = try notifyNode.optionalString("webhook_env") ?? notifyEnvironment
+            guard notifyEnvironment.range(of: #"^[A-Z_][A-Z0-9_]{0,63}$"#, options: .regularExpression) != nil else {
+                throw RemedyError(.badSpec, "\(yamlPath): notify.webhook_env must name an environment variable (the URL is a secret and never goes in the spec)")
+            }
+            try notifyNode.finish()
+        }
+
+        var sqlNode = try top.child("sql")
+        var sql: [String: String] = [:]
+        var sqlFiles: [String] = []
+        for role in sqlNode.keys() {
+            let file = try sqlNode.string(role)
+            // A job's own file, or one of the library files in the jobs directory's shared/.
+            guard file.range(of: #"^(shared/)?[A-Za-z0-9_-]+\.sql$"#, options: .regularExpression) != nil else {
+                throw RemedyError(.badSpec, "\(yamlPath): sql.\(role) must name a .sql file in the job directory or shared/NAME.sql, not \"\(file)\"")
+            }
+            let path = file.hasPrefix("shared/") ? URL(fileURLWithPath: directory).deletingLastPathComponent().path + "/" + file : directory + "/" + file
+            sql[role] = try readText(path)
+            sqlFiles.append(path)
+        }
+        for role in ["detect", "recheck"] where sql[role] == nil {
+            throw RemedyError(.badSpec, "\(yamlPath): sql.\(role) is missing")
+        }
+        try top.finish()
+
+        return JobSpec(
+            name: name, version: version, description: description, strategy: strategy,
+            parameters: parameters, schema: schema, ledger: ledger, signatures: signatures,
+            negativeBalance: negativeBalance, approval: approval, apply: apply, limits: limits, notifyWebhookEnvironment: notifyEnvironment,
+            sql: sql, digest: try digest(directory: directory, sharedFiles: sqlFiles.filter { $0.contains("/shared/") }), directory: directory)
+    }
+
+    private static func loadParameters(_ node: SpecNode) throws -> [ParameterDeclaration] {
+        var node = node
+        var declarations: [ParameterDeclaration] = []
+        for key in node.keys() {
+            guard key.range(of: #"^[a-z][a-z0-9_]{0,62}$"#, options: .regularExpression) != nil else {
+                throw RemedyError(.badSpec, "\(node.file): parameter \"\(key)\" must be lowercase letters, digits and _")
+            }
+            var declaration = try node.child(key)
+            let typeText = try declaration.string("type")
+            let kind: ParameterDeclaration.Kind
+            switch typeText {
+            case "timestamptz": kind = .timestamptz
+            case "choice": kind = .choice(try declaration.strings("choices"))
+            default: throw RemedyError(.badSpec, "\(node.file): parameters.\(key).type \"\(typeText)\" must be timestamptz or choice")
+            }
+            let required = try declaration.bool("required", default: false)
+            let defaultValue = try declaration.optionalString("default")
+            if case .choice(let choices) = kind, let defaultValue, !choices.contains(defaultValue) {
+                throw RemedyError(.badSpec, "\(node.file): parameters.\(key).default \"\(defaultValue)\" is not one of its choices")
+            }
+            if required, defaultValue != nil {
+                throw RemedyError(.badSpec, "\(node.file): parameters.\(key) is required and has a default; choose one")
+            }
+            declarations.append(ParameterDeclaration(
+                name: key, kind: kind, required: required, defaultValue: defaultValue,
+                description: try declaration.optionalString("description") ?? ""))
+            try declaration.finish()
+        }
+        return declarations
+    }
+
+    private static func loadSchema(_ node: inout SpecNode) throws -> ShopSchemaMap {
+        var usersNode = try node.child("users")
+        let users = ShopSchemaMap.Users(
+            table: try usersNode.identifier("table", qualified: true),
+            id: try usersNode.identifier("id"),
+            balance: try usersNode.identifier("balance"),
+            label: try usersNode.identifier("label"),
+            contact: try usersNode.optionalIdentifier("contact"))
+        try usersNode.finish()
+        var txNode = try node.child("transactions")
+        let transactions = ShopSchemaMap.Transactions(
+            table: try txNode.identifier("table", qualified: true),
+            id: try txNode.identifier("id"),
+            user: try txNode.identifier("user"),
+            type: try txNode.identifier("type"),
+            status: try txNode.identifier("status"),
+            amount: try txNode.identifier("amount"),
+            reference: try txNode.identifier("reference"),
+            completedAt: try txNode.identifier("completed_at"),
+            createdAt: try txNode.identifier("created_at"),
+            callback: try txNode.optionalIdentifier("callback"))
+        try txNode.finish()
+
+        var receivedNode = try node.child("amount_received")
+        let amountReceived = try loadSource(&receivedNode, callback: transactions.callback, allowUnixSeconds: false)
+        try receivedNode.finish()
+
+        var sourcesNode = try node.child("paid_at_sources")
+        var paidAtSources: [String: ShopSchemaMap.Source] = [:]
+        for key in sourcesNode.keys() {
+            var sourceNode = try sourcesNode.child(key)
+            let source = try loadSource(&sourceNode, callback: transactions.callback, allowUnixSeconds: true)
+            // updated_at moves on any edit of the row, so it cannot say when a payment happened.
+            if source.column?.unqualifiedName.lowercased() == "updated_at" {
+                throw RemedyError(.badSpec, "\(node.file): schema.paid_at_sources.\(key) uses updated_at, which moves on any edit; use tripay_paid_at, completed_at or the callback's paid_at")
+            }
+            paidAtSources[key] = source
+            try sourceNode.finish()
+        }
+        return ShopSchemaMap(users: users, transactions: transactions, amountReceived: amountReceived, paidAtSources: paidAtSources)
+    }
+
+    private static func loadSource(_ node: inout SpecNode, callback: SQLIdentifier?, allowUnixSeconds: Bool) throws -> ShopSchemaMap.Source {
+        let column = try node.optionalIdentifier("column")
+        let field = try node.optionalString("callback_field")
+        let unit = allowUnixSeconds ? try node.optionalString("unit") : nil
+        if let field {
+            guard callback != nil else {
+                throw RemedyError(.badSpec, "\(node.file): \(node.path).callback_field needs schema.transactions.callback (the raw callback column)")
+            }
+            guard field.range(of: #"^[A-Za-z_][A-Za-z0-9_]{0,62}$"#, options: .regularExpression) != nil else {
+                throw RemedyError(.badSpec, "\(node.file): \(node.path).callback_field \"\(field)\" is not a plain field name")
+            }
+        }
+        guard column != nil || field != nil else {
+            throw RemedyError(.badSpec, "\(node.file): \(node.path) needs a column or a callback_field")
+        }
+        if let unit, unit != "unix_seconds" {
+            throw RemedyError(.badSpec, "\(node.file): \(node.path).unit \"\(unit)\" must be unix_seconds")
+        }
+        return ShopSchemaMap.Source(column: column, callbackField: field, unixSeconds: unit == "unix_seconds")
+    }
+
+    private static func loadLedger(_ node: inout SpecNode) throws -> LedgerRule {
+        let completed = try node.string("completed_status")
+        var typesNode = try node.child("types")
+        var signs: [String: Int] = [:]
+        for type in typesNode.keys() {
+            let sign = try typesNode.int(type, range: -1...1)
+            signs[type] = sign
+        }
+        try typesNode.finish()
+        let topup = try node.string("topup_type")
+        let purchase = try node.string("purchase_type")
+        guard signs[topup] == 1 else { throw RemedyError(.badSpec, "\(node.file): ledger.types.\(topup) (the topup_type) must be 1") }
+        guard signs[purchase] == -1 else { throw RemedyError(.badSpec, "\(node.file): ledger.types.\(purchase) (the purchase_type) must be -1") }
+        return LedgerRule(completedStatus: completed, signs: signs, topupType: topup, purchaseType: purchase)
+    }
+
+    private static func loadSignatures(_ node: inout SpecNode) throws -> SignatureRules {
+        var handler = try node.child("handler_credit")
+        let maxRepeats = try handler.int("max_repeats", default: 3, range: 1...10)
+        try handler.finish()
+        var refire = try node.child("trigger_refire")
+        let modeText = try refire.optionalString("mode") ?? "auto"
+        guard let mode = SignatureRules.RefireMode(rawValue: modeText) else {
+            throw RemedyError(.badSpec, "\(node.file): signatures.trigger_refire.mode \"\(modeText)\" must be auto, yes or no")
+        }
+        let triggerName = try refire.string("trigger")
+        try refire.finish()
+        var lost = try node.child("lost_update")
+        let lostEnabled = try lost.bool("enabled", default: true)
+        let lostTolerance = try lost.int("tolerance_seconds", default: 60, range: 0...3_600)
+        let lostMax = try lost.int("max_purchases", default: 2, range: 0...8)
+        try lost.finish()
+        var deductionStatuses: [String] = []
+        if var deduction = try node.optionalChild("purchase_deduction") {
+            if try deduction.bool("enabled", default: true) { deductionStatuses = try deduction.strings("statuses") }
+            try deduction.finish()
+        }
+        return SignatureRules(
+            handlerCreditMaxRepeats: maxRepeats, triggerRefireMode: mode, balanceTriggerName: triggerName,
+            lostUpdateEnabled: lostEnabled, lostUpdateToleranceSeconds: lostTolerance, lostUpdateMaxPurchases: lostMax,
+            purchaseDeductionStatuses: deductionStatuses)
+    }
+
+    static func readText(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RemedyError(.badSpec, "\(path): cannot read the file; check the job name and --jobs directory")
+        }
+        guard data.count <= maxFileBytes else { throw RemedyError(.badSpec, "\(path): larger than \(maxFileBytes) bytes") }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw RemedyError(.badSpec, "\(path): not valid UTF-8")
+        }
+        return text
+    }
+
+    /// SHA-256 over every regular file of the job directory and the shared SQL it uses, by name:
+    /// any edit changes it.
+    static func digest(directory: String, sharedFiles: [String]) throws -> String {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var files = names.filter { !$0.hasPrefix(".") }.sorted().map { (name: $0, path: directory + "/" + $0) }
+        files += Set(sharedFiles).sorted().map { (name: "shared/" + URL(fileURLWithPath: $0).lastPathComponent, path: $0) }
+        var hasher = SHA256()
+        for file in files {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  let data = FileManager.default.contents(atPath: file.path) else { continue }
+            hasher.update(data: Data("\(file.name)\0\(data.count)\0".utf8))
+            hasher.update(data: data)
+        }
+        return hasher.finalize().hexString
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}

@@ -1,0 +1,132 @@
+import Rupiah
+
+/// A job as ops wrote it in `jobs/NAME/job.yaml`: everything a job needs to know about the
+/// database it runs on (names, status words, the ledger's signs) and the policies it plans under.
+/// Loaded and validated by `JobSpec+Loading.swift`; immutable afterwards.
+public struct JobSpec: Sendable {
+    public let name: String
+    public let version: Int
+    public let description: String
+    public let strategy: Strategy
+    public let parameters: [ParameterDeclaration]
+    public let schema: ShopSchemaMap
+    public let ledger: LedgerRule
+    public let signatures: SignatureRules
+    public let negativeBalance: NegativeBalancePolicy
+    public let approval: ApprovalRule
+    public let apply: ApplySettings
+    public let limits: Limits
+    /// The environment variable holding the webhook URL for notifications (never the URL itself:
+    /// it is a secret).
+    public let notifyWebhookEnvironment: String
+    /// SQL files by role (`detect`), their text as read.
+    public let sql: [String: String]
+    /// SHA-256 (hex) over every file of the job directory: a plan is bound to the spec it was made with.
+    public let digest: String
+    public let directory: String
+
+    public enum Strategy: String, Sendable, CaseIterable {
+        case doubleCredit = "double-credit"
+        case balanceDrift = "balance-drift"
+    }
+}
+
+public struct ParameterDeclaration: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case timestamptz
+        case choice([String])
+    }
+    public let name: String
+    public let kind: Kind
+    public let required: Bool
+    public let defaultValue: String?
+    public let description: String
+}
+
+/// Where the shop keeps what a job reads. Every name is validated; SQL only ever sees them quoted.
+public struct ShopSchemaMap: Sendable {
+    public struct Users: Sendable {
+        public let table: SQLIdentifier
+        public let id: SQLIdentifier
+        public let balance: SQLIdentifier
+        public let label: SQLIdentifier
+        public let contact: SQLIdentifier?
+    }
+    public struct Transactions: Sendable {
+        public let table: SQLIdentifier
+        public let id: SQLIdentifier
+        public let user: SQLIdentifier
+        public let type: SQLIdentifier
+        public let status: SQLIdentifier
+        public let amount: SQLIdentifier
+        public let reference: SQLIdentifier
+        public let completedAt: SQLIdentifier
+        public let createdAt: SQLIdentifier
+        public let callback: SQLIdentifier?
+    }
+    /// A value read from a column, or from a field of the raw callback (falling back to the column).
+    public struct Source: Sendable, Equatable {
+        public let column: SQLIdentifier?
+        public let callbackField: String?
+        public let unixSeconds: Bool
+    }
+    public let users: Users
+    public let transactions: Transactions
+    public let amountReceived: Source
+    public let paidAtSources: [String: Source]
+}
+
+/// The shop's own books: `ledger = Σ amount × sign` over completed transactions.
+public struct LedgerRule: Sendable {
+    public let completedStatus: String
+    /// Transaction type → +1 or −1; types not listed count 0.
+    public let signs: [String: Int]
+    public let topupType: String
+    public let purchaseType: String
+
+    public var positiveTypes: [String] { signs.filter { $0.value > 0 }.keys.sorted() }
+    public var negativeTypes: [String] { signs.filter { $0.value < 0 }.keys.sorted() }
+}
+
+public struct SignatureRules: Sendable {
+    public enum RefireMode: String, Sendable { case auto, yes, no }
+    /// k × amount_received per bug-window top-up, k from 1 to this bound.
+    public let handlerCreditMaxRepeats: Int
+    public let triggerRefireMode: RefireMode
+    public let balanceTriggerName: String
+    public let lostUpdateEnabled: Bool
+    public let lostUpdateToleranceSeconds: Int
+    public let lostUpdateMaxPurchases: Int
+    /// Purchase statuses whose amount may have been deducted without the ledger showing it
+    /// (completed: deducted twice; any other: deducted once). Empty: the signature is off.
+    public let purchaseDeductionStatuses: [String]
+}
+
+public enum NegativeBalancePolicy: String, Sendable, Codable, CaseIterable {
+    /// Lines that would take a balance below zero are listed apart and left untouched.
+    case hold
+    /// The balance may go negative (refused at plan time where a CHECK constraint forbids it).
+    case allow
+    /// Take back down to zero; the rest stays open as a receivable.
+    case clamp
+}
+
+public struct ApprovalRule: Sendable {
+    /// One distinct person per listed role (a role may be listed twice to ask for two people).
+    public let quorumRoles: [String]
+    public let planValidHours: Int
+}
+
+public struct ApplySettings: Sendable {
+    public let batchSize: Int
+    public let lockTimeoutMilliseconds: Int
+    public let statementTimeoutMilliseconds: Int
+    public let leaseSeconds: Int
+}
+
+public struct Limits: Sendable {
+    public let maxCandidatesPerUser: Int
+    public let maxSearchStates: Int
+    public let maxSingleAdjustment: Money?
+    public let maxUsers: Int
+}

@@ -1,0 +1,62 @@
+import Postgres
+import Rupiah
+
+/// Verify: for every user a plan's runs corrected, the excess now. Zero means the books agree
+/// (`balance = ledger + open receivables`); anything else is a residual a person must see.
+public struct Verifier {
+    public let spec: JobSpec
+    public let bundle: PlanBundle
+    public let connection: PostgresConnection
+    static let chunkSize = 1_000
+
+    public init(spec: JobSpec, bundle: PlanBundle, connection: PostgresConnection) {
+        self.spec = spec
+        self.bundle = bundle
+        self.connection = connection
+    }
+
+    public struct Residual: Codable, Sendable, Equatable {
+        public let userId: String
+        public let balance: Money
+        public let excess: Money
+    }
+
+    public struct Result: Codable, Sendable {
+        public let usersChecked: Int
+        public let residuals: [Residual]
+        public let auditHead: String
+        public var isClean: Bool { residuals.isEmpty }
+    }
+
+    public func verify(actor: String) throws -> Result {
+        try RemedyStore(connection: connection).requireInitialized()
+        var residuals: [Residual] = []
+        var checked = 0
+        try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
+            let users = try connection.query(VerifySQL.touchedUsers, [bundle.digest]).map { try $0.decode(0, as: String.self) }
+            let catalog = try ShopCatalog.inspect(spec, on: connection)
+            let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType)
+            for start in stride(from: 0, to: users.count, by: Verifier.chunkSize) {
+                let chunk = Array(users[start..<min(start + Verifier.chunkSize, users.count)])
+                let recheck = try template.with(["user_ids": PostgresArray(chunk)]).render(spec.sql["recheck"]!, file: "\(spec.directory)/recheck.sql")
+                var seen = Set<String>()
+                for row in try connection.query(recheck.sql, recheck.parameters) {
+                    let userId = try row.decode(0, as: String.self)
+                    let balance = try row.decode(1, as: Money.self)
+                    let excess = try balance.subtracting(try row.decode(2, as: Money.self)).subtracting(try row.decode(3, as: Money.self))
+                    seen.insert(userId)
+                    if !excess.isZero { residuals.append(Residual(userId: userId, balance: balance, excess: excess)) }
+                }
+                checked += seen.count
+            }
+        }
+        struct Verified: Encodable { let usersChecked: Int; let residuals: [Residual] }
+        let head = try connection.transaction {
+            try AuditLog(connection: connection).append([
+                try AuditEvent(action: "verify.finished", actor: actor, planDigest: bundle.digest,
+                               details: Verified(usersChecked: checked, residuals: residuals)),
+            ])
+        }
+        return Result(usersChecked: checked, residuals: residuals, auditHead: head)
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import RemedyCore
+
+struct AcknowledgeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "acknowledge",
+        abstract: "Mark a held user as known, with a reason (recorded and audited).",
+        discussion: "The mark carries the user's balance, ledger and receivables as the plan shows them, and lapses as soon as any of them changes: new drift on that user is reported again.")
+
+    @Argument(help: "The plan bundle that holds the user.") var plan: String
+    @Option(help: "The held user's id, or their label when it is unique.") var user: String
+    @Option(help: "Why this hold is known and may stay (shown in later plans).") var reason: String
+    @Option(help: ArgumentHelp("Your key file (a trusted approver).", valueName: "FILE")) var key: String
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try Terminal.run {
+            let hold = try Acknowledgements(connection: try database.connect())
+                .acknowledge(userIdOrLabel: user, in: try PlanBundle.read(plan), reason: reason, key: try SigningKey.load(path: key))
+            Terminal.print("acknowledged \(hold.label) (\(hold.userId)): excess \(hold.excess.rupiah), [\(hold.reason.rawValue)]; lapses when the numbers change")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import RemedyCore
+
+struct ApplyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Apply an approved plan exactly once, in short audited batches.",
+        discussion: """
+        Refuses, naming the reason, unless plan.json matches its digest, the job spec is unchanged, \
+        the database is the plan's, the plan is unexpired and the approvals meet the quorum. \
+        Lines whose excess changed since the plan are skipped as stale. Safe to re-run after any \
+        interruption: nothing is applied twice. Exits 0 only if every line is applied.
+        """)
+
+    @Argument(help: "The plan bundle directory.") var plan: String
+    @Option(help: ArgumentHelp("The operator's key file (a trusted approver).", valueName: "FILE")) var key: String
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var jobs: JobsOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        var complete = false
+        try Terminal.run {
+            let bundle = try PlanBundle.read(plan)
+            let spec = try JobLocator.load(job: bundle.plan.job, explicit: jobs.jobsDirectory)
+            let signingKey = try SigningKey.load(path: key)
+            let connection = try database.connect()
+            let report = try Applier(spec: spec, bundle: bundle, connection: connection, progress: Terminal.progress).apply(operatorKey: signingKey)
+            complete = report.isComplete
+            if output.json { try Terminal.printJSON(report); return }
+            for line in report.applied {
+                Terminal.print("applied  \(line.delta.signedRupiah)  \(line.label)  \(line.balanceBefore.rupiah) → \(line.balanceAfter.rupiah)\(line.receivable.isPositive ? "  (owed \(line.receivable.rupiah))" : "")")
+            }
+            for line in report.skipped {
+                Terminal.print("skipped  \(line.label)  [\(line.reason.rawValue)] planned excess \(line.plannedExcess.rupiah), now \(line.currentExcess?.rupiah ?? "unknown")")
+            }
+            Terminal.print("")
+            Terminal.print("applied \(report.applied.count), already applied \(report.alreadyApplied.count), skipped \(report.skipped.count); taken back \(report.takenBack.rupiah), receivables opened \(report.receivablesOpened.rupiah)")
+            Terminal.print("approved by \(report.approvers.joined(separator: ", ")); run \(report.runId)")
+            Terminal.print("audit chain head \(report.auditHead)")
+        }
+        if !complete { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import RemedyCore
+
+struct ApproveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve",
+        abstract: "Sign a plan: verifies plan.json against its digest, then writes a detached signature to the bundle and the database.",
+        discussion: "The signature covers the digest, the database identity and the expiry. The planner cannot approve their own plan.")
+
+    @Argument(help: "The plan bundle directory.") var plan: String
+    @Option(help: ArgumentHelp("The approver's key file.", valueName: "FILE")) var key: String
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try Terminal.run {
+            let bundle = try PlanBundle.read(plan)
+            let signingKey = try SigningKey.load(path: key)
+            let connection = try database.connect()
+            let (record, file) = try PlanSignOff(bundle: bundle, connection: connection).approve(with: signingKey)
+            Terminal.print("approved plan \(bundle.digest.prefix(16))… as \(record.name) (\(record.role)); signature in \(file)")
+        }
+    }
+}

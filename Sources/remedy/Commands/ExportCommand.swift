@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import Postgres
+import RemedyCore
+
+enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
+    case csv, json, html
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Finance's copy of a plan: the proposal before apply, what was done after; CSV, JSON or a self-contained HTML report.",
+        discussion: """
+        Reads the bundle (plan.json checked against its digest, approvals/, runs/). When a database \
+        is configured (--database-url, DATABASE_URL or libpq's PG* variables) the lines and totals \
+        are cross-checked with remedy's book there, and the audit chain head is read; otherwise, \
+        or with --offline, the export is made from the bundle alone and says so. \
+        Exits 1 if the cross-check finds a discrepancy (the export is still written). \
+        CSV columns and the apostrophe rule: runbooks/finance-signoff.md.
+        """)
+
+    @Argument(help: "The plan bundle directory.") var plan: String
+    @Option(help: "csv, json or html.") var format: ExportFormat
+    @Option(help: ArgumentHelp("Write to this file (default: standard output).", valueName: "FILE")) var out: String?
+    @Flag(help: "CSV for Excel in an Indonesian locale: UTF-8 BOM, ';' separator, amounts with a decimal comma.") var excel = false
+    @Flag(help: "For exports that leave finance: no customer names or contacts; user ids become stable pseudonyms.") var redact = false
+    @Flag(help: "Customer notices (csv or json): who, contact, amount taken back, and why, in Indonesian and English.") var notices = false
+    @Flag(help: "Do not consult the database even if one is configured: export from the bundle alone.") var offline = false
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        if excel, format != .csv { throw ValidationError("--excel applies to --format csv") }
+        if notices, format == .html { throw ValidationError("--notices is written as csv or json") }
+        if notices, redact { throw ValidationError("--notices are for contacting customers and --redact removes their contacts: use one or the other") }
+    }
+
+    func run() throws {
+        var clean = true
+        try Terminal.run {
+            let bundle = try PlanBundle.read(plan)
+            let builder: ExportBuilder
+            if offline {
+                builder = ExportBuilder(bundle: bundle, connection: nil, offlineReason: "--offline was given")
+            } else if let source = database.configuredSource {
+                Terminal.progress("export: cross-checking with the database from \(source)")
+                let connection: PostgresConnection
+                do { connection = try database.connect() } catch let error as PostgresError where error.kind == .connection {
+                    throw RemedyError(.io, "cannot reach the database configured by \(source) to cross-check the export: \(error.message); fix the connection, or export from the bundle alone with --offline (the export then says it was not cross-checked)")
+                }
+                builder = ExportBuilder(bundle: bundle, connection: connection)
+            } else {
+                builder = ExportBuilder(bundle: bundle, connection: nil,
+                                        offlineReason: "no database configured: no --database-url, DATABASE_URL or PG* variables")
+            }
+            let document = try builder.build(redact: redact)
+            let dialect: CSVDialect = excel ? .excel : .standard
+            let data: Data
+            switch (format, notices) {
+            case (.csv, false): data = ExportCSV.render(document, dialect: dialect)
+            case (.csv, true): data = try CustomerNotices(document).csv(dialect: dialect)
+            case (.json, false): data = try ExportJSON.render(document)
+            case (.json, true): data = try CustomerNotices(document).json()
+            case (.html, _): data = HTMLReport.render(document)
+            }
+
+            var summary: [String] = []
+            summary.append("\(document.phase == .outcome ? "what was done" : "proposal"): plan \(document.plan.digest) (\(document.plan.job))")
+            summary.append(document.crossCheck.statement)
+            for row in document.totals.rows(kind: document.plan.kind) {
+                summary.append("  \(row.label.padding(toLength: 52, withPad: " ", startingAt: 0)) \(row.value)")
+            }
+            if let head = document.auditChainHead { summary.append("audit chain head \(head.hash) (\(head.source))") }
+            for item in document.crossCheck.discrepancies.prefix(20) {
+                summary.append("DISCREPANCY \(item.userId.map { "\($0): " } ?? "")\(item.message)")
+            }
+            if document.crossCheck.discrepancies.count > 20 { summary.append("… \(document.crossCheck.discrepancies.count - 20) more discrepancies in the export") }
+            clean = document.crossCheck.discrepancies.isEmpty
+
+            if let out {
+                do { try data.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                    throw RemedyError(.io, "cannot write \(out): \(error.localizedDescription)")
+                }
+                summary.forEach { Terminal.print($0) }
+                Terminal.print("wrote \(data.count) bytes to \(out)")
+            } else {
+                FileHandle.standardOutput.write(data)
+                summary.forEach { Terminal.progress($0) }
+            }
+        }
+        if !clean { throw ExitCode(1) }
+    }
+}

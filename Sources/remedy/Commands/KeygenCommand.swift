@@ -1,0 +1,22 @@
+import ArgumentParser
+import RemedyCore
+
+struct KeygenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen",
+        abstract: "Make an Ed25519 signing key; print its entry for the approvers file.",
+        discussion: "FILE gets the private key with mode 0600 and is never overwritten. The printed YAML entry goes under `approvers:` in the approvers file.")
+
+    @Option(help: "The person's name, as approvals will show it.") var name: String
+    @Option(help: "The person's role (a free word: finance, engineering, …); job quorums name roles.") var role: String
+    @Option(help: ArgumentHelp("Where to write the private key.", valueName: "FILE")) var out: String
+
+    func run() throws {
+        try Terminal.run {
+            let key = try SigningKey.generate(name: name, role: role)
+            try key.write(to: out)
+            Terminal.progress("wrote the private key to \(out) (mode 0600); keep it secret")
+            Terminal.print(Approver(name: key.name, role: key.role, publicKey: key.publicKey).yamlEntry)
+        }
+    }
+}

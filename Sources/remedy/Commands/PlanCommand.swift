@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import RemedyCore
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "The dry run: detect, attribute and write a plan bundle for sign-off. Changes no shop data.",
+        discussion: """
+        Example:
+          remedy plan tripay-double-credit --param since=2025-11-20T00:00:00+07:00 \\
+              --param until=2025-12-02T12:00:00+07:00 --key planner.key
+        The last line of output is the bundle's path (with --json: one JSON document, the path in "bundle").
+        """)
+
+    @Argument(help: "The job to plan (a directory under the jobs directory).") var job: String
+    @Option(name: .customLong("param"), help: ArgumentHelp("A job parameter as name=value; repeat for each.", valueName: "NAME=VALUE"))
+    var parameters: [String] = []
+    @Option(help: ArgumentHelp("The planner's key file (must be a trusted approver).", valueName: "FILE")) var key: String
+    @Option(help: ArgumentHelp("Directory for the bundle (default: ./remedy-plans/JOB-TIME-DIGEST).", valueName: "DIR")) var out: String?
+    @Option(help: "Lines shown per section of the summary.") var maxLines = 200
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var jobs: JobsOptions
+    @OptionGroup var output: OutputOptions
+    @Flag(help: "Exit 0 when there is no drift beyond acknowledged holds (no plan written), 2 when there is (plan written), 1 on error.")
+    var detailedExitcode = false
+
+    func run() throws {
+        var exitCode: Int32 = 0
+        try Terminal.run {
+            let spec = try JobLocator.load(job: job, explicit: jobs.jobsDirectory)
+            let resolved = try JobParameters.resolve(parameters, for: spec)
+            let signingKey = try SigningKey.load(path: key)
+            let connection = try database.connect()
+            let plan = try Planner(spec: spec, parameters: resolved, plannerKey: signingKey, connection: connection, progress: Terminal.progress).makePlan()
+            if detailedExitcode, !plan.totals.hasDrift {
+                Terminal.print("no drift beyond \(plan.totals.acknowledgedCount) acknowledged hold(s); no plan written")
+                return
+            }
+            if detailedExitcode { exitCode = 2 }
+            let bundle = try PlanRecorder(connection: connection).write(plan, outDirectory: out, defaultParent: FileManager.default.currentDirectoryPath + "/remedy-plans")
+            if output.json {
+                // One JSON document and nothing else, as apply and verify print: the path is its "bundle".
+                try Terminal.printJSON(PlanOutput(digest: bundle.digest, bundle: bundle.path, totals: bundle.plan.totals))
+                return
+            }
+            PlanSummary(bundle: bundle, maxLines: maxLines).lines.forEach { Terminal.print($0) }
+            Terminal.print("")
+            Terminal.print(bundle.path)
+        }
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+}
+
+struct PlanOutput: Encodable {
+    let digest: String
+    let bundle: String
+    let totals: PlanTotals
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import RemedyCore
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "The scheduled run: plan, apply what a signed standing policy allows, leave the rest for sign-off, notify.",
+        discussion: """
+        Exit codes, for schedulers: 0 nothing left beyond acknowledged holds; 2 a plan waits for \
+        sign-off (its path is the last line of output); 1 an error (nothing applied if the policy \
+        or anything before apply was refused). Without --policy nothing is applied. \
+        Notifications go to the webhook in the environment variable the job names (default \
+        REMEDY_WEBHOOK_URL): drift found, applied automatically, plan waiting, run failed. \
+        See runbooks/scheduled-drift.md.
+        """)
+
+    @Argument(help: "The job to run, e.g. balance-drift.") var job: String
+    @Option(help: ArgumentHelp("The standing policy file (signatures in FILE.approvals/).", valueName: "FILE")) var policy: String?
+    @Option(help: ArgumentHelp("The operator's key file (a trusted approver who did not sign the policy).", valueName: "FILE")) var key: String
+    @Option(name: .customLong("param"), help: ArgumentHelp("A job parameter as name=value; repeat for each.", valueName: "NAME=VALUE"))
+    var parameters: [String] = []
+    @Option(help: ArgumentHelp("Directory for the bundles (default: ./remedy-plans).", valueName: "DIR")) var out: String?
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var jobs: JobsOptions
+
+    func run() throws {
+        var exitCode: Int32 = 1
+        try Terminal.run {
+            let spec = try JobLocator.load(job: job, explicit: jobs.jobsDirectory)
+            let notifier = try Notifier.from(spec: spec)
+            do {
+                let outcome = try ScheduledRun(
+                    spec: spec, parameters: try JobParameters.resolve(parameters, for: spec), operatorKey: try SigningKey.load(path: key),
+                    policy: try policy.map { try StandingPolicy.load(path: $0) }, connection: try database.connect(),
+                    notifier: notifier, progress: Terminal.progress
+                ).run(defaultParent: out ?? FileManager.default.currentDirectoryPath + "/remedy-plans")
+                if let report = outcome.applied, let bundle = outcome.automatic {
+                    Terminal.print("applied automatically: \(report.applied.count) line(s), taken back \(report.takenBack.rupiah), skipped \(report.skipped.count); plan \(bundle.path)")
+                    Terminal.print("audit chain head \(report.auditHead)")
+                }
+                if let waiting = outcome.waiting {
+                    PlanSummary(bundle: waiting, maxLines: 50).lines.forEach { Terminal.print($0) }
+                    Terminal.print("")
+                    Terminal.print("waiting for sign-off:")
+                    Terminal.print(waiting.path)
+                } else {
+                    Terminal.print("no drift beyond \(outcome.totals.acknowledgedCount) acknowledged hold(s)")
+                }
+                exitCode = outcome.exitCode
+            } catch {
+                // Make sure a failure reaches people even when it happens before the run starts.
+                if let remedyError = error as? RemedyError, notifier.isConfigured {
+                    notifier.send(RunNotification(event: .runFailed, job: spec.name, text: "remedy \(spec.name): run refused: \(remedyError.message)"))
+                }
+                throw error
+            }
+        }
+        throw ExitCode(exitCode)
+    }
+}

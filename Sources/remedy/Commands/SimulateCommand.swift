@@ -1,0 +1,30 @@
+import ArgumentParser
+import RemedyCore
+import ShopSimulator
+
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Load a simulated shop with the double-credit incident into an EMPTY database (for trials and benchmarks).",
+        discussion: "Creates the shop's tables, replays a deterministic history through the balance trigger and the buggy handler, and writes the truth to simulator.truth. Never point it at a real shop.")
+
+    @Option(help: "Users to simulate.") var users = 2_000
+    @Option(help: "Seed: the same seed and size give the same database.") var seed: UInt64 = 1
+    @Option(help: "The balance trigger: guarded (fires on the transition) or refiring (the seeds' simplified body).")
+    var trigger: String = TriggerVariant.guarded.rawValue
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try Terminal.run {
+            guard let variant = TriggerVariant(rawValue: trigger) else {
+                throw RemedyError(.badInput, "--trigger \(trigger) must be one of: \(TriggerVariant.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard (1...50_000_000).contains(users) else { throw RemedyError(.badInput, "--users must be from 1 to 50000000") }
+            var options = SimulationOptions(seed: seed, userCount: users, triggerVariant: variant)
+            options.includeGoldenCases = true
+            let summary = try ShopSimulator.load(options, into: try database.connect(), progress: Terminal.progress)
+            Terminal.print("loaded \(summary.userCount) users and \(summary.transactionCount) transactions in \(summary.elapsedMilliseconds) ms")
+            Terminal.print("bug excess \(summary.totalBugExcess.rupiah), other drift \(summary.totalOtherDrift.rupiah)")
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import RemedyCore
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Recompute the excess of every user a plan corrected; non-zero exit on any residual.")
+
+    @Argument(help: "The plan bundle directory.") var plan: String
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var jobs: JobsOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        var clean = false
+        try Terminal.run {
+            let bundle = try PlanBundle.read(plan)
+            let spec = try JobLocator.load(job: bundle.plan.job, explicit: jobs.jobsDirectory)
+            let connection = try database.connect()
+            let result = try Verifier(spec: spec, bundle: bundle, connection: connection).verify(actor: "verify")
+            clean = result.isClean
+            if output.json { try Terminal.printJSON(result); return }
+            for residual in result.residuals {
+                Terminal.print("residual  \(residual.userId)  excess \(residual.excess.rupiah) (balance \(residual.balance.rupiah))")
+            }
+            Terminal.print("\(result.usersChecked) corrected user(s) checked: \(result.isClean ? "all agree with the ledger" : "\(result.residuals.count) residual(s)")")
+            Terminal.print("audit chain head \(result.auditHead)")
+        }
+        if !clean { throw ExitCode(1) }
+    }
+}

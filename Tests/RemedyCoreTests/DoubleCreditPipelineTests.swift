@@ -1,0 +1,243 @@
+import Foundation
+import Postgres
+import Rupiah
+import ShopSimulator
+import Testing
+@testable import RemedyCore
+
+/// The double-credit job end to end on the simulator, judged by the simulator's own truth.
+@Suite("Double-credit job against the simulator's truth")
+struct DoubleCreditPipelineTests {
+    @Test(arguments: [TriggerVariant.guarded, .refiring])
+    func bugOnlyUsersAreCorrectedToTheRupiahAndNobodyElseMoves(variant: TriggerVariant) throws {
+        let harness = try PipelineHarness(users: 400, seed: 11, variant: variant)
+        let truth = try harness.truth()
+        let before = try harness.books()
+        let (bundle, report) = try harness.runPipeline()
+        #expect(report.isComplete)
+        let after = try harness.books()
+
+        let adjusted = Dictionary(uniqueKeysWithValues: bundle.plan.adjustments.map { ($0.userId, $0) })
+        let held = Dictionary(uniqueKeysWithValues: bundle.plan.holds.map { ($0.userId, $0) })
+        var corrected = 0
+        var heldByPolicy = 0
+        for (userId, expected) in truth {
+            let was = try #require(before[userId])
+            let now = try #require(after[userId])
+            let who = "\(expected.username) (\(expected.category), bug \(expected.bugExcess.rupiah), other \(expected.otherDrift.rupiah))"
+            if expected.otherDrift.isZero, expected.bugExcess.isPositive {
+                if let line = adjusted[userId] {
+                    // Only the bug's excess: corrected to the rupiah.
+                    #expect(line.excess == expected.bugExcess, "\(who)")
+                    #expect(now.balance == now.ledger, "\(who) still off by \((now.balance - now.ledger).rupiah)")
+                    corrected += 1
+                } else if let hold = held[userId], [.wouldGoNegative, .overLimit].contains(hold.reason) {
+                    // Explained exactly, but a policy or limit keeps it for a person: untouched.
+                    #expect(hold.closest?.total == expected.bugExcess, "\(who)")
+                    #expect(now.balance == was.balance, "\(who)")
+                    heldByPolicy += 1
+                } else {
+                    Issue.record("\(who) was neither corrected nor held by a policy: \(held[userId].map { "\($0.reason): \($0.explanation)" } ?? "not in the plan")")
+                }
+            } else {
+                #expect(adjusted[userId] == nil, "\(who) was adjusted by \(adjusted[userId]?.delta.rupiah ?? "")")
+                #expect(now.balance == was.balance, "\(who) moved but must be untouched")
+            }
+        }
+        #expect(heldByPolicy > 0, "the simulation has users who spent the excess")
+        #expect(corrected == bundle.plan.adjustments.count)
+        #expect(corrected > 20, "the simulation should give this job work to do")
+        // The plan's totals are the sums of its lines.
+        #expect(bundle.plan.totals.toTakeBack == (try bundle.plan.adjustments.map { try $0.delta.negated() }.checkedSum()))
+        #expect(report.takenBack == bundle.plan.totals.toTakeBack)
+    }
+
+    @Test func goldenCasesComeOutAsTheSeedsSay() throws {
+        let harness = try PipelineHarness(users: 60, seed: 3)
+        let (bundle, _) = try harness.runPipeline()
+        let books = try harness.books()
+        let single = try harness.userId("qris_single")
+        let series = try harness.userId("qris_series")
+        let member1 = try harness.userId("member1")
+        #expect(books[single]?.balance == Money(rupiah: 10_000))   // 19.180 → 10.000
+        #expect(books[series]?.balance == Money(rupiah: 30_000))   // 39.180 → 30.000
+        #expect(books[member1]?.balance == Money(rupiah: 1_500_000), "member1 is not this bug: untouched")
+        let member1Hold = try #require(bundle.plan.holds.first { $0.userId == member1 })
+        #expect(member1Hold.reason == .shortfall)
+        #expect(member1Hold.excess == Money(rupiah: -400_000))
+        let singleLine = try #require(bundle.plan.adjustments.first { $0.userId == single })
+        #expect(singleLine.delta == Money(rupiah: -9_180))
+        #expect(singleLine.attribution.topUps.map(\.handlerRuns) == [1])
+    }
+
+    @Test func aSecondApplyAndASecondPlanChangeNothing() throws {
+        let harness = try PipelineHarness(users: 200, seed: 5)
+        let (bundle, first) = try harness.runPipeline()
+        let afterFirst = try harness.books()
+        let second = try harness.apply(bundle)
+        #expect(second.applied.isEmpty)
+        #expect(second.alreadyApplied.count == first.applied.count)
+        #expect(try harness.books().mapValues(\.balance) == afterFirst.mapValues(\.balance))
+
+        let replan = try harness.plan()
+        let corrected = Set(first.applied.map(\.userId))
+        #expect(replan.plan.adjustments.filter { corrected.contains($0.userId) }.isEmpty)
+        #expect(replan.plan.holds.filter { corrected.contains($0.userId) }.isEmpty)
+    }
+
+    @Test func twoApprovedPlansFromTheSameStateCannotBothTakeTheExcess() throws {
+        let harness = try PipelineHarness(users: 200, seed: 6)
+        let first = try harness.plan()
+        let second = try harness.plan()
+        #expect(first.digest != second.digest, "two plans are two documents (snapshot times differ)")
+        #expect(first.plan.adjustments.map(\.idempotencyKey) == second.plan.adjustments.map(\.idempotencyKey))
+        try harness.approve(first)
+        try harness.approve(second)
+        let before = try harness.books()
+        let applied = try harness.apply(first)
+        let again = try harness.apply(second)
+        #expect(again.applied.isEmpty)
+        #expect(again.alreadyApplied.count == applied.applied.count)
+        let after = try harness.books()
+        for line in first.plan.adjustments {
+            #expect(after[line.userId]!.balance == before[line.userId]!.balance + line.delta, "taken once, not twice")
+        }
+    }
+
+    @Test func trafficBetweenPlanAndApplyIsNotStaleButAHandCorrectionIs() throws {
+        let harness = try PipelineHarness(users: 200, seed: 8)
+        let bundle = try harness.plan()
+        try harness.approve(bundle)
+        let lines = bundle.plan.adjustments
+        try #require(lines.count >= 3)
+        let (toppedUp, spent, handCorrected) = (lines[0], lines[1], lines[2])
+        let c = harness.connection
+        // A paid top-up through the trigger and a completed purchase: balance and ledger move together.
+        try c.execute("""
+            INSERT INTO transactions (id, user_id, transaction_type, amount, status, created_at, completed_at)
+            VALUES (gen_random_uuid(), $1::uuid, 'topup', 25000, 'completed', now(), now())
+            """, [toppedUp.userId])
+        try c.execute("""
+            INSERT INTO transactions (id, user_id, transaction_type, amount, status, created_at, completed_at)
+            VALUES (gen_random_uuid(), $1::uuid, 'purchase', 1000, 'completed', now(), now())
+            """, [spent.userId])
+        // A person corrects one user by hand in between: that line is stale.
+        try c.execute("UPDATE users SET balance = balance + $2::numeric WHERE id = $1::uuid", [handCorrected.userId, handCorrected.delta])
+
+        let report = try harness.apply(bundle)
+        let applied = Set(report.applied.map(\.userId))
+        #expect(applied.contains(toppedUp.userId))
+        #expect(applied.contains(spent.userId))
+        let stale = try #require(report.skipped.first { $0.userId == handCorrected.userId })
+        #expect(stale.reason == .stale)
+        #expect(stale.plannedExcess == handCorrected.excess)
+        #expect(stale.currentExcess == .zero)
+        #expect(report.applied.count == lines.count - 1)
+        #expect(!report.isComplete)
+    }
+
+    @Test func clampTakesBackToZeroAndLeavesTheRestOwed() throws {
+        let specDirectory = try copyOfJob { $0.replacingOccurrences(of: "negative_balance: hold", with: "negative_balance: clamp") }
+        let harness = try PipelineHarness(users: 300, seed: 12, specDirectory: specDirectory)
+        let (bundle, report) = try harness.runPipeline()
+        let clamped = bundle.plan.adjustments.filter { $0.receivable.isPositive }
+        try #require(!clamped.isEmpty, "the simulation has users who spent the excess")
+        let books = try harness.books()
+        for line in clamped {
+            #expect(books[line.userId]?.balance == .zero)
+            #expect(line.receivable == line.excess - line.balance)
+        }
+        #expect(report.receivablesOpened == bundle.plan.totals.owed)
+        // With the receivables open, a new plan finds nothing left for them.
+        let replan = try harness.plan()
+        let clampedUsers = Set(clamped.map(\.userId))
+        #expect(replan.plan.adjustments.filter { clampedUsers.contains($0.userId) }.isEmpty)
+        #expect(replan.plan.holds.filter { clampedUsers.contains($0.userId) }.isEmpty)
+    }
+
+    @Test func auditChainVerifiesAndNamesAnAlteredRow() throws {
+        let harness = try PipelineHarness(users: 120, seed: 9)
+        let (_, report) = try harness.runPipeline()
+        let log = AuditLog(connection: harness.connection)
+        let clean = try log.verify(recordedHead: report.auditHead)
+        #expect(clean.firstBroken == nil)
+        #expect(clean.reachesRecordedHead == true)
+        #expect(clean.head == report.auditHead)
+
+        // The database refuses edits outright…
+        #expect(throws: PostgresError.self) { try harness.connection.execute("UPDATE remedy.audit_log SET actor = 'mallory' WHERE seq = 3") }
+        #expect(throws: PostgresError.self) { try harness.connection.execute("DELETE FROM remedy.audit_log WHERE seq = 3") }
+        #expect(throws: PostgresError.self) { try harness.connection.execute("TRUNCATE remedy.audit_log") }
+        // …and a superuser who disables the guard is caught by the chain.
+        try harness.connection.executeScript("""
+            ALTER TABLE remedy.audit_log DISABLE TRIGGER audit_log_append_only;
+            UPDATE remedy.audit_log SET content = replace(content, '"', '''') WHERE seq = 4;
+            """)
+        let altered = try log.verify()
+        #expect(altered.firstBroken?.seq == 4)
+        // A deleted tail keeps the rest consistent, but no longer reaches the recorded head.
+        try harness.connection.executeScript("""
+            DELETE FROM remedy.audit_log WHERE seq >= 4;
+            """)
+        let truncated = try log.verify(recordedHead: report.auditHead)
+        #expect(truncated.firstBroken == nil)
+        #expect(truncated.reachesRecordedHead == false)
+    }
+
+    @Test func aTriggerOnUsersThatAlsoMovesTheBalanceFailsTheBatchLoudly() throws {
+        let harness = try PipelineHarness(users: 120, seed: 10)
+        let bundle = try harness.plan()
+        try harness.approve(bundle)
+        try harness.connection.executeScript("""
+            CREATE FUNCTION sneaky_bonus() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN NEW.balance := NEW.balance + 1; RETURN NEW; END $$;
+            CREATE TRIGGER sneaky BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION sneaky_bonus();
+            """)
+        let before = try harness.books()
+        let error = #expect(throws: RemedyError.self) { try harness.apply(bundle) }
+        #expect(error?.code == .invariant)
+        #expect(error?.message.contains("instead of") == true)
+        #expect(try harness.books().mapValues(\.balance) == before.mapValues(\.balance), "the batch rolled back")
+        #expect(try harness.connection.query("SELECT count(*) FROM remedy.entries")[0].decode(0, as: Int.self) == 0)
+    }
+}
+
+/// A copy of a job (with the shared SQL it uses) whose YAML is edited, for policy variations.
+func copyOfJob(_ job: String = "tripay-double-credit", _ edit: (String) -> String) throws -> String {
+    let root = NSTemporaryDirectory() + "remedy-jobs-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: PipelineHarness.jobsDirectory + "/" + job, toPath: root + "/" + job)
+    try FileManager.default.copyItem(atPath: PipelineHarness.jobsDirectory + "/shared", toPath: root + "/shared")
+    let target = root + "/" + job
+    let yaml = try String(contentsOfFile: target + "/job.yaml", encoding: .utf8)
+    try edit(yaml).write(toFile: target + "/job.yaml", atomically: true, encoding: .utf8)
+    return target
+}
+
+@Suite("Hostile data")
+struct HostileDataTests {
+    @Test func anUnreadableBalanceHoldsThatUserAndTheRestIsPlanned() throws {
+        let harness = try PipelineHarness(users: 120, seed: 71)
+        let victim = try harness.userId("qris_single")
+        try harness.connection.executeScript("ALTER TABLE users ALTER COLUMN balance TYPE numeric")
+        try harness.connection.execute("UPDATE users SET balance = balance + 0.005 WHERE id = $1::uuid", [victim])
+        let bundle = try harness.plan()
+        let hold = try #require(bundle.plan.holds.first { $0.userId == victim })
+        #expect(hold.reason == .unreadable)
+        #expect(hold.explanation.contains("cannot be read exactly"))
+        #expect(!bundle.plan.adjustments.contains { $0.userId == victim })
+        #expect(bundle.plan.adjustments.count > 5, "one bad row does not stop the plan")
+    }
+
+    @Test func malformedCallbackFieldsFallBackToTheColumnInsteadOfFailingTheSnapshot() throws {
+        let harness = try PipelineHarness(users: 120, seed: 72)
+        let single = try harness.userId("qris_single")
+        try harness.connection.execute("""
+            UPDATE transactions SET tripay_callback_data = jsonb_build_object('amount_received', '9180abc', 'paid_at', 'yesterday')
+             WHERE user_id = $1::uuid AND transaction_type = 'topup'
+            """, [single])
+        let bundle = try harness.plan()
+        let line = try #require(bundle.plan.adjustments.first { $0.userId == single })
+        #expect(line.delta == Money(rupiah: -9_180), "amount_received read from tripay_amount")
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+@testable import RemedyCore
+
+@Suite("Job specs are strict")
+struct JobSpecTests {
+    let jobDirectory = PipelineHarness.jobsDirectory + "/tripay-double-credit"
+
+    @Test func theShippedJobLoads() throws {
+        let spec = try JobSpec.load(directory: jobDirectory)
+        #expect(spec.name == "tripay-double-credit")
+        #expect(spec.schema.users.table.sql == #""public"."users""#)
+        #expect(spec.ledger.positiveTypes == ["refund", "topup"])
+        #expect(spec.ledger.negativeTypes == ["purchase"])
+        #expect(spec.approval.quorumRoles == ["finance", "engineering"])
+        #expect(spec.negativeBalance == .hold)
+        #expect(spec.digest.count == 64)
+    }
+
+    @Test func theDigestChangesWithAnyFile() throws {
+        let copy = try copyOfJob { $0 }
+        let original = try JobSpec.load(directory: copy)
+        try "-- a comment\n".appendingToFile(copy + "/../shared/recheck.sql")
+        #expect(try JobSpec.load(directory: copy).digest != original.digest)
+    }
+
+    @Test(arguments: [
+        ("max_repeats: 3", "max_repeats: 3\n    max_repeat: 4", "unknown key \"signatures.handler_credit.max_repeat\""),
+        ("table: public.users", "table: public.users; DROP TABLE x", "is not a valid SQL name"),
+        ("balance: balance", "balance: 'bal\"ance'", "is not a valid SQL name"),
+        ("negative_balance: hold", "negative_balance: forgive", "must be one of hold, allow, clamp"),
+        ("tripay_paid_at: { column: tripay_paid_at }", "tripay_paid_at: { column: updated_at }", "updated_at, which moves on any edit"),
+        ("batch_size: 500", "batch_size: 0", "must be a whole number from 1 to 10000"),
+        ("strategy: double-credit", "strategy: guess", "strategy \"guess\" is unknown"),
+        ("  detect: shared/detect.sql", "  detect: ../../etc/passwd.sql", "must name a .sql file in the job directory"),
+        ("    purchase: -1", "    purchase: 1", "must be -1"),
+    ])
+    func aBadSpecIsRefusedNamingTheKey(original: String, replacement: String, message: String) throws {
+        let copy = try copyOfJob { yaml in
+            #expect(yaml.contains(original), "the test's anchor text must exist")
+            return yaml.replacingOccurrences(of: original, with: replacement)
+        }
+        let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy) }
+        #expect(error?.message.contains(message) == true, "\(error?.message ?? "no error")")
+        #expect(error?.message.contains("\n") == false)
+    }
+
+    @Test func nonUTF8IsRefused() throws {
+        let copy = try copyOfJob { $0 }
+        try Data([0x6a, 0x6f, 0x62, 0x3a, 0x20, 0xff, 0xfe]).write(to: URL(fileURLWithPath: copy + "/job.yaml"))
+        let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy) }
+        #expect(error?.message.contains("not valid UTF-8") == true)
+    }
+}
+
+@Suite("Parameters")
+struct JobParameterTests {
+    let spec: JobSpec
+
+    init() throws {
+        spec = try JobSpec.load(directory: PipelineHarness.jobsDirectory + "/tripay-double-credit")
+    }
+
+    @Test func resolvesWithDefaultsAndNormalizesToUTC() throws {
+        let parameters = try JobParameters.resolve(["since=2025-11-20T00:00:00+07:00", "until=2025-12-02T12:00:00+07:00"], for: spec)
+        #expect(parameters.values["since"] == "2025-11-19T17:00:00.000000Z")
+        #expect(parameters.values["until"] == "2025-12-02T05:00:00.000000Z")
+        #expect(parameters.values["paid_at"] == "tripay_paid_at")
+    }
+
+    @Test(arguments: [
+        (["sinse=2025-11-20T00:00:00+07:00", "until=2025-12-02T12:00:00+07:00"], "unknown parameter \"sinse\""),
+        (["since=2025-11-20T00:00:00+07:00"], "missing parameter \"until\""),
+        (["since=2025-11-20 00:00:00", "until=2025-12-02T12:00:00+07:00"], "the offset is missing"),
+        (["since=2025-11-20T00:00:00+07:00'; DROP TABLE users;--", "until=2025-12-02T12:00:00+07:00"], "unexpected text after the offset"),
+        (["since=2025-11-20T00:00:00+07:00", "until=2025-12-02T12:00:00+07:00", "paid_at=updated_at"], "must be one of"),
+        (["since=2025-11-20T00:00:00+07:00", "since=2025-11-21T00:00:00+07:00", "until=2025-12-02T12:00:00+07:00"], "given twice"),
+        (["since", "until=2025-12-02T12:00:00+07:00"], "must be name=value"),
+    ])
+    func refusesByName(assignments: [String], message: String) {
+        let error = #expect(throws: RemedyError.self) { try JobParameters.resolve(assignments, for: spec) }
+        #expect(error?.message.contains(message) == true, "\(error?.message ?? "no error")")
+    }
+}
+
+@Suite("Timestamps carry an offset")
+struct TimestampTests {
+    @Test(arguments: [
+        ("2025-11-20T00:00:00+07:00", "2025-11-19T17:00:00.000000Z"),
+        ("2025-11-20 00:00:00Z", "2025-11-20T00:00:00.000000Z"),
+        ("2025-11-20T00:00+0700", "2025-11-19T17:00:00.000000Z"),
+        ("2024-02-29T23:59:59.5-03:30", "2024-03-01T03:29:59.500000Z"),
+        ("1969-12-31T23:59:59.999999Z", "1969-12-31T23:59:59.999999Z"),
+        ("2025-11-20T05:30:00+05:30", "2025-11-20T00:00:00.000000Z"),
+    ])
+    func parsesAndNormalizes(text: String, utc: String) throws {
+        #expect(try Timestamp(iso8601: text).description == utc)
+    }
+
+    @Test(arguments: ["2025-11-20T00:00:00", "2025-02-29T00:00:00Z", "2025-11-20T24:00:00Z", "2025-11-20", "20251120T000000Z",
+                      "2025-11-20T00:00:00+16:00", "2025-11-20T00:00:00.1234567Z", "", "2025-11-20T00:00:00Z trailing"])
+    func refusesWhatIsNotAnInstant(text: String) {
+        #expect(throws: RemedyError.self) { try Timestamp(iso8601: text) }
+    }
+}
+
+@Suite("SQL templates bind values and quote names")
+struct SQLTemplateTests {
+    @Test func namesAreSplicedQuotedAndValuesBound() throws {
+        let template = SQLTemplate(fragments: ["users.table": #""public"."users""#], values: ["since": "2025", "until": "2026"])
+        let rendered = try template.render("SELECT * FROM {{ users.table }} WHERE a >= {{$since}} AND b < {{$until}} AND c >= {{$since}}", file: "t.sql")
+        #expect(rendered.sql == #"SELECT * FROM "public"."users" WHERE a >= $1 AND b < $2 AND c >= $1"#)
+        #expect(rendered.parameters.count == 2)
+    }
+
+    @Test func unknownTokensAreErrors() {
+        let template = SQLTemplate(fragments: [:], values: [:])
+        #expect(throws: RemedyError.self) { try template.render("SELECT {{users.nope}}", file: "t.sql") }
+        #expect(throws: RemedyError.self) { try template.render("SELECT {{$nope}}", file: "t.sql") }
+        #expect(throws: RemedyError.self) { try template.render("SELECT {{ never closed", file: "t.sql") }
+    }
+
+    @Test func identifiersRefuseInjection() {
+        for bad in ["users\"; DROP TABLE x; --", "1users", "", "a b", "a.b.c", String(repeating: "x", count: 64)] {
+            #expect(throws: RemedyError.self) { try SQLIdentifier(validating: bad, qualified: true, what: "t") }
+        }
+        #expect((try? SQLIdentifier(validating: "Public.Users_2", qualified: true, what: "t"))?.sql == #""Public"."Users_2""#)
+    }
+}
+
+extension String {
+    func appendingToFile(_ path: String) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(utf8))
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Postgres
+import RemedyCore
+import Rupiah
+import ShopSimulator
+import TestSupport
+
+/// A simulated shop in a fresh database, remedy initialized, and the people of a sign-off:
+/// andi (engineering) plans and applies, sari (finance) and budi (engineering) approve, eve is
+/// not trusted.
+final class PipelineHarness {
+    let database: TestDatabase
+    let connection: PostgresConnection
+    let directory: String
+    let spec: JobSpec
+    let options: SimulationOptions
+    let keys: [String: SigningKey]
+
+    static var jobsDirectory: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("jobs").path
+    }
+
+    init(users: Int = 300, seed: UInt64 = 7, variant: TriggerVariant = .guarded, specDirectory: String? = nil, job: String = "tripay-double-credit") throws {
+        database = try TestDatabase.make()
+        connection = try database.connect()
+        directory = NSTemporaryDirectory() + "remedy-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        options = SimulationOptions(seed: seed, userCount: users, triggerVariant: variant)
+        _ = try ShopSimulator.load(options, into: connection)
+        spec = try JobSpec.load(directory: specDirectory ?? PipelineHarness.jobsDirectory + "/" + job)
+        var keys: [String: SigningKey] = [:]
+        var entries: [String] = []
+        for (name, role) in [("andi", "engineering"), ("sari", "finance"), ("budi", "engineering"), ("eve", "finance")] {
+            let key = try SigningKey.generate(name: name, role: role)
+            try key.write(to: "\(directory)/\(name).key")
+            keys[name] = key
+            if name != "eve" { entries.append(Approver(name: name, role: role, publicKey: key.publicKey).yamlEntry) }
+        }
+        self.keys = keys
+        try Data(("approvers:\n" + entries.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: approversFile))
+        _ = try RemedyStore(connection: connection).initialize(approvers: try ApproverFile.load(path: approversFile))
+    }
+
+    deinit {
+        connection.close()
+        try? database.drop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    var approversFile: String { "\(directory)/approvers.yaml" }
+
+    var parameters: JobParameters {
+        get throws {
+            try JobParameters.resolve(["since=\(Timestamp(date: options.bugWindowStart))", "until=\(Timestamp(date: options.bugWindowEnd))"], for: spec)
+        }
+    }
+
+    func plan(by planner: String = "andi", spec: JobSpec? = nil, out: String? = nil) throws -> PlanBundle {
+        let spec = spec ?? self.spec
+        return try Planner(spec: spec, parameters: try parameters, plannerKey: keys[planner]!, connection: connection)
+            .plan(outDirectory: out ?? "\(directory)/plan-\(UUID().uuidString.prefix(8))", defaultParent: directory)
+    }
+
+    func approve(_ bundle: PlanBundle, by names: [String] = ["sari", "budi"]) throws {
+        for name in names { _ = try PlanSignOff(bundle: bundle, connection: connection).approve(with: keys[name]!) }
+    }
+
+    func apply(_ bundle: PlanBundle, by name: String = "andi") throws -> ApplyReport {
+        try Applier(spec: spec, bundle: try PlanBundle.read(bundle.path), connection: connection).apply(operatorKey: keys[name]!)
+    }
+
+    /// Plan, approve by the default quorum, apply.
+    func runPipeline() throws -> (PlanBundle, ApplyReport) {
+        let bundle = try plan()
+        try approve(bundle)
+        return (bundle, try apply(bundle))
+    }
+
+    struct Truth { let category: String; let bugExcess: Money; let otherDrift: Money; let username: String }
+
+    func truth() throws -> [String: Truth] {
+        var truth: [String: Truth] = [:]
+        for row in try connection.query("SELECT user_id::text, category, bug_excess::text, other_drift::text, username FROM simulator.truth") {
+            truth[try row.decode(0)] = Truth(category: try row.decode(1), bugExcess: try row.decode(2), otherDrift: try row.decode(3), username: try row.decode(4))
+        }
+        return truth
+    }
+
+    /// user id → (balance, ledger) as the shop's books say now.
+    func books() throws -> [String: (balance: Money, ledger: Money)] {
+        var books: [String: (Money, Money)] = [:]
+        let sql = """
+        SELECT u.id::text, u.balance::text, COALESCE(sum(CASE WHEN t.transaction_type IN ('topup','refund') THEN t.amount
+                                                          WHEN t.transaction_type = 'purchase' THEN -t.amount END)
+                                                 FILTER (WHERE t.status = 'completed'), 0)::text
+          FROM users u LEFT JOIN transactions t ON t.user_id = u.id GROUP BY u.id
+        """
+        for row in try connection.query(sql) { books[try row.decode(0)] = (try row.decode(1), try row.decode(2)) }
+        return books
+    }
+
+    func userId(_ username: String) throws -> String {
+        try connection.query("SELECT id::text FROM users WHERE username = $1", [username])[0].decode(0)
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import Postgres
+import RemedyCore
+import ShopSimulator
+import TestSupport
+
+/// A simulated shop in a fresh database, prepared the way an operator would with the real binary:
+/// keys made by `remedy keygen`, an approvers file, `remedy init`. The people: andi (engineering)
+/// plans and operates, sari (finance) and budi (engineering) approve, eve (finance) made a key
+/// but is not in the approvers file.
+final class EndToEndShop {
+    struct Person {
+        let name: String
+        let role: String
+        let trusted: Bool
+        /// The key file's base name (a person may hold more than one key).
+        let file: String
+
+        init(_ name: String, _ role: String, trusted: Bool = true, file: String? = nil) {
+            self.name = name
+            self.role = role
+            self.trusted = trusted
+            self.file = file ?? name
+        }
+    }
+
+    static let defaultPeople = [Person("andi", "engineering"), Person("sari", "finance"), Person("budi", "engineering"),
+                                Person("eve", "finance", trusted: false)]
+
+    let database: TestDatabase
+    let connection: PostgresConnection
+    /// Keys, the approvers file and plan bundles live here; removed with the shop.
+    let directory: String
+    let options: SimulationOptions
+    /// The jobs directory every command of this shop is given.
+    var jobs: String
+
+    init(users: Int, seed: UInt64, jobs: String = RemedyProcess.jobsDirectory, people: [Person] = EndToEndShop.defaultPeople,
+         initialize: Bool = true) throws {
+        database = try TestDatabase.make()
+        connection = try database.connect()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("remedy-e2e-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        options = SimulationOptions(seed: seed, userCount: users)
+        self.jobs = jobs
+        _ = try ShopSimulator.load(options, into: connection)
+
+        var entries: [String] = []
+        for person in people {
+            let made = try RemedyProcess.run(["keygen", "--name", person.name, "--role", person.role, "--out", key(person.file)]).requireSuccess()
+            if person.trusted { entries.append(made.stdout.trimmingCharacters(in: .newlines)) }
+        }
+        try ("approvers:\n" + entries.joined(separator: "\n") + "\n").write(toFile: approversFile, atomically: true, encoding: .utf8)
+        if initialize { try remedy(["init", "--approvers", approversFile]).requireSuccess() }
+    }
+
+    deinit {
+        connection.close()
+        try? database.drop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    var approversFile: String { "\(directory)/approvers.yaml" }
+
+    func key(_ file: String) -> String { "\(directory)/\(file).key" }
+
+    /// The bug window the simulator used, as `--param` values.
+    var windowParameters: [String] {
+        ["--param", "since=\(Timestamp(date: options.bugWindowStart))", "--param", "until=\(Timestamp(date: options.bugWindowEnd))"]
+    }
+
+    /// Runs remedy against this shop's database.
+    @discardableResult
+    func remedy(_ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
+                rawLastArgument: [UInt8]? = nil) throws -> RemedyRun {
+        try RemedyProcess.run(arguments + ["--database-url", database.url], environment: environment,
+                              workingDirectory: workingDirectory, rawLastArgument: rawLastArgument)
+    }
+
+    /// `remedy plan` by andi into a new bundle directory; returns the bundle path.
+    func plan(by planner: String = "andi") throws -> String {
+        let out = "\(directory)/plan-\(UUID().uuidString.prefix(8))"
+        let run = try remedy(["plan", "tripay-double-credit"] + windowParameters + ["--key", key(planner), "--out", out, "--jobs", jobs])
+            .requireSuccess()
+        guard run.stdoutLines.last == out else { throw RemedyProcess.Failure(description: "plan did not end with its bundle path: \(run)") }
+        return out
+    }
+
+    func approve(_ bundle: String, by names: [String] = ["sari", "budi"]) throws {
+        for name in names { try remedy(["approve", bundle, "--key", key(name)]).requireSuccess() }
+    }
+
+    func apply(_ bundle: String, by name: String = "andi", environment: [String: String] = [:], json: Bool = false) throws -> RemedyRun {
+        try remedy(["apply", bundle, "--key", key(name), "--jobs", jobs] + (json ? ["--json"] : []), environment: environment)
+    }
+
+    /// Waits until the server has ended every session remedy opened on this database (a killed
+    /// runner's backend ends once it notices the closed socket, committing a COMMIT already sent
+    /// or rolling back), so what the test reads next is what the dead run left.
+    func waitForRemedySessionsToEnd(timeoutSeconds: Double = 30) throws {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while try connection.query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'remedy'")[0]
+            .decode(0, as: Int.self) > 0 {
+            guard Date() < deadline else { throw RemedyProcess.Failure(description: "a dead remedy's session is still open after \(timeoutSeconds) s") }
+            usleep(10_000)
+        }
+    }
+
+    /// user id → balance, as exact text.
+    func balances() throws -> [String: String] {
+        var balances: [String: String] = [:]
+        for row in try connection.query("SELECT id::text, balance::text FROM users") {
+            balances[try row.decode(0, as: String.self)] = try row.decode(1, as: String.self)
+        }
+        return balances
+    }
+
+    func count(_ table: String) throws -> Int {
+        try connection.query("SELECT count(*) FROM \(table)")[0].decode(0, as: Int.self)
+    }
+
+    /// The plan as written in the bundle (read with remedy's own reader, which checks the digest).
+    func readPlan(_ bundle: String) throws -> Plan {
+        try PlanBundle.read(bundle).plan
+    }
+}
+
+extension RemedyRun {
+    /// This run, if it exited 0; else a failure that shows everything it printed.
+    @discardableResult
+    func requireSuccess() throws -> RemedyRun {
+        guard exitedZero else { throw RemedyProcess.Failure(description: "expected exit 0: \(self)") }
+        return self
+    }
+}
+
+/// What a refused command must leave exactly as it was: every balance, the shop's and remedy's
+/// tables and their row counts.
+struct DatabaseFingerprint: Equatable {
+    var balances: [String: String]
+    var rowCounts: [String: Int]
+
+    static func take(_ shop: EndToEndShop) throws -> DatabaseFingerprint {
+        let tables = try shop.connection.query("""
+            SELECT format('%I.%I', table_schema, table_name) FROM information_schema.tables
+             WHERE table_schema IN ('public', 'remedy') AND table_type = 'BASE TABLE' ORDER BY 1
+            """).map { try $0.decode(0, as: String.self) }
+        var counts: [String: Int] = [:]
+        for table in tables { counts[table] = try shop.count(table) }
+        return DatabaseFingerprint(balances: try shop.balances(), rowCounts: counts)
+    }
+
+    /// What differs, one line per difference, for a failure message.
+    func differences(from before: DatabaseFingerprint) -> [String] {
+        var lines: [String] = []
+        for table in Set(before.rowCounts.keys).union(rowCounts.keys).sorted() where before.rowCounts[table] != rowCounts[table] {
+            lines.append("\(table): \(before.rowCounts[table].map(String.init) ?? "absent") rows → \(rowCounts[table].map(String.init) ?? "absent")")
+        }
+        for user in Set(before.balances.keys).union(balances.keys).sorted() where before.balances[user] != balances[user] {
+            lines.append("balance of \(user): \(before.balances[user] ?? "absent") → \(balances[user] ?? "absent")")
+        }
+        return lines
+    }
+}
+
+/// A copy of the repository's jobs directory with tripay-double-credit's job.yaml edited (its
+/// spec digest then differs from the repository's: plan and apply must both be given the copy).
+final class JobsDirectoryCopy {
+    let path: String
+
+    init(editingJobYAML edit: (Data) throws -> Data) throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("remedy-jobs-\(UUID().uuidString)").path
+        try FileManager.default.copyItem(atPath: RemedyProcess.jobsDirectory, toPath: path)
+        let yamlURL = URL(fileURLWithPath: path + "/tripay-double-credit/job.yaml")
+        let yaml = try Data(contentsOf: yamlURL)
+        let edited = try edit(yaml)
+        guard edited != yaml else { throw RemedyProcess.Failure(description: "the edit did not change job.yaml; has the file changed?") }
+        try edited.write(to: yamlURL)
+    }
+
+    /// A textual edit: replaces `text` (which must occur) with `replacement`.
+    convenience init(replacing text: String, with replacement: String) throws {
+        try self.init { Data(String(decoding: $0, as: UTF8.self).replacingOccurrences(of: text, with: replacement).utf8) }
+    }
+
+    /// The job applying in batches of `batchSize`.
+    convenience init(batchSize: Int) throws {
+        try self.init(replacing: "  batch_size: 500", with: "  batch_size: \(batchSize)")
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}

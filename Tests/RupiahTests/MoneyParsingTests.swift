@@ -1,0 +1,85 @@
+import Testing
+import Rupiah
+
+@Suite("Money parsing: exact or refused")
+struct MoneyParsingTests {
+    @Test(arguments: [
+        ("0", Int64(0)), ("0.00", 0), ("-9180", -918_000), ("9180.5", 918_050), ("1900000.00", 190_000_000),
+        ("+12.30", 1_230), (".5", 50), ("7.", 700), ("9180.0000", 918_000), ("-0.01", -1),
+        ("92233720368547758.07", Int64.max), ("-92233720368547758.08", Int64.min),
+    ])
+    func readsNumericTextExactly(text: String, minorUnits: Int64) throws {
+        #expect(try Money(exactText: text).minorUnits == minorUnits)
+    }
+
+    @Test(arguments: [
+        "", "-", ".", "12abc", "1e3", "NaN", "Infinity", "1.234", "0.001", " 1", "1 ", "1.000.000",
+        "1,5", "--1", "92233720368547758.08", "-92233720368547758.09", "١٢", "１２",
+    ])
+    func refusesWhatItCannotHoldExactly(text: String) {
+        #expect(throws: MoneyParseError.self) { try Money(exactText: text) }
+    }
+
+    @Test func errorNamesTheTextAndTheReason() {
+        do {
+            _ = try Money(exactText: "9180.555")
+            Issue.record("expected a refusal")
+        } catch {
+            #expect("\(error)".contains("9180.555"))
+            #expect("\(error)".contains("rounding is not allowed"))
+        }
+    }
+}
+
+@Suite("Money arithmetic is checked")
+struct MoneyArithmeticTests {
+    @Test func addsAndSubtractsExactly() throws {
+        let topUp = Money(rupiah: 10_000)
+        let received = Money(rupiah: 9_180)
+        #expect(try topUp.adding(received) == Money(rupiah: 19_180))
+        #expect(try received.subtracting(topUp) == Money(rupiah: -820))
+        #expect(try received.multiplied(by: 3) == Money(rupiah: 27_540))
+    }
+
+    @Test func overflowThrowsInsteadOfWrapping() {
+        let huge = Money(minorUnits: .max)
+        #expect(throws: MoneyOverflowError.self) { try huge.adding(Money(minorUnits: 1)) }
+        #expect(throws: MoneyOverflowError.self) { try Money(minorUnits: .min).subtracting(Money(minorUnits: 1)) }
+        #expect(throws: MoneyOverflowError.self) { try huge.multiplied(by: 2) }
+        #expect(throws: MoneyOverflowError.self) { try Money(minorUnits: .min).negated() }
+        #expect(throws: MoneyOverflowError.self) { try [huge, huge].checkedSum() }
+    }
+
+    @Test func sumsASequence() throws {
+        let purchases = [150_000, 250_000].map { Money(rupiah: $0) }
+        #expect(try purchases.checkedSum() == Money(rupiah: 400_000))
+        #expect(try [Money]().checkedSum() == .zero)
+    }
+}
+
+@Suite("Money for people and machines")
+struct MoneyFormattingTests {
+    @Test(arguments: [
+        (Int64(190_000_000), "Rp 1.900.000"), (-918_000, "-Rp 9.180"), (918_050, "Rp 9.180,50"),
+        (0, "Rp 0"), (5, "Rp 0,05"), (-1, "-Rp 0,01"), (100_000, "Rp 1.000"), (99_900, "Rp 999"),
+        (100_000_000_000, "Rp 1.000.000.000"), (Int64.min, "-Rp 92.233.720.368.547.758,08"),
+    ])
+    func formatsRupiahAsWritten(minorUnits: Int64, text: String) {
+        #expect(Money(minorUnits: minorUnits).rupiah == text)
+    }
+
+    @Test func exactTextRoundTrips() throws {
+        for minorUnits: Int64 in [0, 1, -1, 99, 100, -918_000, 190_000_000, .max, .min] {
+            let money = Money(minorUnits: minorUnits)
+            #expect(try Money(exactText: money.exactText) == money)
+        }
+        #expect(Money(minorUnits: -918_000).exactText == "-9180.00")
+        #expect(Money(minorUnits: 5).exactText == "0.05")
+    }
+
+    @Test func signedRupiahShowsDirection() {
+        #expect(Money(rupiah: 9_180).signedRupiah == "+Rp 9.180")
+        #expect(Money(rupiah: -9_180).signedRupiah == "-Rp 9.180")
+        #expect(Money.zero.signedRupiah == "Rp 0")
+    }
+}

@@ -1,0 +1,117 @@
+-- Detect: per user, the balance, the ledger, remedy's open receivables and the evidence the
+-- attribution needs. Runs inside one REPEATABLE READ READ ONLY snapshot; rows are streamed.
+--
+-- A name in double braces is an identifier or expression from job.yaml, validated and quoted by
+-- remedy; a $name in double braces is a bound parameter. No value is ever spliced into this text.
+--
+-- Shared by the jobs (jobs/shared/): one pass over the transactions computes every user's ledger;
+-- the bug-window top-ups (candidates), the purchases completed just after them and, for jobs that
+-- attribute purchase deductions ($with_purchases), the purchases of drifting users are small
+-- sets gathered beside it. Only users whose excess is not zero, or who had a candidate, come back.
+WITH ledger AS (
+    -- Hand-made corrections booked in the ledger (a completed refund of -9.180) move balance and
+    -- ledger together, so the excess still shows; they are gathered here, in the same pass.
+    SELECT t.{{tx.user}} AS user_id,
+           sum(CASE WHEN t.{{tx.type}} = ANY({{$positive_types}}::text[]) THEN t.{{tx.amount}}
+                    ELSE -t.{{tx.amount}} END) AS ledger,
+           jsonb_agg(jsonb_build_object(
+               'transaction_id', t.{{tx.id}}::text,
+               'type', t.{{tx.type}},
+               'amount', t.{{tx.amount}}::text) ORDER BY t.{{tx.id}})
+             FILTER (WHERE t.{{tx.amount}} < 0 AND t.{{tx.type}} = ANY({{$positive_types}}::text[])) AS corrections
+      FROM {{tx.table}} t
+     WHERE t.{{tx.status}} = {{$completed_status}}
+       AND (t.{{tx.type}} = ANY({{$positive_types}}::text[]) OR t.{{tx.type}} = ANY({{$negative_types}}::text[]))
+     GROUP BY t.{{tx.user}}
+),
+candidate AS MATERIALIZED (
+    SELECT t.{{tx.user}} AS user_id,
+           t.{{tx.id}}::text AS transaction_id,
+           t.{{tx.reference}} AS reference,
+           {{expr.paid_at}} AS paid_at,
+           t.{{tx.amount}} AS amount,
+           {{expr.amount_received}} AS amount_received,
+           t.{{tx.status}} AS status
+      FROM {{tx.table}} t
+     WHERE t.{{tx.type}} = {{$topup_type}}
+       AND t.{{tx.reference}} IS NOT NULL
+       AND {{expr.paid_at}} >= {{$since}}::timestamptz
+       AND {{expr.paid_at}} < {{$until}}::timestamptz
+),
+candidates AS (
+    SELECT c.user_id,
+           jsonb_agg(jsonb_build_object(
+               'transaction_id', c.transaction_id,
+               'reference', c.reference,
+               'paid_at', to_char(c.paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+               'amount', COALESCE(c.amount, 0)::text,
+               'amount_received', COALESCE(c.amount_received, 0)::text,
+               'status', c.status)
+             ORDER BY c.paid_at, c.transaction_id) AS candidates
+      FROM candidate c
+     GROUP BY c.user_id
+),
+lost_purchases AS (
+    SELECT p.{{tx.user}} AS user_id,
+           jsonb_agg(DISTINCT jsonb_build_object(
+               'transaction_id', p.{{tx.id}}::text,
+               'completed_at', to_char(p.{{tx.completed_at}} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+               'amount', p.{{tx.amount}}::text,
+               'after_reference', c.reference)) AS lost_purchases
+      FROM candidate c
+      JOIN {{tx.table}} p
+        ON p.{{tx.user}} = c.user_id
+       AND p.{{tx.type}} = {{$purchase_type}}
+       AND p.{{tx.status}} = {{$completed_status}}
+       AND p.{{tx.completed_at}} >= c.paid_at
+       AND p.{{tx.completed_at}} <= c.paid_at + make_interval(secs => {{$lost_update_tolerance_seconds}}::double precision)
+     WHERE {{$lost_update_enabled}}::boolean
+     GROUP BY p.{{tx.user}}
+),
+receivable AS (
+    SELECT r.user_id, sum(r.amount) AS open_receivables
+      FROM remedy.receivables r
+     WHERE r.settled_at IS NULL
+     GROUP BY r.user_id
+),
+drifting AS MATERIALIZED (
+    SELECT u.{{users.id}} AS user_id
+      FROM {{users.table}} u
+      LEFT JOIN ledger l ON l.user_id = u.{{users.id}}
+      LEFT JOIN receivable r ON r.user_id = u.{{users.id}}::text
+     WHERE {{$with_purchases}}::boolean
+       AND u.{{users.balance}} - COALESCE(l.ledger, 0) - COALESCE(r.open_receivables, 0) <> 0
+),
+purchases AS (
+    SELECT p.{{tx.user}} AS user_id,
+           jsonb_agg(jsonb_build_object(
+               'transaction_id', p.{{tx.id}}::text,
+               'status', p.{{tx.status}},
+               'amount', p.{{tx.amount}}::text,
+               'created_at', to_char(p.{{tx.created_at}} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+             ORDER BY p.{{tx.created_at}}, p.{{tx.id}}) AS purchases
+      FROM {{tx.table}} p
+     WHERE p.{{tx.user}} IN (SELECT user_id FROM drifting)
+       AND p.{{tx.type}} = {{$purchase_type}}
+       AND p.{{tx.status}} = ANY({{$deductible_statuses}}::text[])
+     GROUP BY p.{{tx.user}}
+)
+SELECT u.{{users.id}}::text AS user_id,
+       u.{{users.label}}::text AS label,
+       {{expr.contact}} AS contact,
+       u.{{users.balance}}::text AS balance,
+       COALESCE(l.ledger, 0)::text AS ledger,
+       COALESCE(r.open_receivables, 0)::text AS open_receivables,
+       c.candidates::text AS candidates,
+       lp.lost_purchases::text AS lost_purchases,
+       l.corrections::text AS ledger_corrections,
+       pu.purchases::text AS purchases
+  FROM {{users.table}} u
+  LEFT JOIN ledger l ON l.user_id = u.{{users.id}}
+  LEFT JOIN receivable r ON r.user_id = u.{{users.id}}::text
+  LEFT JOIN candidates c ON c.user_id = u.{{users.id}}
+  LEFT JOIN lost_purchases lp ON lp.user_id = u.{{users.id}}
+  LEFT JOIN purchases pu ON pu.user_id = u.{{users.id}}
+ WHERE c.candidates IS NOT NULL
+    OR u.{{users.balance}} - COALESCE(l.ledger, 0) - COALESCE(r.open_receivables, 0) <> 0
+ ORDER BY u.{{users.id}}::text
