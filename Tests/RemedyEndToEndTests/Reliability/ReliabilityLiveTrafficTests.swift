@@ -139,9 +139,3 @@ extension ReliabilitySuite {
         }
     }
 }
-
-/// The `fraction` quantile of sorted seconds, in milliseconds with one decimal.
-func milliseconds(_ sorted: [Double], _ fraction: Double) -> String {
-    guard !sorted.isEmpty else { return "-" }
-    return String(format: "%.1f", sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * fraction))] * 1000)
-}
