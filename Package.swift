@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "remedy", targets: ["remedy"]),
+        // Benchmarks/README.md: build with -c release and run on an idle machine.
+        .executable(name: "remedy-benchmark", targets: ["RemedyBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,6 +57,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The 1,000,000-user benchmark (Benchmarks/): one throwaway cluster, the real `remedy` binary as a child.
+        .executableTarget(
+            name: "RemedyBenchmark",
+            dependencies: [
+                "EphemeralPostgres", "ShopSimulator", "RemedyCore", "Postgres", "Rupiah",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/RemedyBenchmark"
         ),
         // Shared by the test targets: one throwaway cluster per test process, a database per test.
         .target(

@@ -15,9 +15,13 @@ extension EphemeralCluster {
     /// pg_ctl), else from PATH, else the highest version in `/usr/lib/postgresql/*/bin`,
     /// `/usr/local/opt/postgresql*/bin` or `/opt/homebrew/opt/postgresql*/bin`. As root, initdb and pg_ctl
     /// run as the `postgres` OS user through runuser. Needs PostgreSQL 13 or later (DROP DATABASE … FORCE).
-    public static func start(logger: Logger) throws -> EphemeralCluster {
+    ///
+    /// `extraSettings` are server settings as `name=value` (e.g. `shared_buffers=4GB`), appended to the new
+    /// cluster's postgresql.conf before it starts; a later one wins over an earlier one and over the defaults.
+    public static func start(logger: Logger, extraSettings: [String] = []) throws -> EphemeralCluster {
         let clock = ContinuousClock()
         let began = clock.now
+        let settings = try extraSettings.map(ServerSetting.init(parsing:))
         StaleClusterSweeper.sweep(logger: logger)
         let binaries = try PostgresBinaries.locate()
         let user = try ServerUser.current()
@@ -26,6 +30,7 @@ extension EphemeralCluster {
         defer { EphemeralClusterRegistry.unregisterStarting(directory) }
         do {
             try initialize(directory, binaries: binaries, user: user)
+            try ServerSetting.append(settings, toConfigurationIn: directory)
             let (port, pid) = try startServer(directory, binaries: binaries, user: user, logger: logger)
             let cluster = EphemeralCluster(directory: directory, port: port, postmasterPID: pid, logger: logger)
             EphemeralClusterRegistry.register(cluster)

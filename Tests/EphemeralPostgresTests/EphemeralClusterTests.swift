@@ -72,6 +72,21 @@ private let logger = Logger(label: "remedy.tests.ephemeral")
         #expect(cluster.connectionURL(database: "shop") == "host=\(cluster.socketDirectory) port=\(cluster.port) dbname=shop user=postgres")
     }
 
+    @Test func extraSettingsReachTheServer() throws {
+        let cluster = try EphemeralCluster.start(logger: logger, extraSettings: ["work_mem=48MB", "cluster_name = it's a test"])
+        defer { cluster.stop() }
+        let connection = try PostgresConnection.connect(url: cluster.connectionURL(database: "postgres"), logger: logger)
+        defer { connection.close() }
+        #expect(try connection.query("SHOW work_mem")[0].decode(0, as: String.self) == "48MB")
+        #expect(try connection.query("SHOW cluster_name")[0].decode(0, as: String.self) == "it's a test")
+    }
+
+    @Test func malformedExtraSettingsAreRefusedBeforeAnythingStarts() throws {
+        for bad in ["work_mem", "work mem=1MB", "x=1\nshared_preload_libraries=evil", "=1MB"] {
+            #expect(throws: EphemeralPostgresError.self) { try EphemeralCluster.start(logger: logger, extraSettings: [bad]) }
+        }
+    }
+
     /// kill(pid, 0) fails once the process is gone. The postmaster is not our child but init's, and this
     /// machine's init reaps lazily, so a zombie (state Z: exited, resources freed) also counts, after a wait.
     private func isGone(_ pid: Int32) -> Bool {

@@ -37,6 +37,20 @@ import TestSupport
         }
     }
 
+    @Test func arraysOfAwkwardTextRoundTripElementByElement() throws {
+        try withTestDatabase { connection, _ throws in
+            let values: [String?] = ["🎉 👨‍👩‍👧‍👦 é", "it's \"quoted\"", "back\\slash \\\"", "{a,b}", "NULL", nil, "", " spaced ", "tab\tnewline\n"]
+            #expect(PostgresArray(["a", "b\"c", "d\\e"]).postgresText == #"{"a","b\"c","d\\e"}"#)
+            #expect(PostgresArray([String?.none]).postgresText == "{NULL}")
+            #expect(PostgresArray([String]()).postgresText == "{}")
+            let rows = try connection.query("SELECT x, ordinality FROM unnest($1::text[]) WITH ORDINALITY AS u(x, ordinality) ORDER BY ordinality", [PostgresArray(values)])
+            #expect(rows.count == values.count)
+            for (index, row) in rows.enumerated() {
+                #expect(try row.decode(0, as: String?.self) == values[index])
+            }
+        }
+    }
+
     @Test func numericTextPassesThroughUntouched() throws {
         try withTestDatabase { connection, _ throws in
             for value in ["0.00", "-9180.00", "99999999999999999.99", "1900000", "0.000001"] {

@@ -38,6 +38,7 @@ public struct Detector {
             let template = try SQLTemplate.bindings(for: spec, parameters: parameters, userIdType: catalog.userIdType)
             let rendered = try template.render(spec.sql["detect"]!, file: "\(spec.directory)/detect.sql")
             var rows = 0
+            let decoder = UserFinding.makeDecoder()
             try connection.stream(rendered.sql, rendered.parameters) { row in
                 rows += 1
                 guard rows <= spec.limits.maxUsers else {
@@ -45,7 +46,7 @@ public struct Detector {
                 }
                 let finding: UserFinding
                 do {
-                    finding = try UserFinding(row: row)
+                    finding = try UserFinding(row: row, decoder: decoder)
                 } catch let error as PostgresError where error.kind == .decoding {
                     // One hostile row (a balance with three decimals, a malformed amount) must not
                     // stop the plan: that user is held, untouched, with the reason.

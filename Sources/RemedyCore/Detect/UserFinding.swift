@@ -25,16 +25,15 @@ public struct UserFinding: Sendable {
 
     /// Reads a row of detect.sql: user_id, label, contact, balance, ledger, open_receivables,
     /// candidates (json), lost_purchases (json), ledger_corrections (json), and for balance-drift
-    /// purchases (json).
-    init(row: PostgresRow) throws {
+    /// purchases (json). `decoder` is reused across rows (one per detect run): making one per row
+    /// cost more than most rows' decoding.
+    init(row: PostgresRow, decoder: JSONDecoder = UserFinding.makeDecoder()) throws {
         userId = try row.decode(0, as: String.self)
         label = try row.decode(1, as: String?.self) ?? ""
         contact = try row.decode(2, as: String?.self)
         balance = try row.decode(3, as: Money.self)
         ledger = try row.decode(4, as: Money.self)
         openReceivables = try row.decode(5, as: Money.self)
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         candidates = try row.decode(6, as: String?.self).map { try decoder.decode([CandidateTopUp].self, from: Data($0.utf8)) } ?? []
         // A purchase close to two top-ups is listed for each; it can only have been lost once,
         // after the latest top-up paid before it.
@@ -45,6 +44,14 @@ public struct UserFinding: Sendable {
             .sorted { ($0.completedAt, $0.transactionId) < ($1.completedAt, $1.transactionId) }
         ledgerCorrections = try row.decode(8, as: String?.self).map { try decoder.decode([LedgerCorrection].self, from: Data($0.utf8)) } ?? []
         purchases = try row.columnCount > 9 ? row.decode(9, as: String?.self).map { try decoder.decode([PurchaseCandidate].self, from: Data($0.utf8)) } ?? [] : []
+    }
+}
+
+extension UserFinding {
+    static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
     }
 }
 

@@ -16,17 +16,34 @@ public struct PlanBundle: Sendable {
     public let digest: String
 
     /// Writes a new bundle; the directory must not exist yet (a plan is never overwritten).
+    /// plan.json is streamed to a temporary file beside the bundle (hashed on the way), then renamed
+    /// into place: the whole encoded document is never held in memory.
     public static func write(_ plan: Plan, into directory: String?, defaultParent: String) throws -> PlanBundle {
-        let bytes = try CanonicalJSON.encode(plan)
-        let digest = SHA256.hash(data: bytes).hexString
-        let path = directory ?? "\(defaultParent)/\(plan.job)-\(plan.snapshotAt.prefix(19).replacingOccurrences(of: ":", with: ""))-\(digest.prefix(12))"
         let manager = FileManager.default
+        if let directory, manager.fileExists(atPath: directory) {
+            throw RemedyError(.io, "\(directory) already exists; a plan bundle is never overwritten: choose another --out")
+        }
+        // The temporary file goes where the bundle will be, so the final step is a rename.
+        let parent = directory.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? defaultParent
+        let temporary = "\(parent)/.\(plan.job)-\(UUID().uuidString.lowercased()).plan.json.tmp"
+        let digest: String
+        do {
+            try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            digest = try PlanDocumentWriter.write(plan, to: temporary)
+        } catch {
+            try? manager.removeItem(atPath: temporary)
+            throw RemedyError(.io, "cannot write the plan bundle in \(parent): \(error.localizedDescription)")
+        }
+        defer { try? manager.removeItem(atPath: temporary) }
+        let path = directory ?? "\(defaultParent)/\(plan.job)-\(plan.snapshotAt.prefix(19).replacingOccurrences(of: ":", with: ""))-\(digest.prefix(12))"
         guard !manager.fileExists(atPath: path) else {
             throw RemedyError(.io, "\(path) already exists; a plan bundle is never overwritten: choose another --out")
         }
         do {
             try manager.createDirectory(atPath: path + "/" + approvalsDirectory, withIntermediateDirectories: true)
-            try bytes.write(to: URL(fileURLWithPath: path + "/" + planFile), options: .atomic)
+            guard rename(temporary, path + "/" + planFile) == 0 else {
+                throw RemedyError(.io, "cannot move the plan into \(path): \(String(cString: strerror(errno)))")
+            }
             try digestLine(digest).write(to: URL(fileURLWithPath: path + "/" + digestFile), options: .atomic)
         } catch {
             throw RemedyError(.io, "cannot write the plan bundle at \(path): \(error.localizedDescription)")

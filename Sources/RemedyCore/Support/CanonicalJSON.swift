@@ -5,10 +5,15 @@ import Foundation
 /// no floating point anywhere. The same value always gives the same bytes.
 public enum CanonicalJSON {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        try makeEncoder().encode(value)
+    }
+
+    /// The encoder `encode` uses, for callers encoding many values in a row.
+    static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return try encoder.encode(value)
+        return encoder
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import Postgres
+
+/// Live traffic: on its own connection and thread, a completed top-up inserted through the shop's
+/// balance trigger (which updates the user's row, the row apply locks), then a short sleep, in a
+/// loop. Each insert's latency is kept with the instant it started, so a window (apply's run) can
+/// be cut out afterwards.
+final class LiveTopups: @unchecked Sendable {
+    struct Sample {
+        let startedAt: ContinuousClock.Instant
+        let milliseconds: Double
+    }
+
+    static let insert = """
+        INSERT INTO public.transactions (user_id, transaction_type, amount, status, completed_at, created_at)
+        VALUES ($1::uuid, 'topup', 10000.00, 'completed', now(), now())
+        """
+
+    private let url: String
+    private let userIds: [String]
+    private let pauseMicroseconds: UInt32
+    private let logger: Logger
+    private let lock = NSLock()
+    private var samples: [Sample] = []
+    private var failure: String?
+    private var stopRequested = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// `userIds`: whom to top up (picked with a fixed seed, so runs are comparable).
+    init(url: String, userIds: [String], pauseMilliseconds: Int, logger: Logger) {
+        self.url = url
+        self.userIds = userIds
+        self.pauseMicroseconds = UInt32(max(0, pauseMilliseconds) * 1_000)
+        self.logger = logger
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "live-topups"
+        thread.start()
+    }
+
+    /// Stops the loop, waits for the thread, and returns every sample (or the error that ended it).
+    func stop() throws -> [Sample] {
+        lock.withLock { stopRequested = true }
+        finished.wait()
+        return try lock.withLock {
+            if let failure { throw BenchmarkError("live top-ups failed: \(failure)") }
+            return samples
+        }
+    }
+
+    private func run() {
+        defer { finished.signal() }
+        do {
+            let connection = try PostgresConnection.connect(url: url, applicationName: "remedy-benchmark-topups", logger: logger)
+            defer { connection.close() }
+            var random = SplitMix64(seed: 0x746f_7075_7073)
+            let clock = ContinuousClock()
+            while !lock.withLock({ stopRequested }) {
+                let user = userIds[Int(random.next() % UInt64(userIds.count))]
+                let began = clock.now
+                _ = try connection.execute(Self.insert, [user])
+                let sample = Sample(startedAt: began, milliseconds: (clock.now - began).milliseconds)
+                lock.withLock { samples.append(sample) }
+                if pauseMicroseconds > 0 { usleep(pauseMicroseconds) }
+            }
+        } catch {
+            lock.withLock { failure = "\(error)" }
+        }
+    }
+}
+
+/// A small deterministic generator (the benchmark's choices must not vary between runs).
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Percentiles by the nearest-rank method over a sorted copy.
+struct LatencySummary {
+    let count: Int
+    let p50: Double
+    let p99: Double
+    let max: Double
+
+    init?(_ values: [Double]) {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        func rank(_ p: Double) -> Double { sorted[Swift.max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1)] }
+        count = sorted.count
+        p50 = rank(0.50)
+        p99 = rank(0.99)
+        max = sorted[sorted.count - 1]
+    }
+}

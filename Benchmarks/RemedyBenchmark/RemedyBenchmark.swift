@@ -1,0 +1,210 @@
+import ArgumentParser
+import EphemeralPostgres
+import Foundation
+import Logging
+import Postgres
+import RemedyCore
+import Rupiah
+import ShopSimulator
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `remedy-benchmark`: one throwaway cluster, one database, the simulated shop at --users, and the
+/// figures issue 6 asks for, printed with their ratios to the targets. See Benchmarks/README.md.
+@main
+struct RemedyBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remedy-benchmark",
+        abstract: "Load the simulated shop into a throwaway PostgreSQL and measure remedy plan and apply against plain SQL.",
+        discussion: """
+        Build both binaries in release first:
+          swift build -c release --product remedy --product remedy-benchmark
+          .build/release/remedy-benchmark --users 1000000
+        Plan and apply run as the real `remedy` binary (a child process: wall time and peak RSS from wait4).
+        """)
+
+    /// Server settings for this machine class (2 cores, 24 GiB); --setting adds or overrides.
+    static let defaultSettings = [
+        "shared_buffers=6GB", "effective_cache_size=16GB", "work_mem=64MB", "maintenance_work_mem=1GB",
+        "max_wal_size=16GB", "checkpoint_timeout=30min", "wal_buffers=64MB", "random_page_cost=1.1",
+        "effective_io_concurrency=200", "max_parallel_workers_per_gather=2",
+    ]
+
+    @Option(help: "Simulated users (about 10 transactions each).") var users = 1_000_000
+    @Option(help: "Timed runs of each plain query (the best is reported; the cache is warm from the first).") var runs = 3
+    @Option(help: ArgumentHelp("The remedy binary (default: beside this one).", valueName: "PATH")) var remedy: String?
+    @Option(help: ArgumentHelp("The jobs directory (default: ./jobs).", valueName: "DIR")) var jobs = "jobs"
+    @Option(name: .customLong("setting"), help: ArgumentHelp("An extra server setting, name=value; repeat for each.", valueName: "NAME=VALUE"))
+    var settings: [String] = []
+    @Option(help: "Pause between live top-ups, in milliseconds.") var topupPauseMs = 5
+    @Option(help: ArgumentHelp("Keep the children's output and the plan bundle here (default: removed with the cluster).", valueName: "DIR"))
+    var keep: String?
+
+    static let seed: UInt64 = 1
+
+    /// The launcher mode (see ChildRun) runs before any argument parsing.
+    static func main() {
+        if CommandLine.arguments.count > 1, CommandLine.arguments[1] == ChildRun.launcherFlag {
+            ChildRun.launch(CommandLine.arguments)
+        }
+        main(nil)
+    }
+
+    static var thisExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    func run() throws {
+        var logger = Logger(label: "remedy.benchmark")
+        logger.logLevel = .warning
+        let remedyPath = remedy ?? Self.besideThisExecutable("remedy")
+        guard FileManager.default.isExecutableFile(atPath: remedyPath) else {
+            throw BenchmarkError("\(remedyPath) is not an executable; build it: swift build -c release --product remedy")
+        }
+        let jobsDirectory = URL(fileURLWithPath: jobs).standardizedFileURL.path
+        guard FileManager.default.fileExists(atPath: jobsDirectory + "/tripay-double-credit/job.yaml") else {
+            throw BenchmarkError("\(jobsDirectory) holds no tripay-double-credit job; run from the package root or pass --jobs")
+        }
+
+        EphemeralClusterRegistry.installInterruptHandlers()
+        let serverSettings = Self.defaultSettings + settings
+        note("starting a throwaway PostgreSQL (\(serverSettings.joined(separator: ", ")))")
+        let cluster = try EphemeralCluster.start(logger: logger, extraSettings: serverSettings)
+        defer { cluster.stop() }
+        let url = cluster.connectionURL(database: try cluster.createDatabase(named: "shop"))
+        let connection = try PostgresConnection.connect(url: url, applicationName: "remedy-benchmark", logger: logger)
+        defer { connection.close() }
+        let work = keep ?? cluster.directoryPath + "/benchmark"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        var figures = Figures(users: users, remedyPath: remedyPath, serverVersion: try connection.query(BenchmarkSQL.serverVersion)[0].decode(0, as: String.self),
+                              settings: serverSettings)
+
+        // 1. The shop.
+        note("loading the simulator: \(users) users, seed \(Self.seed)")
+        let options = SimulationOptions(seed: Self.seed, userCount: users)
+        let loadClock = ContinuousClock.now
+        let summary = try ShopSimulator.load(options, into: connection) { line in note("  simulator: \(line)") }
+        figures.loadSeconds = (ContinuousClock.now - loadClock).seconds
+        let counts = try connection.query(BenchmarkSQL.counts)[0]
+        figures.userCount = try counts.decode(0, as: Int.self)
+        figures.transactionCount = try counts.decode(1, as: Int.self)
+        note("loaded \(figures.userCount) users, \(figures.transactionCount) transactions in \(format(figures.loadSeconds)) s (simulator's own figure \(summary.elapsedMilliseconds) ms)")
+        for table in ["public.users", "public.transactions"] { _ = try connection.execute("VACUUM ANALYZE \(table)") }
+
+        // 2. The yardsticks, warm, through this same connection.
+        figures.seedQuery = try timed("seed 000 reconciliation", runs: max(1, runs)) { try streamedRows(connection, BenchmarkSQL.seedReconciliation) }
+        figures.countScan = try timed("count(*) over transactions", runs: max(1, runs)) { try streamedRows(connection, BenchmarkSQL.countTransactions) }
+
+        // 3. Keys and remedy init (not timed).
+        let people = [("andi", "engineering"), ("sari", "finance"), ("budi", "engineering")]
+        var keys: [String: SigningKey] = [:]
+        var entries: [String] = []
+        for (name, role) in people {
+            let key = try SigningKey.generate(name: name, role: role)
+            try key.write(to: "\(work)/\(name).key")
+            keys[name] = key
+            entries.append(Approver(name: name, role: role, publicKey: key.publicKey).yamlEntry)
+        }
+        try Data(("approvers:\n" + entries.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: "\(work)/approvers.yaml"))
+        _ = try RemedyStore(connection: connection).initialize(approvers: try ApproverFile.load(path: "\(work)/approvers.yaml"))
+
+        // 4. remedy plan, the real binary.
+        let planDirectory = "\(work)/plan"
+        let since = Timestamp(date: options.bugWindowStart)
+        let until = Timestamp(date: options.bugWindowEnd)
+        note("remedy plan tripay-double-credit over the whole database")
+        let plan = try ChildRun.measured([remedyPath, "plan", "tripay-double-credit", "--param", "since=\(since)", "--param", "until=\(until)",
+                                     "--key", "\(work)/andi.key", "--out", planDirectory, "--database-url", url, "--jobs", jobsDirectory],
+                                    stdoutPath: "\(work)/plan.stdout", stderrPath: "\(work)/plan.stderr")
+        guard plan.exitStatus == 0 else {
+            throw BenchmarkError("remedy plan exited \(plan.exitStatus):\n\(plan.tail(ofStderr: 20))")
+        }
+        figures.plan = plan
+        let bundle = try PlanBundle.read(planDirectory)
+        figures.planTotals = bundle.plan.totals
+        figures.planBytes = (try? FileManager.default.attributesOfItem(atPath: planDirectory + "/plan.json")[.size] as? Int) ?? 0
+        note("plan: \(format(plan.seconds)) s, peak RSS \(format(plan.peakRSSMegabytes)) MB; \(bundle.plan.totals.adjustmentCount) adjustments, \(bundle.plan.totals.holdCount) holds, plan.json \(figures.planBytes / 1_048_576) MB")
+
+        // 5. Sign-off (not timed).
+        for name in ["sari", "budi"] {
+            _ = try PlanSignOff(bundle: bundle, connection: connection).approve(with: keys[name]!)
+        }
+
+        // 6. The bare set-based UPDATE of the same balances, rolled back, warm: best of the runs.
+        let lines = bundle.plan.adjustments
+        let ids = PostgresArray(lines.map(\.userId))
+        let amounts = PostgresArray(try lines.map { try $0.delta.negated() })
+        figures.bareUpdate = try timed("bare UPDATE of \(lines.count) balances (rolled back)", runs: max(1, runs)) {
+            try connection.execute("BEGIN")
+            defer { _ = try? connection.execute("ROLLBACK") }
+            return try connection.execute(BenchmarkSQL.bareUpdate, [ids, amounts])
+        }
+        // The rolled-back row versions would otherwise slow apply's first pass over these rows.
+        _ = try connection.execute("VACUUM public.users")
+
+        // 7. remedy apply with live top-ups on the users it corrects.
+        let topups = LiveTopups(url: url, userIds: lines.isEmpty ? [try connection.query("SELECT id::text FROM public.users LIMIT 1")[0].decode(0, as: String.self)] : lines.map(\.userId),
+                                pauseMilliseconds: topupPauseMs, logger: logger)
+        let baselineStart = ContinuousClock.now
+        topups.start()
+        Thread.sleep(forTimeInterval: 3)
+        var applyWindow = (start: ContinuousClock.now, end: ContinuousClock.now)
+        note("remedy apply (live top-ups running)")
+        let apply = try ChildRun.measured([remedyPath, "apply", planDirectory, "--key", "\(work)/andi.key", "--database-url", url, "--jobs", jobsDirectory],
+                                     stdoutPath: "\(work)/apply.stdout", stderrPath: "\(work)/apply.stderr",
+                                     started: { applyWindow.start = ContinuousClock.now })
+        applyWindow.end = ContinuousClock.now
+        let samples = try topups.stop()
+        figures.apply = apply
+        figures.applyOutcome = apply.lastLines(ofStdout: 3).first ?? ""
+        guard apply.exitStatus == 0 else {
+            throw BenchmarkError("remedy apply exited \(apply.exitStatus): \(figures.applyOutcome)\n\(apply.tail(ofStderr: 20))")
+        }
+        figures.topupsIdle = LatencySummary(samples.filter { $0.startedAt >= baselineStart && $0.startedAt < applyWindow.start }.map(\.milliseconds))
+        figures.topupsDuringApply = LatencySummary(samples.filter { $0.startedAt >= applyWindow.start && $0.startedAt < applyWindow.end }.map(\.milliseconds))
+        let batches = try connection.query(BenchmarkSQL.batchDurations, [bundle.digest])[0]
+        figures.batches = BatchFigures(count: try batches.decode(0, as: Int.self),
+                                       p50: Double(batches.text(1) ?? "") ?? 0, p99: Double(batches.text(2) ?? "") ?? 0,
+                                       max: Double(batches.text(3) ?? "") ?? 0, largest: try batches.decode(4, as: Int.self))
+        note("apply: \(format(apply.seconds)) s, peak RSS \(format(apply.peakRSSMegabytes)) MB; \(figures.applyOutcome)")
+
+        figures.loadAverageAtEnd = Machine.loadAverage
+        print("")
+        figures.report().forEach { print($0) }
+    }
+
+    private func note(_ text: String) {
+        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withTime, .withColonSeparatorInTime])
+        print("[\(stamp)] \(text)")
+        fflush(nil)  // progress shows up at once when the output goes to a file
+    }
+
+    /// Runs `body` `runs` times and returns every run's seconds (the first one warms the cache).
+    private func timed(_ name: String, runs: Int, _ body: () throws -> Int) throws -> Timing {
+        var seconds: [Double] = []
+        var rows = 0
+        for run in 1...runs {
+            let began = ContinuousClock.now
+            rows = try body()
+            seconds.append((ContinuousClock.now - began).seconds)
+            note("\(name): run \(run) \(format(seconds.last!)) s (\(rows) rows)")
+        }
+        return Timing(runs: seconds, rows: rows)
+    }
+
+    /// Streams the query's rows (as a client reading them would) and counts them.
+    private func streamedRows(_ connection: PostgresConnection, _ sql: String) throws -> Int {
+        var rows = 0
+        try connection.stream(sql) { _ in rows += 1 }
+        return rows
+    }
+
+    private static func besideThisExecutable(_ name: String) -> String {
+        URL(fileURLWithPath: thisExecutable).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+}
+
+func format(_ value: Double, digits: Int = 3) -> String {
+    String(format: "%.\(digits)f", value)
+}

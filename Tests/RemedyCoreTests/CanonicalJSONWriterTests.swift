@@ -1,0 +1,77 @@
+import Foundation
+import Rupiah
+import ShopSimulator
+import Testing
+@testable import RemedyCore
+
+/// CanonicalJSONWriter must give the very bytes CanonicalJSON (JSONEncoder) gives: plan.json's
+/// digest is the plan's identity, and approvals sign it.
+@Suite("CanonicalJSONWriter writes what JSONEncoder writes")
+struct CanonicalJSONWriterTests {
+    static let awkward = [
+        "", "plain", "quote\" back\\slash /slash", "\u{0}\u{1}\u{7}\u{8}\u{9}\u{a}\u{b}\u{c}\u{d}\u{e}\u{1a}\u{1f} \u{7f}",
+        "é 漢字 🙂 👨‍👩‍👧‍👦 \u{2028}\u{2029} \u{feff}", "\"holds\":[]", "{}[],:", "\\u0000", "T4715/REF-ÿ",
+    ]
+
+    @Test(arguments: ["tripay-double-credit", "balance-drift"])
+    func everyLineOfASimulatedPlan(job: String) throws {
+        let harness = try PipelineHarness(users: 600, seed: 23, job: job)
+        let plan = try harness.plan().plan
+        #expect(!plan.adjustments.isEmpty && !plan.holds.isEmpty)
+        for line in plan.adjustments { try expectSame(line) }
+        for line in plan.holds { try expectSame(line) }
+        for line in plan.settled { try expectSame(line) }
+        if job == "balance-drift" {
+            #expect(plan.adjustments.contains { !$0.attribution.purchases.isEmpty }, "purchase attributions are covered")
+        }
+        #expect(plan.adjustments.contains { $0.attribution.topUps.contains { !$0.lostPurchases.isEmpty } } || job == "balance-drift",
+                "lost purchases are covered")
+        #expect(plan.holds.contains { $0.closest != nil } || job == "balance-drift")
+    }
+
+    @Test func awkwardTextOptionalsAndExtremes() throws {
+        let harness = try PipelineHarness(users: 300, seed: 5)
+        let plan = try harness.plan().plan
+        var line = try #require(plan.adjustments.first)
+        var hold = try #require(plan.holds.first)
+        var settled = try #require(plan.settled.first)
+        for text in Self.awkward {
+            line.label = text
+            line.contact = text.isEmpty ? nil : text
+            line.revertsKey = text.isEmpty ? nil : text
+            line.idempotencyKey = text
+            line.decompositions = text.count * 1_000_003 - 7
+            line.ambiguous = text.count % 2 == 0
+            line.balance = Money(minorUnits: Int64(text.utf8.count) * -123_456_789)
+            hold.label = text
+            hold.explanation = text
+            hold.acknowledged = text.isEmpty ? nil : Acknowledgement(by: text, at: text, reason: text)
+            hold.closest = text.isEmpty ? nil : line.attribution
+            settled.label = text
+            settled.note = text
+            settled.userId = text
+            settled.candidateTopUps = -text.count
+            try expectSame(line)
+            try expectSame(hold)
+            try expectSame(settled)
+        }
+        for reason in [HeldLine.Reason.shortfall, .noCandidates, .unexplained, .undecided, .tooManyCandidates, .wouldGoNegative,
+                       .negativeForbidden, .overLimit, .unreadable, .ledgerCorrection, .conflicting] {
+            hold.reason = reason
+            try expectSame(hold)
+        }
+        let purchase = PurchaseAttribution(transactionId: "p/1\"", status: "failed", amount: Money(minorUnits: 5), kind: .failedPurchaseDeducted,
+                                           contribution: Money(minorUnits: -5))
+        let lost = LostPurchaseCandidate(transactionId: "x\n", completedAt: "2025-11-20T00:00:00.000000Z", amount: Money(minorUnits: 1), afterReference: "é")
+        let topUp = TopUpAttribution(transactionId: "t", reference: "r\\", paidAt: "p", amount: .zero, amountReceived: Money(minorUnits: 918_000),
+                                     handlerRuns: 3, triggerRefires: 2, lostPurchases: [lost, lost], contribution: Money(minorUnits: Int64.max / 1000))
+        try expectSame(Decomposition(topUps: [topUp, topUp], purchases: [purchase], total: Money(minorUnits: -1), classification: SignatureKind.allCases))
+        try expectSame(Decomposition(topUps: [], purchases: [], total: .zero, classification: []))
+    }
+
+    private func expectSame<Value: CanonicalJSONWritable & Encodable>(_ value: Value, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let expected = try CanonicalJSON.encode(value)
+        let written = CanonicalJSONWriter.encode(value)
+        #expect(written == expected, "\(String(decoding: written, as: UTF8.self))\n≠ \(String(decoding: expected, as: UTF8.self))", sourceLocation: sourceLocation)
+    }
+}
