@@ -34,16 +34,16 @@ public struct UserFinding: Sendable {
         balance = try row.decode(3, as: Money.self)
         ledger = try row.decode(4, as: Money.self)
         openReceivables = try row.decode(5, as: Money.self)
-        candidates = try row.decode(6, as: String?.self).map { try decoder.decode([CandidateTopUp].self, from: Data($0.utf8)) } ?? []
+        candidates = try row.decode(6, as: String?.self).map { try decoder.decodeEvidence($0, CandidateTopUp.init(flat:)) } ?? []
         // A purchase close to two top-ups is listed for each; it can only have been lost once,
         // after the latest top-up paid before it.
-        let lost = try row.decode(7, as: String?.self).map { try decoder.decode([LostPurchaseCandidate].self, from: Data($0.utf8)) } ?? []
+        let lost = try row.decode(7, as: String?.self).map { try decoder.decodeEvidence($0, LostPurchaseCandidate.init(flat:)) } ?? []
         let paidAt = Dictionary(candidates.map { ($0.reference, $0.paidAt) }, uniquingKeysWith: max)
         lostPurchases = Dictionary(grouping: lost, by: \.transactionId).values
             .compactMap { $0.max { (paidAt[$0.afterReference] ?? "") < (paidAt[$1.afterReference] ?? "") } }
             .sorted { ($0.completedAt, $0.transactionId) < ($1.completedAt, $1.transactionId) }
-        ledgerCorrections = try row.decode(8, as: String?.self).map { try decoder.decode([LedgerCorrection].self, from: Data($0.utf8)) } ?? []
-        purchases = try row.columnCount > 9 ? row.decode(9, as: String?.self).map { try decoder.decode([PurchaseCandidate].self, from: Data($0.utf8)) } ?? [] : []
+        ledgerCorrections = try row.decode(8, as: String?.self).map { try decoder.decodeEvidence($0, LedgerCorrection.init(flat:)) } ?? []
+        purchases = try row.columnCount > 9 ? row.decode(9, as: String?.self).map { try decoder.decodeEvidence($0, PurchaseCandidate.init(flat:)) } ?? [] : []
     }
 }
 
