@@ -97,17 +97,9 @@ struct RemedyBenchmark: ParsableCommand {
         figures.countScan = try timed("count(*) over transactions", runs: max(1, runs)) { try streamedRows(connection, BenchmarkSQL.countTransactions) }
 
         // 3. Keys and remedy init (not timed).
-        let people = [("andi", "engineering"), ("sari", "finance"), ("budi", "engineering")]
-        var keys: [String: SigningKey] = [:]
-        var entries: [String] = []
-        for (name, role) in people {
-            let key = try SigningKey.generate(name: name, role: role)
-            try key.write(to: "\(work)/\(name).key")
-            keys[name] = key
-            entries.append(Approver(name: name, role: role, publicKey: key.publicKey).yamlEntry)
-        }
-        try Data(("approvers:\n" + entries.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: "\(work)/approvers.yaml"))
-        _ = try RemedyStore(connection: connection).initialize(approvers: try ApproverFile.load(path: "\(work)/approvers.yaml"))
+        let ring = try KeyRing.create([(name: "andi", role: "engineering"), (name: "sari", role: "finance"), (name: "budi", role: "engineering")], in: work)
+        let keys = ring.keys
+        _ = try RemedyStore(connection: connection).initialize(approvers: try ApproverFile.load(path: ring.approversFile))
 
         // 4. remedy plan, the real binary.
         let planDirectory = "\(work)/plan"

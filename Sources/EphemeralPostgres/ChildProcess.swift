@@ -15,6 +15,8 @@ enum ChildProcess {
     /// Runs `arguments[0]` (an absolute path) and returns its exit status (128 + n if killed by signal n).
     static func run(_ arguments: [String], logPath: String, workingDirectory: String? = nil, timeoutSeconds: Int) throws -> Int32 {
         let pid = try spawn(arguments, logPath: logPath, workingDirectory: workingDirectory)
+        EphemeralClusterRegistry.registerChild(pid)
+        defer { EphemeralClusterRegistry.unregisterChild(pid) }
         let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
         // Bounded by the deadline; then the child is killed and reaped.
         while true {
@@ -25,7 +27,7 @@ enum ChildProcess {
                 throw EphemeralPostgresError("waitpid for \(arguments[0]) failed: \(String(cString: strerror(errno)))")
             }
             if ContinuousClock.now >= deadline {
-                kill(pid, SIGKILL)
+                kill(-pid, SIGKILL)
                 _ = waitpid(pid, &status, 0)
                 throw EphemeralPostgresError("\(arguments[0]) did not finish within \(timeoutSeconds) s; killed. Log: \(LogTail.lastLines(of: logPath))")
             }
@@ -64,7 +66,9 @@ enum ChildProcess {
         var emptyMask = sigset_t()
         sigemptyset(&emptyMask)
         posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        // Its own process group, so an interrupt can kill it with everything it started (runuser → initdb).
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
 
         let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0

@@ -7,6 +7,8 @@ public enum EphemeralClusterRegistry {
         var clusters: [ObjectIdentifier: EphemeralCluster] = [:]
         /// Directories of clusters still starting (initdb, pg_ctl): an interrupt removes them too.
         var starting: [String: ClusterDirectory] = [:]
+        /// Process groups of setup commands running now (initdb, pg_ctl).
+        var children: Set<pid_t> = []
         var isExitHookInstalled = false
         var isInterrupted = false
         var signalSources: [any DispatchSourceSignal] = []
@@ -43,7 +45,9 @@ public enum EphemeralClusterRegistry {
 
     /// Stops every live cluster (also run at process exit).
     public static func stopAll() {
-        let (clusters, starting) = state.withLock { (Array($0.clusters.values), Array($0.starting.values)) }
+        let (clusters, starting, children) = state.withLock { (Array($0.clusters.values), Array($0.starting.values), $0.children) }
+        // A setup command still running would write into a directory as it is removed.
+        for child in children { kill(-child, SIGKILL) }
         for cluster in clusters {
             cluster.stop()
         }
@@ -56,6 +60,14 @@ public enum EphemeralClusterRegistry {
             usleep(200_000)
             directory.remove()
         }
+    }
+
+    static func registerChild(_ pid: pid_t) {
+        _ = state.withLock { $0.children.insert(pid) }
+    }
+
+    static func unregisterChild(_ pid: pid_t) {
+        _ = state.withLock { $0.children.remove(pid) }
     }
 
     static func registerStarting(_ directory: ClusterDirectory) {

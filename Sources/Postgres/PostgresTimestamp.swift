@@ -15,7 +15,7 @@ enum PostgresTimestamp {
         let fraction = microseconds - totalSeconds * microsecondsPerSecond
         let days = floorDivide(totalSeconds, secondsPerDay)
         let secondOfDay = totalSeconds - days * secondsPerDay
-        let (year, month, day) = civilDate(fromDaysSinceEpoch: days)
+        let (year, month, day) = CivilCalendar.civilDate(fromDaysSinceEpoch: days)
         // Astronomical year 0 is 1 BC.
         let isBC = year <= 0
         let shownYear = isBC ? 1 - year : year
@@ -58,7 +58,7 @@ enum PostgresTimestamp {
             throw invalid(text, "a field is out of range")
         }
 
-        let days = daysSinceEpoch(year: year, month: month, day: day)
+        let days = CivilCalendar.daysSinceEpoch(year: year, month: month, day: day)
         let seconds = days * secondsPerDay + hour * 3600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: Double(seconds) + Double(fraction) / Double(microsecondsPerSecond))
     }
@@ -80,29 +80,6 @@ enum PostgresTimestamp {
 
     static func invalid(_ text: String, _ reason: String) -> PostgresError {
         PostgresError(kind: .decoding, message: "\"\(text)\" is not a valid timestamp: \(reason)")
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-    static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = floorDivide(shiftedYear, 400)
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The inverse of `daysSinceEpoch` (civil_from_days).
-    static func civilDate(fromDaysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let shifted = days + 719_468
-        let era = floorDivide(shifted, 146_097)
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {

@@ -65,10 +65,10 @@ extension HistoryScript {
         let channel = Catalog.channel(for: amount, &random)
         var paidAt = time + TopupFactory.paymentDelay(channel, &random)
         if window.contains(paidAt) || window.contains(time) {
-            if time < window.start && random.chance(1, in: 3) {
+            if time < window.start && random.chance(1, in: 4) {
                 paidAt = window.start - 1
             } else if window.end - time < SimulatedClock.day && random.chance(1, in: 2) {
-                paidAt = random.chance(1, in: 3) ? window.end : window.end + random.int64(60...6 * SimulatedClock.hour)
+                paidAt = random.chance(1, in: 10) ? window.end : window.end + random.int64(60...6 * SimulatedClock.hour)
             } else if random.chance(1, in: 3) {
                 insertAdminTopup(amount, at: time, &random)
                 return

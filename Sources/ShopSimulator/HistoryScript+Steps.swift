@@ -55,11 +55,13 @@ extension HistoryScript {
         case .wrongCorrection(let slot):
             let topup = topups[slot]
             let received = topup.charge.amountReceived
-            var taken = topup.charge.amount    // "the top-up was 10.000, take 10.000 back"
+            // "The top-up was 10.000, take 10.000 back", or a figure rounded by hand.
+            var taken = topup.charge.amount
             if taken == received || random.chance(1, in: 3) {
-                taken = random.element([Money(rupiah: 5_000), Money(rupiah: 10_000),
-                                        Money(rupiah: received.minorUnits / 100_000 * 1_000)])
-                if taken == received { taken = received + Money(rupiah: 1_000) }
+                let rupiah = received.minorUnits / Money.minorUnitsPerRupiah
+                taken = Money(rupiah: random.element([rupiah / 1_000 * 1_000, (rupiah + 999) / 1_000 * 1_000,
+                                                      (rupiah + 4_999) / 5_000 * 5_000]))
+                if taken == received || taken == .zero { taken = received + Money(rupiah: 1_000) }
             }
             book.correctByHand(intended: received, actual: taken, at: time)
             uncorrectedCredits.removeAll { $0 == slot }

@@ -16,6 +16,8 @@ final class Replayer {
     func replay(progress: (String) -> Void) throws {
         let started = ContinuousClock.now
         try connection.execute(ReplaySQL.insertUsers)
+        try connection.executeScript(FinishSQL.replaySettings)
+        defer { try? connection.executeScript(FinishSQL.resetReplaySettings) }
         let rounds = counts.count - 1
         for round in 1..<counts.count {
             let roundStarted = ContinuousClock.now

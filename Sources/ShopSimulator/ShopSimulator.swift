@@ -2,6 +2,23 @@ import Foundation
 import Postgres
 import Rupiah
 
+/// The incident simulator: builds the shop (deployment-shaped schema, the balance trigger) and
+/// replays a deterministic history through real SQL, writing its own ground truth.
+///
+/// How a load runs:
+/// 1. `UserGenerator` makes each user's history from a PRNG stream of its own (seed, member
+///    number): a `HistoryScript` of time-ordered steps (ordinary activity plus the category's
+///    story) run against a `ShopBook`, the Swift model of that user's rows, balance and ledger,
+///    which also books every change of `balance − ledger` as bug excess or other drift.
+/// 2. `Stager` streams users (chunks of 5.000, generated on a second thread) with COPY into
+///    unlogged staging tables; each user's n-th event gets round n.
+/// 3. `Replayer` runs round after round: a few set-based statements per event kind (insert
+///    rows, the callback's update, the buggy handler's read and later write, status changes,
+///    hand corrections, direct adjustments). The balance trigger does the crediting; every
+///    statement must change exactly the rows the generator counted.
+/// 4. The truth goes into `simulator.truth`; constraints, indexes and statistics are added.
+///
+/// The SQL is in `Sources/ShopSimulator/SQL/`.
 public enum ShopSimulator {
     /// Creates the shop schema (tables, constraints, triggers) and the `simulator` schema holding
     /// the truth, then replays the history. Progress lines go to `progress` (the CLI prints them
@@ -33,20 +50,26 @@ public enum ShopSimulator {
         try connection.executeScript(StagingSQL.analyze)
         try Replayer(connection: connection, counts: staged.rounds).replay(progress: progress)
 
-        let finishing = ContinuousClock.now
+        var finishing = ContinuousClock.now
+        func finished(_ step: String) {
+            progress("\(step) in \(milliseconds(since: finishing)) ms")
+            finishing = ContinuousClock.now
+        }
         try connection.transaction {
             try connection.execute(FinishSQL.insertTruth)
             try connection.executeScript(FinishSQL.restoreUpdatedAt)
         }
+        finished("truth written, users' updated_at restored")
         try connection.executeScript(FinishSQL.resetRoomForUpdates)
         try connection.executeScript(ShopIndexesSQL.afterLoad)
+        finished("unique Tripay reference, foreign key and user_id index added")
         try connection.executeScript(StagingSQL.drop)
         try connection.execute(SimulatorSchemaSQL.recordRun, [
             String(options.seed), plan.totalUsers, options.triggerVariant.rawValue,
             options.bugWindowStart, options.bugWindowEnd, plan.goldenCases.count > 0,
         ])
         try connection.executeScript(FinishSQL.analyze)
-        progress("truth, constraints, indexes and statistics in \(milliseconds(since: finishing)) ms")
+        finished("staging dropped, statistics gathered")
 
         let elapsed = milliseconds(since: started)
         progress("loaded \(staged.userCount) users and \(staged.transactionCount) transactions in \(elapsed) ms")

@@ -84,7 +84,7 @@ extension HistoryScript {
         var last = window.start
         for _ in 0..<count {
             // Now and then exactly at the start: the window is half-open, the start belongs to it.
-            let paidAt = random.chance(1, in: 50) ? window.start : window.moment(0, 1, &random)
+            let paidAt = random.chance(1, in: 150) ? window.start : window.moment(0, 1, &random)
             let slot = windowTopup(paidAt: paidAt, &random)
             last = max(last, topups[slot].settledAt)
         }

@@ -55,9 +55,11 @@ struct TopupFactory {
     mutating func make(amount: Money, channel: PaymentChannel, bearer: FeeBearer, createdAt: Int64, settledAt: Int64,
                        outcome: TopupPlan.Outcome, _ random: inout SimulationRandom) -> TopupPlan {
         precondition(count < 64, "at most 64 top-ups per member keep references unique")
-        let ordinal = memberNumber * 64 + count
+        // A bijection of 0..<10^8 (48271 is coprime to 10), so references stay unique but do not
+        // look sequential.
+        let ordinal = (memberNumber * 64 + count) % 100_000_000
         count += 1
-        var digits = String(ordinal)
+        var digits = String((ordinal * 48_271 + 31_415_926) % 100_000_000)
         precondition(digits.count <= 8)
         digits = String(repeating: "0", count: 8 - digits.count) + digits
         let letters = String((0..<5).map { _ in Character(Unicode.Scalar(UInt8(65 + random.below(26)))) })

@@ -26,14 +26,14 @@ struct Remedy: ParsableCommand {
         commandName: "remedy",
         abstract: "Repair wallet balances after money bugs: detect → plan → approve → apply → verify, exactly once, audited.",
         discussion: """
-        remedy runs remediation jobs (jobs/NAME/job.yaml + SQL) against the shop's PostgreSQL.
-        A plan is a dry run that changes nothing; apply needs the plan's approvals by a quorum
+        remedy runs remediation jobs (jobs/NAME/job.yaml + SQL) against the shop's PostgreSQL. \
+        A plan is a dry run that changes nothing; apply needs the plan's approvals by a quorum \
         of trusted people and moves each balance once, with an audit row.
 
-        The database comes from --database-url, DATABASE_URL, or libpq's own environment
+        The database comes from --database-url, DATABASE_URL, or libpq's own environment \
         (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSSLMODE, ~/.pgpass, PGSERVICE).
 
-        Start with `remedy demo`: a throwaway PostgreSQL with a simulated incident, the whole
+        Start with `remedy demo`: a throwaway PostgreSQL with a simulated incident, the whole \
         pipeline, then everything removed.
         """,
         version: remedyVersion,

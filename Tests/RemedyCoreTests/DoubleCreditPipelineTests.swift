@@ -213,3 +213,31 @@ func copyOfJob(_ job: String = "tripay-double-credit", _ edit: (String) -> Strin
     try edit(yaml).write(toFile: target + "/job.yaml", atomically: true, encoding: .utf8)
     return target
 }
+
+@Suite("Hostile data")
+struct HostileDataTests {
+    @Test func anUnreadableBalanceHoldsThatUserAndTheRestIsPlanned() throws {
+        let harness = try PipelineHarness(users: 120, seed: 71)
+        let victim = try harness.userId("qris_single")
+        try harness.connection.executeScript("ALTER TABLE users ALTER COLUMN balance TYPE numeric")
+        try harness.connection.execute("UPDATE users SET balance = balance + 0.005 WHERE id = $1::uuid", [victim])
+        let bundle = try harness.plan()
+        let hold = try #require(bundle.plan.holds.first { $0.userId == victim })
+        #expect(hold.reason == .unreadable)
+        #expect(hold.explanation.contains("cannot be read exactly"))
+        #expect(!bundle.plan.adjustments.contains { $0.userId == victim })
+        #expect(bundle.plan.adjustments.count > 5, "one bad row does not stop the plan")
+    }
+
+    @Test func malformedCallbackFieldsFallBackToTheColumnInsteadOfFailingTheSnapshot() throws {
+        let harness = try PipelineHarness(users: 120, seed: 72)
+        let single = try harness.userId("qris_single")
+        try harness.connection.execute("""
+            UPDATE transactions SET tripay_callback_data = jsonb_build_object('amount_received', '9180abc', 'paid_at', 'yesterday')
+             WHERE user_id = $1::uuid AND transaction_type = 'topup'
+            """, [single])
+        let bundle = try harness.plan()
+        let line = try #require(bundle.plan.adjustments.first { $0.userId == single })
+        #expect(line.delta == Money(rupiah: -9_180), "amount_received read from tripay_amount")
+    }
+}

@@ -28,7 +28,7 @@ final class EndToEndShop {
                                 Person("eve", "finance", trusted: false)]
 
     let database: TestDatabase
-    let connection: PostgresConnection
+    private(set) var connection: PostgresConnection
     /// Keys, the approvers file and plan bundles live here; removed with the shop.
     let directory: String
     let options: SimulationOptions
@@ -36,12 +36,12 @@ final class EndToEndShop {
     var jobs: String
 
     init(users: Int, seed: UInt64, jobs: String = RemedyProcess.jobsDirectory, people: [Person] = EndToEndShop.defaultPeople,
-         initialize: Bool = true) throws {
+         initialize: Bool = true, variant: TriggerVariant = .guarded) throws {
         database = try TestDatabase.make()
         connection = try database.connect()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("remedy-e2e-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        options = SimulationOptions(seed: seed, userCount: users)
+        options = SimulationOptions(seed: seed, userCount: users, triggerVariant: variant)
         self.jobs = jobs
         _ = try ShopSimulator.load(options, into: connection)
 
@@ -61,6 +61,14 @@ final class EndToEndShop {
     }
 
     var approversFile: String { "\(directory)/approvers.yaml" }
+
+    /// Runs `body` with this shop's own connection closed (copying a database needs it to have
+    /// no sessions), then connects again.
+    func withoutConnection<T>(_ body: () throws -> T) throws -> T {
+        connection.close()
+        defer { if let reconnected = try? database.connect() { connection = reconnected } }
+        return try body()
+    }
 
     func key(_ file: String) -> String { "\(directory)/\(file).key" }
 
@@ -141,13 +149,21 @@ struct DatabaseFingerprint: Equatable {
     var rowCounts: [String: Int]
 
     static func take(_ shop: EndToEndShop) throws -> DatabaseFingerprint {
-        let tables = try shop.connection.query("""
+        try take(shop.connection)
+    }
+
+    static func take(_ connection: PostgresConnection) throws -> DatabaseFingerprint {
+        let tables = try connection.query("""
             SELECT format('%I.%I', table_schema, table_name) FROM information_schema.tables
              WHERE table_schema IN ('public', 'remedy') AND table_type = 'BASE TABLE' ORDER BY 1
             """).map { try $0.decode(0, as: String.self) }
         var counts: [String: Int] = [:]
-        for table in tables { counts[table] = try shop.count(table) }
-        return DatabaseFingerprint(balances: try shop.balances(), rowCounts: counts)
+        for table in tables { counts[table] = try connection.query("SELECT count(*) FROM \(table)")[0].decode(0, as: Int.self) }
+        var balances: [String: String] = [:]
+        for row in try connection.query("SELECT id::text, balance::text FROM users") {
+            balances[try row.decode(0, as: String.self)] = try row.decode(1, as: String.self)
+        }
+        return DatabaseFingerprint(balances: balances, rowCounts: counts)
     }
 
     /// What differs, one line per difference, for a failure message.

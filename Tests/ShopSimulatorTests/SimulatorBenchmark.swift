@@ -26,11 +26,19 @@ import Testing
             }
         }
         try onDatabase { connection in
+            let backendBefore = cpuSeconds(pid: connection.backendPID)
+            let ownBefore = cpuSeconds(pid: getpid())
             let summary = try ShopSimulator.load(SimulationOptions(seed: 1, userCount: users, triggerVariant: variant),
                                                  into: connection) { line in print("[simulator] \(line)") }
             print("[simulator] \(summary.userCount) users, \(summary.transactionCount) transactions, "
                   + "bug excess \(summary.totalBugExcess.rupiah), other drift \(summary.totalOtherDrift.rupiah), "
                   + "\(summary.elapsedMilliseconds) ms")
+            // Wall time depends on what else the machine runs; CPU time of the two processes does not.
+            if let before = backendBefore, let after = cpuSeconds(pid: connection.backendPID),
+               let ownStart = ownBefore, let ownEnd = cpuSeconds(pid: getpid()) {
+                print("[simulator] CPU: PostgreSQL backend \(after - before) s, generator process \(ownEnd - ownStart) s; "
+                      + "load average \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?")")
+            }
             let violations = try connection.query("""
                 WITH l AS (\(ledgerPerUserSQL))
                 SELECT count(*)::int FROM l JOIN simulator.truth tr ON tr.user_id = l.id
@@ -39,4 +47,14 @@ import Testing
             #expect(try violations[0].decode(0, as: Int.self) == 0)
         }
     }
+}
+
+/// utime + stime of a local process from /proc (Linux), in seconds; nil elsewhere or for a remote server.
+private func cpuSeconds(pid: Int32) -> Int? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let afterName = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: afterName)...].split(separator: " ")
+    // Fields after the name start at field 3 (state); utime and stime are fields 14 and 15.
+    guard fields.count > 13, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+    return (user + system) / 100  // USER_HZ is 100 on Linux
 }

@@ -89,10 +89,22 @@ public struct Applier {
                 Thread.sleep(forTimeInterval: 0.05 * Double(1 << attempt))
             }
         }
-        for line in batch {
-            report.skipped.append(.init(userId: line.userId, label: line.label, reason: .contended, plannedExcess: line.excess,
-                                        currentExcess: nil, currentBalance: nil))
+        guard batch.count == 1, let line = batch.first else {
+            // One row held by live traffic must not hold back the rest of its batch: its lines one
+            // by one, so that only the held ones are reported contended.
+            progress("apply: batch still contended after \(Applier.maxBatchAttempts) attempts; applying its \(batch.count) lines one by one")
+            for line in batch {
+                try applyBatchRetrying([line], template: template, report: &report, actor: actor)
+            }
+            return
         }
+        // Live traffic kept this row: report and audit the skip (nothing of the line was written).
+        report.skipped.append(.init(userId: line.userId, label: line.label, reason: .contended, plannedExcess: line.excess,
+                                    currentExcess: nil, currentBalance: nil))
+        let event = try AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
+                                   details: SkipDetails(reason: .contended, plannedExcess: line.excess, currentExcess: nil,
+                                                        currentBalance: nil, idempotencyKey: line.idempotencyKey))
+        report.auditHead = try connection.transaction { try AuditLog(connection: connection).append([event]) }
     }
 
     private func applyBatch(_ batch: [AdjustmentLine], template: SQLTemplate, report: inout ApplyReport, actor: Approver) throws {
@@ -225,8 +237,8 @@ public struct Applier {
 struct SkipDetails: Encodable {
     let reason: ApplyReport.Skipped.Reason
     let plannedExcess: Money
-    let currentExcess: Money
-    let currentBalance: Money
+    let currentExcess: Money?
+    let currentBalance: Money?
     let idempotencyKey: String
 }
 
@@ -257,7 +269,7 @@ struct CorrectionDetails: Encodable {
         self.entries = reverts == nil ? ["discovered", "reversal"] : ["revert"]
         self.idempotencyKey = line.idempotencyKey
         self.reason = reverts.map { "revert of plan \($0): puts back what it took" }
-            ?? "over-credit by the Tripay callback handler: \(line.attribution.shortText)"
+            ?? line.attribution.families.map(\.reason).joined(separator: "; ") + ": " + line.attribution.shortText
         self.reverts = reverts
         self.evidence = line.attribution
         self.approvers = approvers

@@ -26,15 +26,16 @@ public struct ApplyPreflight {
         guard plan.job == spec.name else {
             throw RemedyError(.badInput, "the plan is for job \(plan.job), not \(spec.name)")
         }
+        // The database first: a plan taken to another database is refused naming both.
+        let identity = try store.identity()
+        guard identity == plan.database else {
+            throw RemedyError(.wrongDatabase, "this plan was made on \(plan.database), but this is \(identity); connect to the plan's database")
+        }
         guard try !connection.query(RemedyStoreSQL.planExists, [bundle.digest]).isEmpty else {
             throw RemedyError(.tampered, "no plan with digest \(bundle.digest.prefix(16))… is recorded in this database: plan.json was changed, or the plan belongs to another database; make a new plan with `remedy plan`")
         }
         guard spec.digest == plan.specDigest else {
             throw RemedyError(.tampered, "the job spec in \(spec.directory) changed since this plan was made (spec digest \(spec.digest.prefix(12))… vs \(plan.specDigest.prefix(12))…); make a new plan")
-        }
-        let identity = try store.identity()
-        guard identity == plan.database else {
-            throw RemedyError(.wrongDatabase, "this plan was made on \(plan.database), but this is \(identity); connect to the plan's database")
         }
         let now = try Timestamp(iso8601: try connection.query(ApplySQL.now)[0].decode(0, as: String.self))
         guard now < (try Timestamp(iso8601: plan.expiresAt)) else {
@@ -80,6 +81,11 @@ struct PlanApprovals {
                 // The same person's signature in two places must be the same statement.
                 guard known.planDigest == record.planDigest else {
                     throw RemedyError(.tampered, "two approvals by \(record.name) disagree about the plan they sign; remove the stray file from \(bundle.path)/approvals")
+                }
+                // Every field, not just the signed ones: a bundle whose approval file was edited
+                // (a name, a role, the signing time) is not what was approved and filed.
+                guard known == record else {
+                    throw RemedyError(.tampered, "the approval file of \(record.name) in \(bundle.path)/approvals differs from the approval recorded in the database: it was altered; restore the original file")
                 }
                 continue
             }

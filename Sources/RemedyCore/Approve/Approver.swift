@@ -40,13 +40,16 @@ public struct ApproverFile: Sendable {
     public let quorum: [String]
     /// SHA-256 of the file's bytes: what a set update's signatures cover.
     public let digest: String
+    /// The file itself, recorded with the set so every read can check the keys against it.
+    public let text: String
 
     public static func load(path: String) throws -> ApproverFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RemedyError(.io, "cannot read approvers file \(path)")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw RemedyError(.badInput, "\(path) is not UTF-8 text") }
-        return try parse(text, source: path, digest: SHA256.hash(data: data).hexString)
+        guard String(data: data, encoding: .utf8) != nil else { throw RemedyError(.badInput, "\(path) is not UTF-8 text") }
+        // Decoded without dropping a byte order mark: the text's bytes are the file's, digest and all.
+        return try parse(String(decoding: data, as: UTF8.self), source: path, digest: SHA256.hash(data: data).hexString)
     }
 
     static func parse(_ text: String, source: String, digest: String) throws -> ApproverFile {
@@ -77,6 +80,6 @@ public struct ApproverFile: Sendable {
             throw RemedyError(.badInput, "\(source): a public_key is listed twice; each person has one entry per key")
         }
         guard !quorum.isEmpty else { throw RemedyError(.badInput, "\(source): quorum must name at least one role") }
-        return ApproverFile(approvers: approvers, quorum: quorum, digest: digest)
+        return ApproverFile(approvers: approvers, quorum: quorum, digest: digest, text: text)
     }
 }

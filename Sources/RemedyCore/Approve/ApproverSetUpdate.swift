@@ -46,6 +46,7 @@ public struct ApproverSetUpdate {
         let message = ApproverSetUpdate.message(fileDigest: file.digest, installationId: identity.installationId, fromVersion: current.version)
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: signaturesDirectory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         var people: [String: Approver] = [:]
+        var signatures: [ApprovalRecord] = []
         for name in names.prefix(1_000) {
             guard let data = FileManager.default.contents(atPath: "\(signaturesDirectory)/\(name)"),
                   let record = try? CanonicalJSON.decode(ApprovalRecord.self, from: data) else {
@@ -58,6 +59,7 @@ public struct ApproverSetUpdate {
                 throw RemedyError(.quorum, "the signature by \(approver.name) does not cover this file as it is now (or was made for another database or set version)")
             }
             people[approver.name] = approver
+            signatures.append(record)
         }
         let missing = Quorum.missingRoles(current.quorum, people: Array(people.values))
         guard missing.isEmpty else {
@@ -66,7 +68,7 @@ public struct ApproverSetUpdate {
         let version = current.version + 1
         struct Updated: Encodable { let fromVersion: Int; let toVersion: Int; let fileDigest: String; let approvers: [Approver]; let signedBy: [String] }
         try connection.transaction {
-            try RemedyStore(connection: connection).record(file, version: version, signatures: String(decoding: try CanonicalJSON.encode(people.keys.sorted()), as: UTF8.self))
+            try RemedyStore(connection: connection).record(file, version: version, signatures: signatures)
             try AuditLog(connection: connection).append([
                 try AuditEvent(action: "approvers.updated", actor: people.keys.sorted().joined(separator: ","),
                                details: Updated(fromVersion: current.version, toVersion: version, fileDigest: file.digest,

@@ -14,12 +14,13 @@ public struct PlanSignOff {
     public func approve(with key: SigningKey) throws -> (record: ApprovalRecord, file: String) {
         let store = RemedyStore(connection: connection)
         try store.requireInitialized()
-        guard try !connection.query(RemedyStoreSQL.planExists, [bundle.digest]).isEmpty else {
-            throw RemedyError(.tampered, "no plan with digest \(bundle.digest.prefix(16))… is recorded in this database: plan.json was changed, or it belongs to another database")
-        }
+        // The database first: a plan taken to another database is refused naming both.
         let identity = try store.identity()
         guard identity == bundle.plan.database else {
             throw RemedyError(.wrongDatabase, "this plan was made on \(bundle.plan.database), but this is \(identity)")
+        }
+        guard try !connection.query(RemedyStoreSQL.planExists, [bundle.digest]).isEmpty else {
+            throw RemedyError(.tampered, "no plan with digest \(bundle.digest.prefix(16))… is recorded in this database: plan.json was changed, or it belongs to another database")
         }
         let approver = try store.requireTrusted(key, as: "approver")
         guard approver.publicKey != bundle.plan.planner.publicKey, approver.name != bundle.plan.planner.name else {

@@ -81,9 +81,13 @@ public struct AuditLog {
         public let firstBroken: (seq: Int64, reason: String)?
         /// With a head recorded earlier: whether the chain still passes through it.
         public let reachesRecordedHead: Bool?
+        /// remedy's own records (plans, approvals, runs, corrections…) whose audit rows are gone,
+        /// one line each: rows were removed even though what is left still chains.
+        public let unaccounted: [String]
     }
 
-    /// Walks the whole chain in order, streaming; names the first broken row.
+    /// Walks the whole chain in order, streaming; names the first broken row; and checks that
+    /// remedy's own records still have their rows.
     public func verify(recordedHead: String? = nil) throws -> Verification {
         var expectedSeq: Int64 = 1
         var previous = AuditLog.genesisHash
@@ -114,7 +118,10 @@ public struct AuditLog {
             previous = rowHash
             expectedSeq += 1
         }
+        let unaccounted = try connection.query(AuditSQL.recordsWithoutTheirRows).map { row in
+            "\(try row.decode(2, as: Int.self)) \(try row.decode(0, as: String.self)) but \(try row.decode(3, as: Int.self)) \(try row.decode(1, as: String.self)) rows"
+        }
         return Verification(rows: expectedSeq - 1, head: previous, firstBroken: broken.map { (seq: $0.0, reason: $0.1) },
-                            reachesRecordedHead: recordedHead == nil ? nil : sawHead)
+                            reachesRecordedHead: recordedHead == nil ? nil : sawHead, unaccounted: unaccounted)
     }
 }

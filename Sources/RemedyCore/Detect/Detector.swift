@@ -12,6 +12,13 @@ public struct Detector {
         self.parameters = parameters
     }
 
+    /// A row that cannot be read exactly; its user is held.
+    public struct Unreadable: Sendable {
+        public let userId: String
+        public let label: String
+        public let problem: String
+    }
+
     public struct Snapshot: Sendable {
         public let takenAt: String
         public let catalog: ShopCatalog
@@ -22,6 +29,7 @@ public struct Detector {
     /// what it reads (identity, triggers) is of the same instant as the findings.
     public func run(on connection: PostgresConnection, progress: (Int) -> Void = { _ in },
                     prepare: (ShopCatalog) throws -> Void = { _ in },
+                    onUnreadable: (Unreadable) throws -> Void,
                     onFinding: (UserFinding) throws -> Void) throws -> Snapshot {
         try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
             let takenAt = try connection.query(CatalogSQL.snapshotTime)[0].decode(0, as: String.self)
@@ -36,11 +44,19 @@ public struct Detector {
                 guard rows <= spec.limits.maxUsers else {
                     throw RemedyError(.invariant, "detect returned more than limits.max_users (\(spec.limits.maxUsers)) users; raise the limit in the job spec if that is expected")
                 }
+                let finding: UserFinding
                 do {
-                    try onFinding(try UserFinding(row: row, decoder: decoder))
+                    finding = try UserFinding(row: row, decoder: decoder)
                 } catch let error as PostgresError where error.kind == .decoding {
-                    throw RemedyError(.badInput, "detect row \(rows) (user \(row.text(0) ?? "?")) cannot be read exactly: \(error.message); fix the data or the job spec")
+                    // One hostile row (a balance with three decimals, a malformed amount) must not
+                    // stop the plan: that user is held, untouched, with the reason.
+                    try onUnreadable(Unreadable(userId: row.text(0) ?? "?", label: row.text(1) ?? "", problem: error.message))
+                    return
+                } catch is DecodingError {
+                    try onUnreadable(Unreadable(userId: row.text(0) ?? "?", label: row.text(1) ?? "", problem: "its evidence is not well-formed JSON"))
+                    return
                 }
+                try onFinding(finding)
                 if rows % 10_000 == 0 { progress(rows) }
             }
             return Snapshot(takenAt: takenAt, catalog: catalog, rowsRead: rows)

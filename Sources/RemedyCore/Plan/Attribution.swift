@@ -86,6 +86,14 @@ public enum SignatureFamily: String, Sendable, Codable, CaseIterable, Comparable
     case purchaseDeduction = "purchase_deduction"
 
     public static func < (lhs: SignatureFamily, rhs: SignatureFamily) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// Why a balance moved, in the audit log's words.
+    public var reason: String {
+        switch self {
+        case .doubleCredit: return "over-credit by the Tripay callback handler, taken back"
+        case .purchaseDeduction: return "purchase charged to the balance without a ledger row, given back"
+        }
+    }
 }
 
 /// One top-up's share of an explained excess.

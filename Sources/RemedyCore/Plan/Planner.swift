@@ -94,6 +94,12 @@ public struct Planner {
                 progress("detect: the balance trigger \(refires ? "re-fires" : "does not re-fire") on updates: \(reason)")
                 strategy = LineStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty)
             },
+            onUnreadable: { row in
+                holds.append(HeldLine(userId: row.userId, label: row.label, balance: .zero, ledger: .zero, openReceivables: .zero,
+                                      excess: .zero, reason: .unreadable,
+                                      explanation: "this user's numbers cannot be read exactly (\(row.problem)); nothing is done to them until a person looks",
+                                      closest: nil))
+            },
             onFinding: { finding in
                 var decision = strategy!.decide(finding)
                 switch decision {

@@ -15,4 +15,26 @@ enum AuditSQL {
       FROM remedy.audit_log
      ORDER BY seq
     """#
+
+    /// remedy's own records that each get their audit row in the same transaction, where the log
+    /// now holds fewer such rows than there are records: rows were removed (a truncated log or a
+    /// deleted tail still chains; this shows it without a recorded head).
+    static let recordsWithoutTheirRows = #"""
+    SELECT what, action, records, audited FROM (VALUES
+        ('plans in remedy.plans', 'plan.created', (SELECT count(*) FROM remedy.plans),
+         (SELECT count(DISTINCT plan_digest) FROM remedy.audit_log WHERE action = 'plan.created')),
+        ('approvals in remedy.approvals', 'plan.approved', (SELECT count(*) FROM remedy.approvals),
+         (SELECT count(*) FROM remedy.audit_log WHERE action = 'plan.approved')),
+        ('runs in remedy.runs', 'apply.started', (SELECT count(*) FROM remedy.runs),
+         (SELECT count(*) FROM remedy.audit_log WHERE action = 'apply.started')),
+        ('corrections in remedy.entries', 'correction.applied or revert.applied',
+         (SELECT count(*) FROM remedy.entries WHERE kind IN ('discovered', 'revert')),
+         (SELECT count(*) FROM remedy.audit_log WHERE action IN ('correction.applied', 'revert.applied'))),
+        ('acknowledgements in remedy.acknowledgements', 'hold.acknowledged', (SELECT count(*) FROM remedy.acknowledgements),
+         (SELECT count(*) FROM remedy.audit_log WHERE action = 'hold.acknowledged')),
+        ('approver set updates in remedy.approver_sets', 'approvers.updated', (SELECT count(*) FROM remedy.approver_sets WHERE version > 1),
+         (SELECT count(*) FROM remedy.audit_log WHERE action = 'approvers.updated'))
+    ) AS c(what, action, records, audited)
+    WHERE audited < records
+    """#
 }

@@ -1,7 +1,7 @@
 /// remedy's own schema, beside the shop's tables. Each migration runs once, in order, inside one
 /// transaction; `remedy init` applies the missing ones. Never edit a released migration: add one.
 enum RemedySchemaSQL {
-    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2)]
+    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3)]
 
     static let version1 = #"""
     CREATE SCHEMA IF NOT EXISTS remedy;
@@ -170,6 +170,25 @@ enum RemedySchemaSQL {
     CREATE TRIGGER acknowledgements_append_only BEFORE UPDATE OR DELETE ON remedy.acknowledgements
         FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
     ALTER TABLE remedy.plans ADD COLUMN standing_policy text;
+    """#
+
+    /// The trusted approvers become checkable on every read: each set keeps the approvers file it
+    /// was recorded from (and, after the first, its signers' signatures in full), so keys added,
+    /// swapped or a set inserted by SQL are refused rather than trusted. Sets recorded before this
+    /// version have no file; they stay accepted (up to `unverifiable_sets`), later ones must have
+    /// one. The sets and the installation row become append-only like the audit log.
+    static let version3 = #"""
+    ALTER TABLE remedy.approver_sets ADD COLUMN file_text text;
+    ALTER TABLE remedy.installation ADD COLUMN unverifiable_sets integer NOT NULL DEFAULT 0;
+    UPDATE remedy.installation SET unverifiable_sets = (SELECT COALESCE(max(version), 0) FROM remedy.approver_sets);
+    CREATE TRIGGER approver_sets_append_only BEFORE UPDATE OR DELETE ON remedy.approver_sets
+        FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER approver_sets_no_truncate BEFORE TRUNCATE ON remedy.approver_sets
+        FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER approvers_no_truncate BEFORE TRUNCATE ON remedy.approvers
+        FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER installation_append_only BEFORE UPDATE OR DELETE ON remedy.installation
+        FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
     """#
 
     /// Serializes concurrent `remedy init` runs (transaction-scoped: safe behind a pooler).

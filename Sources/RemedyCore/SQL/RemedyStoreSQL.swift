@@ -1,15 +1,15 @@
 /// Statements on remedy's own schema (see RemedySchemaSQL for the tables).
 enum RemedyStoreSQL {
-    static let installation = "SELECT installation_id::text, approvers_quorum FROM remedy.installation"
+    static let installation = "SELECT installation_id::text, approvers_quorum, unverifiable_sets FROM remedy.installation"
     static let createInstallation = "INSERT INTO remedy.installation (installation_id, approvers_quorum) VALUES (gen_random_uuid(), $1::text[])"
     static let databaseName = "SELECT current_database()"
     /// Readable by superusers and pg_monitor members only; identity falls back to the installation id.
     static let systemIdentifier = "SELECT system_identifier::text FROM pg_control_system()"
     static let canReadControlData = "SELECT has_function_privilege('pg_control_system()', 'EXECUTE')"
 
-    static let currentApproverSet = "SELECT version, file_digest FROM remedy.approver_sets ORDER BY version DESC LIMIT 1"
+    static let approverSets = "SELECT version, file_digest, signatures::text, file_text FROM remedy.approver_sets ORDER BY version"
     static let approversOfSet = "SELECT name, role, public_key FROM remedy.approvers WHERE set_version = $1 ORDER BY name, public_key"
-    static let insertApproverSet = "INSERT INTO remedy.approver_sets (version, file_digest, signatures) VALUES ($1, $2, $3::jsonb)"
+    static let insertApproverSet = "INSERT INTO remedy.approver_sets (version, file_digest, signatures, file_text) VALUES ($1, $2, $3::jsonb, $4)"
     static let insertApprover = "INSERT INTO remedy.approvers (set_version, public_key, name, role) VALUES ($1, $2, $3, $4)"
 
     static let insertPlan = #"""

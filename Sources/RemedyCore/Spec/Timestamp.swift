@@ -1,3 +1,5 @@
+import Postgres
+
 /// An instant given with an explicit offset (`2025-11-20T00:00:00+07:00`), kept as UTC
 /// microseconds since the Unix epoch. A value without an offset is refused: "00:00" in Jakarta
 /// and in UTC are seven hours apart, and a bug window must not depend on the server's zone.
@@ -81,7 +83,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         guard i == s.count else { throw fail("unexpected text after the offset") }
         guard (1...12).contains(month), day >= 1, day <= Timestamp.daysIn(month: month, year: year),
               hour < 24, minute < 60, second < 60 else { throw fail("the date or time is out of range") }
-        let days = Timestamp.daysSinceEpoch(year: year, month: month, day: day)
+        let days = CivilCalendar.daysSinceEpoch(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offsetSeconds
         self.init(microsecondsSinceEpoch: seconds * 1_000_000 + micros)
     }
@@ -92,7 +94,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         let micros = microsecondsSinceEpoch - seconds * 1_000_000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = Timestamp.civil(fromDays: days)
+        let (year, month, day) = CivilCalendar.civilDate(fromDaysSinceEpoch: days)
         func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
@@ -106,27 +108,5 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         case 4, 6, 9, 11: return 30
         default: return 31
         }
-    }
-
-    // Howard Hinnant's days-from-civil algorithm (proleptic Gregorian).
-    static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -40,13 +40,15 @@ public struct RemedyStore {
                 return InitResult(fromVersion: from, toVersion: RemedySchemaSQL.latestVersionAvailable, approverSetVersion: current.version, createdApprovers: false)
             }
             try connection.execute(RemedyStoreSQL.createInstallation, [PostgresArray(file.quorum)])
-            try record(file, version: 1, signatures: "[]")
+            try record(file, version: 1, signatures: [])
             return InitResult(fromVersion: from, toVersion: RemedySchemaSQL.latestVersionAvailable, approverSetVersion: 1, createdApprovers: true)
         }
     }
 
-    func record(_ file: ApproverFile, version: Int, signatures: String) throws {
-        try connection.execute(RemedyStoreSQL.insertApproverSet, [version, file.digest, signatures])
+    /// Records a set with the file it comes from and, after the first, its signers' signatures.
+    func record(_ file: ApproverFile, version: Int, signatures: [ApprovalRecord]) throws {
+        let signatureText = String(decoding: try CanonicalJSON.encode(signatures.sorted { ($0.name, $0.publicKey.base64) < ($1.name, $1.publicKey.base64) }), as: UTF8.self)
+        try connection.execute(RemedyStoreSQL.insertApproverSet, [version, file.digest, signatureText, file.text])
         for approver in file.approvers {
             try connection.execute(RemedyStoreSQL.insertApprover, [version, approver.publicKey.base64, approver.name, approver.role])
         }
@@ -75,16 +77,10 @@ public struct RemedyStore {
         }
     }
 
+    /// The trusted set in force, after checking every set as recorded (ApproverSetHistory); nil
+    /// before init.
     public func currentApproverSet() throws -> ApproverSet? {
-        guard let row = try connection.query(RemedyStoreSQL.currentApproverSet).first else { return nil }
-        let version = try row.decode(0, as: Int.self)
-        let approvers = try connection.query(RemedyStoreSQL.approversOfSet, [version]).map { row in
-            Approver(name: try row.decode(0, as: String.self), role: try row.decode(1, as: String.self),
-                     publicKey: try PublicKeyText(validating: try row.decode(2, as: String.self)))
-        }
-        let quorumText = try connection.query(RemedyStoreSQL.installation).first?.decode(1, as: String.self) ?? "{}"
-        return ApproverSet(version: version, digest: try row.decode(1, as: String.self), approvers: approvers,
-                           quorum: RemedyStore.parseTextArray(quorumText))
+        try ApproverSetHistory(connection: connection).verifiedCurrent()
     }
 
     /// The trusted approver for a key, or a refusal naming the key.

@@ -20,23 +20,24 @@ enum FinishSQL {
 
     static let analyze = "ANALYZE public.users; ANALYZE public.transactions; ANALYZE simulator.truth;"
 
-    /// Session settings for the bulk load, and their reset. Each replay statement touches rows by
-    /// primary key, so nested loops over the key are right at any size, whatever the (stale)
-    /// statistics of tables that grow during the load suggest.
+    /// Session settings for the bulk load, and their reset.
     static let loadSettings = #"""
     SET synchronous_commit = off;
     SET client_min_messages = warning;
     SET jit = off;
     SET maintenance_work_mem = '512MB';
     SET work_mem = '64MB';
-    SET enable_hashjoin = off;
-    SET enable_mergejoin = off;
-    SET enable_memoize = off;
     """#
     static let resetSettings = #"""
     RESET synchronous_commit; RESET client_min_messages; RESET jit; RESET maintenance_work_mem; RESET work_mem;
     RESET enable_hashjoin; RESET enable_mergejoin; RESET enable_memoize;
     """#
+
+    /// While replaying: each statement touches rows by primary key, so nested loops over the key
+    /// are right at any size, whatever the stale statistics of the growing tables suggest. (Not
+    /// for the foreign key's validation afterwards, which wants one hash join.)
+    static let replaySettings = "SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_memoize = off;"
+    static let resetReplaySettings = "RESET enable_hashjoin; RESET enable_mergejoin; RESET enable_memoize;"
 
     /// Free space in each page while the history is replayed: the rows are updated many times
     /// (a user's balance about ten), and with room on the page PostgreSQL updates in place (HOT)

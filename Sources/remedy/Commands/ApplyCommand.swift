@@ -6,9 +6,9 @@ struct ApplyCommand: ParsableCommand {
         commandName: "apply",
         abstract: "Apply an approved plan exactly once, in short audited batches.",
         discussion: """
-        Refuses, naming the reason, unless plan.json matches its digest, the job spec is unchanged,
-        the database is the plan's, the plan is unexpired and the approvals meet the quorum.
-        Lines whose excess changed since the plan are skipped as stale. Safe to re-run after any
+        Refuses, naming the reason, unless plan.json matches its digest, the job spec is unchanged, \
+        the database is the plan's, the plan is unexpired and the approvals meet the quorum. \
+        Lines whose excess changed since the plan are skipped as stale. Safe to re-run after any \
         interruption: nothing is applied twice. Exits 0 only if every line is applied.
         """)
 

@@ -5,9 +5,9 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "The whole pipeline on a throwaway PostgreSQL with a simulated double-credit incident.",
         discussion: """
-        Starts a private PostgreSQL (server binaries from $REMEDY_PG_BIN, PATH or /usr/lib/postgresql/*/bin),
-        loads a simulated shop, then runs keygen, init, plan, two approvals, apply, verify,
-        audit verify and export, printing each step. Everything is removed at the end, also on
+        Starts a private PostgreSQL (server binaries from $REMEDY_PG_BIN, PATH or /usr/lib/postgresql/*/bin), \
+        loads a simulated shop, then runs keygen, init, plan, two approvals, apply, verify, \
+        audit verify and export, printing each step. Everything is removed at the end, also on \
         Ctrl-C (the exports too, unless --keep-exports names a directory to copy them to).
         """)
 

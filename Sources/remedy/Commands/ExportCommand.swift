@@ -12,11 +12,11 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Finance's copy of a plan: the proposal before apply, what was done after; CSV, JSON or a self-contained HTML report.",
         discussion: """
-        Reads the bundle (plan.json checked against its digest, approvals/, runs/). When a database
-        is configured (--database-url, DATABASE_URL or libpq's PG* variables) the lines and totals
-        are cross-checked with remedy's book there, and the audit chain head is read; otherwise,
-        or with --offline, the export is made from the bundle alone and says so.
-        Exits 1 if the cross-check finds a discrepancy (the export is still written).
+        Reads the bundle (plan.json checked against its digest, approvals/, runs/). When a database \
+        is configured (--database-url, DATABASE_URL or libpq's PG* variables) the lines and totals \
+        are cross-checked with remedy's book there, and the audit chain head is read; otherwise, \
+        or with --offline, the export is made from the bundle alone and says so. \
+        Exits 1 if the cross-check finds a discrepancy (the export is still written). \
         CSV columns and the apostrophe rule: runbooks/finance-signoff.md.
         """)
 

@@ -7,11 +7,11 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "The scheduled run: plan, apply what a signed standing policy allows, leave the rest for sign-off, notify.",
         discussion: """
-        Exit codes, for schedulers: 0 nothing left beyond acknowledged holds; 2 a plan waits for
-        sign-off (its path is the last line of output); 1 an error (nothing applied if the policy
-        or anything before apply was refused). Without --policy nothing is applied.
-        Notifications go to the webhook in the environment variable the job names (default
-        REMEDY_WEBHOOK_URL): drift found, applied automatically, plan waiting, run failed.
+        Exit codes, for schedulers: 0 nothing left beyond acknowledged holds; 2 a plan waits for \
+        sign-off (its path is the last line of output); 1 an error (nothing applied if the policy \
+        or anything before apply was refused). Without --policy nothing is applied. \
+        Notifications go to the webhook in the environment variable the job names (default \
+        REMEDY_WEBHOOK_URL): drift found, applied automatically, plan waiting, run failed. \
         See runbooks/scheduled-drift.md.
         """)
 

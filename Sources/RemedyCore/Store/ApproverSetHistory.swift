@@ -1,0 +1,61 @@
+import Crypto
+import Foundation
+import Postgres
+
+/// The trusted approvers as recorded, checked on every read: each set's keys are exactly the
+/// approvers file recorded with it (whose SHA-256 is the digest its signers signed), and each set
+/// after the first carries signatures by a quorum of the set before. A key added or swapped, or a
+/// set inserted, by SQL behind remedy's back is refused instead of trusted.
+///
+/// What it cannot catch: someone able to disable remedy's triggers (the tables' owner or a
+/// superuser) rewriting the first set together with its file. Compare `remedy approvers list`
+/// with the approvers file kept outside the database.
+struct ApproverSetHistory {
+    let connection: PostgresConnection
+
+    func verifiedCurrent() throws -> RemedyStore.ApproverSet? {
+        guard let installation = try connection.query(RemedyStoreSQL.installation).first else { return nil }
+        let installationId = try installation.decode(0, as: String.self)
+        let quorum = RemedyStore.parseTextArray(try installation.decode(1, as: String.self))
+        let unverifiable = try installation.decode(2, as: Int.self)
+        var previous: RemedyStore.ApproverSet?
+        for row in try connection.query(RemedyStoreSQL.approverSets) {
+            let version = try row.decode(0, as: Int.self)
+            let digest = try row.decode(1, as: String.self)
+            func tampered(_ why: String) -> RemedyError {
+                RemedyError(.tampered, "the trusted approvers recorded in this database were changed behind remedy's back: set \(version) \(why); restore remedy's tables from a backup and find out who changed them")
+            }
+            guard version == (previous?.version ?? 0) + 1 else { throw tampered("does not follow set \(previous?.version ?? 0)") }
+            let approvers = try connection.query(RemedyStoreSQL.approversOfSet, [version]).map { row in
+                Approver(name: try row.decode(0, as: String.self), role: try row.decode(1, as: String.self),
+                         publicKey: try PublicKeyText(validating: try row.decode(2, as: String.self)))
+            }
+            if let fileText = try row.decode(3, as: String?.self) {
+                guard SHA256.hash(data: Data(fileText.utf8)).hexString == digest else { throw tampered("does not match the digest of its approvers file") }
+                guard let file = try? ApproverFile.parse(fileText, source: "approver set \(version)", digest: digest),
+                      Set(file.approvers) == Set(approvers) else {
+                    throw tampered("holds keys its approvers file does not list, or lacks some it does")
+                }
+                if let previous {
+                    let records = (try? CanonicalJSON.decode([ApprovalRecord].self, from: Data(try row.decode(2, as: String.self).utf8))) ?? []
+                    let message = ApproverSetUpdate.message(fileDigest: digest, installationId: installationId, fromVersion: previous.version)
+                    var people: [String: Approver] = [:]
+                    for record in records {
+                        guard let signer = previous.trusted(record.publicKey), let signature = Data(base64Encoded: record.signature),
+                              record.publicKey.isValidSignature(signature, for: message) else {
+                            throw tampered("carries a signature that no approver of set \(previous.version) made over it")
+                        }
+                        people[signer.name] = signer
+                    }
+                    guard Quorum.missingRoles(quorum, people: Array(people.values)).isEmpty else {
+                        throw tampered("is not signed by a quorum (\(quorum.joined(separator: " + "))) of set \(previous.version)")
+                    }
+                }
+            } else if version > unverifiable {
+                throw tampered("has no approvers file recorded with it, so remedy did not record it")
+            }
+            previous = RemedyStore.ApproverSet(version: version, digest: digest, approvers: approvers, quorum: quorum)
+        }
+        return previous
+    }
+}
