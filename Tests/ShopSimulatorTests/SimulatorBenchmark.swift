@@ -8,6 +8,14 @@ import Testing
 /// loads that many users and prints the progress and the load time; skipped unless the variable
 /// is set. `SIMULATOR_BENCH_VARIANT=refiring` picks the trigger body; `SIMULATOR_BENCH_URL` loads
 /// into that (empty) database instead of a throwaway one and leaves it there for inspection.
+///
+/// Measured on the 2-core development machine (release build, PostgreSQL 15 with default memory
+/// settings, fsync off), while other builds kept the load average at 5–7:
+/// - 2.000 users / 19.348 transactions: 1,7–3,0 s;
+/// - 1.000.000 users / 9.568.991 transactions / 14,2 M events: 1.021 s wall; CPU 459 s in the
+///   PostgreSQL backend (the replay is bound by it: the balance trigger fires per row) and 67 s in
+///   the generator (overlapped with COPY). Staging 211 s, replay 720 s (insert 305 s, callbacks
+///   321 s), truth 14 s, constraints and indexes 43 s, statistics 7 s.
 @Suite struct SimulatorBenchmark {
     static let users = ProcessInfo.processInfo.environment["SIMULATOR_BENCH_USERS"].flatMap(Int.init)
 
