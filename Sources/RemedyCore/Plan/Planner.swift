@@ -95,10 +95,13 @@ public struct Planner {
                 strategy = LineStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty)
             },
             onUnreadable: { row in
-                holds.append(HeldLine(userId: row.userId, label: row.label, balance: .zero, ledger: .zero, openReceivables: .zero,
-                                      excess: .zero, reason: .unreadable,
-                                      explanation: "this user's numbers cannot be read exactly (\(row.problem)); nothing is done to them until a person looks",
-                                      closest: nil))
+                var line = HeldLine(userId: row.userId, label: row.label, balance: .zero, ledger: .zero, openReceivables: .zero,
+                                    excess: .zero, reason: .unreadable,
+                                    explanation: "this user's numbers cannot be read exactly (\(row.problem)); nothing is done to them until a person looks",
+                                    closest: nil)
+                acknowledged.mark(&line)
+                try totals.add(line)
+                try onLine(.hold(line))
             },
             onFinding: { finding in
                 var decision = strategy!.decide(finding)
