@@ -101,7 +101,7 @@ public struct Applier {
         // Live traffic kept this row: report and audit the skip (nothing of the line was written).
         report.skipped.append(.init(userId: line.userId, label: line.label, reason: .contended, plannedExcess: line.excess,
                                     currentExcess: nil, currentBalance: nil))
-        let event = try AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
+        let event = AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
                                    details: SkipDetails(reason: .contended, plannedExcess: line.excess, currentExcess: nil,
                                                         currentBalance: nil, idempotencyKey: line.idempotencyKey))
         report.auditHead = try connection.transaction { try AuditLog(connection: connection).append([event]) }
@@ -152,7 +152,7 @@ public struct Applier {
                 if let reason {
                     report.skipped.append(.init(userId: line.userId, label: line.label, reason: reason, plannedExcess: line.excess,
                                                 currentExcess: now.excess, currentBalance: now.balance))
-                    events.append(try AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
+                    events.append(AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
                                                  details: SkipDetails(reason: reason, plannedExcess: line.excess, currentExcess: now.excess,
                                                                       currentBalance: now.balance, idempotencyKey: line.idempotencyKey)))
                     continue
@@ -179,7 +179,7 @@ public struct Applier {
                     }
                     applied.append(.init(userId: line.userId, label: line.label, balanceBefore: before, balanceAfter: expected,
                                          delta: line.delta, receivable: line.receivable))
-                    events.append(try AuditEvent(action: bundle.plan.kind == .revert ? "revert.applied" : "correction.applied",
+                    events.append(AuditEvent(action: bundle.plan.kind == .revert ? "revert.applied" : "correction.applied",
                                                  actor: actor.name, planDigest: bundle.digest, userId: line.userId,
                                                  details: CorrectionDetails(line: line, before: before, after: expected, runId: report.runId,
                                                                             approvers: report.approvers, job: spec.name, reverts: bundle.plan.reverts)))
@@ -205,7 +205,7 @@ public struct Applier {
         for line in lines {
             let before = current[line.userId]!.balance
             let after = try before.adding(line.delta)
-            let evidence = String(decoding: try CanonicalJSON.encode(line.attribution), as: UTF8.self)
+            let evidence = String(decoding: CanonicalJSONWriter.encode(line.attribution), as: UTF8.self)
             let entries = isRevert
                 ? [("revert", try line.delta.subtracting(line.receivable))]
                 : [("discovered", line.excess), ("reversal", try line.excess.negated())]
@@ -230,7 +230,8 @@ public struct Applier {
     private func writeReport(_ report: ApplyReport) throws {
         let directory = "\(bundle.path)/runs"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try? CanonicalJSON.encode(report).write(to: URL(fileURLWithPath: "\(directory)/\(report.runId).json"), options: .atomic)
+        // By CanonicalJSONWriter: JSONEncoder's tree of 100,000 applied lines was most of apply's peak memory.
+        try? CanonicalJSONWriter.encode(report).write(to: URL(fileURLWithPath: "\(directory)/\(report.runId).json"), options: .atomic)
     }
 }
 

@@ -11,6 +11,16 @@ public struct AuditEvent: Sendable {
     public let userId: String?
     public let content: String
 
+    /// Details written by CanonicalJSONWriter: the same content, without JSONEncoder's cost (apply
+    /// writes one per line).
+    init<Details: CanonicalJSONWritable & Encodable>(action: String, actor: String, planDigest: String? = nil, userId: String? = nil, details: Details) {
+        self.action = action
+        self.actor = actor
+        self.planDigest = planDigest
+        self.userId = userId
+        self.content = String(decoding: CanonicalJSONWriter.encode(details), as: UTF8.self)
+    }
+
     public init<Details: Encodable>(action: String, actor: String, planDigest: String? = nil, userId: String? = nil, details: Details) throws {
         self.action = action
         self.actor = actor

@@ -76,10 +76,12 @@ struct CanonicalJSONWriter {
     /// An object; `body` writes its members with `member`, in sorted key order.
     mutating func object(_ body: (inout ObjectWriter) -> Void) {
         bytes.append(UInt8(ascii: "{"))
-        var members = ObjectWriter(writer: self)
-        bytes = []
+        // The bytes move into the member writer and back (swapped, never copied: a copy per
+        // object would make a long report quadratic).
+        var members = ObjectWriter(writer: CanonicalJSONWriter(capacity: 0))
+        swap(&members.writer.bytes, &bytes)
         body(&members)
-        self = members.writer
+        swap(&members.writer.bytes, &bytes)
         bytes.append(UInt8(ascii: "}"))
     }
 
@@ -247,6 +249,86 @@ extension PurchaseAttribution: CanonicalJSONWritable {
             o.member("kind", kind.rawValue)
             o.member("status", status)
             o.member("transaction_id", transactionId)
+        }
+    }
+}
+
+// MARK: apply's audit details and report, written per line and per run
+
+extension CorrectionDetails: CanonicalJSONWritable {
+    func write(to writer: inout CanonicalJSONWriter) {
+        writer.object { o in
+            o.member("after", after)
+            o.member("approvers") { $0.array(approvers) { $0.string($1) } }
+            o.member("before", before)
+            o.member("delta", delta)
+            o.member("entries") { $0.array(entries) { $0.string($1) } }
+            o.member("evidence", evidence)
+            o.member("excess", excess)
+            o.member("idempotency_key", idempotencyKey)
+            o.member("job", job)
+            o.member("reason", reason)
+            o.member("receivable", receivable)
+            o.member("reverts", ifPresent: reverts) { $0.string($1) }
+            o.member("run_id", runId)
+        }
+    }
+}
+
+extension SkipDetails: CanonicalJSONWritable {
+    func write(to writer: inout CanonicalJSONWriter) {
+        writer.object { o in
+            o.member("current_balance", ifPresent: currentBalance) { $0.money($1) }
+            o.member("current_excess", ifPresent: currentExcess) { $0.money($1) }
+            o.member("idempotency_key", idempotencyKey)
+            o.member("planned_excess", plannedExcess)
+            o.member("reason", reason.rawValue)
+        }
+    }
+}
+
+extension ApplyReport: CanonicalJSONWritable {
+    func write(to writer: inout CanonicalJSONWriter) {
+        writer.object { o in
+            o.member("already_applied") { $0.array(alreadyApplied) { $0.string($1) } }
+            o.member("applied", applied)
+            o.member("approvers") { $0.array(approvers) { $0.string($1) } }
+            o.member("audit_head", auditHead)
+            o.member("finished_at", ifPresent: finishedAt) { $0.string($1) }
+            o.member("job", job)
+            o.member("operator_name", operatorName)
+            o.member("plan_digest", planDigest)
+            o.member("receivables_opened", receivablesOpened)
+            o.member("run_id", runId)
+            o.member("skipped", skipped)
+            o.member("started_at", ifPresent: startedAt) { $0.string($1) }
+            o.member("taken_back", takenBack)
+        }
+    }
+}
+
+extension ApplyReport.Applied: CanonicalJSONWritable {
+    func write(to writer: inout CanonicalJSONWriter) {
+        writer.object { o in
+            o.member("balance_after", balanceAfter)
+            o.member("balance_before", balanceBefore)
+            o.member("delta", delta)
+            o.member("label", label)
+            o.member("receivable", receivable)
+            o.member("user_id", userId)
+        }
+    }
+}
+
+extension ApplyReport.Skipped: CanonicalJSONWritable {
+    func write(to writer: inout CanonicalJSONWriter) {
+        writer.object { o in
+            o.member("current_balance", ifPresent: currentBalance) { $0.money($1) }
+            o.member("current_excess", ifPresent: currentExcess) { $0.money($1) }
+            o.member("label", label)
+            o.member("planned_excess", plannedExcess)
+            o.member("reason", reason.rawValue)
+            o.member("user_id", userId)
         }
     }
 }
