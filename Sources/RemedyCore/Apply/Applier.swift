@@ -16,14 +16,56 @@ public struct Applier {
     public let progress: (String) -> Void
     /// Attempts per batch when live traffic holds a row past lock_timeout.
     static let maxBatchAttempts = 4
+    /// The plan's adjustments: the bundle's own, or read a batch at a time from a streamed bundle.
+    private let lines: Lines
 
     public init(spec: JobSpec, bundle: PlanBundle, connection: PostgresConnection,
                 faults: FaultInjection = FaultInjection(), progress: @escaping (String) -> Void = { _ in }) {
+        self.init(spec: spec, bundle: bundle, lines: .held(bundle.plan.adjustments), connection: connection, faults: faults, progress: progress)
+    }
+
+    /// Applies a bundle read with `PlanBundle.readStreaming`: its adjustments are decoded a batch at
+    /// a time, so memory does not grow with the plan. (A plan under a standing policy is read
+    /// whole: the policy is checked against every line before anything is applied.)
+    public init(spec: JobSpec, streamed: StreamedPlanBundle, connection: PostgresConnection,
+                faults: FaultInjection = FaultInjection(), progress: @escaping (String) -> Void = { _ in }) throws {
+        guard streamed.bundle.plan.standingPolicy != nil else {
+            self.init(spec: spec, bundle: streamed.bundle, lines: .streamed(streamed.adjustments), connection: connection, faults: faults, progress: progress)
+            return
+        }
+        var plan = streamed.bundle.plan
+        plan.adjustments = try streamed.adjustments.all()
+        self.init(spec: spec, bundle: PlanBundle(path: streamed.bundle.path, plan: plan, digest: streamed.bundle.digest), connection: connection,
+                  faults: faults, progress: progress)
+    }
+
+    private init(spec: JobSpec, bundle: PlanBundle, lines: Lines, connection: PostgresConnection,
+                 faults: FaultInjection, progress: @escaping (String) -> Void) {
         self.spec = spec
         self.bundle = bundle
+        self.lines = lines
         self.connection = connection
         self.faults = faults
         self.progress = progress
+    }
+
+    private enum Lines {
+        case held([AdjustmentLine])
+        case streamed(PlanAdjustmentStream)
+
+        var count: Int {
+            switch self {
+            case .held(let lines): lines.count
+            case .streamed(let stream): stream.count
+            }
+        }
+
+        func batch(_ range: Range<Int>) throws -> [AdjustmentLine] {
+            switch self {
+            case .held(let lines): Array(lines[range])
+            case .streamed(let stream): try stream.lines(range)
+            }
+        }
     }
 
     public func apply(operatorKey: SigningKey, policy: StandingPolicy? = nil) throws -> ApplyReport {
@@ -44,17 +86,16 @@ public struct Applier {
                                                         cleared.operator_.name, ProcessInfo.processInfo.hostName, Int(getpid())])
             report.auditHead = try AuditLog(connection: connection).append([
                 try AuditEvent(action: "apply.started", actor: cleared.operator_.name, planDigest: bundle.digest,
-                               details: Started(runId: runId, lines: bundle.plan.adjustments.count, approvers: report.approvers,
+                               details: Started(runId: runId, lines: lines.count, approvers: report.approvers,
                                                 host: ProcessInfo.processInfo.hostName, pid: getpid())),
             ])
         }
         faults.checkpoint("run started")
 
-        let lines = bundle.plan.adjustments
         let batchSize = spec.apply.batchSize
         var batchStart = 0
         while batchStart < lines.count {
-            let batch = Array(lines[batchStart..<min(batchStart + batchSize, lines.count)])
+            let batch = try lines.batch(batchStart..<min(batchStart + batchSize, lines.count))
             try applyBatchRetrying(batch, template: template, report: &report, actor: cleared.operator_)
             batchStart += batch.count
             try lease.renew()
