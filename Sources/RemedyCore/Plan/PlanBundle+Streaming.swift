@@ -125,6 +125,7 @@ private struct PlanScanner {
     private var lastKey: [UInt8]?
     /// Inside one of the streamed arrays: which one (its elements are copied only for "adjustments").
     private var streaming: [UInt8]?
+    private var streamingAdjustments = false
     private var elementOpen = false
     private var malformed = false
     private var seen: Set<[UInt8]> = []
@@ -140,10 +141,26 @@ private struct PlanScanner {
 
     mutating func feed(_ chunk: Data) throws {
         chunk.withUnsafeBytes { raw in
-            for byte in raw { step(byte) }
+            var index = 0
+            while index < raw.count {
+                // Inside a string of a streamed array, skip (or copy) the run up to the next quote or
+                // backslash at once: most of a plan's bytes are such runs.
+                if streaming != nil, inString, !escaped {
+                    let start = index
+                    while index < raw.count, raw[index] != UInt8(ascii: "\""), raw[index] != UInt8(ascii: "\\") { index += 1 }
+                    if copyingElement { copied.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<index])) }
+                    copiedTotal += copyingElement ? index - start : 0
+                    if index == raw.count { break }
+                }
+                step(raw[index])
+                index += 1
+            }
         }
         if copied.count >= PlanDocumentWriter.bufferSize { try flush() }
     }
+
+    /// Inside an adjustment being copied.
+    private var copyingElement: Bool { elementOpen && streamingAdjustments }
 
     mutating func finish() throws {
         try flush()
@@ -156,8 +173,8 @@ private struct PlanScanner {
     }
 
     private mutating func step(_ byte: UInt8) {
-        if let array = streaming {
-            stepInArray(byte, copying: array == PlanScanner.adjustments)
+        if streaming != nil {
+            stepInArray(byte, copying: streamingAdjustments)
             return
         }
         skeleton.append(byte)
@@ -182,6 +199,7 @@ private struct PlanScanner {
             if depth == 2, let name = lastKey, PlanScanner.streamedKeys.contains(name) {
                 if !seen.insert(name).inserted { malformed = true }
                 streaming = name
+                streamingAdjustments = name == PlanScanner.adjustments
             }
             lastKey = nil
         case UInt8(ascii: "}"), UInt8(ascii: "]"):
@@ -224,6 +242,7 @@ private struct PlanScanner {
             } else if depth == 1 {
                 // The array's own "]" (its "[" is in the skeleton already).
                 streaming = nil
+                streamingAdjustments = false
                 skeleton.append(UInt8(ascii: "]"))
             }
         default:
