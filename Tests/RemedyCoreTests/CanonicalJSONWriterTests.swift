@@ -76,6 +76,15 @@ struct CanonicalJSONWriterTests {
         try expectSame(report)
         let written = try Data(contentsOf: URL(fileURLWithPath: "\(bundle.path)/runs/\(report.runId).json"))
         #expect(written == (try CanonicalJSON.encode(report)))
+        // A report of several megabytes is written in pieces; the file must still be the same bytes.
+        var long = report
+        while long.applied.count < 20_000 { long.applied += report.applied }
+        let path = "\(bundle.path)/runs/long.json"
+        try long.writeCanonical(toFile: path)
+        let longWritten = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(longWritten.count > 3 << 20, "the report is long enough to be drained more than once")
+        #expect(longWritten == (try CanonicalJSON.encode(long)))
+        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
         for line in bundle.plan.adjustments.prefix(200) {
             for reverts in [nil, "r/\"é"] as [String?] {
                 try expectSame(CorrectionDetails(line: line, before: line.balance, after: line.balanceAfter, runId: report.runId,

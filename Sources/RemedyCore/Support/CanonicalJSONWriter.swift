@@ -26,6 +26,14 @@ struct CanonicalJSONWriter {
         bytes.removeAll(keepingCapacity: true)
     }
 
+    /// Hands what has been written so far to `sink` and forgets it (a long document is written to
+    /// a file in pieces, in order).
+    mutating func drain(into sink: ([UInt8]) -> Void) {
+        guard !bytes.isEmpty else { return }
+        sink(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// A separator between values written one after another.
     mutating func comma() {
         bytes.append(UInt8(ascii: ","))
@@ -289,9 +297,19 @@ extension SkipDetails: CanonicalJSONWritable {
 
 extension ApplyReport: CanonicalJSONWritable {
     func write(to writer: inout CanonicalJSONWriter) {
+        write(to: &writer, drain: nil)
+    }
+
+    /// With `drain`, the applied lines are handed on every megabyte or so instead of being held.
+    func write(to writer: inout CanonicalJSONWriter, drain: (([UInt8]) -> Void)?) {
         writer.object { o in
             o.member("already_applied") { $0.array(alreadyApplied) { $0.string($1) } }
-            o.member("applied", applied)
+            o.member("applied") { w in
+                w.array(applied) { w, line in
+                    line.write(to: &w)
+                    if let drain, w.bytes.count >= 1 << 20 { w.drain(into: drain) }
+                }
+            }
             o.member("approvers") { $0.array(approvers) { $0.string($1) } }
             o.member("audit_head", auditHead)
             o.member("finished_at", ifPresent: finishedAt) { $0.string($1) }
@@ -303,6 +321,32 @@ extension ApplyReport: CanonicalJSONWritable {
             o.member("skipped", skipped)
             o.member("started_at", ifPresent: startedAt) { $0.string($1) }
             o.member("taken_back", takenBack)
+        }
+    }
+
+    /// Writes the report's canonical JSON to `path` (via a temporary file beside it, renamed into
+    /// place) a megabyte at a time: the whole document is never held.
+    func writeCanonical(toFile path: String) throws {
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
+            throw RemedyError(.io, "cannot create \(temporary)")
+        }
+        var failure: Error?
+        var writer = CanonicalJSONWriter(capacity: 1 << 20)
+        let drain: ([UInt8]) -> Void = { bytes in
+            guard failure == nil else { return }
+            do { try handle.write(contentsOf: bytes) } catch { failure = error }
+        }
+        write(to: &writer, drain: drain)
+        writer.drain(into: drain)
+        try? handle.close()
+        if let failure {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw failure
+        }
+        guard rename(temporary, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw RemedyError(.io, "cannot move \(temporary) to \(path): \(String(cString: strerror(errno)))")
         }
     }
 }
