@@ -38,6 +38,8 @@ struct RemedyBenchmark: ParsableCommand {
     @Option(name: .customLong("setting"), help: ArgumentHelp("An extra server setting, name=value; repeat for each.", valueName: "NAME=VALUE"))
     var settings: [String] = []
     @Option(help: "Pause between live top-ups, in milliseconds.") var topupPauseMs = 5
+    @Option(help: ArgumentHelp("Run with the job's apply.batch_size set to this (a copy of the jobs directory; default: the job's own).", valueName: "N"))
+    var batchSize: Int?
     @Option(help: ArgumentHelp("Keep the children's output and the plan bundle here (default: removed with the cluster).", valueName: "DIR"))
     var keep: String?
 
@@ -62,7 +64,7 @@ struct RemedyBenchmark: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: remedyPath) else {
             throw BenchmarkError("\(remedyPath) is not an executable; build it: swift build -c release --product remedy")
         }
-        let jobsDirectory = URL(fileURLWithPath: jobs).standardizedFileURL.path
+        var jobsDirectory = URL(fileURLWithPath: jobs).standardizedFileURL.path
         guard FileManager.default.fileExists(atPath: jobsDirectory + "/tripay-double-credit/job.yaml") else {
             throw BenchmarkError("\(jobsDirectory) holds no tripay-double-credit job; run from the package root or pass --jobs")
         }
@@ -77,6 +79,10 @@ struct RemedyBenchmark: ParsableCommand {
         defer { connection.close() }
         let work = keep ?? cluster.directoryPath + "/benchmark"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        if let batchSize {
+            jobsDirectory = try Self.jobsCopy(of: jobsDirectory, in: work, batchSize: batchSize)
+            note("apply.batch_size \(batchSize) (jobs copied to \(jobsDirectory))")
+        }
         var figures = Figures(users: users, remedyPath: remedyPath, serverVersion: try connection.query(BenchmarkSQL.serverVersion)[0].decode(0, as: String.self),
                               settings: serverSettings)
 
@@ -147,13 +153,13 @@ struct RemedyBenchmark: ParsableCommand {
         let applyStderr = "\(work)/apply.stderr"
         let progress = ApplyProgress(stderrPath: applyStderr)
         let planned = lines.map(\.userId)
-        let batchSize = 500
+        let applyBatchSize = try JobLocator.load(job: "tripay-double-credit", explicit: jobsDirectory).apply.batchSize
         let topups = LiveTopups(url: url, userIds: planned.isEmpty ? [try connection.query("SELECT id::text FROM public.users LIMIT 1")[0].decode(0, as: String.self)] : planned,
                                 pauseMilliseconds: topupPauseMs, logger: logger) {
             // A user of the batch apply is on (the lines after those it reported done).
             let done = progress.done
             guard done < planned.count else { return nil }
-            return planned[Int.random(in: done..<min(done + batchSize, planned.count))]
+            return planned[Int.random(in: done..<min(done + applyBatchSize, planned.count))]
         }
         let baselineStart = ContinuousClock.now
         topups.start()
@@ -209,6 +215,21 @@ struct RemedyBenchmark: ParsableCommand {
         var rows = 0
         try connection.stream(sql) { _ in rows += 1 }
         return rows
+    }
+
+    /// The jobs directory copied into `work`, the double-credit job's apply.batch_size replaced.
+    private static func jobsCopy(of directory: String, in work: String, batchSize: Int) throws -> String {
+        let copy = work + "/jobs"
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: directory, toPath: copy)
+        let spec = copy + "/tripay-double-credit/job.yaml"
+        let text = try String(contentsOfFile: spec, encoding: .utf8)
+        guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("batch_size:") }) else {
+            throw BenchmarkError("\(spec) has no batch_size line")
+        }
+        let indent = line.prefix { $0 == " " }
+        try text.replacingOccurrences(of: String(line), with: "\(indent)batch_size: \(batchSize)").write(toFile: spec, atomically: true, encoding: .utf8)
+        return copy
     }
 
     private static func besideThisExecutable(_ name: String) -> String {
