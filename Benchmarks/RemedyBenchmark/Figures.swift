@@ -27,6 +27,7 @@ struct Figures {
     var seedQuery = Timing(runs: [], rows: 0)
     var countScan = Timing(runs: [], rows: 0)
     var plan: ChildResult?
+    var planRuns: [ChildResult] = []
     var planTotals = PlanTotals()
     var planBytes = 0
     var bareUpdate = Timing(runs: [], rows: 0)
@@ -35,6 +36,7 @@ struct Figures {
     var batches: BatchFigures?
     var topupsIdle: LatencySummary?
     var topupsDuringApply: LatencySummary?
+    var topupsAimed: LatencySummary?
     /// /proc/loadavg when the run started and when it ended: other work on the machine shows here.
     var loadAverageAtStart = Machine.loadAverage
     var loadAverageAtEnd = ""
@@ -59,23 +61,26 @@ struct Figures {
         lines.append("| load (simulator) | \(format(loadSeconds, digits: 1)) s |")
         lines.append("| seed 000 reconciliation (best of \(seedQuery.runs.count), warm) | \(format(seedQuery.best)) s, \(seedQuery.rows) rows (runs: \(seedQuery.runs.map { format($0) }.joined(separator: ", "))) |")
         lines.append("| count(*) over transactions (best of \(countScan.runs.count), warm) | \(format(countScan.best)) s (runs: \(countScan.runs.map { format($0) }.joined(separator: ", "))) |")
-        lines.append("| remedy plan (release binary) | \(format(planSeconds)) s, peak RSS \(format(plan?.peakRSSMegabytes ?? 0, digits: 1)) MB; \(planTotals.usersExamined) users examined, \(planTotals.adjustmentCount) adjustments, \(planTotals.holdCount) holds, \(planTotals.settledCount) settled; plan.json \(format(Double(planBytes) / 1_048_576, digits: 1)) MB |")
+        let planPeak = planRuns.map(\.peakRSSMegabytes).max() ?? plan?.peakRSSMegabytes ?? 0
+        lines.append("| remedy plan (release binary, best of \(planRuns.count)) | \(format(planSeconds)) s (runs: \(planRuns.map { format($0.seconds) }.joined(separator: ", "))), peak RSS \(format(planPeak, digits: 1)) MB; \(planTotals.usersExamined) users examined, \(planTotals.adjustmentCount) adjustments, \(planTotals.holdCount) holds, \(planTotals.settledCount) settled; plan.json \(format(Double(planBytes) / 1_048_576, digits: 1)) MB |")
         lines.append("| bare set-based UPDATE, rolled back (best of \(bareUpdate.runs.count)) | \(format(bareUpdate.best)) s for \(bareUpdate.rows) balances (runs: \(bareUpdate.runs.map { format($0) }.joined(separator: ", "))) |")
         lines.append("| remedy apply (release binary) | \(format(applySeconds)) s, peak RSS \(format(apply?.peakRSSMegabytes ?? 0, digits: 1)) MB; \(applyOutcome) |")
         if let batches {
             lines.append("| apply's batch transactions (server side, BEGIN → last write) | \(batches.count) batches of ≤ \(batches.largest) users: p50 \(format(batches.p50, digits: 1)) ms, p99 \(format(batches.p99, digits: 1)) ms, max \(format(batches.max, digits: 1)) ms |")
         }
         lines.append("| live top-ups before apply (idle, 3 s) | \(describe(topupsIdle)) |")
-        lines.append("| live top-ups during apply | \(describe(topupsDuringApply)) |")
+        lines.append("| live top-ups during apply, users the plan corrects at random | \(describe(topupsDuringApply)) |")
+        lines.append("| live top-ups during apply, aimed at the batch being applied | \(describe(topupsAimed)) |")
         lines.append("")
         lines.append("| target | measured | limit | verdict |")
         lines.append("|---|---|---|---|")
         lines.append(ratioRow("plan / seed 000 query", planSeconds, seedQuery.best, limit: 0.33))
         lines.append(ratioRow("plan / count(*) scan", planSeconds, countScan.best, limit: 5))
         lines.append(ratioRow("apply / bare UPDATE", applySeconds, bareUpdate.best, limit: 5))
-        lines.append(limitRow("plan peak RSS", plan?.peakRSSMegabytes ?? 0, limit: Self.rssTargetMegabytes, unit: "MB"))
+        lines.append(limitRow("plan peak RSS", planPeak, limit: Self.rssTargetMegabytes, unit: "MB"))
         lines.append(limitRow("apply peak RSS", apply?.peakRSSMegabytes ?? 0, limit: Self.rssTargetMegabytes, unit: "MB"))
-        lines.append(limitRow("live top-up p99 during apply", topupsDuringApply?.p99 ?? .infinity, limit: Self.topupP99TargetMilliseconds, unit: "ms"))
+        lines.append(limitRow("live top-up p99 during apply (at random)", topupsDuringApply?.p99 ?? .infinity, limit: Self.topupP99TargetMilliseconds, unit: "ms"))
+        lines.append(limitRow("live top-up p99 during apply (aimed at the batch)", topupsAimed?.p99 ?? .infinity, limit: Self.topupP99TargetMilliseconds, unit: "ms"))
         lines.append("")
         lines.append("machine: \(Machine.description); load average at start \(loadAverageAtStart), at end \(loadAverageAtEnd)")
         lines.append("remedy: \(remedyPath); server settings: \(settings.joined(separator: " "))")

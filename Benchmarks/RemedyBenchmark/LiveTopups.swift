@@ -10,6 +10,8 @@ final class LiveTopups: @unchecked Sendable {
     struct Sample {
         let startedAt: ContinuousClock.Instant
         let milliseconds: Double
+        /// At a user of the batch apply was working on (see `aimedUser`), not one picked at random.
+        let aimed: Bool
     }
 
     static let insert = """
@@ -19,6 +21,8 @@ final class LiveTopups: @unchecked Sendable {
 
     private let url: String
     private let userIds: [String]
+    /// Every other insert goes to the user this returns, when it returns one.
+    private let aimedUser: @Sendable () -> String?
     private let pauseMicroseconds: UInt32
     private let logger: Logger
     private let lock = NSLock()
@@ -27,10 +31,12 @@ final class LiveTopups: @unchecked Sendable {
     private var stopRequested = false
     private let finished = DispatchSemaphore(value: 0)
 
-    /// `userIds`: whom to top up (picked with a fixed seed, so runs are comparable).
-    init(url: String, userIds: [String], pauseMilliseconds: Int, logger: Logger) {
+    /// `userIds`: whom to top up (picked with a fixed seed, so runs are comparable); every other
+    /// insert goes to `aimedUser()` instead, when it gives one.
+    init(url: String, userIds: [String], pauseMilliseconds: Int, logger: Logger, aimedUser: @escaping @Sendable () -> String? = { nil }) {
         self.url = url
         self.userIds = userIds
+        self.aimedUser = aimedUser
         self.pauseMicroseconds = UInt32(max(0, pauseMilliseconds) * 1_000)
         self.logger = logger
     }
@@ -58,16 +64,53 @@ final class LiveTopups: @unchecked Sendable {
             defer { connection.close() }
             var random = SplitMix64(seed: 0x746f_7075_7073)
             let clock = ContinuousClock()
+            var iteration = 0
             while !lock.withLock({ stopRequested }) {
-                let user = userIds[Int(random.next() % UInt64(userIds.count))]
+                iteration += 1
+                let aimed = iteration % 2 == 0 ? aimedUser() : nil
+                let user = aimed ?? userIds[Int(random.next() % UInt64(userIds.count))]
                 let began = clock.now
                 _ = try connection.execute(Self.insert, [user])
-                let sample = Sample(startedAt: began, milliseconds: (clock.now - began).milliseconds)
+                let sample = Sample(startedAt: began, milliseconds: (clock.now - began).milliseconds, aimed: aimed != nil)
                 lock.withLock { samples.append(sample) }
                 if pauseMicroseconds > 0 { usleep(pauseMicroseconds) }
             }
         } catch {
             lock.withLock { failure = "\(error)" }
+        }
+    }
+}
+
+/// Which lines apply is working on, from its progress lines on stderr (`apply: N/M lines …`, one
+/// per batch, after the batch): the next batch starts at line N. Read from the file as it grows.
+final class ApplyProgress: @unchecked Sendable {
+    private let path: String
+    private let lock = NSLock()
+    private var offset: UInt64 = 0
+    private var linesDone = 0
+    private var lastRead = ContinuousClock.now - .seconds(1)
+
+    init(stderrPath: String) {
+        path = stderrPath
+    }
+
+    /// Lines applied so far, as last reported (re-read at most every 20 ms).
+    var done: Int {
+        lock.withLock {
+            guard ContinuousClock.now - lastRead > .milliseconds(20) else { return linesDone }
+            lastRead = ContinuousClock.now
+            guard let handle = FileHandle(forReadingAtPath: path) else { return linesDone }
+            defer { try? handle.close() }
+            try? handle.seek(toOffset: offset)
+            let data = (try? handle.readToEnd()) ?? Data()
+            guard let lastNewline = data.lastIndex(of: UInt8(ascii: "\n")) else { return linesDone }
+            offset += UInt64(lastNewline - data.startIndex + 1)
+            for line in String(decoding: data[..<lastNewline], as: UTF8.self).split(separator: "\n") {
+                guard let range = line.range(of: "apply: "), let slash = line[range.upperBound...].firstIndex(of: "/"),
+                      let count = Int(line[range.upperBound..<slash]) else { continue }
+                linesDone = count
+            }
+            return linesDone
         }
     }
 }

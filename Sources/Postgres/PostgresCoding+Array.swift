@@ -10,18 +10,24 @@ public struct PostgresArray<Element: PostgresEncodable>: PostgresEncodable {
     }
 
     public var postgresText: String? {
-        // Built as UTF-8 bytes: apply sends thousands of elements per statement.
+        // Built as UTF-8 bytes, unescaped runs copied whole: apply sends thousands of elements,
+        // evidence and audit content among them, per statement.
         var literal: [UInt8] = [UInt8(ascii: "{")]
         for (index, element) in elements.enumerated() {
             if index > 0 { literal.append(UInt8(ascii: ",")) }
-            guard let text = element.postgresText else {
+            guard var text = element.postgresText else {
                 literal.append(contentsOf: "NULL".utf8)
                 continue
             }
             literal.append(UInt8(ascii: "\""))
-            for byte in text.utf8 {
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { literal.append(UInt8(ascii: "\\")) }
-                literal.append(byte)
+            text.withUTF8 { bytes in
+                var start = 0
+                for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                    literal.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<offset]))
+                    literal.append(UInt8(ascii: "\\"))
+                    start = offset
+                }
+                literal.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
             }
             literal.append(UInt8(ascii: "\""))
         }

@@ -69,6 +69,42 @@ struct CanonicalJSONWriterTests {
         try expectSame(Decomposition(topUps: [], purchases: [], total: .zero, classification: []))
     }
 
+    @Test func applysAuditDetailsAndReport() throws {
+        let harness = try PipelineHarness(users: 400, seed: 29)
+        let (bundle, report) = try harness.runPipeline()
+        #expect(!report.applied.isEmpty)
+        try expectSame(report)
+        let written = try Data(contentsOf: URL(fileURLWithPath: "\(bundle.path)/runs/\(report.runId).json"))
+        #expect(written == (try CanonicalJSON.encode(report)))
+        // A report of several megabytes is written in pieces; the file must still be the same bytes.
+        var long = report
+        while long.applied.count < 20_000 { long.applied += report.applied }
+        let path = "\(bundle.path)/runs/long.json"
+        try long.writeCanonical(toFile: path)
+        let longWritten = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(longWritten.count > 3 << 20, "the report is long enough to be drained more than once")
+        #expect(longWritten == (try CanonicalJSON.encode(long)))
+        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+        for line in bundle.plan.adjustments.prefix(200) {
+            for reverts in [nil, "r/\"é"] as [String?] {
+                try expectSame(CorrectionDetails(line: line, before: line.balance, after: line.balanceAfter, runId: report.runId,
+                                                 approvers: report.approvers + ["x\u{1}"], job: "j", reverts: reverts))
+            }
+            try expectSame(line.attribution)
+        }
+        for reason in [ApplyReport.Skipped.Reason.stale, .wouldGoNegative, .missing, .contended] {
+            try expectSame(SkipDetails(reason: reason, plannedExcess: Money(minorUnits: 918_000), currentExcess: reason == .contended ? nil : .zero,
+                                       currentBalance: reason == .contended ? nil : Money(minorUnits: -1), idempotencyKey: "k"))
+            var skipped = report
+            skipped.skipped = [.init(userId: "u", label: "l\"", reason: reason, plannedExcess: .zero,
+                                     currentExcess: reason == .missing ? nil : Money(minorUnits: 5), currentBalance: nil)]
+            skipped.startedAt = nil
+            skipped.finishedAt = nil
+            skipped.alreadyApplied = ["a", "b"]
+            try expectSame(skipped)
+        }
+    }
+
     private func expectSame<Value: CanonicalJSONWritable & Encodable>(_ value: Value, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let expected = try CanonicalJSON.encode(value)
         let written = CanonicalJSONWriter.encode(value)

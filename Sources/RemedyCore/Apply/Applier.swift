@@ -16,14 +16,56 @@ public struct Applier {
     public let progress: (String) -> Void
     /// Attempts per batch when live traffic holds a row past lock_timeout.
     static let maxBatchAttempts = 4
+    /// The plan's adjustments: the bundle's own, or read a batch at a time from a streamed bundle.
+    private let lines: Lines
 
     public init(spec: JobSpec, bundle: PlanBundle, connection: PostgresConnection,
                 faults: FaultInjection = FaultInjection(), progress: @escaping (String) -> Void = { _ in }) {
+        self.init(spec: spec, bundle: bundle, lines: .held(bundle.plan.adjustments), connection: connection, faults: faults, progress: progress)
+    }
+
+    /// Applies a bundle read with `PlanBundle.readStreaming`: its adjustments are decoded a batch at
+    /// a time, so memory does not grow with the plan. (A plan under a standing policy is read
+    /// whole: the policy is checked against every line before anything is applied.)
+    public init(spec: JobSpec, streamed: StreamedPlanBundle, connection: PostgresConnection,
+                faults: FaultInjection = FaultInjection(), progress: @escaping (String) -> Void = { _ in }) throws {
+        guard streamed.bundle.plan.standingPolicy != nil else {
+            self.init(spec: spec, bundle: streamed.bundle, lines: .streamed(streamed.adjustments), connection: connection, faults: faults, progress: progress)
+            return
+        }
+        var plan = streamed.bundle.plan
+        plan.adjustments = try streamed.adjustments.all()
+        self.init(spec: spec, bundle: PlanBundle(path: streamed.bundle.path, plan: plan, digest: streamed.bundle.digest), connection: connection,
+                  faults: faults, progress: progress)
+    }
+
+    private init(spec: JobSpec, bundle: PlanBundle, lines: Lines, connection: PostgresConnection,
+                 faults: FaultInjection, progress: @escaping (String) -> Void) {
         self.spec = spec
         self.bundle = bundle
+        self.lines = lines
         self.connection = connection
         self.faults = faults
         self.progress = progress
+    }
+
+    private enum Lines {
+        case held([AdjustmentLine])
+        case streamed(PlanAdjustmentStream)
+
+        var count: Int {
+            switch self {
+            case .held(let lines): lines.count
+            case .streamed(let stream): stream.count
+            }
+        }
+
+        func batch(_ range: Range<Int>) throws -> [AdjustmentLine] {
+            switch self {
+            case .held(let lines): Array(lines[range])
+            case .streamed(let stream): try stream.lines(range)
+            }
+        }
     }
 
     public func apply(operatorKey: SigningKey, policy: StandingPolicy? = nil) throws -> ApplyReport {
@@ -44,17 +86,16 @@ public struct Applier {
                                                         cleared.operator_.name, ProcessInfo.processInfo.hostName, Int(getpid())])
             report.auditHead = try AuditLog(connection: connection).append([
                 try AuditEvent(action: "apply.started", actor: cleared.operator_.name, planDigest: bundle.digest,
-                               details: Started(runId: runId, lines: bundle.plan.adjustments.count, approvers: report.approvers,
+                               details: Started(runId: runId, lines: lines.count, approvers: report.approvers,
                                                 host: ProcessInfo.processInfo.hostName, pid: getpid())),
             ])
         }
         faults.checkpoint("run started")
 
-        let lines = bundle.plan.adjustments
         let batchSize = spec.apply.batchSize
         var batchStart = 0
         while batchStart < lines.count {
-            let batch = Array(lines[batchStart..<min(batchStart + batchSize, lines.count)])
+            let batch = try lines.batch(batchStart..<min(batchStart + batchSize, lines.count))
             try applyBatchRetrying(batch, template: template, report: &report, actor: cleared.operator_)
             batchStart += batch.count
             try lease.renew()
@@ -101,7 +142,7 @@ public struct Applier {
         // Live traffic kept this row: report and audit the skip (nothing of the line was written).
         report.skipped.append(.init(userId: line.userId, label: line.label, reason: .contended, plannedExcess: line.excess,
                                     currentExcess: nil, currentBalance: nil))
-        let event = try AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
+        let event = AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
                                    details: SkipDetails(reason: .contended, plannedExcess: line.excess, currentExcess: nil,
                                                         currentBalance: nil, idempotencyKey: line.idempotencyKey))
         report.auditHead = try connection.transaction { try AuditLog(connection: connection).append([event]) }
@@ -152,7 +193,7 @@ public struct Applier {
                 if let reason {
                     report.skipped.append(.init(userId: line.userId, label: line.label, reason: reason, plannedExcess: line.excess,
                                                 currentExcess: now.excess, currentBalance: now.balance))
-                    events.append(try AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
+                    events.append(AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
                                                  details: SkipDetails(reason: reason, plannedExcess: line.excess, currentExcess: now.excess,
                                                                       currentBalance: now.balance, idempotencyKey: line.idempotencyKey)))
                     continue
@@ -179,7 +220,7 @@ public struct Applier {
                     }
                     applied.append(.init(userId: line.userId, label: line.label, balanceBefore: before, balanceAfter: expected,
                                          delta: line.delta, receivable: line.receivable))
-                    events.append(try AuditEvent(action: bundle.plan.kind == .revert ? "revert.applied" : "correction.applied",
+                    events.append(AuditEvent(action: bundle.plan.kind == .revert ? "revert.applied" : "correction.applied",
                                                  actor: actor.name, planDigest: bundle.digest, userId: line.userId,
                                                  details: CorrectionDetails(line: line, before: before, after: expected, runId: report.runId,
                                                                             approvers: report.approvers, job: spec.name, reverts: bundle.plan.reverts)))
@@ -205,7 +246,7 @@ public struct Applier {
         for line in lines {
             let before = current[line.userId]!.balance
             let after = try before.adding(line.delta)
-            let evidence = String(decoding: try CanonicalJSON.encode(line.attribution), as: UTF8.self)
+            let evidence = String(decoding: CanonicalJSONWriter.encode(line.attribution), as: UTF8.self)
             let entries = isRevert
                 ? [("revert", try line.delta.subtracting(line.receivable))]
                 : [("discovered", line.excess), ("reversal", try line.excess.negated())]
@@ -230,7 +271,8 @@ public struct Applier {
     private func writeReport(_ report: ApplyReport) throws {
         let directory = "\(bundle.path)/runs"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try? CanonicalJSON.encode(report).write(to: URL(fileURLWithPath: "\(directory)/\(report.runId).json"), options: .atomic)
+        // Streamed a megabyte at a time: the whole report of 150,000 lines was apply's peak memory.
+        try? report.writeCanonical(toFile: "\(directory)/\(report.runId).json")
     }
 }
 

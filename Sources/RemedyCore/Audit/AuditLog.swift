@@ -11,6 +11,16 @@ public struct AuditEvent: Sendable {
     public let userId: String?
     public let content: String
 
+    /// Details written by CanonicalJSONWriter: the same content, without JSONEncoder's cost (apply
+    /// writes one per line).
+    init<Details: CanonicalJSONWritable & Encodable>(action: String, actor: String, planDigest: String? = nil, userId: String? = nil, details: Details) {
+        self.action = action
+        self.actor = actor
+        self.planDigest = planDigest
+        self.userId = userId
+        self.content = String(decoding: CanonicalJSONWriter.encode(details), as: UTF8.self)
+    }
+
     public init<Details: Encodable>(action: String, actor: String, planDigest: String? = nil, userId: String? = nil, details: Details) throws {
         self.action = action
         self.actor = actor
@@ -65,13 +75,16 @@ public struct AuditLog {
     static func rowHash(seq: Int64, recordedAt: String, action: String, actor: String, planDigest: String?, userId: String?,
                         content: String, previous: String) -> String {
         // Length-prefixed fields: no choice of values can make two different rows hash alike.
-        var hasher = SHA256()
+        // Gathered in one buffer and hashed at once (the same bytes in the same order as hashing
+        // them field by field): apply hashes a row per correction.
+        var message: [UInt8] = []
+        message.reserveCapacity(content.utf8.count + 256)
         for field in ["remedy-audit/v1", previous, String(seq), recordedAt, action, actor, planDigest ?? "\u{0}", userId ?? "\u{0}", content] {
-            let bytes = Data(field.utf8)
-            hasher.update(data: Data("\(bytes.count):".utf8))
-            hasher.update(data: bytes)
+            message.append(contentsOf: String(field.utf8.count).utf8)
+            message.append(UInt8(ascii: ":"))
+            message.append(contentsOf: field.utf8)
         }
-        return hasher.finalize().hexString
+        return SHA256.hash(data: message).hexString
     }
 
     public struct Verification: Sendable {

@@ -79,14 +79,7 @@ public struct PlanBundle: Sendable {
         }
         guard bytes.count <= maxPlanBytes else { throw RemedyError(.io, "\(planPath) is larger than any plan remedy writes") }
         let digest = SHA256.hash(data: bytes).hexString
-        guard let digestBytes = FileManager.default.contents(atPath: path + "/" + digestFile) else {
-            throw RemedyError(.tampered, "\(path)/\(digestFile) is missing; the bundle is incomplete")
-        }
-        // Exactly the line remedy (and `sha256sum plan.json`) writes: no byte of a bundle may change unnoticed.
-        let recorded = String(decoding: digestBytes.prefix(64), as: UTF8.self)
-        guard recorded.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }), digestBytes == digestLine(recorded) else {
-            throw RemedyError(.tampered, "\(path)/\(digestFile) was altered: it must be one line, the plan's SHA-256 in lowercase hex, two spaces, \(planFile), as remedy wrote it; restore the bundle from its original")
-        }
+        let recorded = try recordedDigest(path)
         guard recorded == digest else {
             throw RemedyError(.tampered, "plan.json was changed after it was written: its digest is \(digest.prefix(16))…, the bundle records \(recorded.prefix(16))…; do not edit a plan, make a new one")
         }
@@ -98,6 +91,19 @@ public struct PlanBundle: Sendable {
             throw RemedyError(.badInput, "\(planPath) is format \(plan.format); this remedy reads \(Plan.currentFormat)")
         }
         return PlanBundle(path: path, plan: plan, digest: digest)
+    }
+
+    /// The digest plan.sha256 records, which must be exactly the line remedy wrote.
+    static func recordedDigest(_ path: String) throws -> String {
+        guard let digestBytes = FileManager.default.contents(atPath: path + "/" + digestFile) else {
+            throw RemedyError(.tampered, "\(path)/\(digestFile) is missing; the bundle is incomplete")
+        }
+        // Exactly the line remedy (and `sha256sum plan.json`) writes: no byte of a bundle may change unnoticed.
+        let recorded = String(decoding: digestBytes.prefix(64), as: UTF8.self)
+        guard recorded.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }), digestBytes == digestLine(recorded) else {
+            throw RemedyError(.tampered, "\(path)/\(digestFile) was altered: it must be one line, the plan's SHA-256 in lowercase hex, two spaces, \(planFile), as remedy wrote it; restore the bundle from its original")
+        }
+        return recorded
     }
 
     /// plan.sha256's one line, in `sha256sum -c` form.

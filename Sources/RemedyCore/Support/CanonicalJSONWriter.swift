@@ -26,6 +26,14 @@ struct CanonicalJSONWriter {
         bytes.removeAll(keepingCapacity: true)
     }
 
+    /// Hands what has been written so far to `sink` and forgets it (a long document is written to
+    /// a file in pieces, in order).
+    mutating func drain(into sink: ([UInt8]) -> Void) {
+        guard !bytes.isEmpty else { return }
+        sink(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// A separator between values written one after another.
     mutating func comma() {
         bytes.append(UInt8(ascii: ","))
@@ -76,10 +84,12 @@ struct CanonicalJSONWriter {
     /// An object; `body` writes its members with `member`, in sorted key order.
     mutating func object(_ body: (inout ObjectWriter) -> Void) {
         bytes.append(UInt8(ascii: "{"))
-        var members = ObjectWriter(writer: self)
-        bytes = []
+        // The bytes move into the member writer and back (swapped, never copied: a copy per
+        // object would make a long report quadratic).
+        var members = ObjectWriter(writer: CanonicalJSONWriter(capacity: 0))
+        swap(&members.writer.bytes, &bytes)
         body(&members)
-        self = members.writer
+        swap(&members.writer.bytes, &bytes)
         bytes.append(UInt8(ascii: "}"))
     }
 
@@ -247,6 +257,122 @@ extension PurchaseAttribution: CanonicalJSONWritable {
             o.member("kind", kind.rawValue)
             o.member("status", status)
             o.member("transaction_id", transactionId)
+        }
+    }
+}
+
+// MARK: apply's audit details and report, written per line and per run
+
+extension CorrectionDetails: CanonicalJSONWritable {
+    func write(to writer: inout CanonicalJSONWriter) {
+        writer.object { o in
+            o.member("after", after)
+            o.member("approvers") { $0.array(approvers) { $0.string($1) } }
+            o.member("before", before)
+            o.member("delta", delta)
+            o.member("entries") { $0.array(entries) { $0.string($1) } }
+            o.member("evidence", evidence)
+            o.member("excess", excess)
+            o.member("idempotency_key", idempotencyKey)
+            o.member("job", job)
+            o.member("reason", reason)
+            o.member("receivable", receivable)
+            o.member("reverts", ifPresent: reverts) { $0.string($1) }
+            o.member("run_id", runId)
+        }
+    }
+}
+
+extension SkipDetails: CanonicalJSONWritable {
+    func write(to writer: inout CanonicalJSONWriter) {
+        writer.object { o in
+            o.member("current_balance", ifPresent: currentBalance) { $0.money($1) }
+            o.member("current_excess", ifPresent: currentExcess) { $0.money($1) }
+            o.member("idempotency_key", idempotencyKey)
+            o.member("planned_excess", plannedExcess)
+            o.member("reason", reason.rawValue)
+        }
+    }
+}
+
+extension ApplyReport: CanonicalJSONWritable {
+    func write(to writer: inout CanonicalJSONWriter) {
+        write(to: &writer, drain: nil)
+    }
+
+    /// With `drain`, the applied lines are handed on every megabyte or so instead of being held.
+    func write(to writer: inout CanonicalJSONWriter, drain: (([UInt8]) -> Void)?) {
+        writer.object { o in
+            o.member("already_applied") { $0.array(alreadyApplied) { $0.string($1) } }
+            o.member("applied") { w in
+                w.array(applied) { w, line in
+                    line.write(to: &w)
+                    if let drain, w.bytes.count >= 1 << 20 { w.drain(into: drain) }
+                }
+            }
+            o.member("approvers") { $0.array(approvers) { $0.string($1) } }
+            o.member("audit_head", auditHead)
+            o.member("finished_at", ifPresent: finishedAt) { $0.string($1) }
+            o.member("job", job)
+            o.member("operator_name", operatorName)
+            o.member("plan_digest", planDigest)
+            o.member("receivables_opened", receivablesOpened)
+            o.member("run_id", runId)
+            o.member("skipped", skipped)
+            o.member("started_at", ifPresent: startedAt) { $0.string($1) }
+            o.member("taken_back", takenBack)
+        }
+    }
+
+    /// Writes the report's canonical JSON to `path` (via a temporary file beside it, renamed into
+    /// place) a megabyte at a time: the whole document is never held.
+    func writeCanonical(toFile path: String) throws {
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
+            throw RemedyError(.io, "cannot create \(temporary)")
+        }
+        var failure: Error?
+        var writer = CanonicalJSONWriter(capacity: 1 << 20)
+        let drain: ([UInt8]) -> Void = { bytes in
+            guard failure == nil else { return }
+            do { try handle.write(contentsOf: bytes) } catch { failure = error }
+        }
+        write(to: &writer, drain: drain)
+        writer.drain(into: drain)
+        try? handle.close()
+        if let failure {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw failure
+        }
+        guard rename(temporary, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw RemedyError(.io, "cannot move \(temporary) to \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+extension ApplyReport.Applied: CanonicalJSONWritable {
+    func write(to writer: inout CanonicalJSONWriter) {
+        writer.object { o in
+            o.member("balance_after", balanceAfter)
+            o.member("balance_before", balanceBefore)
+            o.member("delta", delta)
+            o.member("label", label)
+            o.member("receivable", receivable)
+            o.member("user_id", userId)
+        }
+    }
+}
+
+extension ApplyReport.Skipped: CanonicalJSONWritable {
+    func write(to writer: inout CanonicalJSONWriter) {
+        writer.object { o in
+            o.member("current_balance", ifPresent: currentBalance) { $0.money($1) }
+            o.member("current_excess", ifPresent: currentExcess) { $0.money($1) }
+            o.member("label", label)
+            o.member("planned_excess", plannedExcess)
+            o.member("reason", reason.rawValue)
+            o.member("user_id", userId)
         }
     }
 }

@@ -21,11 +21,12 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         var complete = false
         try Terminal.run {
-            let bundle = try PlanBundle.read(plan)
-            let spec = try JobLocator.load(job: bundle.plan.job, explicit: jobs.jobsDirectory)
+            // The plan's lines are read a batch at a time, never all held: memory stays flat at any size.
+            let streamed = try PlanBundle.readStreaming(plan)
+            let spec = try JobLocator.load(job: streamed.bundle.plan.job, explicit: jobs.jobsDirectory)
             let signingKey = try SigningKey.load(path: key)
             let connection = try database.connect()
-            let report = try Applier(spec: spec, bundle: bundle, connection: connection, progress: Terminal.progress).apply(operatorKey: signingKey)
+            let report = try Applier(spec: spec, streamed: streamed, connection: connection, progress: Terminal.progress).apply(operatorKey: signingKey)
             complete = report.isComplete
             if output.json { try Terminal.printJSON(report); return }
             for line in report.applied {
