@@ -32,6 +32,8 @@ struct JobSpecTests {
         ("tripay_paid_at: { column: tripay_paid_at }", "tripay_paid_at: { column: updated_at }", "updated_at, which moves on any edit"),
         ("batch_size: 500", "batch_size: 0", "must be a whole number from 1 to 10000"),
         ("strategy: double-credit", "strategy: guess", "strategy \"guess\" is unknown"),
+        ("examine: candidates", "examine: everyone", "examine \"everyone\" must be one of all_users, candidates"),
+        ("strategy: double-credit", "strategy: balance-drift", "examine: candidates cannot find drift outside the bug window"),
         ("  detect: shared/detect.sql", "  detect: ../../etc/passwd.sql", "must name a .sql file in the job directory"),
         ("    purchase: -1", "    purchase: 1", "must be -1"),
     ])
@@ -101,6 +103,15 @@ struct TimestampTests {
                       "2025-11-20T00:00:00+16:00", "2025-11-20T00:00:00.1234567Z", "", "2025-11-20T00:00:00Z trailing"])
     func refusesWhatIsNotAnInstant(text: String) {
         #expect(throws: RemedyError.self) { try Timestamp(iso8601: text) }
+    }
+
+    /// A stray character where the offset should be is named, not called a missing offset
+    /// (a non-UTF-8 byte in an argument reaches remedy as U+FFFD).
+    @Test(arguments: [("2025-11-20T00:00:00\u{FFFD}+07:00", "at position 20, found \"\u{FFFD}\""), ("2025-11-20T00:00:00 +07:00", "at position 20, found \" \""),
+                      ("2025-11-20T00:00:00", "the offset is missing")])
+    func namesWhatStandsWhereTheOffsetShouldBe(text: String, message: String) {
+        let error = #expect(throws: RemedyError.self) { try Timestamp(iso8601: text) }
+        #expect(error?.message.contains(message) == true, "\(error?.message ?? "no error")")
     }
 }
 

@@ -78,7 +78,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
             guard offsetHours <= 15, offsetMinutes < 60 else { throw fail("the offset is out of range") }
             offsetSeconds = sign * (offsetHours * 3_600 + offsetMinutes * 60)
         } else {
-            throw fail("the offset is missing")
+            // Name what stands there: "missing" would mislead when, say, a stray byte precedes the offset.
+            let found = String(decoding: s[i..<min(s.count, i + 4)], as: UTF8.self).first.map { "\"\($0)\"" } ?? "a byte"
+            throw fail("expected the offset (Z or +07:00) at position \(i + 1), found \(found)")
         }
         guard i == s.count else { throw fail("unexpected text after the offset") }
         guard (1...12).contains(month), day >= 1, day <= Timestamp.daysIn(month: month, year: year),
