@@ -62,12 +62,34 @@ struct DoubleCreditPipelineTests {
         #expect(books[single]?.balance == Money(rupiah: 10_000))   // 19.180 → 10.000
         #expect(books[series]?.balance == Money(rupiah: 30_000))   // 39.180 → 30.000
         #expect(books[member1]?.balance == Money(rupiah: 1_500_000), "member1 is not this bug: untouched")
-        let member1Hold = try #require(bundle.plan.holds.first { $0.userId == member1 })
-        #expect(member1Hold.reason == .shortfall)
-        #expect(member1Hold.excess == Money(rupiah: -400_000))
+        // member1 paid no top-up in the window: the job (examine: candidates) does not read that book.
+        #expect(!bundle.plan.holds.contains { $0.userId == member1 } && !bundle.plan.settled.contains { $0.userId == member1 })
         let singleLine = try #require(bundle.plan.adjustments.first { $0.userId == single })
         #expect(singleLine.delta == Money(rupiah: -9_180))
         #expect(singleLine.attribution.topUps.map(\.handlerRuns) == [1])
+    }
+
+    /// Reading only the candidates' books must not change a single correction: the users left out
+    /// have no top-up in the window, so nothing of theirs could be attributed to this bug. With
+    /// `examine: all_users` the drift elsewhere shows too, as holds (member1's purchase taken twice).
+    @Test func examiningOnlyCandidatesChangesNoCorrection() throws {
+        let scoped = try PipelineHarness(users: 400, seed: 3).plan().plan
+        let everyone = try PipelineHarness(users: 400, seed: 3, specDirectory: try copyOfJob {
+            $0.replacingOccurrences(of: "examine: candidates", with: "examine: all_users")
+        })
+        let full = try everyone.plan().plan
+        let member1 = try everyone.userId("member1")
+        func corrections(_ plan: Plan) -> [String] { plan.adjustments.map { "\($0.userId) \($0.delta.exactText) \($0.attribution.shortText)" } }
+        #expect(!scoped.adjustments.isEmpty)
+        #expect(corrections(scoped) == corrections(full))
+        #expect(Set(scoped.settled.map(\.userId)) == Set(full.settled.map(\.userId)))
+        let scopedHolds = Set(scoped.holds.map(\.userId))
+        #expect(scopedHolds.isSubset(of: Set(full.holds.map(\.userId))))
+        #expect(full.holds.filter { !scopedHolds.contains($0.userId) }.allSatisfy { $0.reason == .shortfall || $0.reason == .noCandidates })
+        let member1Hold = try #require(full.holds.first { $0.userId == member1 })
+        #expect(member1Hold.reason == .shortfall)
+        #expect(member1Hold.excess == Money(rupiah: -400_000))
+        #expect(scoped.totals.usersExamined < full.totals.usersExamined)
     }
 
     @Test func aSecondApplyAndASecondPlanChangeNothing() throws {

@@ -4,40 +4,15 @@
 -- A name in double braces is an identifier or expression from job.yaml, validated and quoted by
 -- remedy; a $name in double braces is a bound parameter. No value is ever spliced into this text.
 --
--- Shared by the jobs (jobs/shared/): one pass over the transactions computes every user's ledger,
--- a second gathers the bug-window top-ups (candidates) and the purchases that may have completed
--- just after them; the ledger corrections and, for jobs that attribute purchase deductions
--- ($with_purchases), the purchases of drifting users are small sets read by user beside them.
--- Only users whose excess is not zero, or who had a candidate, come back.
-WITH ledger AS (
-    -- One pass over the completed rows, a plain sum per user: hashable and parallel. (An ordered
-    -- aggregate here, such as the corrections below, forces a sorted pass: an index walk that
-    -- visits the table in random order, minutes at 10,000,000 rows.)
-    SELECT t.{{tx.user}} AS user_id,
-           sum(CASE WHEN t.{{tx.type}} = ANY({{$positive_types}}::text[]) THEN t.{{tx.amount}}
-                    ELSE -t.{{tx.amount}} END) AS ledger,
-           count(*) FILTER (WHERE t.{{tx.amount}} < 0 AND t.{{tx.type}} = ANY({{$positive_types}}::text[])) AS corrections
-      FROM {{tx.table}} t
-     WHERE t.{{tx.status}} = {{$completed_status}}
-       AND (t.{{tx.type}} = ANY({{$positive_types}}::text[]) OR t.{{tx.type}} = ANY({{$negative_types}}::text[]))
-     GROUP BY t.{{tx.user}}
-),
-correction AS (
-    -- Hand-made corrections booked in the ledger (a completed refund of -9.180) move balance and
-    -- ledger together, so the excess still shows; they are listed for the few users who have them.
-    SELECT t.{{tx.user}} AS user_id,
-           jsonb_agg(jsonb_build_object(
-               'transaction_id', t.{{tx.id}}::text,
-               'type', t.{{tx.type}},
-               'amount', t.{{tx.amount}}::text) ORDER BY t.{{tx.id}}) AS corrections
-      FROM {{tx.table}} t
-     WHERE t.{{tx.user}} IN (SELECT l.user_id FROM ledger l WHERE l.corrections > 0)
-       AND t.{{tx.status}} = {{$completed_status}}
-       AND t.{{tx.amount}} < 0 AND t.{{tx.type}} = ANY({{$positive_types}}::text[])
-     GROUP BY t.{{tx.user}}
-),
-in_window AS MATERIALIZED (
-    -- One more pass gathers the two small sets the attribution needs: the bug-window top-ups
+-- Shared by the jobs (jobs/shared/): one pass over the transactions gathers the bug-window top-ups
+-- (candidates) and the purchases that may have completed just after them; a second computes the
+-- ledger of the users examined: every user ($examine_all_users, the job's `examine: all_users`) or
+-- only those with a candidate (`examine: candidates`, a quarter of the work at 1,000,000 users).
+-- The ledger corrections and, for jobs that attribute purchase deductions ($with_purchases), the
+-- purchases of drifting users are small sets read by user beside them. Only users who had a
+-- candidate, or (examining every user) whose excess is not zero, come back.
+WITH in_window AS MATERIALIZED (
+    -- One pass gathers the two small sets the attribution needs: the bug-window top-ups
     -- (candidates) and the completed purchases that can follow one within the tolerance (every
     -- such purchase completed in [since, until + tolerance]), to be matched by a hash join.
     SELECT t.{{tx.user}} AS user_id,
@@ -76,9 +51,38 @@ candidate AS MATERIALIZED (
       FROM in_window w
      WHERE w.is_candidate
 ),
+ledger AS (
+    -- One pass over the completed rows, a plain sum per user: hashable and parallel. (An ordered
+    -- aggregate here, such as the corrections below, forces a sorted pass: an index walk that
+    -- visits the table in random order, minutes at 10,000,000 rows.) The boolean is a bound
+    -- constant: PostgreSQL folds it, leaving either every user or a semi-join on the candidates.
+    SELECT t.{{tx.user}} AS user_id,
+           sum(CASE WHEN t.{{tx.type}} = ANY({{$positive_types}}::text[]) THEN t.{{tx.amount}}
+                    ELSE -t.{{tx.amount}} END) AS ledger,
+           count(*) FILTER (WHERE t.{{tx.amount}} < 0 AND t.{{tx.type}} = ANY({{$positive_types}}::text[])) AS corrections
+      FROM {{tx.table}} t
+     WHERE t.{{tx.status}} = {{$completed_status}}
+       AND (t.{{tx.type}} = ANY({{$positive_types}}::text[]) OR t.{{tx.type}} = ANY({{$negative_types}}::text[]))
+       AND ({{$examine_all_users}}::boolean OR t.{{tx.user}} IN (SELECT c.user_id FROM candidate c))
+     GROUP BY t.{{tx.user}}
+),
+correction AS (
+    -- Hand-made corrections booked in the ledger (a completed refund of -9.180) move balance and
+    -- ledger together, so the excess still shows; they are listed for the few users who have them.
+    SELECT t.{{tx.user}} AS user_id,
+           json_agg(json_build_object(
+               'transaction_id', t.{{tx.id}}::text,
+               'type', t.{{tx.type}},
+               'amount', t.{{tx.amount}}::text) ORDER BY t.{{tx.id}}) AS corrections
+      FROM {{tx.table}} t
+     WHERE t.{{tx.user}} IN (SELECT l.user_id FROM ledger l WHERE l.corrections > 0)
+       AND t.{{tx.status}} = {{$completed_status}}
+       AND t.{{tx.amount}} < 0 AND t.{{tx.type}} = ANY({{$positive_types}}::text[])
+     GROUP BY t.{{tx.user}}
+),
 candidates AS (
     SELECT c.user_id,
-           jsonb_agg(jsonb_build_object(
+           json_agg(json_build_object(
                'transaction_id', c.transaction_id,
                'reference', c.reference,
                'paid_at', to_char(c.paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
@@ -152,5 +156,6 @@ SELECT u.{{users.id}}::text AS user_id,
   LEFT JOIN correction co ON co.user_id = u.{{users.id}}
   LEFT JOIN purchases pu ON pu.user_id = u.{{users.id}}
  WHERE c.candidates IS NOT NULL
-    OR u.{{users.balance}} - COALESCE(l.ledger, 0) - COALESCE(r.open_receivables, 0) <> 0
+    OR ({{$examine_all_users}}::boolean
+        AND u.{{users.balance}} - COALESCE(l.ledger, 0) - COALESCE(r.open_receivables, 0) <> 0)
  ORDER BY u.{{users.id}}::text

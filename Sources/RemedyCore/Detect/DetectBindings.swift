@@ -24,6 +24,7 @@ extension SQLTemplate {
             "purchase_type": spec.ledger.purchaseType,
             "lost_update_enabled": spec.signatures.lostUpdateEnabled,
             "lost_update_tolerance_seconds": spec.signatures.lostUpdateToleranceSeconds,
+            "examine_all_users": spec.examine == .allUsers,
             "with_purchases": spec.strategy == .balanceDrift && !spec.signatures.purchaseDeductionStatuses.isEmpty,
             "deductible_statuses": PostgresArray(spec.signatures.purchaseDeductionStatuses),
         ]

@@ -49,5 +49,6 @@ enum CatalogSQL {
      ORDER BY 1
     """#
 
+    static let jitOff = "SET LOCAL jit = off"
     static let snapshotTime = "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 }

@@ -29,6 +29,13 @@ extension JobSpec {
         guard let strategy = Strategy(rawValue: strategyText) else {
             throw RemedyError(.badSpec, "\(yamlPath): strategy \"\(strategyText)\" is unknown; known: \(Strategy.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        let examineText = try top.optionalString("examine") ?? Examine.allUsers.rawValue
+        guard let examine = Examine(rawValue: examineText) else {
+            throw RemedyError(.badSpec, "\(yamlPath): examine \"\(examineText)\" must be one of \(Examine.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if examine == .candidates, strategy == .balanceDrift {
+            throw RemedyError(.badSpec, "\(yamlPath): examine: candidates cannot find drift outside the bug window, which is what a balance-drift job is for; use examine: all_users")
+        }
 
         let parameters = try loadParameters(try top.child("parameters"))
         var schemaNode = try top.child("schema")
@@ -103,7 +110,7 @@ extension JobSpec {
         try top.finish()
 
         return JobSpec(
-            name: name, version: version, description: description, strategy: strategy,
+            name: name, version: version, description: description, strategy: strategy, examine: examine,
             parameters: parameters, schema: schema, ledger: ledger, signatures: signatures,
             negativeBalance: negativeBalance, approval: approval, apply: apply, limits: limits, notifyWebhookEnvironment: notifyEnvironment,
             sql: sql, digest: try digest(directory: directory, sharedFiles: sqlFiles.filter { $0.contains("/shared/") }), directory: directory)

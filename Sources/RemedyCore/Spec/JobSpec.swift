@@ -8,6 +8,8 @@ public struct JobSpec: Sendable {
     public let version: Int
     public let description: String
     public let strategy: Strategy
+    /// Whose books detect reads: every user, or only users with a candidate top-up in the window.
+    public let examine: Examine
     public let parameters: [ParameterDeclaration]
     public let schema: ShopSchemaMap
     public let ledger: LedgerRule
@@ -28,6 +30,14 @@ public struct JobSpec: Sendable {
     public enum Strategy: String, Sendable, CaseIterable {
         case doubleCredit = "double-credit"
         case balanceDrift = "balance-drift"
+    }
+
+    public enum Examine: String, Sendable, CaseIterable {
+        /// Every user's ledger: drift anywhere shows (the balance-drift job; slower, a pass that
+        /// aggregates every user).
+        case allUsers = "all_users"
+        /// Only users with a top-up paid in the window: nobody else can carry this bug's excess.
+        case candidates
     }
 }
 
