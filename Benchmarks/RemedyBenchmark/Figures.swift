@@ -15,6 +15,12 @@ struct BatchFigures {
     let largest: Int
 }
 
+struct ExportFigures {
+    let format: String
+    let run: ChildResult
+    let bytes: Int
+}
+
 /// Everything one run measured, and the report with the targets of issue 6.
 struct Figures {
     let users: Int
@@ -37,6 +43,7 @@ struct Figures {
     var topupsIdle: LatencySummary?
     var topupsDuringApply: LatencySummary?
     var topupsAimed: LatencySummary?
+    var exports: [ExportFigures] = []
     /// /proc/loadavg when the run started and when it ended: other work on the machine shows here.
     var loadAverageAtStart = Machine.loadAverage
     var loadAverageAtEnd = ""
@@ -71,6 +78,9 @@ struct Figures {
         lines.append("| live top-ups before apply (idle, 3 s) | \(describe(topupsIdle)) |")
         lines.append("| live top-ups during apply, users the plan corrects at random | \(describe(topupsDuringApply)) |")
         lines.append("| live top-ups during apply, aimed at the batch being applied | \(describe(topupsAimed)) |")
+        for export in exports {
+            lines.append("| remedy export --format \(export.format) (after apply, cross-checked) | \(format(export.run.seconds)) s, peak RSS \(format(export.run.peakRSSMegabytes, digits: 1)) MB, \(format(Double(export.bytes) / 1_048_576, digits: 1)) MB written |")
+        }
         lines.append("")
         lines.append("| target | measured | limit | verdict |")
         lines.append("|---|---|---|---|")
@@ -79,6 +89,9 @@ struct Figures {
         lines.append(ratioRow("apply / bare UPDATE", applySeconds, bareUpdate.best, limit: 5))
         lines.append(limitRow("plan peak RSS", planPeak, limit: Self.rssTargetMegabytes, unit: "MB"))
         lines.append(limitRow("apply peak RSS", apply?.peakRSSMegabytes ?? 0, limit: Self.rssTargetMegabytes, unit: "MB"))
+        for export in exports {
+            lines.append(limitRow("export (\(export.format)) peak RSS", export.run.peakRSSMegabytes, limit: Self.rssTargetMegabytes, unit: "MB"))
+        }
         lines.append(limitRow("live top-up p99 during apply (at random)", topupsDuringApply?.p99 ?? .infinity, limit: Self.topupP99TargetMilliseconds, unit: "ms"))
         lines.append(limitRow("live top-up p99 during apply (aimed at the batch)", topupsAimed?.p99 ?? .infinity, limit: Self.topupP99TargetMilliseconds, unit: "ms"))
         lines.append("")

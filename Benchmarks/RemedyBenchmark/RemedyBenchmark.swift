@@ -18,8 +18,9 @@ struct RemedyBenchmark: ParsableCommand {
         commandName: "remedy-benchmark",
         abstract: "Load the simulated shop into a throwaway PostgreSQL and measure remedy plan and apply against plain SQL.",
         discussion: """
-        Build both binaries in release first:
-          swift build -c release --product remedy --product remedy-benchmark
+        Build both binaries in release first (one --product per invocation):
+          swift build -c release --product remedy
+          swift build -c release --product remedy-benchmark
           .build/release/remedy-benchmark --users 1000000
         Plan and apply run as the real `remedy` binary (a child process: wall time and peak RSS from wait4).
         """)
@@ -185,6 +186,20 @@ struct RemedyBenchmark: ParsableCommand {
                                        p50: Double(batches.text(1) ?? "") ?? 0, p99: Double(batches.text(2) ?? "") ?? 0,
                                        max: Double(batches.text(3) ?? "") ?? 0, largest: try batches.decode(4, as: Int.self))
         note("apply: \(format(apply.seconds)) s, peak RSS \(format(apply.peakRSSMegabytes)) MB; \(figures.applyOutcome)")
+
+        // 8. Finance's exports of what was done, cross-checked with the database.
+        for kind in ["csv", "json", "html"] {
+            let out = "\(work)/export.\(kind)"
+            note("remedy export --format \(kind)")
+            let export = try ChildRun.measured([remedyPath, "export", planDirectory, "--format", kind, "--out", out, "--database-url", url],
+                                               stdoutPath: "\(work)/export-\(kind).stdout", stderrPath: "\(work)/export-\(kind).stderr")
+            guard export.exitStatus == 0 else {
+                throw BenchmarkError("remedy export --format \(kind) exited \(export.exitStatus):\n\(export.tail(ofStderr: 20))")
+            }
+            let bytes = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
+            figures.exports.append(ExportFigures(format: kind, run: export, bytes: bytes))
+            note("export \(kind): \(format(export.seconds)) s, peak RSS \(format(export.peakRSSMegabytes)) MB, \(bytes / 1_048_576) MB written")
+        }
 
         figures.loadAverageAtEnd = Machine.loadAverage
         print("")
