@@ -63,7 +63,7 @@ extension JobSpec {
 
         var applyNode = try top.child("apply")
         let apply = ApplySettings(
-            batchSize: try applyNode.int("batch_size", default: 500, range: 1...10_000),
+            batchSize: try applyNode.int("batch_size", default: 200, range: 1...10_000),
             lockTimeoutMilliseconds: try applyNode.int("lock_timeout_milliseconds", default: 2_000, range: 10...600_000),
             statementTimeoutMilliseconds: try applyNode.int("statement_timeout_milliseconds", default: 30_000, range: 100...3_600_000),
             leaseSeconds: try applyNode.int("lease_seconds", default: 300, range: 10...86_400))
