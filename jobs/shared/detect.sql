@@ -55,7 +55,7 @@ ledger AS (
     -- One pass over the completed rows, a plain sum per user: hashable and parallel. (An ordered
     -- aggregate here, such as the corrections below, forces a sorted pass: an index walk that
     -- visits the table in random order, minutes at 10,000,000 rows.) The boolean is a bound
-    -- constant: PostgreSQL folds it, leaving either every user or a semi-join on the candidates.
+    -- constant: PostgreSQL folds it, leaving every user or a hashed lookup in the candidates.
     SELECT t.{{tx.user}} AS user_id,
            sum(CASE WHEN t.{{tx.type}} = ANY({{$positive_types}}::text[]) THEN t.{{tx.amount}}
                     ELSE -t.{{tx.amount}} END) AS ledger,
