@@ -120,9 +120,12 @@ public struct Applier {
     private func applyBatchRetrying(_ batch: [AdjustmentLine], template: SQLTemplate, report: inout ApplyReport, actor: Approver) throws {
         for attempt in 1...Applier.maxBatchAttempts {
             do {
-                var batchReport = report
-                try applyBatch(batch, template: template, report: &batchReport, actor: actor)
-                report = batchReport
+                // The batch's lines go into a fresh outcome, merged once the batch has committed: a
+                // copy of the whole report per attempt made apply quadratic (a third of its CPU at
+                // 154,000 lines, retaining and releasing every earlier line).
+                var outcome = ApplyReport.BatchOutcome(takenBack: report.takenBack, receivablesOpened: report.receivablesOpened)
+                try applyBatch(batch, template: template, report: report, outcome: &outcome, actor: actor)
+                report.record(outcome)
                 return
             } catch let error as PostgresError where error.sqlState == "55P03" || error.sqlState == "57014" || error.sqlState == "40P01" {
                 // Live traffic won the row lock: back off and try the whole batch again.
@@ -148,7 +151,8 @@ public struct Applier {
         report.auditHead = try connection.transaction { try AuditLog(connection: connection).append([event]) }
     }
 
-    private func applyBatch(_ batch: [AdjustmentLine], template: SQLTemplate, report: inout ApplyReport, actor: Approver) throws {
+    private func applyBatch(_ batch: [AdjustmentLine], template: SQLTemplate, report: ApplyReport, outcome: inout ApplyReport.BatchOutcome,
+                            actor: Approver) throws {
         let userIds = PostgresArray(batch.map(\.userId))
         let keys = PostgresArray(batch.map(\.idempotencyKey))
         let specFile = "\(spec.directory)/recheck.sql"
@@ -175,11 +179,11 @@ public struct Applier {
             var events: [AuditEvent] = []
             for line in batch {
                 if booked.contains(line.idempotencyKey) {
-                    report.alreadyApplied.append(line.userId)
+                    outcome.alreadyApplied.append(line.userId)
                     continue
                 }
                 guard let now = current[line.userId] else {
-                    report.skipped.append(.init(userId: line.userId, label: line.label, reason: .missing, plannedExcess: line.excess, currentExcess: nil, currentBalance: nil))
+                    outcome.skipped.append(.init(userId: line.userId, label: line.label, reason: .missing, plannedExcess: line.excess, currentExcess: nil, currentBalance: nil))
                     continue
                 }
                 let reason: ApplyReport.Skipped.Reason?
@@ -191,7 +195,7 @@ public struct Applier {
                     reason = nil
                 }
                 if let reason {
-                    report.skipped.append(.init(userId: line.userId, label: line.label, reason: reason, plannedExcess: line.excess,
+                    outcome.skipped.append(.init(userId: line.userId, label: line.label, reason: reason, plannedExcess: line.excess,
                                                 currentExcess: now.excess, currentBalance: now.balance))
                     events.append(AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
                                                  details: SkipDetails(reason: reason, plannedExcess: line.excess, currentExcess: now.excess,
@@ -227,13 +231,13 @@ public struct Applier {
                 }
                 faults.checkpoint("balances moved")
             }
-            if !events.isEmpty { report.auditHead = try AuditLog(connection: connection).append(events) }
+            if !events.isEmpty { outcome.auditHead = try AuditLog(connection: connection).append(events) }
             faults.checkpoint("before commit") { try connection.sendWithoutWaitingForTheAnswer("COMMIT") }
             for line in applied {
-                report.applied.append(line)
-                report.takenBack = try report.takenBack.subtracting(line.delta)
-                report.receivablesOpened = try report.receivablesOpened.adding(line.receivable)
+                outcome.takenBack = try outcome.takenBack.subtracting(line.delta)
+                outcome.receivablesOpened = try outcome.receivablesOpened.adding(line.receivable)
             }
+            outcome.applied = applied
         }
         faults.checkpoint("after commit")
     }

@@ -48,4 +48,24 @@ public struct ApplyReport: Codable, Sendable {
 
     /// Exit 0 only if every line of the plan is booked (now or before).
     public var isComplete: Bool { skipped.isEmpty }
+
+    /// What one batch did; recorded in the report only once its transaction has committed.
+    struct BatchOutcome {
+        var applied: [Applied] = []
+        var alreadyApplied: [String] = []
+        var skipped: [Skipped] = []
+        var auditHead: String?
+        /// The run's totals including this batch (checked arithmetic, before the batch commits).
+        var takenBack: Money
+        var receivablesOpened: Money
+    }
+
+    mutating func record(_ outcome: BatchOutcome) {
+        applied.append(contentsOf: outcome.applied)
+        alreadyApplied.append(contentsOf: outcome.alreadyApplied)
+        skipped.append(contentsOf: outcome.skipped)
+        if let head = outcome.auditHead { auditHead = head }
+        takenBack = outcome.takenBack
+        receivablesOpened = outcome.receivablesOpened
+    }
 }
