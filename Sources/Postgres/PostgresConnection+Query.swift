@@ -1,4 +1,9 @@
 import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension PostgresConnection {
     /// Runs one statement with bound parameters ($1, $2, …) and returns all its rows.
@@ -44,7 +49,13 @@ extension PostgresConnection {
 
     /// C strings end at NUL, so text holding one would be silently cut short.
     static func rejectNUL(in text: String, what: String) throws {
-        if text.utf8.contains(0) {
+        // memchr over the contiguous bytes: the generic contains() was 8% of apply's CPU, which
+        // sends about 2 MB of parameters per batch.
+        let hasNUL = text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return false }
+            return memchr(base, 0, bytes.count) != nil
+        } ?? text.utf8.contains(0)
+        if hasNUL {
             throw PostgresError(kind: .protocolViolation, message: "\(what) contains a NUL byte, which PostgreSQL text cannot hold")
         }
     }

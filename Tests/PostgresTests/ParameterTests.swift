@@ -126,6 +126,11 @@ import TestSupport
         try withTestDatabase { connection, _ throws in
             let error = #expect(throws: PostgresError.self) { try connection.query("SELECT $1::text", ["a\u{0}b"]) }
             #expect(error?.kind == .protocolViolation)
+            let long = String(repeating: "é", count: 40_000)
+            for text in ["\u{0}", "abc\u{0}", long + "\u{0}" + long, "\u{0}" + long] {
+                #expect(throws: PostgresError.self) { try connection.query("SELECT $1::text", [text]) }
+            }
+            #expect(try connection.scalar("SELECT length($1::text)", [long], as: Int.self) == 40_000)
             #expect(try connection.scalar("SELECT 1", as: Int.self) == 1)
         }
     }
