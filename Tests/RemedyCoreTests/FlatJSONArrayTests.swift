@@ -12,6 +12,8 @@ struct FlatJSONArrayTests {
         #"[]"#, #" [ ] "#,
         #"[{"amount": "10000.00", "status": "completed", "paid_at": "2025-11-20T01:02:03.000000Z", "reference": "T1", "amount_received": "9180.00", "transaction_id": "a"}]"#,
         #"[{"transaction_id":"x","reference":"R\"q\\b\/s","paid_at":"p","amount":"-1.5","amount_received":"0","status":"s\b\f\n\r\t\u0001\u001F"}]"#,
+        // json_agg's layout, as detect.sql sends it now.
+        "[{\"transaction_id\" : \"t\", \"reference\" : \"r\", \"paid_at\" : \"p\", \"amount\" : \"1.00\", \"amount_received\" : \"2\", \"status\" : \"s\"}, \n {\"transaction_id\" : \"u\", \"reference\" : \"q\", \"paid_at\" : \"p\", \"amount\" : \"3\", \"amount_received\" : \"4\", \"status\" : \"s\"}]",
         #"[{"transaction_id": "é 漢字 \u00e9 \ud83d\ude42 🙂", "reference": "", "paid_at": "", "amount": "1", "amount_received": "2", "status": "", "extra": "ignored"}, {"amount": "3", "amount_received": "4", "paid_at": "b", "reference": "c", "status": "d", "transaction_id": "e"}]"#,
     ]
 
