@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import ShopSimulator
 
 /// Live traffic: on its own connection and thread, a completed top-up inserted through the shop's
 /// balance trigger (which updates the user's row, the row apply locks), then a short sleep, in a
@@ -62,7 +63,7 @@ final class LiveTopups: @unchecked Sendable {
         do {
             let connection = try PostgresConnection.connect(url: url, applicationName: "remedy-benchmark-topups", logger: logger)
             defer { connection.close() }
-            var random = SplitMix64(seed: 0x746f_7075_7073)
+            var random = SimulationRandom(seed: 0x746f_7075_7073)
             let clock = ContinuousClock()
             var iteration = 0
             while !lock.withLock({ stopRequested }) {
@@ -112,19 +113,6 @@ final class ApplyProgress: @unchecked Sendable {
             }
             return linesDone
         }
-    }
-}
-
-/// A small deterministic generator (the benchmark's choices must not vary between runs).
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

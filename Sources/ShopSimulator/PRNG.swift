@@ -17,11 +17,12 @@ struct SplitMix64 {
     }
 }
 
-/// xoshiro256** (Blackman and Vigna), the generator the stories draw from.
-struct SimulationRandom: RandomNumberGenerator {
+/// xoshiro256** (Blackman and Vigna), the generator the stories draw from (and the benchmark's
+/// choice of users, which must not vary between runs either).
+public struct SimulationRandom: RandomNumberGenerator {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         var mixer = SplitMix64(seed: seed)
         s0 = mixer.next(); s1 = mixer.next(); s2 = mixer.next(); s3 = mixer.next()
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }  // the all-zero state is a fixed point
@@ -35,7 +36,7 @@ struct SimulationRandom: RandomNumberGenerator {
         self.init(seed: streamMixer.next())
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
         s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
