@@ -1,3 +1,4 @@
+import EphemeralPostgres
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -70,62 +71,20 @@ enum ChildRun {
         }
     }
 
-    /// A direct child (see the type's note on ru_maxrss).
+    /// A direct child (see the type's note on ru_maxrss), spawned as the cluster's setup commands are.
     static func run(_ arguments: [String], stdoutPath: String, stderrPath: String,
                     started: () -> Void = {}) throws -> ChildResult {
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        markDescriptorsCloseOnExec()
-
-        // The cluster registry ignores SIGINT/SIGTERM/SIGHUP in this process; the child gets the defaults.
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-
         let clock = ContinuousClock()
         let began = clock.now
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
-        guard spawned == 0 else {
-            throw BenchmarkError("could not start \(arguments[0]): \(String(cString: strerror(spawned)))")
-        }
+        let pid = try ChildProcess.spawn(arguments, stdoutPath: stdoutPath, stderrPath: stderrPath, append: false, ownProcessGroup: false)
         started()
         var status: Int32 = 0
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 {
             guard errno == EINTR else { throw BenchmarkError("wait4 for \(arguments[0]) failed: \(String(cString: strerror(errno)))") }
         }
-        let elapsed = clock.now - began
-        let signal = status & 0x7f
-        return ChildResult(exitStatus: signal == 0 ? (status >> 8) & 0xff : 128 + signal,
-                           seconds: elapsed.seconds, peakRSSBytes: Int(usage.ru_maxrss) * 1024,
-                           stdoutPath: stdoutPath, stderrPath: stderrPath)
-    }
-
-    /// Every open descriptor ≥ 3 close-on-exec, so the child inherits none of ours (libpq sockets, files).
-    private static func markDescriptorsCloseOnExec() {
-        let open = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
-        for descriptor in open where descriptor >= 3 {
-            let flags = fcntl(descriptor, F_GETFD)
-            if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
-        }
+        return ChildResult(exitStatus: ChildProcess.exitCode(status), seconds: (clock.now - began).seconds,
+                           peakRSSBytes: Int(usage.ru_maxrss) * 1024, stdoutPath: stdoutPath, stderrPath: stderrPath)
     }
 }
 

@@ -5,16 +5,18 @@ import Glibc
 import Darwin
 #endif
 
-/// Runs a program to completion with posix_spawn. Not Foundation's `Process`: it hangs on `pg_ctl start`,
+/// Runs a program with posix_spawn. Not Foundation's `Process`: it hangs on `pg_ctl start`,
 /// whose postmaster inherits the descriptor `Process` watches. Here the child gets stdin from /dev/null,
-/// stdout and stderr appended to a log file, and no other descriptor of ours.
-enum ChildProcess {
+/// its output in files, no other descriptor of ours, and the default signal dispositions back.
+/// (Public for the benchmark, which spawns `remedy` the same way and reaps it with wait4.)
+public enum ChildProcess {
     /// How often a running child is polled.
     static let pollIntervalMicroseconds: UInt32 = 10_000
 
     /// Runs `arguments[0]` (an absolute path) and returns its exit status (128 + n if killed by signal n).
     static func run(_ arguments: [String], logPath: String, workingDirectory: String? = nil, timeoutSeconds: Int) throws -> Int32 {
-        let pid = try spawn(arguments, logPath: logPath, workingDirectory: workingDirectory)
+        let pid = try spawn(arguments, stdoutPath: logPath, stderrPath: nil, append: true, ownProcessGroup: true,
+                            workingDirectory: workingDirectory)
         EphemeralClusterRegistry.registerChild(pid)
         defer { EphemeralClusterRegistry.unregisterChild(pid) }
         let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
@@ -35,7 +37,11 @@ enum ChildProcess {
         }
     }
 
-    private static func spawn(_ arguments: [String], logPath: String, workingDirectory: String?) throws -> pid_t {
+    /// Starts `arguments[0]` (an absolute path) and returns its pid; the caller reaps it. Standard
+    /// error goes to `stderrPath`, or with standard output when nil. `ownProcessGroup` puts the child
+    /// in a group of its own, so that `kill(-pid, …)` reaches everything it starts.
+    public static func spawn(_ arguments: [String], stdoutPath: String, stderrPath: String?, append: Bool,
+                             ownProcessGroup: Bool, workingDirectory: String? = nil) throws -> pid_t {
         #if canImport(Darwin)
         var actions: posix_spawn_file_actions_t? = nil
         var attributes: posix_spawnattr_t? = nil
@@ -48,9 +54,14 @@ enum ChildProcess {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
 
+        let mode = O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, mode, 0o644)
+        if let stderrPath {
+            posix_spawn_file_actions_addopen(&actions, 2, stderrPath, mode, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         if !SpawnExtensions.addCloseFrom(&actions, 3) {
             markDescriptorsCloseOnExec()
         }
@@ -66,9 +77,13 @@ enum ChildProcess {
         var emptyMask = sigset_t()
         sigemptyset(&emptyMask)
         posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        // Its own process group, so an interrupt can kill it with everything it started (runuser → initdb).
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
+        var flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+        if ownProcessGroup {
+            // Its own process group, so an interrupt can kill it with everything it started (runuser → initdb).
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
@@ -93,7 +108,8 @@ enum ChildProcess {
         }
     }
 
-    private static func exitCode(_ status: Int32) -> Int32 {
+    /// A wait status as a shell reports it: the exit code, or 128 + n if killed by signal n.
+    public static func exitCode(_ status: Int32) -> Int32 {
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
