@@ -85,6 +85,6 @@ let package = Package(
         ),
         .testTarget(name: "RemedyCoreTests", dependencies: ["RemedyCore", "Rupiah", "TestSupport", "ShopSimulator", "Postgres"]),
         .testTarget(name: "ShopSimulatorTests", dependencies: ["ShopSimulator", "TestSupport", "Rupiah", "Postgres"]),
-        .testTarget(name: "RemedyEndToEndTests", dependencies: ["TestSupport", "ShopSimulator", "RemedyCore", "Postgres"]),
+        .testTarget(name: "RemedyEndToEndTests", dependencies: ["TestSupport", "ShopSimulator", "RemedyCore", "Postgres", "Rupiah"]),
     ]
 )

@@ -49,7 +49,7 @@ struct PlanDocumentWriterTests {
         let spoolDirectory = harness.directory + "/spool"
         let spooled = try planner.spool(in: spoolDirectory, previewLines: 7)
         #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDirectory).count == 3)
-        let written = try PlanRecorder(connection: harness.connection).write(spooled, outDirectory: harness.directory + "/spooled", defaultParent: harness.directory)
+        let written = try PlanRecorder(connection: harness.connection, plannerKey: harness.keys["andi"]!).write(spooled, outDirectory: harness.directory + "/spooled", defaultParent: harness.directory)
         #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDirectory).isEmpty, "the spool is removed")
 
         let read = try PlanBundle.read(written.path)

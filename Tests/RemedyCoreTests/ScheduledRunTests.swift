@@ -115,7 +115,8 @@ struct ScheduledRunTests {
         var plan = try Planner(spec: harness.spec, parameters: try harness.parameters, plannerKey: harness.keys["andi"]!, connection: harness.connection).makePlan()
         plan.standingPolicy = policy.digest
         plan.holds = []
-        let bundle = try PlanRecorder(connection: harness.connection).write(plan, outDirectory: nil, defaultParent: harness.directory)
+        plan.totals = try PlanTotals(adjustments: plan.adjustments, holds: [], settled: plan.settled, usersExamined: plan.totals.usersExamined)
+        let bundle = try PlanRecorder(connection: harness.connection, plannerKey: harness.keys["andi"]!).write(plan, outDirectory: nil, defaultParent: harness.directory)
         let withoutPolicy = #expect(throws: RemedyError.self) { try harness.apply(bundle) }
         #expect(withoutPolicy?.message.contains("pass that policy file") == true)
         // Lines outside the policy (double credit) make the policy insufficient.

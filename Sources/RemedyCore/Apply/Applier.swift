@@ -69,7 +69,9 @@ public struct Applier {
     }
 
     public func apply(operatorKey: SigningKey, policy: StandingPolicy? = nil) throws -> ApplyReport {
-        let cleared = try ApplyPreflight(spec: spec, bundle: bundle, connection: connection).check(operatorKey: operatorKey, policy: policy)
+        let cleared = try ApplyPreflight(spec: spec, bundle: bundle, connection: connection)
+            .check(operatorKey: operatorKey, policy: policy, adjustments: { [lines] in try lines.batch($0.clamped(to: 0..<lines.count)) })
+        for reason in cleared.ignored { progress("apply: an approval does not count and was set aside: \(reason)") }
         let lease = try Lease.acquire(job: spec.name, seconds: spec.apply.leaseSeconds, connection: connection)
         defer { lease.release() }
         let catalog = try ShopCatalog.inspect(spec, on: connection)
@@ -79,14 +81,14 @@ public struct Applier {
         var report = ApplyReport(runId: runId, planDigest: bundle.digest, job: spec.name, operatorName: cleared.operator_.name,
                                  approvers: cleared.approvers.map { "\($0.name) (\($0.role))" })
         report.startedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
-        struct Started: Encodable { let runId: String; let lines: Int; let approvers: [String]; let host: String; let pid: Int32 }
+        struct Started: Encodable { let runId: String; let lines: Int; let approvers: [String]; let setAside: [String]; let host: String; let pid: Int32 }
         try connection.transaction {
             try connection.execute(ApplySQL.markInterruptedRuns, [spec.name])
             try connection.execute(ApplySQL.insertRun, [runId, bundle.digest, spec.name, cleared.operator_.publicKey.base64,
                                                         cleared.operator_.name, ProcessInfo.processInfo.hostName, Int(getpid())])
             report.auditHead = try AuditLog(connection: connection).append([
                 try AuditEvent(action: "apply.started", actor: cleared.operator_.name, planDigest: bundle.digest,
-                               details: Started(runId: runId, lines: lines.count, approvers: report.approvers,
+                               details: Started(runId: runId, lines: lines.count, approvers: report.approvers, setAside: cleared.ignored,
                                                 host: ProcessInfo.processInfo.hostName, pid: getpid())),
             ])
         }

@@ -1,7 +1,10 @@
 import Postgres
+import Rupiah
 
 /// Every reason apply refuses, checked before anything is written: the plan is the one recorded
-/// here, made with this job spec, for this database, unexpired, and approved by the quorum.
+/// here, made by a trusted planner with this job spec, for this database, unexpired, approved by
+/// the quorum, and a revert's every line puts back exactly what its correction took. (The plan's
+/// form, totals and line arithmetic were checked when the bundle was read.)
 public struct ApplyPreflight {
     public let spec: JobSpec
     public let bundle: PlanBundle
@@ -16,10 +19,15 @@ public struct ApplyPreflight {
     public struct Cleared: Sendable {
         public let operator_: Approver
         public let approvers: [Approver]
+        /// Approvals that did not count, with why: reported, not a block.
+        public let ignored: [String]
     }
 
     /// `policy`: for the automatic part of a `remedy run`, the standing policy that authorises it.
-    public func check(operatorKey: SigningKey, policy: StandingPolicy? = nil) throws -> Cleared {
+    /// `adjustments` gives the plan's lines by index range (clamped to the plan), for the checks
+    /// that need them without holding them all.
+    public func check(operatorKey: SigningKey, policy: StandingPolicy? = nil,
+                      adjustments: (Range<Int>) throws -> [AdjustmentLine]) throws -> Cleared {
         let store = RemedyStore(connection: connection)
         try store.requireInitialized()
         let plan = bundle.plan
@@ -31,9 +39,10 @@ public struct ApplyPreflight {
         guard identity == plan.database else {
             throw RemedyError(.wrongDatabase, "this plan was made on \(plan.database), but this is \(identity); connect to the plan's database")
         }
-        guard try !connection.query(RemedyStoreSQL.planExists, [bundle.digest]).isEmpty else {
-            throw RemedyError(.tampered, "no plan with digest \(bundle.digest.prefix(16))… is recorded in this database: plan.json was changed, or the plan belongs to another database; make a new plan with `remedy plan`")
+        guard let trusted = try store.currentApproverSet() else {
+            throw RemedyError(.notInitialized, "no trusted approvers are recorded; run `remedy init --approvers FILE`")
         }
+        _ = try PlanAuthorship(bundle: bundle, connection: connection).requireTrusted(in: trusted)
         guard spec.digest == plan.specDigest else {
             throw RemedyError(.tampered, "the job spec in \(spec.directory) changed since this plan was made (spec digest \(spec.digest.prefix(12))… vs \(plan.specDigest.prefix(12))…); make a new plan")
         }
@@ -42,9 +51,7 @@ public struct ApplyPreflight {
             throw RemedyError(.expired, "this plan expired at \(plan.expiresAt); make a new plan and have it approved again")
         }
         let operatorApprover = try store.requireTrusted(operatorKey, as: "operator")
-        guard let trusted = try store.currentApproverSet() else {
-            throw RemedyError(.notInitialized, "no trusted approvers are recorded; run `remedy init --approvers FILE`")
-        }
+        if plan.kind == .revert { try checkRevertLines(adjustments) }
         if let required = plan.standingPolicy {
             // Authorised by a standing policy instead of per-plan approvals: the very policy, still
             // in force, still signed, and every line inside its limits.
@@ -55,11 +62,36 @@ public struct ApplyPreflight {
             guard policy.covers(plan.adjustments) else {
                 throw RemedyError(.quorum, "this plan has lines outside standing policy \(policy.name); they need a person's sign-off")
             }
-            return Cleared(operator_: operatorApprover, approvers: signers)
+            return Cleared(operator_: operatorApprover, approvers: signers, ignored: [])
         }
         let approvals = try PlanApprovals(bundle: bundle, connection: connection).all()
-        let approvers = try Quorum(roles: spec.approval.quorumRoles).check(approvals, for: bundle, trusted: trusted)
-        return Cleared(operator_: operatorApprover, approvers: approvers)
+        let outcome = try Quorum(roles: spec.approval.quorumRoles).check(approvals, for: bundle, trusted: trusted)
+        return Cleared(operator_: operatorApprover, approvers: outcome.approvers, ignored: outcome.ignored)
+    }
+
+    /// A revert line must put back exactly what the correction it names took, and settle exactly
+    /// the receivable that correction left open: both read from remedy's book, never the line.
+    private func checkRevertLines(_ adjustments: (Range<Int>) throws -> [AdjustmentLine]) throws {
+        guard let reverted = bundle.plan.reverts else {
+            throw RemedyError(.tampered, "this revert plan does not name the plan it reverts; make a new revert with `remedy revert`")
+        }
+        var start = 0
+        while case let batch = try adjustments(start..<start + PlanAdjustmentStream.checkBatch), !batch.isEmpty {
+            let keys = PostgresArray(batch.compactMap(\.revertsKey))
+            var booked: [String: (takenBack: Money, receivable: Money)] = [:]
+            for row in try connection.query(RevertSQL.bookedCorrections, [reverted, keys]) {
+                booked[try row.decode(0, as: String.self)] = (try row.decode(1, as: Money.self), try row.decode(2, as: Money.self))
+            }
+            for line in batch {
+                guard let key = line.revertsKey, let correction = booked[key] else {
+                    throw RemedyError(.tampered, "revert line for user \(line.userId) names a correction plan \(reverted.prefix(16))… never booked; make a new revert with `remedy revert`")
+                }
+                guard line.delta == correction.takenBack, line.receivable == (try correction.receivable.negated()) else {
+                    throw RemedyError(.tampered, "revert line for user \(line.userId) puts back \(line.delta.rupiah) and settles \((try line.receivable.negated()).rupiah), but the correction took \(correction.takenBack.rupiah) and left \(correction.receivable.rupiah) owed; make a new revert with `remedy revert`")
+                }
+            }
+            start += batch.count
+        }
     }
 }
 

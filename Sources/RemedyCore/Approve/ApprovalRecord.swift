@@ -13,11 +13,17 @@ public struct ApprovalRecord: Codable, Sendable, Equatable {
     public var signature: String
     public var signedAt: String
 
-    /// What is signed: a context string, the digest, the database identity and the expiry, so a
-    /// signature means "this plan, on this database, until then" and nothing else.
+    /// What an approver signs: "this plan, on this database, until then" and nothing else.
     public static func message(planDigest: String, database: DatabaseIdentity, expiresAt: String) -> Data {
+        signedStatement(context: "remedy/plan-approval/v1", planDigest: planDigest, database: database, expiresAt: expiresAt)
+    }
+
+    /// A context string (which statement this is: approval, authorship…), the digest, the
+    /// database identity and the expiry. The context keeps one kind of signature from being
+    /// passed off as another.
+    static func signedStatement(context: String, planDigest: String, database: DatabaseIdentity, expiresAt: String) -> Data {
         Data("""
-        remedy/plan-approval/v1
+        \(context)
         digest=\(planDigest)
         installation=\(database.installationId)
         database=\(database.databaseName)

@@ -45,26 +45,22 @@ public struct ApproverSetUpdate {
         let (current, identity) = try context()
         let message = ApproverSetUpdate.message(fileDigest: file.digest, installationId: identity.installationId, fromVersion: current.version)
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: signaturesDirectory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-        var people: [String: Approver] = [:]
         var signatures: [ApprovalRecord] = []
         for name in names.prefix(1_000) {
-            guard let data = FileManager.default.contents(atPath: "\(signaturesDirectory)/\(name)"),
-                  let record = try? CanonicalJSON.decode(ApprovalRecord.self, from: data) else {
-                throw RemedyError(.tampered, "\(signaturesDirectory)/\(name) is not a remedy signature")
+            guard let data = FileManager.default.contents(atPath: "\(signaturesDirectory)/\(name)") else {
+                throw RemedyError(.tampered, "\(signaturesDirectory)/\(name) cannot be read")
             }
-            guard let approver = current.trusted(record.publicKey) else {
-                throw RemedyError(.quorum, "\(name) is signed by a key that is not in the current trusted set (\(record.publicKey)); only current approvers can change the set")
-            }
-            guard let signature = Data(base64Encoded: record.signature), record.publicKey.isValidSignature(signature, for: message) else {
-                throw RemedyError(.quorum, "the signature by \(approver.name) does not cover this file as it is now (or was made for another database or set version)")
-            }
-            people[approver.name] = approver
-            signatures.append(record)
+            signatures.append(try CanonicalJSON.decodeCanonical(ApprovalRecord.self, from: data, what: "\(signaturesDirectory)/\(name)"))
         }
-        let missing = Quorum.missingRoles(current.quorum, people: Array(people.values))
-        guard missing.isEmpty else {
-            throw RemedyError(.quorum, "changing the approvers needs signatures by \(current.quorum.joined(separator: " + ")) of the current set; missing: \(missing.joined(separator: ", ")) (sign with `remedy approvers sign \(path) --key KEY`)")
-        }
+        let quorum = Quorum(roles: current.quorum)
+        let outcome = quorum.tally(signatures, trusted: current, isValid: { record in
+            Data(base64Encoded: record.signature).map { record.publicKey.isValidSignature($0, for: message) } ?? false
+        }, invalid: { "the signature by \($0.name) does not cover this file as it is now (or was made for another database or set version)" },
+           excluded: { _, _ in nil })
+        try quorum.require(outcome, what: "changing the approvers needs signatures of the current set by",
+                           hint: " (only current approvers can change the set; sign with `remedy approvers sign \(path) --key KEY`)")
+        let people = Dictionary(outcome.approvers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        signatures = outcome.records
         let version = current.version + 1
         struct Updated: Encodable { let fromVersion: Int; let toVersion: Int; let fileDigest: String; let approvers: [Approver]; let signedBy: [String] }
         try connection.transaction {

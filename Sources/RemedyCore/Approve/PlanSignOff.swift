@@ -19,24 +19,21 @@ public struct PlanSignOff {
         guard identity == bundle.plan.database else {
             throw RemedyError(.wrongDatabase, "this plan was made on \(bundle.plan.database), but this is \(identity)")
         }
-        guard try !connection.query(RemedyStoreSQL.planExists, [bundle.digest]).isEmpty else {
-            throw RemedyError(.tampered, "no plan with digest \(bundle.digest.prefix(16))… is recorded in this database: plan.json was changed, or it belongs to another database")
+        guard let trusted = try store.currentApproverSet() else {
+            throw RemedyError(.notInitialized, "no trusted approvers are recorded; run `remedy init --approvers FILE`")
         }
+        _ = try PlanAuthorship(bundle: bundle, connection: connection).requireTrusted(in: trusted)
         let approver = try store.requireTrusted(key, as: "approver")
-        guard approver.publicKey != bundle.plan.planner.publicKey, approver.name != bundle.plan.planner.name else {
-            throw RemedyError(.quorum, "\(approver.name) made this plan and cannot also approve it; another person must sign")
-        }
         let now = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
         guard try Timestamp(iso8601: now) < Timestamp(iso8601: bundle.plan.expiresAt) else {
             throw RemedyError(.expired, "this plan expired at \(bundle.plan.expiresAt); make a new plan")
         }
-        // One person, one approval, whichever of their keys signs: apply's quorum refuses a person
-        // counted twice, and an approval once recorded cannot be withdrawn.
-        if let earlier = try PlanApprovals(bundle: bundle, connection: connection).all()
-            .first(where: { $0.publicKey == approver.publicKey || $0.name == approver.name }) {
-            throw RemedyError(.quorum, earlier.publicKey == approver.publicKey
-                ? "\(approver.name) has already approved this plan"
-                : "\(approver.name) has already approved this plan (as \(earlier.role), with another key); each person approves once")
+        // The rules apply counts by, applied before signing: the planner does not approve, and a
+        // person approves once whichever key signs (an approval once recorded cannot be withdrawn).
+        let counted = Quorum(roles: []).tally(try PlanApprovals(bundle: bundle, connection: connection).all(), trusted: trusted,
+                                              isValid: { $0.isValid(for: bundle) }, invalid: { _ in "" }, excluded: { _, _ in nil })
+        if let reason = Quorum.reasonNotCounted(approver, planner: bundle.plan.planner, counted: counted.approvers) {
+            throw RemedyError(.quorum, reason)
         }
         let record = try ApprovalRecord.sign(bundle, with: key, at: now)
         struct Approved: Encodable { let name: String; let role: String; let publicKey: String; let signature: String }

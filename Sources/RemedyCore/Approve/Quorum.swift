@@ -1,6 +1,9 @@
-/// The sign-off rules apply enforces: every approval is by a trusted key and signs this very
-/// plan; the planner does not approve their own plan; each person counts once; and the distinct
-/// people cover the quorum's roles.
+/// The sign-off rules, in one place for `remedy approve` and for apply: an approval counts when it
+/// is by a trusted key, signs this very plan, is not by the plan's (signed) planner, and is the
+/// person's first; the distinct people counted must cover the quorum's roles.
+///
+/// An approval that does not count is set aside and reported, never a permanent block: anyone able
+/// to add a row to remedy.approvals (an append-only table) could otherwise stop a plan for good.
 public struct Quorum: Sendable {
     public let roles: [String]
 
@@ -8,30 +11,80 @@ public struct Quorum: Sendable {
         self.roles = roles
     }
 
-    /// The approvals that count, or the first refusal with its reason.
-    public func check(_ approvals: [ApprovalRecord], for bundle: PlanBundle, trusted: RemedyStore.ApproverSet) throws -> [Approver] {
-        var people: [String: Approver] = [:]
-        for approval in approvals {
-            guard let approver = trusted.trusted(approval.publicKey) else {
-                throw RemedyError(.quorum, "the approval signed as \(approval.name) uses key \(approval.publicKey), which is not a trusted approver; remove it from \(bundle.path)/approvals")
+    public struct Outcome: Sendable {
+        /// The distinct people who count, by name.
+        public let approvers: [Approver]
+        /// Their signatures, as given.
+        public let records: [ApprovalRecord]
+        /// Each approval set aside, with why.
+        public let ignored: [String]
+    }
+
+    /// The approvals of a plan that count and those set aside, or a refusal naming the missing
+    /// roles (and what was set aside, since that is usually why).
+    public func check(_ approvals: [ApprovalRecord], for bundle: PlanBundle, trusted: RemedyStore.ApproverSet) throws -> Outcome {
+        let outcome = tally(approvals, trusted: trusted, isValid: { $0.isValid(for: bundle) },
+                            invalid: { "the approval by \($0.name) does not sign this plan (\(bundle.digest.prefix(16))…) on this database: it was made for another plan or altered" },
+                            excluded: { Quorum.reasonNotCounted($0, planner: bundle.plan.planner, counted: $1) })
+        try require(outcome, what: "the quorum needs")
+        return outcome
+    }
+
+    /// Counts signatures, whatever they sign (a plan, a standing policy, a new approvers file):
+    /// each must be by a trusted key, valid (`isValid`), and not excluded (`excluded` gives the
+    /// reason, seeing who already counts); each person counts once. The rest are set aside.
+    public func tally(_ records: [ApprovalRecord], trusted: RemedyStore.ApproverSet, isValid: (ApprovalRecord) -> Bool,
+                      invalid: (Approver) -> String, excluded: (Approver, [Approver]) -> String?) -> Outcome {
+        var people: [Approver] = []
+        var counted: [ApprovalRecord] = []
+        var ignored: [String] = []
+        for record in records {
+            guard let approver = trusted.trusted(record.publicKey) else {
+                ignored.append("the signature by \(record.name) uses key \(record.publicKey), which is not a trusted approver")
+                continue
             }
-            guard approval.isValid(for: bundle) else {
-                throw RemedyError(.quorum, "the approval by \(approver.name) does not sign this plan (\(bundle.digest.prefix(16))…) on this database: it was made for another plan or altered")
+            guard isValid(record) else {
+                ignored.append(invalid(approver))
+                continue
             }
-            guard approver.publicKey != bundle.plan.planner.publicKey, approver.name != bundle.plan.planner.name else {
-                throw RemedyError(.quorum, "\(approver.name) made this plan and cannot also approve it; another person must sign")
+            if let reason = excluded(approver, people) ?? Quorum.reasonCountedAlready(approver, counted: people) {
+                ignored.append(reason)
+                continue
             }
-            if let earlier = people[approver.name], earlier.publicKey != approver.publicKey {
-                throw RemedyError(.quorum, "\(approver.name) approved twice (with two keys); the quorum needs distinct people")
-            }
-            people[approver.name] = approver
+            people.append(approver)
+            counted.append(record)
         }
-        let missing = Quorum.missingRoles(roles, people: Array(people.values))
+        return Outcome(approvers: people.sorted { $0.name < $1.name }, records: counted, ignored: ignored)
+    }
+
+    /// Refuses unless the people counted cover every role: "WHAT a + b; missing: …".
+    public func require(_ outcome: Outcome, what: String, hint: String = "") throws {
+        let missing = Quorum.missingRoles(roles, people: outcome.approvers)
         guard missing.isEmpty else {
-            let have = people.values.sorted { $0.name < $1.name }.map { "\($0.name) (\($0.role))" }
-            throw RemedyError(.quorum, "the quorum needs \(roles.joined(separator: " + ")); missing: \(missing.joined(separator: ", "))\(have.isEmpty ? "; no approvals yet" : "; approved by \(have.joined(separator: ", "))")")
+            let have = outcome.approvers.map { "\($0.name) (\($0.role))" }
+            throw RemedyError(.quorum, "\(what) \(roles.joined(separator: " + ")); missing: \(missing.joined(separator: ", "))"
+                + (have.isEmpty ? "; no signature counts yet" : "; signed by \(have.joined(separator: ", "))")
+                + (outcome.ignored.isEmpty ? "" : "; set aside: \(outcome.ignored.joined(separator: "; "))") + hint)
         }
-        return people.values.sorted { $0.name < $1.name }
+    }
+
+    /// Why a trusted approver's signature of a plan does not count, or nil: the planner (by signed
+    /// key or by name) does not approve their own plan, and a person counts once.
+    static func reasonNotCounted(_ approver: Approver, planner: Approver, counted: [Approver]) -> String? {
+        if approver.publicKey == planner.publicKey || approver.name == planner.name {
+            return "\(approver.name) made this plan and cannot also approve it; another person must sign"
+        }
+        return reasonCountedAlready(approver, counted: counted)
+    }
+
+    /// A person counts once, whichever of their keys signs.
+    static func reasonCountedAlready(_ approver: Approver, counted: [Approver]) -> String? {
+        if let earlier = counted.first(where: { $0.publicKey == approver.publicKey || $0.name == approver.name }) {
+            return earlier.publicKey == approver.publicKey
+                ? "\(approver.name) has already approved this"
+                : "\(approver.name) has already approved this (as \(earlier.role)); another approval with another key would count one person twice"
+        }
+        return nil
     }
 
     /// The required roles no distinct person covers: each role takes one person of that role.

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Rupiah
 
@@ -142,8 +141,7 @@ public struct LineStrategy: Sendable {
             excess: excess, delta: -takeBack, receivable: receivable, balanceAfter: finding.balance - takeBack,
             attribution: decomposition, decompositions: count, ambiguous: count > 1,
             precondition: Precondition(excess: excess),
-            idempotencyKey: LineStrategy.idempotencyKey(job: job, userId: finding.userId, excess: excess,
-                                                        transactionIds: finding.candidates.map(\.transactionId) + finding.purchases.map(\.transactionId)),
+            idempotencyKey: AdjustmentLine.correctionKey(job: job, userId: finding.userId, excess: excess, attribution: decomposition),
             revertsKey: nil)
         // Invariant: after apply, balance − ledger − receivables is zero for this user.
         assert(line.balanceAfter - line.ledger - line.openReceivables - line.receivable == .zero)
@@ -153,16 +151,6 @@ public struct LineStrategy: Sendable {
     private func hold(_ finding: UserFinding, _ excess: Money, _ reason: HeldLine.Reason, _ explanation: String) -> HeldLine {
         HeldLine(userId: finding.userId, label: finding.label, balance: finding.balance, ledger: finding.ledger,
                  openReceivables: finding.openReceivables, excess: excess, reason: reason, explanation: explanation, closest: nil)
-    }
-
-    /// SHA-256 over the job, the user, the excess and every transaction offered as evidence: two
-    /// plans made from the same state produce the same key, and the book accepts it once.
-    static func idempotencyKey(job: String, userId: String, excess: Money, transactionIds: [String]) -> String {
-        var text = "remedy-correction/v1\n\(job)\n\(userId)\n\(excess.exactText)\n"
-        for transactionId in transactionIds.sorted() {
-            text += "\(transactionId)\n"
-        }
-        return SHA256.hash(data: Data(text.utf8)).hexString
     }
 }
 

@@ -71,28 +71,6 @@ public struct PlanBundle: Sendable {
         return (path, digest)
     }
 
-    /// Reads a bundle and checks plan.json against the digest written beside it.
-    public static func read(_ path: String) throws -> PlanBundle {
-        let planPath = path + "/" + planFile
-        guard let bytes = FileManager.default.contents(atPath: planPath) else {
-            throw RemedyError(.io, "\(planPath) cannot be read; pass the directory `remedy plan` printed last")
-        }
-        guard bytes.count <= maxPlanBytes else { throw RemedyError(.io, "\(planPath) is larger than any plan remedy writes") }
-        let digest = SHA256.hash(data: bytes).hexString
-        let recorded = try recordedDigest(path)
-        guard recorded == digest else {
-            throw RemedyError(.tampered, "plan.json was changed after it was written: its digest is \(digest.prefix(16))…, the bundle records \(recorded.prefix(16))…; do not edit a plan, make a new one")
-        }
-        let plan: Plan
-        do { plan = try CanonicalJSON.decode(Plan.self, from: bytes) } catch {
-            throw RemedyError(.tampered, "\(planPath) is not a remedy plan: \(error)")
-        }
-        guard plan.format == Plan.currentFormat else {
-            throw RemedyError(.badInput, "\(planPath) is format \(plan.format); this remedy reads \(Plan.currentFormat)")
-        }
-        return PlanBundle(path: path, plan: plan, digest: digest)
-    }
-
     /// The digest plan.sha256 records, which must be exactly the line remedy wrote.
     static func recordedDigest(_ path: String) throws -> String {
         guard let digestBytes = FileManager.default.contents(atPath: path + "/" + digestFile) else {
@@ -126,11 +104,10 @@ public struct PlanBundle: Sendable {
         let directory = "\(path)/\(PlanBundle.approvalsDirectory)"
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         return try names.prefix(1_000).map { name in
-            guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)"),
-                  let record = try? CanonicalJSON.decode(ApprovalRecord.self, from: data) else {
-                throw RemedyError(.tampered, "approval file \(directory)/\(name) is not a remedy approval; remove it or restore the original")
+            guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)") else {
+                throw RemedyError(.tampered, "approval file \(directory)/\(name) cannot be read; remove it or restore the original")
             }
-            return record
+            return try CanonicalJSON.decodeCanonical(ApprovalRecord.self, from: data, what: "approval file \(directory)/\(name)")
         }
     }
 }

@@ -25,7 +25,7 @@ public struct Planner {
 
     /// Detect and decide, then write and record the bundle.
     public func plan(outDirectory: String?, defaultParent: String) throws -> PlanBundle {
-        try PlanRecorder(connection: connection).write(try makePlan(), outDirectory: outDirectory, defaultParent: defaultParent)
+        try PlanRecorder(connection: connection, plannerKey: plannerKey).write(try makePlan(), outDirectory: outDirectory, defaultParent: defaultParent)
     }
 
     /// Detect and decide: the plan, not yet written or recorded (a standing-policy run splits it).
@@ -131,12 +131,15 @@ public struct Planner {
     }
 }
 
-/// Writes a plan's bundle and records it, with its audit row, in one transaction.
+/// Writes a plan's bundle, signs its digest with the planner's key (planner.json), and records
+/// it with the signature and its audit row in one transaction.
 public struct PlanRecorder {
     let connection: PostgresConnection
+    let plannerKey: SigningKey
 
-    public init(connection: PostgresConnection) {
+    public init(connection: PostgresConnection, plannerKey: SigningKey) {
         self.connection = connection
+        self.plannerKey = plannerKey
     }
 
     public func write(_ plan: Plan, outDirectory: String?, defaultParent: String) throws -> PlanBundle {
@@ -155,11 +158,17 @@ public struct PlanRecorder {
 
     private func record(_ plan: Plan, path: String, digest: String) throws {
         let actor = plan.planner
+        guard actor.publicKey == plannerKey.publicKey else {
+            throw RemedyError(.invariant, "the plan names planner \(actor.name) but is being signed with \(plannerKey.name)'s key")
+        }
+        let signature = try PlannerSignature.sign(planDigest: digest, plan: plan, with: plannerKey)
+        try signature.write(into: path)
         struct Created: Encodable { let job: String; let kind: Plan.Kind; let bundle: String; let parameters: [String: String]; let totals: PlanTotals; let reverts: String?; let standingPolicy: String? }
         try connection.transaction {
             try connection.execute(RemedyStoreSQL.insertPlan, [
                 digest, plan.job, plan.kind.rawValue, plan.specDigest, actor.publicKey.base64, actor.name,
                 plan.expiresAt, path, String(decoding: try CanonicalJSON.encode(plan.totals), as: UTF8.self), plan.standingPolicy,
+                signature.signature,
             ])
             try AuditLog(connection: connection).append([
                 try AuditEvent(action: "plan.created", actor: actor.name, planDigest: digest,

@@ -81,7 +81,7 @@ public struct RevertPlanner {
             parameters: original.plan.parameters, database: identity, snapshotAt: snapshotAt, expiresAt: expiresAt.description,
             planner: planner, quorum: spec.approval.quorumRoles, negativeBalancePolicy: original.plan.negativeBalancePolicy,
             evidence: evidence, reverts: original.digest, standingPolicy: nil, adjustments: lines, holds: [], settled: [], totals: totals)
-        return try PlanRecorder(connection: connection).write(plan, outDirectory: outDirectory, defaultParent: defaultParent)
+        return try PlanRecorder(connection: connection, plannerKey: plannerKey).write(plan, outDirectory: outDirectory, defaultParent: defaultParent)
     }
 
     static func revertKey(of correctionKey: String) -> String {

@@ -1,7 +1,7 @@
 /// remedy's own schema, beside the shop's tables. Each migration runs once, in order, inside one
 /// transaction; `remedy init` applies the missing ones. Never edit a released migration: add one.
 enum RemedySchemaSQL {
-    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3)]
+    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3), (4, version4)]
 
     static let version1 = #"""
     CREATE SCHEMA IF NOT EXISTS remedy;
@@ -189,6 +189,17 @@ enum RemedySchemaSQL {
         FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
     CREATE TRIGGER installation_append_only BEFORE UPDATE OR DELETE ON remedy.installation
         FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    """#
+
+    /// Who made a plan becomes a signed statement: the planner's signature over the digest is
+    /// recorded with the plan (plans made before have none, and are refused at approve and apply).
+    /// Plans rows become append-only like the other records.
+    static let version4 = #"""
+    ALTER TABLE remedy.plans ADD COLUMN planner_signature text;
+    CREATE TRIGGER plans_append_only BEFORE UPDATE OR DELETE ON remedy.plans
+        FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER plans_no_truncate BEFORE TRUNCATE ON remedy.plans
+        FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
     """#
 
     /// Serializes concurrent `remedy init` runs (transaction-scoped: safe behind a pooler).

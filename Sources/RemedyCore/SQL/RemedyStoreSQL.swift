@@ -13,11 +13,13 @@ enum RemedyStoreSQL {
     static let insertApprover = "INSERT INTO remedy.approvers (set_version, public_key, name, role) VALUES ($1, $2, $3, $4)"
 
     static let insertPlan = #"""
-    INSERT INTO remedy.plans (digest, job, kind, spec_digest, planner_key, planner_name, expires_at, bundle_path, totals, standing_policy)
-    VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8, $9::jsonb, $10)
+    INSERT INTO remedy.plans (digest, job, kind, spec_digest, planner_key, planner_name, expires_at, bundle_path, totals, standing_policy, planner_signature)
+    VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8, $9::jsonb, $10, $11)
     ON CONFLICT (digest) DO NOTHING
     """#
     static let planExists = "SELECT bundle_path FROM remedy.plans WHERE digest = $1"
+    /// The planner's key and signature as recorded when the plan was made.
+    static let plannerOfPlan = "SELECT planner_key, COALESCE(planner_signature, '') FROM remedy.plans WHERE digest = $1"
 
     static let insertApproval = #"""
     INSERT INTO remedy.approvals (plan_digest, public_key, name, role, signature, signed_at)

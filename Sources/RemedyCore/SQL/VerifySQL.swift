@@ -13,5 +13,14 @@ enum RevertSQL {
      WHERE e.plan_digest = $1 AND e.kind = 'discovered'
      ORDER BY e.user_id
     """#
+    /// What each named correction of a plan took (balance before − after) and left owed: what a
+    /// revert line must put back and settle.
+    static let bookedCorrections = #"""
+    SELECT e.idempotency_key, (e.balance_before - e.balance_after)::text,
+           COALESCE((SELECT r.amount FROM remedy.receivables r
+                      WHERE r.idempotency_key = e.idempotency_key AND r.settled_at IS NULL), 0)::text
+      FROM remedy.entries e
+     WHERE e.plan_digest = $1 AND e.kind = 'discovered' AND e.idempotency_key = ANY($2::text[])
+    """#
     static let settleReceivables = "UPDATE remedy.receivables SET settled_at = now() WHERE idempotency_key = ANY($1::text[]) AND settled_at IS NULL"
 }

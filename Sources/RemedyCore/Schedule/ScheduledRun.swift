@@ -72,7 +72,7 @@ public struct ScheduledRun {
         let (allowed, rest) = policy?.partition(plan.adjustments) ?? ([], plan.adjustments)
         var automatic: PlanBundle?
         var applied: ApplyReport?
-        let recorder = PlanRecorder(connection: connection)
+        let recorder = PlanRecorder(connection: connection, plannerKey: operatorKey)
         if let policy, !allowed.isEmpty {
             var part = plan
             part.adjustments = allowed

@@ -1,12 +1,13 @@
 import Foundation
 import Rupiah
 
-/// A small JSON reader for the plan's adjustment lines, which apply decodes by the hundred
-/// thousand (JSONDecoder took about 55 µs a line). It builds a plain tree and the types are made
-/// from it with JSONDecoder's rules (required members present and of their type, optional ones
-/// missing or null, unknown members ignored). Whenever anything is not as expected (a repeated
-/// key, a number that is not a plain integer, an unknown enum value, malformed text) it gives
-/// up and the caller decodes with JSONDecoder, so the result, or the error, is JSONDecoder's.
+/// The one reader of plan.json's lines, for every command (PlanBundle's reader). It builds a
+/// plain tree and the types are made from it with JSONDecoder's rules (required members present
+/// and of their type, optional ones missing, unknown members ignored). Whenever anything is not as
+/// expected (a repeated key, a number that is not a plain integer, an unknown enum value, malformed
+/// text) it returns nil and the plan is refused: there is no second parser to fall back to. What it
+/// accepts is then written again by CanonicalJSONWriter and must give the very same bytes, so
+/// escapes, unknown keys, key order and whitespace are refused too.
 enum CanonicalJSONReader {
     indirect enum Node {
         case string(String)
@@ -96,7 +97,7 @@ enum CanonicalJSONReader {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
                 index += 1
                 guard let value = value(depth: depth + 1) else { return nil }
-                // A repeated key: which one counts is JSONDecoder's to say.
+                // A repeated key is refused: no reader may pick one of the two.
                 guard !members.contains(where: { $0.key == key }) else { return nil }
                 members.append((key, value))
                 skipSpace()
@@ -176,13 +177,13 @@ enum CanonicalJSONReader {
     }
 }
 
-/// Typed reads of an object's members with JSONDecoder's rules; nil when JSONDecoder would have to decide.
+/// Typed reads of an object's members with JSONDecoder's rules; nil when anything is unexpected.
 private struct Members {
     let members: [(key: String, value: CanonicalJSONReader.Node)]
 
     init?(_ node: CanonicalJSONReader.Node) {
-        // Only keys in plain snake_case: JSONDecoder's convertFromSnakeCase could map another
-        // spelling ("userId", "user__id") onto the same property, and then it should decide.
+        // Only keys in plain snake_case: convertFromSnakeCase could map another spelling
+        // ("userId", "user__id") onto the same property.
         guard case .object(let members) = node, members.allSatisfy({ Members.isPlainSnakeCase($0.key) }) else { return nil }
         self.members = members
     }
@@ -224,6 +225,12 @@ private struct Members {
         return value
     }
 
+    /// A missing member is nil (`.some(nil)`); an object `make` accepts is its value; anything else gives up (nil).
+    func optional<Value>(_ key: String, _ make: (CanonicalJSONReader.Node) -> Value?) -> Value?? {
+        guard let node = node(key) else { return .some(nil) }
+        return make(node).map { .some($0) }
+    }
+
     func bool(_ key: String) -> Bool? {
         guard case .bool(let value)? = node(key) else { return nil }
         return value
@@ -241,12 +248,19 @@ private struct Members {
     }
 }
 
-extension AdjustmentLine {
-    /// From plan.json's element bytes with CanonicalJSONReader, or nil (then use JSONDecoder).
-    static func read(_ bytes: UnsafeRawBufferPointer) -> AdjustmentLine? {
-        CanonicalJSONReader.parse(bytes).flatMap(AdjustmentLine.init(node:))
-    }
+/// A type read from plan.json by CanonicalJSONReader alone.
+protocol CanonicalJSONReadable {
+    init?(node: CanonicalJSONReader.Node)
+}
 
+extension CanonicalJSONReadable {
+    /// From a line's bytes, or nil when they are not one.
+    static func read(_ bytes: UnsafeRawBufferPointer) -> Self? {
+        CanonicalJSONReader.parse(bytes).flatMap(Self.init(node:))
+    }
+}
+
+extension AdjustmentLine: CanonicalJSONReadable {
     init?(node: CanonicalJSONReader.Node) {
         guard let m = Members(node), let userId = m.string("user_id"), let label = m.string("label"), let contact = m.optionalString("contact"),
               let balance = m.money("balance"), let ledger = m.money("ledger"), let openReceivables = m.money("open_receivables"),
@@ -259,6 +273,33 @@ extension AdjustmentLine {
                   excess: excess, delta: delta, receivable: receivable, balanceAfter: balanceAfter, attribution: attribution,
                   decompositions: decompositions, ambiguous: ambiguous, precondition: Precondition(excess: precondition),
                   idempotencyKey: idempotencyKey, revertsKey: revertsKey)
+    }
+}
+
+extension HeldLine: CanonicalJSONReadable {
+    init?(node: CanonicalJSONReader.Node) {
+        guard let m = Members(node), let userId = m.string("user_id"), let label = m.string("label"),
+              let balance = m.money("balance"), let ledger = m.money("ledger"), let openReceivables = m.money("open_receivables"),
+              let excess = m.money("excess"), let reason = m.string("reason").flatMap(Reason.init(rawValue:)),
+              let explanation = m.string("explanation"), let closest = m.optional("closest", Decomposition.init(node:)),
+              let acknowledged = m.optional("acknowledged", Acknowledgement.init(node:)) else { return nil }
+        self.init(userId: userId, label: label, balance: balance, ledger: ledger, openReceivables: openReceivables, excess: excess,
+                  reason: reason, explanation: explanation, closest: closest, acknowledged: acknowledged)
+    }
+}
+
+extension Acknowledgement {
+    init?(node: CanonicalJSONReader.Node) {
+        guard let m = Members(node), let by = m.string("by"), let at = m.string("at"), let reason = m.string("reason") else { return nil }
+        self.init(by: by, at: at, reason: reason)
+    }
+}
+
+extension SettledLine: CanonicalJSONReadable {
+    init?(node: CanonicalJSONReader.Node) {
+        guard let m = Members(node), let userId = m.string("user_id"), let label = m.string("label"),
+              let candidateTopUps = m.int("candidate_top_ups"), let note = m.string("note") else { return nil }
+        self.init(userId: userId, label: label, candidateTopUps: candidateTopUps, note: note)
     }
 }
 

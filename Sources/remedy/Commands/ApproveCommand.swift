@@ -17,7 +17,11 @@ struct ApproveCommand: ParsableCommand {
             let signingKey = try SigningKey.load(path: key)
             let connection = try database.connect()
             let (record, file) = try PlanSignOff(bundle: bundle, connection: connection).approve(with: signingKey)
-            Terminal.print("approved plan \(bundle.digest.prefix(16))… as \(record.name) (\(record.role)); signature in \(file)")
+            // What the signature is for, in numbers the reader recomputed from the lines (it refuses
+            // a plan whose stored totals differ).
+            let totals = bundle.plan.totals
+            Terminal.print("approved plan \(bundle.digest.prefix(16))… as \(record.name) (\(record.role)): \(totals.adjustmentCount) adjustment(s) taking back \(totals.toTakeBack.rupiah) and giving back \(totals.toGiveBack.rupiah) (\(totals.owed.rupiah) left owed), \(totals.holdCount) hold(s), \(totals.settledCount) settled; totals recomputed from the lines")
+            Terminal.print("signature in \(file)")
         }
     }
 }

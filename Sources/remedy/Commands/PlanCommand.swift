@@ -43,7 +43,7 @@ struct PlanCommand: ParsableCommand {
                 return
             }
             if detailedExitcode { exitCode = 2 }
-            let written = try PlanRecorder(connection: connection).write(spooled, outDirectory: out, defaultParent: defaultParent)
+            let written = try PlanRecorder(connection: connection, plannerKey: signingKey).write(spooled, outDirectory: out, defaultParent: defaultParent)
             if output.json {
                 // One JSON document and nothing else, as apply and verify print: the path is its "bundle".
                 try Terminal.printJSON(PlanOutput(digest: written.digest, bundle: written.path, totals: totals))

@@ -3,20 +3,33 @@ import RemedyCore
 
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Print a plan bundle's summary again (checks plan.json against its digest).")
+        commandName: "show", abstract: "Print a plan bundle's summary again, read as approve and apply read it.",
+        discussion: """
+        plan.json is checked against its digest, its canonical form, its totals, every line's arithmetic \
+        and the planner's signature. When a database is configured (--database-url, DATABASE_URL or \
+        libpq's PG* variables) the planner's key is also checked against the trusted set there.
+        """)
 
     @Argument(help: "The plan bundle directory.") var plan: String
     @Flag(help: "Show every line, not the first of each section.") var all = false
     @Option(help: "Lines shown per section.") var maxLines = 200
     @OptionGroup var output: OutputOptions
+    @OptionGroup var database: DatabaseOptions
 
     func run() throws {
         try Terminal.run {
             let bundle = try PlanBundle.read(plan)
+            let planner = bundle.plan.planner
+            var authorship = "made and signed by \(planner.name) (\(planner.role)); the key was not checked against a trusted set (no database configured)"
+            if database.configuredSource != nil {
+                let trusted = try bundle.trustedPlanner(on: try database.connect())
+                authorship = "made and signed by \(trusted.name) (\(trusted.role)), a trusted key in this database"
+            }
             if output.json {
                 try Terminal.printJSON(bundle.plan)
             } else {
                 PlanSummary(bundle: bundle, maxLines: all ? Int.max : maxLines).lines.forEach { Terminal.print($0) }
+                Terminal.print(authorship)
                 Terminal.print("")
                 Terminal.print(bundle.path)
             }

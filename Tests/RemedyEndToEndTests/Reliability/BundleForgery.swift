@@ -20,10 +20,11 @@ enum BundleForgery {
         _ = try plan.writeApproval(try ApprovalRecord.sign(plan, with: key, at: Timestamp(date: Date()).description))
     }
 
-    /// The bundle's files that tampering may target: plan.json, plan.sha256 and each approval.
+    /// The bundle's files that tampering may target: plan.json, plan.sha256, the planner's
+    /// signature and each approval.
     static func files(of bundle: String) throws -> [String] {
         let approvals = try FileManager.default.contentsOfDirectory(atPath: bundle + "/approvals").filter { $0.hasSuffix(".json") }.sorted()
-        return ["plan.json", "plan.sha256"] + approvals.map { "approvals/" + $0 }
+        return ["plan.json", "plan.sha256", PlannerSignature.file] + approvals.map { "approvals/" + $0 }
     }
 
     /// Byte positions a forger would aim at: inside the values of an approval's name, role,

@@ -102,7 +102,7 @@ extension ReliabilitySuite {
             let parameters = try JobParameters.resolve(stride(from: 1, to: shop.windowParameters.count, by: 2).map { shop.windowParameters[$0] }, for: spec)
             var plan = try Planner(spec: spec, parameters: parameters, plannerKey: try SigningKey.load(path: shop.key("andi")), connection: shop.connection).makePlan()
             plan.expiresAt = plan.snapshotAt
-            let bundle = try PlanRecorder(connection: shop.connection).write(plan, outDirectory: shop.directory + "/expired", defaultParent: shop.directory).path
+            let bundle = try PlanRecorder(connection: shop.connection, plannerKey: try SigningKey.load(path: shop.key("andi"))).write(plan, outDirectory: shop.directory + "/expired", defaultParent: shop.directory).path
 
             try expectRefusal(["approve", bundle, "--key", shop.key("sari")], in: shop, mentioning: ["expired"])
             // Signatures made anyway (by the right people) do not revive it.

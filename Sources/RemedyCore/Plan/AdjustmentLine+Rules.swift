@@ -1,0 +1,119 @@
+import Crypto
+import Foundation
+import Rupiah
+
+/// What every adjustment line must satisfy before any command trusts it: the numbers a person is
+/// shown (balance, ledger, excess, attribution) and the numbers apply moves (delta, receivable,
+/// idempotency key) must be one story. The planner computes them this way; a line that breaks any
+/// rule was not written by remedy, and one such line refuses the whole plan.
+extension AdjustmentLine {
+    /// Checks `lines` (the plan's lines from `firstIndex` on) against the rules of `plan`'s kind.
+    static func checkRules(of lines: [AdjustmentLine], in plan: Plan, firstIndex: Int = 0) throws {
+        for (offset, line) in lines.enumerated() {
+            if let broken = line.brokenRule(in: plan) {
+                throw RemedyError(.tampered, "adjustment \(firstIndex + offset + 1) (user \(line.userId)) breaks remedy's arithmetic: \(broken); remedy never writes such a line: make a new plan")
+            }
+        }
+    }
+
+    /// The first rule this line breaks, in words, or nil.
+    func brokenRule(in plan: Plan) -> String? {
+        guard precondition.excess == excess else {
+            return "its precondition excess \(precondition.excess.rupiah) is not its excess \(excess.rupiah)"
+        }
+        guard let computed = try? balance.subtracting(ledger).subtracting(openReceivables), computed == excess else {
+            return "excess \(excess.rupiah) is not balance \(balance.rupiah) − ledger \(ledger.rupiah) − open receivables \(openReceivables.rupiah)"
+        }
+        guard let after = try? balance.adding(delta), after == balanceAfter else {
+            return "balance_after \(balanceAfter.rupiah) is not balance \(balance.rupiah) + delta \(delta.rupiah)"
+        }
+        guard decompositions >= 1, ambiguous == (decompositions > 1) else {
+            return "ambiguous (\(ambiguous)) does not follow from \(decompositions) decomposition(s)"
+        }
+        switch plan.kind {
+        case .revert:
+            guard let revertsKey, idempotencyKey == RevertPlanner.revertKey(of: revertsKey) else {
+                return "its idempotency key is not the revert key of the correction it names"
+            }
+            // A clamped correction took nothing and left everything owed: its revert moves nothing
+            // and settles the receivable.
+            guard !delta.isNegative, !receivable.isPositive, delta.isPositive || receivable.isNegative else {
+                return "a revert puts back what was taken (delta \(delta.rupiah), not negative) or settles what was left owed (receivable \(receivable.rupiah), not positive), and does one of them"
+            }
+            return nil
+        case .correction:
+            guard revertsKey == nil else { return "a correction line names a correction it reverts" }
+            guard !excess.isZero, let expected = try? excess.subtracting(receivable).negated(), delta == expected else {
+                return "delta \(delta.rupiah) is not −(excess \(excess.rupiah) − receivable \(receivable.rupiah))"
+            }
+            if excess.isPositive {
+                guard !delta.isPositive, !receivable.isNegative else {
+                    return "an over-credit is taken back (delta \(delta.rupiah) must not be positive, receivable \(receivable.rupiah) not negative)"
+                }
+                guard receivable.isZero || plan.negativeBalancePolicy == .clamp else {
+                    return "it opens a receivable of \(receivable.rupiah), which only negative_balance: clamp does"
+                }
+            } else {
+                guard receivable.isZero else { return "a shortfall given back opens no receivable (\(receivable.rupiah))" }
+            }
+            if let broken = attribution.brokenRule(explaining: excess, triggerRefires: plan.evidence.triggerRefires) { return broken }
+            guard idempotencyKey == AdjustmentLine.correctionKey(job: plan.job, userId: userId, excess: excess, attribution: attribution) else {
+                return "its idempotency key does not recompute from the job, the user, the excess and the attribution"
+            }
+            return nil
+        }
+    }
+
+    /// SHA-256 over the job, the user, the excess and the transactions its attribution names: two
+    /// plans made from the same state give the same key, the book accepts it once, and anyone
+    /// holding the line can recompute it.
+    static func correctionKey(job: String, userId: String, excess: Money, attribution: Decomposition) -> String {
+        var text = "remedy-correction/v2\n\(job)\n\(userId)\n\(excess.exactText)\n"
+        for transactionId in attribution.transactionIds.sorted() {
+            text += "\(transactionId)\n"
+        }
+        return SHA256.hash(data: Data(text.utf8)).hexString
+    }
+}
+
+extension Decomposition {
+    /// Every transaction the decomposition names: its top-ups, the purchases their credit
+    /// erased, and the purchases it counts.
+    var transactionIds: [String] {
+        topUps.flatMap { [$0.transactionId] + $0.lostPurchases.map(\.transactionId) } + purchases.map(\.transactionId)
+    }
+
+    /// The first way this decomposition fails to add up to `excess`, in words, or nil.
+    func brokenRule(explaining excess: Money, triggerRefires: Bool) -> String? {
+        guard total == excess else { return "its attribution totals \(total.rupiah), not the excess \(excess.rupiah)" }
+        var sum = Money.zero
+        var kinds = Set<SignatureKind>()
+        for use in topUps {
+            let refires = triggerRefires ? use.handlerRuns - 1 : 0
+            guard use.handlerRuns >= 1, use.triggerRefires == refires,
+                  let credit = try? use.amountReceived.multiplied(by: Int64(use.handlerRuns)).adding(use.amount.multiplied(by: Int64(refires))),
+                  let lost = try? use.lostPurchases.map(\.amount).checkedSum(),
+                  let contribution = try? credit.adding(lost), contribution == use.contribution else {
+                return "top-up \(use.reference)'s contribution \(use.contribution.rupiah) is not \(use.handlerRuns) × \(use.amountReceived.rupiah) received + \(use.triggerRefires) re-fire(s) + lost purchases"
+            }
+            kinds.insert(.handlerCredit)
+            if refires > 0 { kinds.insert(.triggerRefire) }
+            if !use.lostPurchases.isEmpty { kinds.insert(.lostUpdate) }
+            guard let next = try? sum.adding(contribution) else { return "its contributions overflow" }
+            sum = next
+        }
+        for purchase in purchases {
+            guard let expected = try? purchase.amount.negated(), purchase.contribution == expected else {
+                return "purchase \(purchase.transactionId)'s contribution \(purchase.contribution.rupiah) is not minus its amount \(purchase.amount.rupiah)"
+            }
+            kinds.insert(purchase.kind)
+            guard let next = try? sum.adding(purchase.contribution) else { return "its contributions overflow" }
+            sum = next
+        }
+        guard sum == total else { return "its contributions add up to \(sum.rupiah), not its total \(total.rupiah)" }
+        guard classification == kinds.sorted() else {
+            return "its classification (\(classification.map(\.rawValue).joined(separator: ", "))) is not the kinds it uses"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,480 @@
+import Crypto
+import Foundation
+import Rupiah
+
+/// The one way every command reads a plan bundle (show, approve, apply, verify, export, revert,
+/// acknowledge): what approvers are shown and what apply moves come from the same bytes through the
+/// same reader, so a file crafted to read one way here and another way there cannot exist.
+///
+/// plan.json is read once, in chunks, hashed and checked against plan.sha256. It must be in
+/// remedy's canonical form, byte for byte: the fields outside the three line arrays are decoded and
+/// encoded again and must give the same bytes, and so must every line (CanonicalJSONReader, then
+/// CanonicalJSONWriter). Escapes where none are needed, repeated or unknown keys, another key order,
+/// whitespace, trailing bytes: each is refused naming the byte offset. Then the stored totals must be
+/// the totals of the lines, every line's arithmetic must hold (AdjustmentLine+Rules), and the
+/// planner's signature must sign the digest (PlannerSignature). Nothing is read from or written to
+/// a database before all of this passed.
+extension PlanBundle {
+    /// The whole plan, every line in memory.
+    public static func read(_ path: String) throws -> PlanBundle {
+        var lines = PlanLines()
+        let header = try PlanReading(path: path, copyAdjustmentsTo: nil).run { lines.add($0) }
+        var plan = header.plan
+        plan.adjustments = lines.adjustments
+        plan.holds = lines.holds
+        plan.settled = lines.settled
+        try AdjustmentLine.checkRules(of: plan.adjustments, in: plan)
+        return PlanBundle(path: path, plan: plan, digest: header.digest)
+    }
+
+    /// The same reading and the same refusals, keeping only the adjustments, and those on disk:
+    /// what apply needs, at any plan size.
+    public static func readStreaming(_ path: String) throws -> StreamedPlanBundle {
+        // The copy of the adjustments: a temporary file removed at once, readable only through
+        // this descriptor, so what apply decodes later is what was checked now.
+        let copyPath = NSTemporaryDirectory() + "remedy-apply-\(UUID().uuidString.lowercased())"
+        guard FileManager.default.createFile(atPath: copyPath, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let copy = FileHandle(forUpdatingAtPath: copyPath) else {
+            throw RemedyError(.io, "cannot create a temporary file in \(NSTemporaryDirectory())")
+        }
+        unlink(copyPath)
+        var starts = [0]
+        let header = try PlanReading(path: path, copyAdjustmentsTo: copy).run { line in
+            if case .adjustment(_, let end) = line { starts.append(end) }
+        }
+        let stream = PlanAdjustmentStream(handle: copy, starts: starts, planPath: path + "/" + planFile)
+        for start in stride(from: 0, to: stream.count, by: PlanAdjustmentStream.checkBatch) {
+            try AdjustmentLine.checkRules(of: try stream.lines(start..<min(start + PlanAdjustmentStream.checkBatch, stream.count)),
+                                          in: header.plan, firstIndex: start)
+        }
+        return StreamedPlanBundle(bundle: PlanBundle(path: path, plan: header.plan, digest: header.digest), adjustments: stream)
+    }
+}
+
+/// A bundle read for apply without holding its lines (`PlanBundle.readStreaming`).
+public struct StreamedPlanBundle {
+    /// The bundle, its plan without its lines (`adjustments`, `holds`, `settled` are empty).
+    public let bundle: PlanBundle
+    public let adjustments: PlanAdjustmentStream
+}
+
+/// The adjustments of a plan read by `PlanBundle.readStreaming`, decoded on demand from the copy
+/// taken while they were checked.
+public final class PlanAdjustmentStream: @unchecked Sendable {
+    /// Lines decoded at a time when every line's rules are checked.
+    static let checkBatch = 1_000
+    public var count: Int { starts.count - 1 }
+    private let handle: FileHandle
+    /// Where each element starts in the copy; the last entry is the end of the last one.
+    private let starts: [Int]
+    private let planPath: String
+
+    fileprivate init(handle: FileHandle, starts: [Int], planPath: String) {
+        self.handle = handle
+        self.starts = starts
+        self.planPath = planPath
+    }
+
+    deinit {
+        try? handle.close()
+    }
+
+    /// The lines `range` (in plan order), decoded.
+    public func lines(_ range: Range<Int>) throws -> [AdjustmentLine] {
+        guard !range.isEmpty else { return [] }
+        let length = starts[range.upperBound] - starts[range.lowerBound]
+        try handle.seek(toOffset: UInt64(starts[range.lowerBound]))
+        guard let bytes = try handle.read(upToCount: length), bytes.count == length else {
+            throw RemedyError(.io, "the copy of \(planPath)'s adjustments could not be read back")
+        }
+        let base = starts[range.lowerBound]
+        return try range.map { index in
+            let element = bytes[bytes.startIndex + starts[index] - base ..< bytes.startIndex + starts[index + 1] - base]
+            // Checked canonical when the copy was taken: the same reader gives the same line.
+            guard let line = element.withUnsafeBytes({ AdjustmentLine.read($0) }) else {
+                throw RemedyError(.invariant, "adjustment \(index + 1) of \(planPath) no longer reads as it did when it was checked")
+            }
+            return line
+        }
+    }
+
+    /// Every line (for what needs them all at once, such as a standing policy's check).
+    public func all() throws -> [AdjustmentLine] {
+        try lines(0..<count)
+    }
+}
+
+/// One line as the reading pass hands it on.
+enum PlanLine {
+    /// An adjustment, and where its copy ends (when a copy is taken).
+    case adjustment(AdjustmentLine?, copyEnd: Int)
+    case hold(HeldLine)
+    case settled(SettledLine)
+}
+
+/// Lines gathered in memory by `PlanBundle.read`.
+private struct PlanLines {
+    var adjustments: [AdjustmentLine] = []
+    var holds: [HeldLine] = []
+    var settled: [SettledLine] = []
+
+    mutating func add(_ line: PlanLine) {
+        switch line {
+        case .adjustment(let line, _): if let line { adjustments.append(line) }
+        case .hold(let line): holds.append(line)
+        case .settled(let line): settled.append(line)
+        }
+    }
+}
+
+/// One pass over plan.json: hash, canonical form, lines handed on, totals recomputed.
+private struct PlanReading {
+    let path: String
+    /// Where the adjustments' bytes go for apply; nil to keep decoded lines instead.
+    let copy: FileHandle?
+
+    init(path: String, copyAdjustmentsTo copy: FileHandle?) {
+        self.path = path
+        self.copy = copy
+    }
+
+    var planPath: String { path + "/" + PlanBundle.planFile }
+
+    func run(_ onLine: (PlanLine) throws -> Void) throws -> (plan: Plan, digest: String) {
+        guard let input = FileHandle(forReadingAtPath: planPath) else {
+            throw RemedyError(.io, "\(planPath) cannot be read; pass the directory `remedy plan` printed last")
+        }
+        defer { try? input.close() }
+        let size = (try? input.seekToEnd()) ?? 0
+        try input.seek(toOffset: 0)
+        guard size <= UInt64(PlanBundle.maxPlanBytes) else { throw RemedyError(.io, "\(planPath) is larger than any plan remedy writes") }
+
+        var hasher = SHA256()
+        var refusal: CanonicalFormError?
+        let scanner = try withoutActuallyEscaping(onLine) { onLine in
+            var scanner = CanonicalPlanScanner(copy: copy, onLine: onLine)
+            while let chunk = try input.read(upToCount: PlanDocumentWriter.bufferSize), !chunk.isEmpty {
+                hasher.update(data: chunk)
+                // After the first fault the rest is only hashed: a changed digest is the clearer refusal.
+                guard refusal == nil else { continue }
+                do { try scanner.feed(chunk) } catch let error as CanonicalFormError { refusal = error }
+            }
+            if refusal == nil {
+                do { try scanner.finish() } catch let error as CanonicalFormError { refusal = error }
+            }
+            return scanner.detached()
+        }
+        let digest = hasher.finalize().hexString
+        let recorded = try PlanBundle.recordedDigest(path)
+        guard recorded == digest else {
+            throw RemedyError(.tampered, "plan.json was changed after it was written: its digest is \(digest.prefix(16))…, the bundle records \(recorded.prefix(16))…; do not edit a plan, make a new one")
+        }
+        if let refusal { throw refused(refusal) }
+
+        let plan: Plan
+        do { plan = try CanonicalJSON.decode(Plan.self, from: Data(scanner.skeleton)) } catch {
+            throw refused(CanonicalFormError(offset: 0, what: "its fields are not a remedy plan's (\(error))"))
+        }
+        guard plan.format == Plan.currentFormat else {
+            throw RemedyError(.badInput, "\(planPath) is format \(plan.format); this remedy reads \(Plan.currentFormat)")
+        }
+        let encoded = [UInt8](try CanonicalJSON.encode(plan))
+        if let at = firstDifference(encoded, scanner.skeleton) {
+            throw refused(CanonicalFormError(offset: scanner.fileOffset(ofSkeletonOffset: at), what: "the plan's fields differ from their canonical encoding"))
+        }
+        try scanner.totals.requireEqual(to: plan.totals, in: planPath)
+        try PlannerSignature.load(path).verify(planDigest: digest, plan: plan)
+        return (plan, digest)
+    }
+
+    private func refused(_ error: CanonicalFormError) -> RemedyError {
+        RemedyError(.tampered, "\(planPath) is not a remedy plan in remedy's canonical form: at byte \(error.offset), \(error.what); remedy never writes such a file: make a new plan")
+    }
+}
+
+/// A fault in plan.json's form, at a byte offset of the file.
+struct CanonicalFormError: Error {
+    let offset: Int
+    let what: String
+}
+
+/// The first index where two byte sequences differ (a prefix differs at the shorter's end).
+func firstDifference(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Int? {
+    var index = 0
+    var left = a.makeIterator()
+    var right = b.makeIterator()
+    while true {
+        switch (left.next(), right.next()) {
+        case (nil, nil): return nil
+        case (let x?, let y?) where x == y: index += 1
+        default: return index
+        }
+    }
+}
+
+/// Walks plan.json's bytes once (strings and nesting respected). Everything but the three line
+/// arrays' elements goes to `skeleton`, which must then be the canonical encoding of the plan
+/// without its lines. Inside the arrays the separators must be exactly remedy's (`[{…},{…}]`), and
+/// each element is read, written again and compared, its line handed on and counted in `totals`.
+private struct CanonicalPlanScanner {
+    let copy: FileHandle?
+    private var onLine: (PlanLine) throws -> Void
+    var skeleton: [UInt8] = []
+    var totals = RecomputedTotals()
+    /// (skeleton offset, bytes left out of the skeleton there): to name a skeleton fault's file offset.
+    private var removed: [(skeletonOffset: Int, bytes: Int)] = []
+
+    private var offset = 0
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+    private var expectingKey = false
+    private var key: [UInt8]?
+    private var lastKey: [UInt8]?
+    private var closed = false
+    /// Inside one of the line arrays: which (0 adjustments, 1 holds, 2 settled), where its content began.
+    private var section: Int?
+    private var sectionStart = 0
+    private var seen: Set<Int> = []
+    /// The element being gathered, and where it started in the file.
+    private var element: [UInt8] = []
+    private var elementStart = 0
+    private var elementOpen = false
+    /// In a line array, what may come next outside an element.
+    private var expecting: Expect = .firstElementOrEnd
+    private var indexInSection = 0
+    private var copied: [UInt8] = []
+    private var copiedTotal = 0
+    /// Hashes of user ids seen in any section: a user appears on one line of a plan.
+    private var users: Set<Int> = []
+    private var writer = CanonicalJSONWriter()
+
+    private enum Expect { case firstElementOrEnd, commaOrEnd, element }
+
+    private static let sections = PlanDocumentWriter.streamedKeys.map { Array($0.utf8) }
+
+    init(copy: FileHandle?, onLine: @escaping (PlanLine) throws -> Void) {
+        self.copy = copy
+        self.onLine = onLine
+    }
+
+    /// The scanner without its line handler, for what is checked after the pass.
+    func detached() -> CanonicalPlanScanner {
+        var copy = self
+        copy.onLine = { _ in }
+        return copy
+    }
+
+    func fileOffset(ofSkeletonOffset at: Int) -> Int {
+        at + removed.filter { $0.skeletonOffset <= at }.reduce(0) { $0 + $1.bytes }
+    }
+
+    mutating func feed(_ chunk: Data) throws {
+        try chunk.withUnsafeBytes { raw in
+            var index = 0
+            while index < raw.count {
+                // Most of a plan's bytes are string runs inside elements: gather them at once.
+                if elementOpen, inString, !escaped {
+                    let start = index
+                    while index < raw.count, raw[index] != UInt8(ascii: "\""), raw[index] != UInt8(ascii: "\\") { index += 1 }
+                    element.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<index]))
+                    offset += index - start
+                    if index == raw.count { break }
+                }
+                try step(raw[index])
+                offset += 1
+                index += 1
+            }
+        }
+        if copied.count >= PlanDocumentWriter.bufferSize { try flush() }
+    }
+
+    mutating func finish() throws {
+        guard closed else { throw CanonicalFormError(offset: offset, what: "the document ends before the plan does") }
+        guard seen.count == Self.sections.count else {
+            throw CanonicalFormError(offset: offset, what: "it lacks the \(PlanDocumentWriter.streamedKeys.enumerated().filter { !seen.contains($0.offset) }.map(\.element).joined(separator: ", ")) array")
+        }
+        try flush()
+    }
+
+    private mutating func flush() throws {
+        guard let copy, !copied.isEmpty else { return }
+        try copy.write(contentsOf: copied)
+        copied.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func step(_ byte: UInt8) throws {
+        if closed { throw CanonicalFormError(offset: offset, what: "bytes follow the end of the plan") }
+        if let section { try stepInSection(section, byte); return }
+        skeleton.append(byte)
+        if inString {
+            if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") {
+                inString = false
+                if let finished = key { lastKey = finished; key = nil }
+            } else if key != nil {
+                key!.append(byte)
+            }
+            return
+        }
+        switch byte {
+        case UInt8(ascii: "\""):
+            inString = true
+            if depth == 1, expectingKey { key = []; expectingKey = false }
+        case UInt8(ascii: "{"):
+            depth += 1
+            expectingKey = depth == 1
+        case UInt8(ascii: "["):
+            depth += 1
+            if depth == 2, let name = lastKey, let found = Self.sections.firstIndex(of: name) {
+                guard seen.insert(found).inserted else { throw CanonicalFormError(offset: offset, what: "\"\(PlanDocumentWriter.streamedKeys[found])\" appears twice") }
+                section = found
+                sectionStart = offset + 1
+                expecting = .firstElementOrEnd
+                indexInSection = 0
+            }
+            lastKey = nil
+        case UInt8(ascii: "}"), UInt8(ascii: "]"):
+            depth -= 1
+            if depth < 0 { throw CanonicalFormError(offset: offset, what: "a bracket closes what was never opened") }
+            if depth == 0 { closed = true }
+        case UInt8(ascii: ","):
+            expectingKey = depth == 1
+            lastKey = nil
+        default:
+            // A value that is not an array ends the key's chance to name a line array.
+            if byte > 0x20, byte != UInt8(ascii: ":") { lastKey = nil }
+        }
+    }
+
+    /// Inside a line array: `{` starts an element, `,` between elements, `]` ends the array; no
+    /// other byte outside an element.
+    private mutating func stepInSection(_ section: Int, _ byte: UInt8) throws {
+        if elementOpen {
+            element.append(byte)
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                return
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 2 {
+                    elementOpen = false
+                    try finishElement(section)
+                    expecting = .commaOrEnd
+                }
+            default: break
+            }
+            return
+        }
+        switch (byte, expecting) {
+        case (UInt8(ascii: "{"), .firstElementOrEnd), (UInt8(ascii: "{"), .element):
+            elementOpen = true
+            element.removeAll(keepingCapacity: true)
+            element.append(byte)
+            elementStart = offset
+            depth += 1
+        case (UInt8(ascii: ","), .commaOrEnd):
+            expecting = .element
+        case (UInt8(ascii: "]"), .firstElementOrEnd), (UInt8(ascii: "]"), .commaOrEnd):
+            depth -= 1
+            self.section = nil
+            removed.append((skeleton.count, offset - sectionStart))
+            skeleton.append(byte)
+        default:
+            throw CanonicalFormError(offset: offset, what: "\(Self.describe(byte)) where remedy writes \(expecting == .commaOrEnd ? "\",\" or \"]\"" : expecting == .element ? "\"{\"" : "\"{\" or \"]\"") in \"\(PlanDocumentWriter.streamedKeys[section])\"")
+        }
+    }
+
+    /// Reads the element just gathered, writes it again, compares, hands the line on.
+    private mutating func finishElement(_ section: Int) throws {
+        indexInSection += 1
+        let name = ["adjustment", "hold", "settled line"][section]
+        let node = element.withUnsafeBytes { CanonicalJSONReader.parse($0) }
+        writer.removeAll()
+        let userId: String
+        let line: PlanLine
+        switch section {
+        case 0:
+            guard let read = node.flatMap(AdjustmentLine.init(node:)) else { throw notALine(name) }
+            read.write(to: &writer)
+            try totals.add(read, offset: elementStart)
+            userId = read.userId
+            if copy != nil {
+                copied.append(contentsOf: element)
+                copiedTotal += element.count
+                line = .adjustment(nil, copyEnd: copiedTotal)
+            } else {
+                line = .adjustment(read, copyEnd: 0)
+            }
+        case 1:
+            guard let read = node.flatMap(HeldLine.init(node:)) else { throw notALine(name) }
+            read.write(to: &writer)
+            try totals.add(read, offset: elementStart)
+            userId = read.userId
+            line = .hold(read)
+        default:
+            guard let read = node.flatMap(SettledLine.init(node:)) else { throw notALine(name) }
+            read.write(to: &writer)
+            totals.add(read)
+            userId = read.userId
+            line = .settled(read)
+        }
+        if let at = firstDifference(writer.bytes, element) {
+            throw CanonicalFormError(offset: elementStart + at, what: "\(name) \(indexInSection) differs from its canonical encoding")
+        }
+        // Hashes, not the ids, to stay small at a million lines; the hasher's seed is random per
+        // process, so no plan can be made to collide on purpose (and a collision only refuses).
+        guard users.insert(userId.hashValue).inserted else {
+            throw CanonicalFormError(offset: elementStart, what: "\(name) \(indexInSection) names a user who already has a line in this plan")
+        }
+        try onLine(line)
+    }
+
+    private func notALine(_ name: String) -> CanonicalFormError {
+        CanonicalFormError(offset: elementStart, what: "\(name) \(indexInSection) is not a remedy plan line (a member missing, repeated, unknown in type, or escaped)")
+    }
+
+    private static func describe(_ byte: UInt8) -> String {
+        (0x21...0x7e).contains(byte) ? "\"\(Character(Unicode.Scalar(byte)))\"" : String(format: "byte 0x%02x", byte)
+    }
+}
+
+/// The totals of the lines as the pass reads them; the plan's stored totals must equal them
+/// (all but `usersExamined`, the snapshot's row count, which no line records).
+private struct RecomputedTotals {
+    private var totals = PlanTotals()
+
+    mutating func add(_ line: AdjustmentLine, offset: Int) throws {
+        do { try totals.add(line) } catch { throw CanonicalFormError(offset: offset, what: "its amounts overflow exact arithmetic") }
+    }
+
+    mutating func add(_ line: HeldLine, offset: Int) throws {
+        do { try totals.add(line) } catch { throw CanonicalFormError(offset: offset, what: "its amounts overflow exact arithmetic") }
+    }
+
+    mutating func add(_ line: SettledLine) {
+        totals.add(line)
+    }
+
+    func requireEqual(to stored: PlanTotals, in planPath: String) throws {
+        var recomputed = totals
+        recomputed.usersExamined = stored.usersExamined
+        guard recomputed != stored else { return }
+        let differing = zip(Mirror(reflecting: stored).children, Mirror(reflecting: recomputed).children)
+            .filter { "\($0.value)" != "\($1.value)" }
+            .map { stored, lines in "\(Self.snakeCase(stored.label ?? "?")) \(Self.show(stored.value)) (the lines give \(Self.show(lines.value)))" }
+        throw RemedyError(.tampered, "\(planPath) states totals its lines do not add up to: \(differing.joined(separator: ", ")); remedy never writes such a plan: make a new plan")
+    }
+
+    /// A field's name as plan.json spells it.
+    private static func snakeCase(_ name: String) -> String {
+        name.reduce(into: "") { text, character in text += character.isUppercase ? "_" + character.lowercased() : String(character) }
+    }
+
+    private static func show(_ value: Any) -> String {
+        (value as? Money)?.rupiah ?? "\(value)"
+    }
+}

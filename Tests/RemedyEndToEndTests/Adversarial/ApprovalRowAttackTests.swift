@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+@testable import RemedyCore
+import Rupiah
+
+/// Issue 10, item 7 (approvals): remedy.approvals is append-only, so on main one row by a key
+/// outside the trusted set, added by anyone who can insert there, refused the plan forever.
+@Suite("Adversarial: approval rows by untrusted keys")
+struct ApprovalRowAttackTests {
+    @Test func anUntrustedApprovalRowIsSetAsideAndReportedNotABlock() throws {
+        let shop = try EndToEndShop(users: 150, seed: 1_070)
+        let bundle = try shop.plan()
+        try shop.approve(bundle)
+        let plan = try shop.readPlan(bundle)
+        let digest = String(try String(contentsOfFile: bundle + "/plan.sha256", encoding: .utf8).prefix(64))
+        let eve = try SigningKey.load(path: shop.key("eve"))
+        let message = ApprovalRecord.message(planDigest: digest, database: plan.database, expiresAt: plan.expiresAt)
+        // With its audit row, as someone able to write remedy's tables would add it to go unnoticed.
+        try shop.connection.transaction {
+            try shop.connection.execute(RemedyStoreSQL.insertApproval, [digest, eve.publicKey.base64, eve.name, eve.role,
+                                                                        try eve.sign(message).base64EncodedString(), "2026-01-01T00:00:00Z"])
+            struct Approved: Encodable { let name: String }
+            _ = try AuditLog(connection: shop.connection).append([try AuditEvent(action: "plan.approved", actor: eve.name, planDigest: digest, details: Approved(name: eve.name))])
+        }
+        let before = try shop.balances()
+        let run = try shop.apply(bundle).requireSuccess()
+        #expect(run.stderr.contains("set aside") && run.stderr.contains("eve"), "the stray approval is reported: \(run)")
+        let after = try shop.balances()
+        for line in plan.adjustments {
+            #expect(after[line.userId] == (try Money(exactText: before[line.userId]!).adding(line.delta)).exactText, "user \(line.userId) corrected")
+        }
+        try shop.remedy(["audit", "verify"]).requireSuccess()
+    }
+}

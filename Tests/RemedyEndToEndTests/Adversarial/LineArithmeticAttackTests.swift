@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import RemedyCore
+import Rupiah
+
+/// Issue 10, item 4: every line's arithmetic is checked before the first write. On main apply
+/// moved each line's `delta` as written, whatever its excess, precondition or key said.
+@Suite("Adversarial: lines whose numbers do not add up")
+struct LineArithmeticAttackTests {
+    /// The plan with line `index` edited and the totals made to match (so only the line is wrong).
+    static func edited(_ plan: Plan, line index: Int, _ edit: (inout AdjustmentLine) -> Void) throws -> Plan {
+        var plan = plan
+        edit(&plan.adjustments[index])
+        plan.totals = try PlanTotals(adjustments: plan.adjustments, holds: plan.holds, settled: plan.settled, usersExamined: plan.totals.usersExamined)
+        return plan
+    }
+
+    @Test func aLineTakingMoreThanItsExcessIsRefusedByEveryCommand() throws {
+        let shop = try EndToEndShop(users: 150, seed: 1_040)
+        let (_, plan) = try PlanForgery.legitimate(shop)
+        try #require(!plan.adjustments.isEmpty)
+        let forgedPlan = try Self.edited(plan, line: 0) { line in
+            line.delta = Money(minorUnits: line.delta.minorUnits - 100_000_000)
+            line.balanceAfter = Money(minorUnits: line.balanceAfter.minorUnits - 100_000_000)
+        }
+        let forged = try PlanForgery.record(try PlanForgery.encode(forgedPlan), claiming: forgedPlan, signedWith: shop.key("andi"), in: shop)
+        try PlanForgery.expectEveryCommandRefuses(forged, claiming: forgedPlan, in: shop, mentioning: ["adjustment 1", "is not −(excess"])
+    }
+
+    @Test func eachBrokenRuleRefusesThePlan() throws {
+        let shop = try EndToEndShop(users: 150, seed: 1_041)
+        let (_, plan) = try PlanForgery.legitimate(shop)
+        try #require(plan.adjustments.count >= 2)
+        let last = plan.adjustments.count - 1
+        let cases: [(what: String, line: Int, edit: (inout AdjustmentLine) -> Void, mentioning: String)] = [
+            ("precondition", last, { $0.precondition.excess = Money(minorUnits: $0.excess.minorUnits + 1) }, "precondition"),
+            ("excess without balance", 0, {
+                $0.excess = Money(minorUnits: $0.excess.minorUnits + 100); $0.precondition.excess = $0.excess
+                $0.delta = Money(minorUnits: $0.delta.minorUnits - 100); $0.balanceAfter = Money(minorUnits: $0.balanceAfter.minorUnits - 100)
+            }, "is not balance"),
+            ("balance after", 0, { $0.balanceAfter = Money(minorUnits: $0.balanceAfter.minorUnits + 1) }, "balance_after"),
+            ("receivable without clamp", 0, {
+                $0.receivable = Money(minorUnits: 1); $0.delta = Money(minorUnits: $0.delta.minorUnits + 1)
+                $0.balanceAfter = Money(minorUnits: $0.balanceAfter.minorUnits + 1)
+            }, "clamp"),
+            ("key of another line", 0, { $0.idempotencyKey = plan.adjustments[last].idempotencyKey }, "idempotency key"),
+            ("attribution that does not add up", 0, { line in
+                line.attribution = Decomposition(topUps: line.attribution.topUps, purchases: line.attribution.purchases,
+                                                 total: Money(minorUnits: line.attribution.total.minorUnits + 1), classification: line.attribution.classification)
+            }, "attribution"),
+        ]
+        for broken in cases {
+            let forgedPlan = try Self.edited(plan, line: broken.line, broken.edit)
+            let forged = try PlanForgery.record(try PlanForgery.encode(forgedPlan), claiming: forgedPlan, signedWith: shop.key("andi"), in: shop)
+            try PlanForgery.approve(forged.path, digest: forged.digest, claiming: forgedPlan, by: [shop.key("sari"), shop.key("budi")], in: shop)
+            try expectRefusal(["apply", forged.path, "--key", shop.key("andi"), "--jobs", shop.jobs], in: shop,
+                              mentioning: ["adjustment \(broken.line + 1)", broken.mentioning])
+        }
+        try shop.remedy(["audit", "verify"]).requireSuccess()
+    }
+
+    /// A revert line must put back what its correction took, as remedy's book says.
+    @Test func aRevertLinePuttingBackMoreThanWasTakenIsRefused() throws {
+        let shop = try EndToEndShop(users: 150, seed: 1_042)
+        let bundle = try shop.plan()
+        try shop.approve(bundle)
+        try shop.apply(bundle).requireSuccess()
+        let revert = "\(shop.directory)/revert"
+        try shop.remedy(["revert", bundle, "--key", shop.key("andi"), "--out", revert, "--jobs", shop.jobs]).requireSuccess()
+        let plan = try shop.readPlan(revert)
+        let forgedPlan = try Self.edited(plan, line: 0) { line in
+            line.delta = Money(minorUnits: line.delta.minorUnits + 5_000_000)
+            line.balanceAfter = Money(minorUnits: line.balanceAfter.minorUnits + 5_000_000)
+        }
+        let forged = try PlanForgery.record(try PlanForgery.encode(forgedPlan), claiming: forgedPlan, signedWith: shop.key("andi"), in: shop)
+        try PlanForgery.approve(forged.path, digest: forged.digest, claiming: forgedPlan, by: [shop.key("sari"), shop.key("budi")], in: shop)
+        try expectRefusal(["apply", forged.path, "--key", shop.key("andi"), "--jobs", shop.jobs], in: shop, mentioning: ["revert line", "the correction took"])
+        // The revert as remedy made it still applies.
+        try shop.approve(revert)
+        try shop.apply(revert).requireSuccess()
+    }
+}

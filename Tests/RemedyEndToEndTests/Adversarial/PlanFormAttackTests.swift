@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import RemedyCore
+
+/// Issue 10, item 1: one reader of plan.json for every command, and only remedy's canonical form.
+/// On main, show/approve/export decoded plan.json with JSONDecoder and apply streamed it with its
+/// own scanner, so one file with one digest could show approvers one list and apply another.
+@Suite("Adversarial: plan.json read two ways")
+struct PlanFormAttackTests {
+    /// The planner hides the real lines under the raw key "adjustments" and shows approvers an
+    /// empty list under an escaped twin ("adjustm\u0065nts"), which JSONDecoder takes as the same key.
+    @Test func anEscapedTwinKeyIsRefusedByEveryCommandNamingItsOffset() throws {
+        let shop = try EndToEndShop(users: 150, seed: 1_010)
+        let (bytes, plan) = try PlanForgery.legitimate(shop)
+        try #require(!plan.adjustments.isEmpty, "the shop must have something to take back")
+        var shown = plan
+        shown.adjustments = []
+        shown.totals = try PlanTotals(adjustments: [], holds: plan.holds, settled: plan.settled, usersExamined: plan.totals.usersExamined)
+        let shownBytes = String(decoding: try PlanForgery.encode(shown), as: UTF8.self)
+        let realLines = String(decoding: bytes, as: UTF8.self)
+        let hidden = String(realLines[realLines.range(of: #""adjustments":["#)!.lowerBound..<realLines.range(of: #"],"database":"#)!.lowerBound]) + "],"
+        // {"adjustments":[real…],"adjustm\u0065nts":[],…everything approvers are shown…}
+        let twin = shownBytes.replacingOccurrences(of: #"{"adjustments":[]"#, with: "{" + hidden + #""adjustm\u0065nts":[]"#)
+        let forged = try PlanForgery.record(Data(twin.utf8), claiming: shown, signedWith: shop.key("andi"), in: shop)
+        // The first byte that differs from the canonical encoding: the escaped key's "a", after
+        // "{", the hidden lines (left out of the fields' check) and the key's opening quote.
+        let offset = hidden.utf8.count + 2
+        try PlanForgery.expectEveryCommandRefuses(forged, claiming: shown, in: shop, mentioning: ["canonical form", "byte \(offset)"])
+    }
+
+    /// Every way a file can differ from remedy's own bytes while JSON readers still accept it:
+    /// refused, naming the byte where it starts to differ.
+    @Test func nonCanonicalVariantsAreRefusedWithTheirOffset() throws {
+        let shop = try EndToEndShop(users: 120, seed: 1_011)
+        let (bytes, plan) = try PlanForgery.legitimate(shop)
+        let text = String(decoding: bytes, as: UTF8.self)
+        let firstLine = try #require(text.range(of: #"{"ambiguous":"#))
+        func at(_ range: Range<String.Index>) -> Int { text.utf8.distance(from: text.startIndex, to: range.lowerBound) }
+        let job = try #require(text.range(of: #""job":""#))
+        // Where each must be refused: the first byte that differs from remedy's encoding, or for a
+        // line that is not a line at all, where that line starts.
+        let variants: [(what: String, document: String, offsets: ClosedRange<Int>)] = [
+            ("a repeated key inside a line", text.replacingCharacters(in: firstLine, with: #"{"ambiguous":true,"ambiguous":"#), at(firstLine)...at(firstLine)),
+            ("an unknown key in a line", text.replacingCharacters(in: firstLine, with: #"{"aaa":1,"ambiguous":"#), (at(firstLine) + 3)...(at(firstLine) + 3)),
+            ("whitespace between lines", text.replacingOccurrences(of: "},{\"ambiguous\"", with: "}, {\"ambiguous\""),
+             (at(text.range(of: "},{\"ambiguous\"")!) + 2)...(at(text.range(of: "},{\"ambiguous\"")!) + 2)),
+            ("an escaped letter in a value", text.replacingCharacters(in: job, with: #""job":"\u0074"#), (at(job) + 7)...(at(job) + 7)),
+            ("trailing bytes", text + "\n", bytes.count...bytes.count),
+            // Which of the two JSONDecoder keeps decides the exact byte; either is inside the edit.
+            ("a repeated top-level key", text.replacingOccurrences(of: #""job":""#, with: #""job":"x","job":""#), (at(job) + 7)...(at(job) + 40)),
+        ]
+        for variant in variants {
+            try #require(variant.document != text, "\(variant.what): the edit did not apply")
+            let forged = try PlanForgery.record(Data(variant.document.utf8), claiming: plan, signedWith: shop.key("andi"), in: shop, recordInDatabase: false)
+            let run = try expectRefusal(["show", forged.path], in: shop, mentioning: ["canonical form"])
+            let named = run.stderr.range(of: #"at byte [0-9]+,"#, options: .regularExpression).flatMap { Int(run.stderr[$0].dropFirst(8).dropLast()) }
+            #expect(named.map(variant.offsets.contains) == true, "\(variant.what): expected a byte in \(variant.offsets): \(run.stderr)")
+        }
+    }
+}
