@@ -36,7 +36,7 @@ struct Remedy: ParsableCommand {
         Start with `remedy demo`: a throwaway PostgreSQL with a simulated incident, the whole \
         pipeline, then everything removed.
         """,
-        version: remedyVersion,
+        version: remedyVersionLine,
         subcommands: [
             DemoCommand.self, InitCommand.self, KeygenCommand.self, PlanCommand.self, ShowCommand.self,
             ApproveCommand.self, ApplyCommand.self, VerifyCommand.self, ExportCommand.self, RevertCommand.self, AuditCommand.self,

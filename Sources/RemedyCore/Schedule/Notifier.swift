@@ -115,6 +115,3 @@ public struct Notifier: Sendable {
         var value: Delivery? { lock.lock(); defer { lock.unlock() }; return stored }
     }
 }
-
-/// remedy's version, for the User-Agent and `--version`.
-public let remedyVersion = "0.1.0"

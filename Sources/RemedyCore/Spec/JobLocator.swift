@@ -1,17 +1,20 @@
 import Foundation
 
-/// Where job specs live: `--jobs DIR`, else `$REMEDY_JOBS_DIR`, else `./jobs`, else a `jobs`
-/// directory beside or above the executable (a checkout's `.build/debug/remedy`).
+/// Where job specs live, first found wins: `--jobs DIR`, `$REMEDY_JOBS_DIR`, `./jobs`, then
+/// `../share/remedy/jobs` beside the executable (an installed release: `bin/remedy`), then a
+/// `jobs` directory beside or above the executable (a checkout's `.build/debug/remedy`).
 public enum JobLocator {
     public static let environmentVariable = "REMEDY_JOBS_DIR"
 
     public static func directory(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
-                                 executablePath: String = CommandLine.arguments.first ?? "") -> String? {
+                                 executablePath: String = Bundle.main.executablePath ?? CommandLine.arguments.first ?? "") -> String? {
         if let explicit { return explicit }
         if let fromEnvironment = environment[environmentVariable], !fromEnvironment.isEmpty { return fromEnvironment }
         let manager = FileManager.default
         if manager.fileExists(atPath: manager.currentDirectoryPath + "/jobs") { return manager.currentDirectoryPath + "/jobs" }
         var directory = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        let installed = directory.deletingLastPathComponent().appendingPathComponent("share/remedy/jobs").path
+        if manager.fileExists(atPath: installed) { return installed }
         for _ in 0..<6 {
             let candidate = directory.appendingPathComponent("jobs").path
             if manager.fileExists(atPath: candidate + "/tripay-double-credit/job.yaml") { return candidate }

@@ -27,7 +27,7 @@ struct DatabaseOptions: ParsableArguments {
 }
 
 struct JobsOptions: ParsableArguments {
-    @Option(name: .customLong("jobs"), help: ArgumentHelp("Directory of job specs (default: $REMEDY_JOBS_DIR, ./jobs, or beside the executable).", valueName: "DIR"))
+    @Option(name: .customLong("jobs"), help: ArgumentHelp("Directory of job specs (default, first found: $REMEDY_JOBS_DIR, ./jobs, ../share/remedy/jobs beside the executable, jobs in the checkout it was built in).", valueName: "DIR"))
     var jobsDirectory: String?
 }
 
