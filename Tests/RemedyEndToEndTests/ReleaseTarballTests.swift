@@ -18,8 +18,8 @@ struct ReleaseTarballTests {
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         let output = directory + "/.out-\(UUID().uuidString)"
         let errors = directory + "/.err-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: output, contents: nil)
-        FileManager.default.createFile(atPath: errors, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: output); try? FileManager.default.removeItem(atPath: errors) }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
