@@ -84,7 +84,7 @@ struct ExportCommand: ParsableCommand {
                 summary.forEach { Terminal.print($0) }
                 Terminal.print("wrote \(data.count) bytes to \(out)")
             } else {
-                FileHandle.standardOutput.write(data)
+                Terminal.writeExport(data, json: format == .json)
                 summary.forEach { Terminal.progress($0) }
             }
         }
