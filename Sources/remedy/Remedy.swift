@@ -16,7 +16,7 @@ struct Remedy: ParsableCommand {
             let code = exitCode(for: error)
             guard code != .success else { exit(withError: error) }
             let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-            FileHandle.standardError.write(Data("remedy: error: \(message) (see remedy --help)\n".utf8))
+            FileHandle.standardError.write(Data("remedy: error: \(message.terminalSafe) (see remedy --help)\n".utf8))
             Foundation.exit(code.rawValue)
         }
     }

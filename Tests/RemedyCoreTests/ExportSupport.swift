@@ -133,7 +133,8 @@ struct ExportFixture {
     }
 
     func document(database: Bool = true, redact: Bool = false) throws -> ExportDocument {
-        try ExportBuilder(bundle: try PlanBundle.read(bundle.path), connection: database ? harness.connection : nil).build(redact: redact)
+        try ExportBuilder(bundle: try PlanBundle.read(bundle.path), connection: database ? harness.connection : nil)
+            .build(redaction: redact ? try RedactionKey.read(from: harness.connection) : nil)
     }
 }
 

@@ -49,12 +49,15 @@ struct ExportFormatTests {
         #expect(HTMLReport.escape("tab\tok") == "tab\tok")
     }
 
-    @Test func pseudonymsAreStablePerPlanAndDifferAcrossPlans() {
-        let a = ExportRedaction.pseudonym(userId: "u1", planDigest: "d1")
-        #expect(a == ExportRedaction.pseudonym(userId: "u1", planDigest: "d1"))
-        #expect(a != ExportRedaction.pseudonym(userId: "u1", planDigest: "d2"))
-        #expect(a != ExportRedaction.pseudonym(userId: "u2", planDigest: "d1"))
-        #expect(a.hasPrefix("anon-") && a.count == 17)
+    @Test func pseudonymsAreStablePerKeyAndDifferAcrossKeys() {
+        let one = RedactionKey(secret: Array(repeating: 1, count: 32))
+        let two = RedactionKey(secret: Array(repeating: 2, count: 32))
+        let a = ExportRedaction.pseudonym(userId: "u1", key: one)
+        #expect(a == ExportRedaction.pseudonym(userId: "u1", key: one))
+        #expect(a != ExportRedaction.pseudonym(userId: "u1", key: two))
+        #expect(a != ExportRedaction.pseudonym(userId: "u2", key: one))
+        #expect(a.hasPrefix("anon-") && a.count == 21)
+        #expect(ExportRedaction.pseudonym(idempotencyKey: "u1", key: one) != "key-" + a.dropFirst(5), "user ids and keys are pseudonymised apart")
     }
 }
 
@@ -306,6 +309,10 @@ struct ExportOutcomeTests {
             (try $0.decode(0, as: String.self), try $0.decode(1, as: String.self), try $0.decode(2, as: String.self))
         }
         let inPlan = Set(fixture.bundle.plan.adjustments.map(\.userId) + fixture.bundle.plan.holds.map(\.userId) + fixture.bundle.plan.settled.map(\.userId))
+        let keys = fixture.bundle.plan.adjustments.map(\.idempotencyKey)
+        for output in outputs {
+            #expect(!keys.contains { output.contains($0) }, "an idempotency key (a hash of the user id) leaked")
+        }
         for (id, username, email) in people where inPlan.contains(id) {
             for output in outputs {
                 #expect(!output.contains(id), "user id \(id) leaked")

@@ -18,7 +18,8 @@ public struct ExportBuilder {
         self.offlineReason = offlineReason
     }
 
-    public func build(generatedAt: String = Timestamp(date: Date()).description, redact: Bool = false) throws -> ExportDocument {
+    /// With `redaction`, customer names, contacts and ids are taken out (`ExportRedaction`).
+    public func build(generatedAt: String = Timestamp(date: Date()).description, redaction: RedactionKey? = nil) throws -> ExportDocument {
         let plan = bundle.plan
         let runs = BundleRuns.read(bundle)
         let facts = try connection.map { try ExportDatabaseFacts.read(for: bundle, on: $0) }
@@ -74,7 +75,7 @@ public struct ExportBuilder {
             excessByDay: try ExportCharts.excessByDay(plan),
             excessDistribution: try ExportCharts.distribution(plan.adjustments.map(\.excess)),
             redacted: false, lines: lines)
-        if redact { ExportRedaction.redact(&document) }
+        if let redaction { ExportRedaction.redact(&document, key: redaction) }
         return document
     }
 

@@ -1,28 +1,33 @@
-import Crypto
 import Foundation
 
 /// `--redact`: for exports that leave finance. Customer names and contacts are removed; each user
-/// id becomes `anon-` and the first 12 hex digits of HMAC-SHA256(key: the plan digest, message:
-/// the user id). The same user maps the same way within a plan (and differently in another), and
-/// the mapping cannot be reversed without the user ids themselves: whoever holds the plan can
-/// recompute it to find a user. The prefix keeps a spreadsheet from reading an all-digit
-/// pseudonym as a number. Staff names (planner, approvers, operators) stay: they are the sign-off.
+/// id becomes `anon-` and 16 hex digits of an HMAC keyed with the installation's secret
+/// (`RedactionKey`), never with anything the export shows. The same user maps the same way in
+/// every export of the installation (finance can match two exports); without the secret nobody
+/// can map a user id to its pseudonym, not even knowing every id and the plan. Idempotency keys
+/// are hashes of the user id (and of what the export shows): they are replaced the same way, or
+/// trying each id would undo the pseudonyms. The prefix keeps a spreadsheet from reading an
+/// all-digit pseudonym as a number. Staff names (planner, approvers, operators) stay: they are
+/// the sign-off.
 public enum ExportRedaction {
-    public static func pseudonym(userId: String, planDigest: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Data(userId.utf8), using: SymmetricKey(data: Data(planDigest.utf8)))
-        return "anon-" + Data(code).hexString.prefix(12)
+    public static func pseudonym(userId: String, key: RedactionKey) -> String {
+        "anon-" + key.code("user", userId, hexDigits: 16)
     }
 
-    static func redact(_ document: inout ExportDocument) {
-        let digest = document.plan.digest
+    public static func pseudonym(idempotencyKey: String, key: RedactionKey) -> String {
+        "key-" + key.code("idempotency-key", idempotencyKey, hexDigits: 16)
+    }
+
+    static func redact(_ document: inout ExportDocument, key: RedactionKey) {
         for index in document.lines.indices {
-            document.lines[index].userId = pseudonym(userId: document.lines[index].userId, planDigest: digest)
+            document.lines[index].userId = pseudonym(userId: document.lines[index].userId, key: key)
             document.lines[index].label = ""
             document.lines[index].contact = nil
+            document.lines[index].idempotencyKey = document.lines[index].idempotencyKey.map { pseudonym(idempotencyKey: $0, key: key) }
         }
         for index in document.crossCheck.discrepancies.indices {
             if let userId = document.crossCheck.discrepancies[index].userId {
-                document.crossCheck.discrepancies[index].userId = pseudonym(userId: userId, planDigest: digest)
+                document.crossCheck.discrepancies[index].userId = pseudonym(userId: userId, key: key)
             }
         }
         document.redacted = true

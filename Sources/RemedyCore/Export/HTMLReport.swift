@@ -143,7 +143,7 @@ public enum HTMLReport {
         h += "</p>\n</header>\n"
         h += "<div class=\"banner\(document.crossCheck.performed ? "" : " warn")\" id=\"source\">\(e(document.crossCheck.statement))</div>\n"
         if document.redacted {
-            h += "<div class=\"banner\">Redacted: customer names and contacts removed; user ids replaced by pseudonyms (HMAC-SHA256 of the user id keyed with the plan digest).</div>\n"
+            h += "<div class=\"banner\">Redacted: customer names and contacts removed; user ids replaced by pseudonyms (HMAC-SHA256 keyed with a secret of the installation that no export contains).</div>\n"
         }
         if !document.crossCheck.discrepancies.isEmpty {
             h += "<div class=\"banner warn\" id=\"discrepancies\"><strong>\(document.crossCheck.discrepancies.count) discrepancy(ies) between the bundle and the database — do not sign off before they are explained:</strong><ul>\n"

@@ -35,7 +35,8 @@ public struct PlanSummary {
         let width = max(12, preview.widestAmount ?? 12)
         let labelWidth = min(24, max(8, preview.longestLabel ?? 8))
         func pad(_ text: String, _ count: Int) -> String { text.count >= count ? text : text + String(repeating: " ", count: count - text.count) }
-        func shown(_ label: String) -> String { PlanSummary.printable(label) }
+        // Escaped before padding, so the columns line up with what the terminal shows.
+        func shown(_ label: String) -> String { label.terminalSafe }
 
         if preview.adjustmentCount == 0 { out.append("No balance to move.") }
         for line in preview.adjustments.prefix(maxLines) {
@@ -75,20 +76,6 @@ public struct PlanSummary {
         out.append("  held for review     \(totals.heldExcess.rupiah) excess, \(totals.heldShortfall.rupiah) shortfall  (\(totals.holdCount) users, \(totals.acknowledgedCount) acknowledged)")
         out.append("  would go negative   \(totals.wouldGoNegative.rupiah)")
         out.append("  users examined      \(totals.usersExamined), already corrected \(totals.settledCount)")
-        return out
-    }
-
-    /// Names come from the database: control characters could rewrite the terminal, so they
-    /// are shown escaped.
-    static func printable(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" {
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
         return out
     }
 }

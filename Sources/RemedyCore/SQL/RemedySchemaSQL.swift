@@ -1,7 +1,7 @@
 /// remedy's own schema, beside the shop's tables. Each migration runs once, in order, inside one
 /// transaction; `remedy init` applies the missing ones. Never edit a released migration: add one.
 enum RemedySchemaSQL {
-    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3), (4, version4)]
+    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3), (4, version4), (7, version7)]
 
     static let version1 = #"""
     CREATE SCHEMA IF NOT EXISTS remedy;
@@ -199,6 +199,22 @@ enum RemedySchemaSQL {
     CREATE TRIGGER plans_append_only BEFORE UPDATE OR DELETE ON remedy.plans
         FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
     CREATE TRIGGER plans_no_truncate BEFORE TRUNCATE ON remedy.plans
+        FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
+    """#
+
+    /// The secret `export --redact` keys its pseudonyms with (one row, written by `remedy init`
+    /// right after this migration). It never appears in an export, so a recipient who knows every
+    /// user id still cannot tell whose line is whose; the same secret keeps a user's pseudonym the
+    /// same in every export of this installation. Never changed: a new secret would break that.
+    static let version7 = #"""
+    CREATE TABLE remedy.redaction_key (
+        singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        secret     bytea NOT NULL CHECK (length(secret) >= 32),
+        created_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TRIGGER redaction_key_append_only BEFORE UPDATE OR DELETE ON remedy.redaction_key
+        FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER redaction_key_no_truncate BEFORE TRUNCATE ON remedy.redaction_key
         FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
     """#
 

@@ -7,6 +7,11 @@ enum RemedyStoreSQL {
     static let systemIdentifier = "SELECT system_identifier::text FROM pg_control_system()"
     static let canReadControlData = "SELECT has_function_privilege('pg_control_system()', 'EXECUTE')"
 
+    /// The redaction secret: made once, by init (a second init keeps the first).
+    static let insertRedactionKey = "INSERT INTO remedy.redaction_key (secret) VALUES ($1) ON CONFLICT (singleton) DO NOTHING"
+    static let redactionKeyTableExists = "SELECT to_regclass('remedy.redaction_key') IS NOT NULL"
+    static let redactionKey = "SELECT secret FROM remedy.redaction_key"
+
     static let approverSets = "SELECT version, file_digest, signatures::text, file_text FROM remedy.approver_sets ORDER BY version"
     static let approversOfSet = "SELECT name, role, public_key FROM remedy.approvers WHERE set_version = $1 ORDER BY name, public_key"
     static let insertApproverSet = "INSERT INTO remedy.approver_sets (version, file_digest, signatures, file_text) VALUES ($1, $2, $3::jsonb, $4)"

@@ -33,6 +33,7 @@ public struct RemedyStore {
                 try connection.executeScript(migration.sql)
                 try connection.execute(RemedySchemaSQL.recordVersion, [migration.version])
             }
+            try connection.execute(RemedyStoreSQL.insertRedactionKey, [RedactionKey.generateSecret()])
             if let current = try currentApproverSet() {
                 guard current.digest == file.digest || (Set(current.approvers) == Set(file.approvers) && current.quorum == file.quorum) else {
                     throw RemedyError(.quorum, "the trusted approvers are already recorded (set \(current.version)) and differ from this file; a local file never overrides them: change them with `remedy approvers update FILE`, signed by the current quorum")

@@ -24,7 +24,9 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "csv, json or html.") var format: ExportFormat
     @Option(help: ArgumentHelp("Write to this file (default: standard output).", valueName: "FILE")) var out: String?
     @Flag(help: "CSV for Excel in an Indonesian locale: UTF-8 BOM, ';' separator, amounts with a decimal comma.") var excel = false
-    @Flag(help: "For exports that leave finance: no customer names or contacts; user ids become stable pseudonyms.") var redact = false
+    @Flag(help: "For exports that leave finance: no customer names or contacts; user ids become pseudonyms keyed with the installation's secret redaction key (from the database, or --redaction-key).") var redact = false
+    @Option(help: ArgumentHelp("With --redact and no database: a file of at least 32 secret random bytes to key the pseudonyms with (e.g. `head -c 32 /dev/urandom > FILE`, mode 0600); it wins over the database's key.", valueName: "FILE"))
+    var redactionKey: String?
     @Flag(help: "Customer notices (csv or json): who, contact, amount taken back, and why, in Indonesian and English.") var notices = false
     @Flag(help: "Do not consult the database even if one is configured: export from the bundle alone.") var offline = false
     @OptionGroup var database: DatabaseOptions
@@ -32,6 +34,7 @@ struct ExportCommand: ParsableCommand {
     func validate() throws {
         if excel, format != .csv { throw ValidationError("--excel applies to --format csv") }
         if notices, format == .html { throw ValidationError("--notices is written as csv or json") }
+        if redactionKey != nil, !redact { throw ValidationError("--redaction-key applies to --redact") }
         if notices, redact { throw ValidationError("--notices are for contacting customers and --redact removes their contacts: use one or the other") }
     }
 
@@ -53,7 +56,7 @@ struct ExportCommand: ParsableCommand {
                 builder = ExportBuilder(bundle: bundle, connection: nil,
                                         offlineReason: "no database configured: no --database-url, DATABASE_URL or PG* variables")
             }
-            let document = try builder.build(redact: redact)
+            let document = try builder.build(redaction: try redaction(connection: builder.connection))
             let dialect: CSVDialect = excel ? .excel : .standard
             let data: Data
             switch (format, notices) {
@@ -84,10 +87,19 @@ struct ExportCommand: ParsableCommand {
                 summary.forEach { Terminal.print($0) }
                 Terminal.print("wrote \(data.count) bytes to \(out)")
             } else {
-                FileHandle.standardOutput.write(data)
+                Terminal.writeExport(data, json: format == .json)
                 summary.forEach { Terminal.progress($0) }
             }
         }
         if !clean { throw ExitCode(1) }
+    }
+
+    /// The key --redact needs: the file given, else the database's; never the plan's digest or
+    /// anything else the export shows.
+    private func redaction(connection: PostgresConnection?) throws -> RedactionKey? {
+        guard redact else { return nil }
+        if let redactionKey { return try RedactionKey.load(path: redactionKey) }
+        if let connection { return try RedactionKey.read(from: connection) }
+        throw RemedyError(.badInput, "--redact needs a secret to key the pseudonyms with: configure the database (--database-url; not --offline) to use this installation's, or pass --redaction-key FILE")
     }
 }

@@ -16,7 +16,10 @@ struct KeygenCommand: ParsableCommand {
             let key = try SigningKey.generate(name: name, role: role)
             try key.write(to: out)
             Terminal.progress("wrote the private key to \(out) (mode 0600); keep it secret")
-            Terminal.print(Approver(name: key.name, role: key.role, publicKey: key.publicKey).yamlEntry)
+            // One line per call: Terminal.print shows a line break inside a value escaped.
+            for line in Approver(name: key.name, role: key.role, publicKey: key.publicKey).yamlEntry.split(separator: "\n") {
+                Terminal.print(String(line))
+            }
         }
     }
 }

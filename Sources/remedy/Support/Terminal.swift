@@ -6,27 +6,50 @@ import Postgres
 import RemedyCore
 
 /// Printing: results on stdout, progress and errors on stderr, errors as one line.
+///
+/// Every line a person reads leaves through `print`, `progress` or `fail` (logs through
+/// `TerminalLogHandler`, usage errors through `Remedy.main`), and each sends it through
+/// `TerminalSafe`: a username, contact, explanation, name or path from the database, a plan or a
+/// bundle can hold ESC sequences, `\r`, C1 controls or bidi overrides, shown escaped (`\u{1b}`).
+/// One call is one line: a line break inside a value is shown as `\u{a}`, never obeyed.
 enum Terminal {
     static let logger: Logger = {
-        var logger = Logger(label: "remedy") { label in StreamLogHandler.standardError(label: label) }
-        logger.logLevel = ProcessInfo.processInfo.environment["REMEDY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-        return logger
+        let level = ProcessInfo.processInfo.environment["REMEDY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        return Logger(label: "remedy") { _ in TerminalLogHandler(logLevel: level) }
     }()
 
     static func progress(_ line: String) {
-        FileHandle.standardError.write(Data("remedy: \(line)\n".utf8))
+        FileHandle.standardError.write(Data("remedy: \(line.terminalSafe)\n".utf8))
     }
 
     static func print(_ line: String = "") {
-        Swift.print(line)
+        Swift.print(line.terminalSafe)
         fflush(nil)  // all streams: keeps stdout in step with progress on stderr when both go to one place
     }
 
+    /// Exact JSON: what the encoder escapes stays its escape; the C1, bidi and other characters
+    /// it leaves raw are written as JSON escapes, which decode to the same strings.
     static func printJSON<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        Swift.print(TerminalSafe.json(String(decoding: try encoder.encode(value), as: UTF8.self)))
+    }
+
+    /// An export on stdout. JSON stays exact JSON (`TerminalSafe.json`). CSV and HTML keep their
+    /// exact bytes when redirected; when stdout is a terminal a person is reading them, so each
+    /// line goes through `print` (a CSV's CR before the line break is dropped, not shown).
+    static func writeExport(_ data: Data, json: Bool) {
+        if json {
+            FileHandle.standardOutput.write(Data(TerminalSafe.json(String(decoding: data, as: UTF8.self)).utf8))
+        } else if isatty(STDOUT_FILENO) != 0 {
+            // Split on the bytes: a Swift Character "\r\n" is not "\n".
+            var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
+            if lines.last?.isEmpty == true { lines.removeLast() }
+            for line in lines { print(String(decoding: line.last == 0x0D ? line.dropLast() : line, as: UTF8.self)) }
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
     }
 
     /// Runs a command body: a known failure becomes one line on stderr and exit code 1.
@@ -50,7 +73,7 @@ enum Terminal {
             FileHandle.standardError.write(Data("remedy: interrupted; removing the throwaway PostgreSQL\n".utf8))
             while true { sleep(1) }
         }
-        FileHandle.standardError.write(Data("remedy: error: \(message.replacingOccurrences(of: "\n", with: " "))\n".utf8))
+        FileHandle.standardError.write(Data("remedy: error: \(message.terminalSafe)\n".utf8))
         Foundation.exit(1)
     }
 }

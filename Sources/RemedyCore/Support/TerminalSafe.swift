@@ -1,0 +1,68 @@
+/// Text bound for a person's terminal. Usernames, contacts, hold explanations, approver names,
+/// paths and anything else read from the database, a plan or a bundle are chosen by someone else
+/// (a customer picks their username): raw, an ESC sequence could clear the screen, rewrite a line,
+/// plant a hyperlink or set the window title, a `\r` could overwrite what the line said, and a
+/// bidi override could make `Rp 91.800` read as `Rp 008.19`. So every such character is shown
+/// escaped, as `\u{…}` with lowercase hex digits (`\u{1b}`, `\u{202e}`, `\u{85}`, `\u{a}`):
+///
+/// - every control character (Unicode category Cc: C0 including `\n` and `\t`, DEL, C1),
+/// - every format character (Cf: the bidi marks, embeddings, overrides and isolates U+200E/F,
+///   U+061C, U+202A–U+202E, U+2066–U+2069; zero-width characters; U+FEFF; tag characters),
+/// - the line and paragraph separators U+2028 and U+2029.
+///
+/// A backslash is left as it is: the output is for reading, not for parsing back, so a username
+/// that spells `\u{1b}` looks like an escaped ESC and is just as harmless.
+public enum TerminalSafe {
+    /// Whether `scalar` is shown escaped.
+    public static func escapes(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator: return true
+        default: return false
+        }
+    }
+
+    /// `text` with every character `escapes` names written as `\u{…}`; one line, whatever it held.
+    public static func text(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: escapes) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 16)
+        for scalar in text.unicodeScalars {
+            if escapes(scalar) {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// JSON for a terminal: the same JSON value, with every character `escapes` names that the
+    /// encoder left raw written as a JSON escape (`\u202e`, a surrogate pair above U+FFFF). Raw
+    /// line breaks, tabs and carriage returns are left: an encoder never leaves one inside a
+    /// string (JSON forbids it), so those are the layout between tokens.
+    public static func json(_ json: String) -> String {
+        guard json.unicodeScalars.contains(where: { escapes($0) && !isJSONWhitespace($0) }) else { return json }
+        var out = ""
+        out.reserveCapacity(json.utf8.count + 16)
+        for scalar in json.unicodeScalars {
+            if escapes(scalar), !isJSONWhitespace(scalar) {
+                for unit in String(scalar).utf16 {
+                    let hex = String(unit, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                }
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    private static func isJSONWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == "\n" || scalar == "\r" || scalar == "\t"
+    }
+}
+
+extension String {
+    /// This text as it may reach a terminal: see `TerminalSafe`.
+    public var terminalSafe: String { TerminalSafe.text(self) }
+}

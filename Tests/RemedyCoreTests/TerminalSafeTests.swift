@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import RemedyCore
+
+@Suite("Terminal output: strings others chose are shown escaped")
+struct TerminalSafeTests {
+    @Test(arguments: [
+        ("\u{1b}[2J", "\\u{1b}[2J"),
+        ("\u{1b}]8;;http://x.example\u{7}klik\u{1b}]8;;\u{7}", "\\u{1b}]8;;http://x.example\\u{7}klik\\u{1b}]8;;\\u{7}"),
+        ("Rp 91.800\rRp 0", "Rp 91.800\\u{d}Rp 0"),
+        ("line\nbreak\ttab", "line\\u{a}break\\u{9}tab"),
+        ("del\u{7f}", "del\\u{7f}"),
+        ("nel\u{85}csi\u{9b}2J", "nel\\u{85}csi\\u{9b}2J"),
+        ("\u{202e}008.19 pR", "\\u{202e}008.19 pR"),
+        ("a\u{2066}b\u{2069}c\u{200f}d\u{200e}e\u{61c}f", "a\\u{2066}b\\u{2069}c\\u{200f}d\\u{200e}e\\u{61c}f"),
+        ("zero\u{200b}width\u{feff}", "zero\\u{200b}width\\u{feff}"),
+        ("sep\u{2028}par\u{2029}", "sep\\u{2028}par\\u{2029}"),
+        ("crlf\r\n", "crlf\\u{d}\\u{a}"),
+        ("nul\u{0}", "nul\\u{0}"),
+    ])
+    func controlsAndBidiAreEscaped(raw: String, shown: String) {
+        #expect(raw.terminalSafe == shown)
+        #expect(!shown.unicodeScalars.contains(where: TerminalSafe.escapes))
+    }
+
+    @Test func ordinaryTextIsLeftAlone() {
+        for text in ["andi", "dewi 🌸🇮🇩 lestari", "Rp 1.900.000", "-Rp 9.180", "é (e + \u{301})", "back\\slash \\u{1b}", "جميل", "  padded  "] {
+            #expect(text.terminalSafe == text)
+        }
+    }
+
+    @Test func everyControlFormatAndSeparatorScalarIsEscaped() {
+        // Exhaustive over the BMP's C0, DEL, C1 and the bidi ranges named in the threat model.
+        let ranges: [ClosedRange<UInt32>] = [0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069, 0x200E...0x200F, 0x061C...0x061C]
+        for range in ranges {
+            for value in range {
+                let scalar = Unicode.Scalar(value)!
+                let shown = String(Character(scalar)).terminalSafe
+                #expect(shown == "\\u{\(String(value, radix: 16))}", "U+\(String(value, radix: 16))")
+            }
+        }
+    }
+
+    @Test func jsonStaysTheSameValueAndLosesRawControls() throws {
+        struct Row: Codable, Equatable { let label: String; let contact: String }
+        let row = Row(label: "\u{202e}reversed\u{85}\u{1b}[2J\u{7f}", contact: "tag\u{e0041}@x.example\u{2028}")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        let raw = String(decoding: try encoder.encode(row), as: UTF8.self)
+        let safe = TerminalSafe.json(raw)
+        #expect(try JSONDecoder().decode(Row.self, from: Data(safe.utf8)) == row, "the same JSON value")
+        #expect(safe.contains("\\u202e") && safe.contains("\\u0085") && safe.contains("\\udb40\\udc41"), "\(safe)")
+        let outsideLayout = safe.unicodeScalars.filter { TerminalSafe.escapes($0) && $0 != "\n" }
+        #expect(outsideLayout.isEmpty, "only the pretty-printer's line breaks stay raw")
+    }
+
+    /// The sanitiser is hard to bypass only while nothing else writes to the terminal: the
+    /// command line and the core may print only through `Terminal` (which sanitises), apart from
+    /// the few places named here, each of which sanitises or prints fixed text.
+    @Test func nothingButTerminalWritesToStdoutOrStderr() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let allowed: Set<String> = [
+            "Sources/remedy/Support/Terminal.swift",       // the gate
+            "Sources/remedy/Remedy.swift",                 // usage errors, sanitised
+            "Sources/RemedyCore/Apply/FaultInjection.swift", // fixed checkpoint names, tests only
+        ]
+        let direct = try NSRegularExpression(pattern: #"(?<![.\w])print\(|Swift\.print|FileHandle\.standard(Output|Error)|FileHandle\(fileDescriptor|fputs\(|fwrite\(|StreamLogHandler"#)
+        var offenders: [String] = []
+        for folder in ["Sources/remedy", "Sources/RemedyCore"] {
+            let enumerator = try #require(FileManager.default.enumerator(atPath: root.appendingPathComponent(folder).path))
+            for case let file as String in enumerator where file.hasSuffix(".swift") {
+                let path = "\(folder)/\(file)"
+                guard !allowed.contains(path) else { continue }
+                let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                where !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
+                    let line = String(line)
+                    if direct.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil { offenders.append("\(path):\(number + 1): \(line)") }
+                }
+            }
+        }
+        #expect(offenders.isEmpty, "write through Terminal.print/progress instead:\n\(offenders.joined(separator: "\n"))")
+    }
+}
