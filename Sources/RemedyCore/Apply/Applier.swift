@@ -209,10 +209,17 @@ public struct Applier {
             if !toApply.isEmpty {
                 try book(toApply, current: current, runId: report.runId)
                 faults.checkpoint("entries booked")
-                let move = try template.with(["user_ids": PostgresArray(toApply.map(\.userId)), "deltas": PostgresArray(toApply.map(\.delta))])
+                let movedIds = PostgresArray(toApply.map(\.userId))
+                let move = try template.with(["user_ids": movedIds, "deltas": PostgresArray(toApply.map(\.delta))])
                     .render(ApplySQL.moveBalances, file: "move balances")
+                _ = try connection.execute(move.sql, move.parameters)
+                // Read back after the update (never from RETURNING, which shows the row before AFTER
+                // triggers ran), with deferred triggers fired first: whatever else moves these
+                // balances in this transaction shows here.
+                _ = try connection.execute(ApplySQL.fireDeferredTriggers)
+                let reread = try template.with(["user_ids": movedIds]).render(ApplySQL.balancesAfterMove, file: "balances after move")
                 var moved: [String: Money] = [:]
-                for row in try connection.query(move.sql, move.parameters) {
+                for row in try connection.query(reread.sql, reread.parameters) {
                     moved[try row.decode(0, as: String.self)] = try row.decode(1, as: Money.self)
                 }
                 for line in toApply {

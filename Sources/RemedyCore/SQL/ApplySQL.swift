@@ -17,14 +17,24 @@ enum ApplySQL {
        FOR UPDATE OF u
     """#
 
-    /// Move each balance by its delta; the returned balances are checked against before + delta,
-    /// so a trigger on users that also moves the balance fails the batch loudly.
+    /// Move each balance by its delta. What it moved to is read afterwards (balancesAfterMove),
+    /// not returned: RETURNING shows the row before AFTER triggers run.
     static let moveBalances = #"""
     UPDATE {{users.table}} u
        SET {{users.balance}} = u.{{users.balance}} + d.delta
       FROM unnest({{$user_ids}}::text[]::{{users.id_type}}[], {{$deltas}}::numeric[]) AS d(id, delta)
      WHERE u.{{users.id}} = d.id
-    RETURNING u.{{users.id}}::text, u.{{users.balance}}::text
+    """#
+
+    /// Deferred constraint triggers fire now instead of at commit, so their changes are seen too.
+    static let fireDeferredTriggers = "SET CONSTRAINTS ALL IMMEDIATE"
+
+    /// The balances after the move, AFTER triggers included, checked against before + delta: a
+    /// trigger on users that also moves the balance fails the batch loudly.
+    static let balancesAfterMove = #"""
+    SELECT u.{{users.id}}::text, u.{{users.balance}}::text
+      FROM {{users.table}} u
+     WHERE u.{{users.id}} = ANY({{$user_ids}}::text[]::{{users.id_type}}[])
     """#
 
     static let bookedKeys = "SELECT idempotency_key FROM remedy.entries WHERE idempotency_key = ANY($1::text[]) AND kind = $2"
