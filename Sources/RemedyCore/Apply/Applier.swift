@@ -81,6 +81,7 @@ public struct Applier {
         report.startedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
         struct Started: Encodable { let runId: String; let lines: Int; let approvers: [String]; let host: String; let pid: Int32 }
         try connection.transaction {
+            try lease.hold()
             try connection.execute(ApplySQL.markInterruptedRuns, [spec.name])
             try connection.execute(ApplySQL.insertRun, [runId, bundle.digest, spec.name, cleared.operator_.publicKey.base64,
                                                         cleared.operator_.name, ProcessInfo.processInfo.hostName, Int(getpid())])
@@ -96,16 +97,17 @@ public struct Applier {
         var batchStart = 0
         while batchStart < lines.count {
             let batch = try lines.batch(batchStart..<min(batchStart + batchSize, lines.count))
-            try applyBatchRetrying(batch, template: template, report: &report, actor: cleared.operator_)
+            try applyBatchRetrying(batch, template: template, report: &report, actor: cleared.operator_, lease: lease)
             batchStart += batch.count
-            try lease.renew()
             progress("apply: \(batchStart)/\(lines.count) lines (\(report.applied.count) applied, \(report.alreadyApplied.count) already applied, \(report.skipped.count) skipped)")
             faults.checkpoint("between batches")
         }
 
         struct Finished: Encodable { let runId: String; let applied: Int; let alreadyApplied: Int; let skipped: Int; let takenBack: Money; let receivablesOpened: Money }
         report.finishedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
+        try lease.renew()
         try connection.transaction {
+            try lease.hold()
             try connection.execute(ApplySQL.finishRun, [runId, report.isComplete ? "complete" : "incomplete"])
             report.auditHead = try AuditLog(connection: connection).append([
                 try AuditEvent(action: "apply.finished", actor: cleared.operator_.name, planDigest: bundle.digest,
@@ -117,14 +119,18 @@ public struct Applier {
         return report
     }
 
-    private func applyBatchRetrying(_ batch: [AdjustmentLine], template: SQLTemplate, report: inout ApplyReport, actor: Approver) throws {
+    private func applyBatchRetrying(_ batch: [AdjustmentLine], template: SQLTemplate, report: inout ApplyReport, actor: Approver,
+                                    lease: Lease) throws {
         for attempt in 1...Applier.maxBatchAttempts {
+            // Renewed before every attempt: retries and the line-by-line fallback below can take
+            // far longer than one lease, and each batch checks the lease is still its own.
+            try lease.renew()
             do {
                 // The batch's lines go into a fresh outcome, merged once the batch has committed: a
                 // copy of the whole report per attempt made apply quadratic (a third of its CPU at
                 // 154,000 lines, retaining and releasing every earlier line).
                 var outcome = ApplyReport.BatchOutcome(takenBack: report.takenBack, receivablesOpened: report.receivablesOpened)
-                try applyBatch(batch, template: template, report: report, outcome: &outcome, actor: actor)
+                try applyBatch(batch, template: template, report: report, outcome: &outcome, actor: actor, lease: lease)
                 report.record(outcome)
                 return
             } catch let error as PostgresError where error.sqlState == "55P03" || error.sqlState == "57014" || error.sqlState == "40P01" {
@@ -138,7 +144,7 @@ public struct Applier {
             // by one, so that only the held ones are reported contended.
             progress("apply: batch still contended after \(Applier.maxBatchAttempts) attempts; applying its \(batch.count) lines one by one")
             for line in batch {
-                try applyBatchRetrying([line], template: template, report: &report, actor: actor)
+                try applyBatchRetrying([line], template: template, report: &report, actor: actor, lease: lease)
             }
             return
         }
@@ -148,11 +154,15 @@ public struct Applier {
         let event = AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
                                    details: SkipDetails(reason: .contended, plannedExcess: line.excess, currentExcess: nil,
                                                         currentBalance: nil, idempotencyKey: line.idempotencyKey))
-        report.auditHead = try connection.transaction { try AuditLog(connection: connection).append([event]) }
+        try lease.renew()
+        report.auditHead = try connection.transaction {
+            try lease.hold()
+            return try AuditLog(connection: connection).append([event])
+        }
     }
 
     private func applyBatch(_ batch: [AdjustmentLine], template: SQLTemplate, report: ApplyReport, outcome: inout ApplyReport.BatchOutcome,
-                            actor: Approver) throws {
+                            actor: Approver, lease: Lease) throws {
         let userIds = PostgresArray(batch.map(\.userId))
         let keys = PostgresArray(batch.map(\.idempotencyKey))
         let specFile = "\(spec.directory)/recheck.sql"
@@ -161,6 +171,8 @@ public struct Applier {
                                                        statementMilliseconds: spec.apply.statementTimeoutMilliseconds) {
                 try connection.execute(statement)
             }
+            // Under this runner's lease, kept until commit: nobody takes the job over mid-batch.
+            try lease.hold()
             let lock = try template.with(["user_ids": userIds]).render(ApplySQL.lockUsers, file: "lock")
             _ = try connection.query(lock.sql, lock.parameters)
             faults.checkpoint("rows locked")

@@ -59,28 +59,4 @@ enum ApplySQL {
     static let markInterruptedRuns = "UPDATE remedy.runs SET finished_at = now(), outcome = 'interrupted' WHERE job = $1 AND finished_at IS NULL"
 
     static let now = "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-
-    /// Take the job's lease if it is free, expired, or held by this same owner.
-    static let acquireLease = #"""
-    INSERT INTO remedy.leases AS l (job, owner, host, pid, acquired_at, expires_at)
-    VALUES ($1, $2::uuid, $3, $4, now(), now() + make_interval(secs => $5::double precision))
-    ON CONFLICT (job) DO UPDATE
-       SET owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid,
-           acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at
-     WHERE l.expires_at < now() OR l.owner = EXCLUDED.owner
-    RETURNING owner::text
-    """#
-    static let leaseHolder = #"""
-    SELECT owner::text, host, pid, to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-           to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-      FROM remedy.leases WHERE job = $1
-    """#
-    /// Taking over a lease whose holder is known dead (same host, process gone).
-    static let takeOverLease = #"""
-    UPDATE remedy.leases
-       SET owner = $2::uuid, host = $3, pid = $4, acquired_at = now(), expires_at = now() + make_interval(secs => $5::double precision)
-     WHERE job = $1 AND owner = $6::uuid
-    """#
-    static let renewLease = "UPDATE remedy.leases SET expires_at = now() + make_interval(secs => $3::double precision) WHERE job = $1 AND owner = $2::uuid"
-    static let releaseLease = "DELETE FROM remedy.leases WHERE job = $1 AND owner = $2::uuid"
 }
