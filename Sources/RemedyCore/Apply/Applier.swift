@@ -106,7 +106,7 @@ public struct Applier {
         struct Finished: Encodable { let runId: String; let applied: Int; let alreadyApplied: Int; let skipped: Int; let takenBack: Money; let receivablesOpened: Money }
         report.finishedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
         try lease.renew()
-        try connection.transaction {
+        let finalSeq: Int64 = try connection.transaction {
             try lease.hold()
             try connection.execute(ApplySQL.finishRun, [runId, report.isComplete ? "complete" : "incomplete"])
             report.auditHead = try AuditLog(connection: connection).append([
@@ -114,7 +114,12 @@ public struct Applier {
                                details: Finished(runId: runId, applied: report.applied.count, alreadyApplied: report.alreadyApplied.count,
                                                  skipped: report.skipped.count, takenBack: report.takenBack, receivablesOpened: report.receivablesOpened)),
             ])
+            return try AuditLog(connection: connection).currentHead().seq
         }
+        // The run's final head, signed by its operator: kept outside the database (the run report,
+        // the export), it shows any later deletion or rewrite of the chain (`audit verify --head`).
+        report.signedAuditHead = try SignedAuditHead.sign(hash: report.auditHead, seq: finalSeq, database: bundle.plan.database,
+                                                          signedAt: report.finishedAt ?? "", with: operatorKey)
         try writeReport(report)
         return report
     }
