@@ -40,7 +40,7 @@ struct Remedy: ParsableCommand {
         subcommands: [
             DemoCommand.self, InitCommand.self, KeygenCommand.self, PlanCommand.self, ShowCommand.self,
             ApproveCommand.self, ApplyCommand.self, VerifyCommand.self, ExportCommand.self, RevertCommand.self, AuditCommand.self,
-            ApproversCommand.self, RunCommand.self, AcknowledgeCommand.self, PolicyCommand.self,
+            ApproversCommand.self, RunCommand.self, AcknowledgeCommand.self, PolicyCommand.self, LeaseCommand.self,
             SimulateCommand.self,
         ]
     )

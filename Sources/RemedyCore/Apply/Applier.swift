@@ -83,6 +83,7 @@ public struct Applier {
         report.startedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
         struct Started: Encodable { let runId: String; let lines: Int; let approvers: [String]; let setAside: [String]; let host: String; let pid: Int32 }
         try connection.transaction {
+            try lease.hold()
             try connection.execute(ApplySQL.markInterruptedRuns, [spec.name])
             try connection.execute(ApplySQL.insertRun, [runId, bundle.digest, spec.name, cleared.operator_.publicKey.base64,
                                                         cleared.operator_.name, ProcessInfo.processInfo.hostName, Int(getpid())])
@@ -98,35 +99,45 @@ public struct Applier {
         var batchStart = 0
         while batchStart < lines.count {
             let batch = try lines.batch(batchStart..<min(batchStart + batchSize, lines.count))
-            try applyBatchRetrying(batch, template: template, report: &report, actor: cleared.operator_)
+            try applyBatchRetrying(batch, template: template, report: &report, actor: cleared.operator_, lease: lease)
             batchStart += batch.count
-            try lease.renew()
             progress("apply: \(batchStart)/\(lines.count) lines (\(report.applied.count) applied, \(report.alreadyApplied.count) already applied, \(report.skipped.count) skipped)")
             faults.checkpoint("between batches")
         }
 
         struct Finished: Encodable { let runId: String; let applied: Int; let alreadyApplied: Int; let skipped: Int; let takenBack: Money; let receivablesOpened: Money }
         report.finishedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
-        try connection.transaction {
+        try lease.renew()
+        let finalSeq: Int64 = try connection.transaction {
+            try lease.hold()
             try connection.execute(ApplySQL.finishRun, [runId, report.isComplete ? "complete" : "incomplete"])
             report.auditHead = try AuditLog(connection: connection).append([
                 try AuditEvent(action: "apply.finished", actor: cleared.operator_.name, planDigest: bundle.digest,
                                details: Finished(runId: runId, applied: report.applied.count, alreadyApplied: report.alreadyApplied.count,
                                                  skipped: report.skipped.count, takenBack: report.takenBack, receivablesOpened: report.receivablesOpened)),
             ])
+            return try AuditLog(connection: connection).currentHead().seq
         }
+        // The run's final head, signed by its operator: kept outside the database (the run report,
+        // the export), it shows any later deletion or rewrite of the chain (`audit verify --head`).
+        report.signedAuditHead = try SignedAuditHead.sign(hash: report.auditHead, seq: finalSeq, database: bundle.plan.database,
+                                                          signedAt: report.finishedAt ?? "", with: operatorKey)
         try writeReport(report)
         return report
     }
 
-    private func applyBatchRetrying(_ batch: [AdjustmentLine], template: SQLTemplate, report: inout ApplyReport, actor: Approver) throws {
+    private func applyBatchRetrying(_ batch: [AdjustmentLine], template: SQLTemplate, report: inout ApplyReport, actor: Approver,
+                                    lease: Lease) throws {
         for attempt in 1...Applier.maxBatchAttempts {
+            // Renewed before every attempt: retries and the line-by-line fallback below can take
+            // far longer than one lease, and each batch checks the lease is still its own.
+            try lease.renew()
             do {
                 // The batch's lines go into a fresh outcome, merged once the batch has committed: a
                 // copy of the whole report per attempt made apply quadratic (a third of its CPU at
                 // 154,000 lines, retaining and releasing every earlier line).
                 var outcome = ApplyReport.BatchOutcome(takenBack: report.takenBack, receivablesOpened: report.receivablesOpened)
-                try applyBatch(batch, template: template, report: report, outcome: &outcome, actor: actor)
+                try applyBatch(batch, template: template, report: report, outcome: &outcome, actor: actor, lease: lease)
                 report.record(outcome)
                 return
             } catch let error as PostgresError where error.sqlState == "55P03" || error.sqlState == "57014" || error.sqlState == "40P01" {
@@ -140,7 +151,7 @@ public struct Applier {
             // by one, so that only the held ones are reported contended.
             progress("apply: batch still contended after \(Applier.maxBatchAttempts) attempts; applying its \(batch.count) lines one by one")
             for line in batch {
-                try applyBatchRetrying([line], template: template, report: &report, actor: actor)
+                try applyBatchRetrying([line], template: template, report: &report, actor: actor, lease: lease)
             }
             return
         }
@@ -150,11 +161,15 @@ public struct Applier {
         let event = AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
                                    details: SkipDetails(reason: .contended, plannedExcess: line.excess, currentExcess: nil,
                                                         currentBalance: nil, idempotencyKey: line.idempotencyKey))
-        report.auditHead = try connection.transaction { try AuditLog(connection: connection).append([event]) }
+        try lease.renew()
+        report.auditHead = try connection.transaction {
+            try lease.hold()
+            return try AuditLog(connection: connection).append([event])
+        }
     }
 
     private func applyBatch(_ batch: [AdjustmentLine], template: SQLTemplate, report: ApplyReport, outcome: inout ApplyReport.BatchOutcome,
-                            actor: Approver) throws {
+                            actor: Approver, lease: Lease) throws {
         let userIds = PostgresArray(batch.map(\.userId))
         let keys = PostgresArray(batch.map(\.idempotencyKey))
         let specFile = "\(spec.directory)/recheck.sql"
@@ -163,6 +178,8 @@ public struct Applier {
                                                        statementMilliseconds: spec.apply.statementTimeoutMilliseconds) {
                 try connection.execute(statement)
             }
+            // Under this runner's lease, kept until commit: nobody takes the job over mid-batch.
+            try lease.hold()
             let lock = try template.with(["user_ids": userIds]).render(ApplySQL.lockUsers, file: "lock")
             _ = try connection.query(lock.sql, lock.parameters)
             faults.checkpoint("rows locked")
@@ -211,10 +228,17 @@ public struct Applier {
             if !toApply.isEmpty {
                 try book(toApply, current: current, runId: report.runId)
                 faults.checkpoint("entries booked")
-                let move = try template.with(["user_ids": PostgresArray(toApply.map(\.userId)), "deltas": PostgresArray(toApply.map(\.delta))])
+                let movedIds = PostgresArray(toApply.map(\.userId))
+                let move = try template.with(["user_ids": movedIds, "deltas": PostgresArray(toApply.map(\.delta))])
                     .render(ApplySQL.moveBalances, file: "move balances")
+                _ = try connection.execute(move.sql, move.parameters)
+                // Read back after the update (never from RETURNING, which shows the row before AFTER
+                // triggers ran), with deferred triggers fired first: whatever else moves these
+                // balances in this transaction shows here.
+                _ = try connection.execute(ApplySQL.fireDeferredTriggers)
+                let reread = try template.with(["user_ids": movedIds]).render(ApplySQL.balancesAfterMove, file: "balances after move")
                 var moved: [String: Money] = [:]
-                for row in try connection.query(move.sql, move.parameters) {
+                for row in try connection.query(reread.sql, reread.parameters) {
                     moved[try row.decode(0, as: String.self)] = try row.decode(1, as: Money.self)
                 }
                 for line in toApply {

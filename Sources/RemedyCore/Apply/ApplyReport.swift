@@ -43,6 +43,9 @@ public struct ApplyReport: Codable, Sendable {
     public var alreadyApplied: [String] = []
     public var skipped: [Skipped] = []
     public var auditHead: String = AuditLog.genesisHash
+    /// `auditHead` at the run's end, signed by the operator (nil in reports from before signing,
+    /// or of a run that did not finish).
+    public var signedAuditHead: SignedAuditHead?
     public var takenBack: Money = .zero
     public var receivablesOpened: Money = .zero
 

@@ -1,8 +1,11 @@
 import Foundation
 import Postgres
 
-/// One runner per job: a row with an owner and an expiry. A lease left by a killed runner lapses
-/// at its expiry, or at once when its holder is on this host and its process is gone.
+/// One runner per job: a row with an owner and an expiry. The runner renews it before every batch
+/// and holds it (FOR SHARE) inside every transaction that writes, so a batch runs only under a
+/// live lease and no one can take the job over in the middle of one. A lease left by a killed
+/// runner lapses at its expiry, at once when its holder was in this very pid namespace and its
+/// process is gone, or when a person breaks it (`remedy lease break`, audited).
 public struct Lease {
     public let job: String
     public let owner: UUID
@@ -13,28 +16,40 @@ public struct Lease {
         let lease = Lease(job: job, owner: UUID(), seconds: seconds, connection: connection)
         let host = ProcessInfo.processInfo.hostName
         let pid = Int(getpid())
-        if try !connection.query(ApplySQL.acquireLease, [job, lease.owner, host, pid, seconds]).isEmpty { return lease }
-        guard let holder = try connection.query(ApplySQL.leaseHolder, [job]).first else {
+        let namespace = PidNamespace.current
+        if try !connection.query(LeaseSQL.acquire, [job, lease.owner, host, pid, namespace, seconds]).isEmpty { return lease }
+        guard let holder = try connection.query(LeaseSQL.holder, [job]).first else {
             return try acquire(job: job, seconds: seconds, connection: connection)  // released meanwhile
         }
         let holderOwner = try holder.decode(0, as: String.self)
         let holderHost = try holder.decode(1, as: String.self)
         let holderPid = try holder.decode(2, as: Int32.self)
-        if holderHost == host, kill(holderPid, 0) != 0, errno == ESRCH {
-            let taken = try connection.execute(ApplySQL.takeOverLease, [job, lease.owner, host, pid, seconds, holderOwner])
+        // A pid means something only in the pid namespace it came from: the holder's and ours must
+        // be the same one (a container with this host's name has its own pids).
+        if let namespace, try holder.decode(5, as: String?.self) == namespace, holderHost == host, kill(holderPid, 0) != 0, errno == ESRCH {
+            let taken = try connection.execute(LeaseSQL.takeOver, [job, lease.owner, host, pid, namespace, seconds, holderOwner])
             if taken == 1 { return lease }
         }
-        throw RemedyError(.leaseHeld, "job \(job) is being run by pid \(holderPid) on \(holderHost) since \(try holder.decode(3, as: String.self)) (lease until \(try holder.decode(4, as: String.self))); wait for it, or for the lease to expire if that run was killed")
+        throw RemedyError(.leaseHeld, "job \(job) is being run by pid \(holderPid) on \(holderHost) since \(try holder.decode(3, as: String.self)) (lease until \(try holder.decode(4, as: String.self))); wait for it; if that run is dead, wait for the lease to expire or break it with `remedy lease break \(job) --key KEY --force`")
     }
 
-    /// Extends the lease; fails if another runner took it after it lapsed.
+    /// Extends the lease; fails if another runner took it after it lapsed, or it was broken.
     public func renew() throws {
-        guard try connection.execute(ApplySQL.renewLease, [job, owner, seconds]) == 1 else {
-            throw RemedyError(.leaseHeld, "the lease on job \(job) was lost (it expired and another runner took it); stopping; run apply again")
+        guard try connection.execute(LeaseSQL.renew, [job, owner, seconds]) == 1 else {
+            throw RemedyError(.leaseHeld, "the lease on job \(job) was lost (it expired and another runner took it, or someone broke it); stopping; run apply again")
+        }
+    }
+
+    /// Inside a writing transaction: refuses unless the lease is still this runner's and unexpired,
+    /// and keeps it so until the transaction ends. A refusal rolls the transaction back.
+    public func hold() throws {
+        precondition(connection.isInTransaction, "the lease is held inside the transaction that writes")
+        guard try !connection.query(LeaseSQL.hold, [job, owner]).isEmpty else {
+            throw RemedyError(.leaseHeld, "the lease on job \(job) lapsed or was taken over before this batch could commit; the batch was rolled back; run apply again")
         }
     }
 
     public func release() {
-        _ = try? connection.execute(ApplySQL.releaseLease, [job, owner])
+        _ = try? connection.execute(LeaseSQL.release, [job, owner])
     }
 }

@@ -92,7 +92,8 @@ public struct AuditLog {
         public let head: String
         /// The first row that breaks the chain, and why.
         public let firstBroken: (seq: Int64, reason: String)?
-        /// With a head recorded earlier: whether the chain still passes through it.
+        /// With a head recorded earlier: whether the chain still passes through it (at its row,
+        /// when the row is known).
         public let reachesRecordedHead: Bool?
         /// remedy's own records (plans, approvals, runs, corrections…) whose audit rows are gone,
         /// one line each: rows were removed even though what is left still chains.
@@ -101,7 +102,7 @@ public struct AuditLog {
 
     /// Walks the whole chain in order, streaming; names the first broken row; and checks that
     /// remedy's own records still have their rows.
-    public func verify(recordedHead: String? = nil) throws -> Verification {
+    public func verify(recordedHead: String? = nil, atSeq recordedSeq: Int64? = nil) throws -> Verification {
         var expectedSeq: Int64 = 1
         var previous = AuditLog.genesisHash
         var broken: (Int64, String)?
@@ -127,7 +128,7 @@ public struct AuditLog {
                 broken = (seq, "row \(seq)'s content does not match its hash: it was altered")
                 return
             }
-            if rowHash == recordedHead { sawHead = true }
+            if rowHash == recordedHead, recordedSeq == nil || recordedSeq == seq { sawHead = true }
             previous = rowHash
             expectedSeq += 1
         }

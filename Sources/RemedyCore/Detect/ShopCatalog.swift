@@ -16,6 +16,9 @@ public struct ShopCatalog: Sendable {
     public let balanceCheckConstraints: [String]
     /// `users.id`'s type as PostgreSQL prints it (`uuid`, `bigint`), for typed id arrays.
     public let userIdType: String
+    /// The transactions table as `regclass` prints it (as the triggers' `table` is), to tell its
+    /// triggers from the users table's by exact name.
+    let transactionsTable: String
 
     public static func inspect(_ spec: JobSpec, on connection: PostgresConnection) throws -> ShopCatalog {
         let users = spec.schema.users
@@ -29,28 +32,29 @@ public struct ShopCatalog: Sendable {
         ] {
             try checkReadable(table, on: connection)
             for column in columns {
-                guard try connection.query(CatalogSQL.columnType, [table.description, column.description]).first != nil else {
+                guard try connection.query(CatalogSQL.columnType, [table.sql, column.unqualifiedName]).first != nil else {
                     throw RemedyError(.badSpec, "column \(column) does not exist on \(table); fix schema in the job spec (\(spec.directory)/job.yaml)")
                 }
             }
         }
-        guard let idType = try connection.query(CatalogSQL.columnType, [users.table.description, users.id.description]).first?.decode(0, as: String.self) else {
+        guard let idType = try connection.query(CatalogSQL.columnType, [users.table.sql, users.id.unqualifiedName]).first?.decode(0, as: String.self) else {
             throw RemedyError(.badSpec, "column \(users.id) does not exist on \(users.table)")
         }
-        let triggers = try connection.query(CatalogSQL.triggers, [transactions.table.description, users.table.description]).map { row in
+        let triggers = try connection.query(CatalogSQL.triggers, [transactions.table.sql, users.table.sql]).map { row in
             TriggerEvidence(table: try row.decode(0, as: String.self), name: try row.decode(1, as: String.self),
                             definition: try row.decode(2, as: String.self), functionSource: try row.decode(3, as: String.self),
                             enabled: try row.decode(4, as: Bool.self))
         }
-        let checks = try connection.query(CatalogSQL.balanceChecks, [users.table.description, users.balance.description]).map { row in
+        let checks = try connection.query(CatalogSQL.balanceChecks, [users.table.sql, users.balance.unqualifiedName]).map { row in
             "\(try row.decode(0, as: String.self)): \(try row.decode(1, as: String.self))"
         }
-        return ShopCatalog(triggers: triggers, balanceCheckConstraints: checks, userIdType: idType)
+        let transactionsTable = try connection.query(CatalogSQL.regclassText, [transactions.table.sql])[0].decode(0, as: String.self)
+        return ShopCatalog(triggers: triggers, balanceCheckConstraints: checks, userIdType: idType, transactionsTable: transactionsTable)
     }
 
     /// Refuses a table the connected role sees only through row-level security.
     static func checkReadable(_ table: SQLIdentifier, on connection: PostgresConnection) throws {
-        guard let row = try connection.query(CatalogSQL.rowSecurity, [table.description]).first else {
+        guard let row = try connection.query(CatalogSQL.rowSecurity, [table.sql]).first else {
             throw RemedyError(.badSpec, "table \(table) does not exist (or this role cannot see it); fix schema in the job spec or connect as the shop's owner")
         }
         let enabled = try row.decode(1, as: Bool.self)
@@ -72,7 +76,7 @@ public struct ShopCatalog: Sendable {
         case .auto: break
         }
         let name = rules.balanceTriggerName
-        guard let trigger = triggers.first(where: { $0.name == name && $0.table.hasSuffix(spec.schema.transactions.table.unqualifiedName) }) else {
+        guard let trigger = triggers.first(where: { $0.name == name && $0.table == transactionsTable }) else {
             return (false, "trigger \(name) was not found on \(spec.schema.transactions.table): no re-fire assumed; re-delivered callbacks are attributed to the handler only")
         }
         let definition = trigger.definition.lowercased()

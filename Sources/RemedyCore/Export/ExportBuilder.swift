@@ -71,6 +71,7 @@ public struct ExportBuilder {
             approvals: try approvals(facts),
             runs: exportRuns(runs, facts),
             auditChainHead: chainHead(runs, facts),
+            signedAuditHead: runs.reports.last { $0.report.signedAuditHead != nil }?.report.signedAuditHead,
             planTotals: plan.totals, totals: totals, crossCheck: crossCheck,
             excessByDay: try ExportCharts.excessByDay(plan),
             excessDistribution: try ExportCharts.distribution(plan.adjustments.map(\.excess)),
@@ -253,13 +254,13 @@ public struct ExportBuilder {
             let recorded = facts?.runs.first { $0.runId == report.runId }
             return ExportRun(runId: report.runId, operatorName: report.operatorName, startedAt: report.startedAt ?? recorded?.startedAt,
                              finishedAt: report.finishedAt ?? recorded?.finishedAt, applied: report.applied.count,
-                             alreadyApplied: report.alreadyApplied.count, skipped: report.skipped.count, auditHead: report.auditHead,
-                             reportInBundle: true, databaseOutcome: recorded?.outcome, inDatabase: facts.map { _ in recorded != nil })
+                                             alreadyApplied: report.alreadyApplied.count, skipped: report.skipped.count, auditHead: report.auditHead,
+                             signedAuditHead: report.signedAuditHead, reportInBundle: true, databaseOutcome: recorded?.outcome, inDatabase: facts.map { _ in recorded != nil })
         }
         let reported = Set(result.map(\.runId))
         for run in facts?.runs ?? [] where !reported.contains(run.runId) {
             result.append(ExportRun(runId: run.runId, operatorName: run.operatorName, startedAt: run.startedAt, finishedAt: run.finishedAt,
-                                    applied: nil, alreadyApplied: nil, skipped: nil, auditHead: nil, reportInBundle: false,
+                                    applied: nil, alreadyApplied: nil, skipped: nil, auditHead: nil, signedAuditHead: nil, reportInBundle: false,
                                     databaseOutcome: run.outcome, inDatabase: true))
         }
         return result.sorted { ($0.startedAt ?? "", $0.runId) < ($1.startedAt ?? "", $1.runId) }

@@ -9,7 +9,7 @@ public enum ExportCSV {
         "user_id", "label", "contact", "section", "outcome", "reason_code", "reason",
         "balance", "ledger", "open_receivables", "excess", "planned_delta", "delta", "receivable",
         "balance_before", "balance_after", "current_excess", "amount_rupiah",
-        "evidence", "decompositions", "run_id", "booked_by_plan", "idempotency_key",
+        "evidence", "decompositions", "run_id", "booked_by_plan", "idempotency_key", "run_signed_audit_head",
     ]
 
     /// The columns holding exact amounts (numbers, never given the apostrophe).
@@ -21,7 +21,13 @@ public enum ExportCSV {
     public static func render(_ document: ExportDocument, dialect: CSVDialect) -> Data {
         var writer = CSVWriter(dialect: dialect)
         writer.record(columns.map { .text($0) })
+        // Each run's signed final head once, on the first line that names the run.
+        var signedHeads: [String: String] = [:]
+        for run in document.runs {
+            if let head = run.signedAuditHead, let json = try? CanonicalJSON.encode(head) { signedHeads[run.runId] = String(decoding: json, as: UTF8.self) }
+        }
         for line in document.lines {
+            let signedHead = line.runId.flatMap { signedHeads.removeValue(forKey: $0) } ?? ""
             writer.record([
                 .text(line.userId), .text(line.label), .text(line.contact ?? ""), .text(line.section.rawValue),
                 .text(line.outcome.rawValue), .text(line.reasonCode), .text(line.reason),
@@ -30,7 +36,7 @@ public enum ExportCSV {
                 .amount(line.balanceBefore), .amount(line.balanceAfter), .amount(line.currentExcess),
                 .text(line.delta.unsignedRupiah),
                 .text(line.evidenceText), .integer(line.decompositions), .text(line.runId ?? ""),
-                .text(line.bookedByPlan ?? ""), .text(line.idempotencyKey ?? ""),
+                .text(line.bookedByPlan ?? ""), .text(line.idempotencyKey ?? ""), .text(signedHead),
             ])
         }
         return writer.data

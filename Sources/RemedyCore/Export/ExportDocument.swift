@@ -118,6 +118,8 @@ public struct ExportRun: Codable, Sendable, Equatable {
     public var alreadyApplied: Int?
     public var skipped: Int?
     public var auditHead: String?
+    /// The run's final head signed by its operator, from its report.
+    public var signedAuditHead: SignedAuditHead?
     public var reportInBundle: Bool
     /// remedy.runs: `complete`, `incomplete`, or nil while running or when it died (nil too without a database).
     public var databaseOutcome: String?
@@ -180,6 +182,9 @@ public struct ExportDocument: Codable, Sendable {
     public var approvals: [ExportApproval]
     public var runs: [ExportRun]
     public var auditChainHead: ExportChainHead?
+    /// The last run's final head, signed by its operator (from its report in runs/): what
+    /// `remedy audit verify --head EXPORT.json` checks.
+    public var signedAuditHead: SignedAuditHead?
     /// The plan's own totals, as planned (plan.json).
     public var planTotals: PlanTotals
     /// The totals every format prints: computed once from the lines (`ExportTotals.compute`).

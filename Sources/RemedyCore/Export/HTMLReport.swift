@@ -194,6 +194,12 @@ public enum HTMLReport {
         } else {
             facts.append(("Audit chain head", "none: no run yet and no database consulted", false))
         }
+        if let signed = document.signedAuditHead {
+            facts.append(("Last run's final head", "\(signed.hash), row \(signed.seq)", true))
+            facts.append(("Signed by", "\(signed.name) (\(signed.role)), key \(signed.publicKey.base64), at \(signed.signedAt)", false))
+            facts.append(("Signature", signed.signature, true))
+            facts.append(("Check it", "remedy audit verify --head runs/RUN.json (the run's report in the bundle) or --head the JSON export", true))
+        }
         facts.append(("Exported", "\(document.generatedAt) from \(document.bundlePath)", false))
         for (key, value, mono) in facts {
             h += "<tr><th>\(e(key))</th><td\(mono ? " class=\"mono\"" : "")>\(e(value))</td></tr>\n"

@@ -17,14 +17,24 @@ enum ApplySQL {
        FOR UPDATE OF u
     """#
 
-    /// Move each balance by its delta; the returned balances are checked against before + delta,
-    /// so a trigger on users that also moves the balance fails the batch loudly.
+    /// Move each balance by its delta. What it moved to is read afterwards (balancesAfterMove),
+    /// not returned: RETURNING shows the row before AFTER triggers run.
     static let moveBalances = #"""
     UPDATE {{users.table}} u
        SET {{users.balance}} = u.{{users.balance}} + d.delta
       FROM unnest({{$user_ids}}::text[]::{{users.id_type}}[], {{$deltas}}::numeric[]) AS d(id, delta)
      WHERE u.{{users.id}} = d.id
-    RETURNING u.{{users.id}}::text, u.{{users.balance}}::text
+    """#
+
+    /// Deferred constraint triggers fire now instead of at commit, so their changes are seen too.
+    static let fireDeferredTriggers = "SET CONSTRAINTS ALL IMMEDIATE"
+
+    /// The balances after the move, AFTER triggers included, checked against before + delta: a
+    /// trigger on users that also moves the balance fails the batch loudly.
+    static let balancesAfterMove = #"""
+    SELECT u.{{users.id}}::text, u.{{users.balance}}::text
+      FROM {{users.table}} u
+     WHERE u.{{users.id}} = ANY({{$user_ids}}::text[]::{{users.id_type}}[])
     """#
 
     static let bookedKeys = "SELECT idempotency_key FROM remedy.entries WHERE idempotency_key = ANY($1::text[]) AND kind = $2"
@@ -49,28 +59,4 @@ enum ApplySQL {
     static let markInterruptedRuns = "UPDATE remedy.runs SET finished_at = now(), outcome = 'interrupted' WHERE job = $1 AND finished_at IS NULL"
 
     static let now = "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-
-    /// Take the job's lease if it is free, expired, or held by this same owner.
-    static let acquireLease = #"""
-    INSERT INTO remedy.leases AS l (job, owner, host, pid, acquired_at, expires_at)
-    VALUES ($1, $2::uuid, $3, $4, now(), now() + make_interval(secs => $5::double precision))
-    ON CONFLICT (job) DO UPDATE
-       SET owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid,
-           acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at
-     WHERE l.expires_at < now() OR l.owner = EXCLUDED.owner
-    RETURNING owner::text
-    """#
-    static let leaseHolder = #"""
-    SELECT owner::text, host, pid, to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-           to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-      FROM remedy.leases WHERE job = $1
-    """#
-    /// Taking over a lease whose holder is known dead (same host, process gone).
-    static let takeOverLease = #"""
-    UPDATE remedy.leases
-       SET owner = $2::uuid, host = $3, pid = $4, acquired_at = now(), expires_at = now() + make_interval(secs => $5::double precision)
-     WHERE job = $1 AND owner = $6::uuid
-    """#
-    static let renewLease = "UPDATE remedy.leases SET expires_at = now() + make_interval(secs => $3::double precision) WHERE job = $1 AND owner = $2::uuid"
-    static let releaseLease = "DELETE FROM remedy.leases WHERE job = $1 AND owner = $2::uuid"
 }

@@ -1,5 +1,7 @@
 /// What remedy reads from PostgreSQL's catalogs about the shop's tables. Values are bound;
-/// table names go in as text and are resolved by `to_regclass`, never spliced.
+/// table names go in as text in their quoted form (`"Shop"."Users"`, SQLIdentifier.sql) and are
+/// resolved by `to_regclass`, never spliced: unquoted, `to_regclass` would fold them to lowercase
+/// and find another table, or none. Column names are compared exactly.
 enum CatalogSQL {
     /// Row-level security: a role that neither owns the table (without FORCE) nor has BYPASSRLS
     /// (or superuser) sees a filtered table, and a filtered read looks like "all in sync".
@@ -14,7 +16,8 @@ enum CatalogSQL {
        AND r.rolname = current_user
     """#
 
-    static let tableExists = "SELECT to_regclass($1) IS NOT NULL"
+    /// The table as `regclass` prints it (schema-qualified only when not on the search path).
+    static let regclassText = "SELECT to_regclass($1)::text"
 
     /// The type of a column as `regtype` prints it (quoted where needed), and whether it exists.
     static let columnType = #"""

@@ -1,7 +1,7 @@
 /// remedy's own schema, beside the shop's tables. Each migration runs once, in order, inside one
 /// transaction; `remedy init` applies the missing ones. Never edit a released migration: add one.
 enum RemedySchemaSQL {
-    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3), (4, version4), (7, version7)]
+    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3), (4, version4), (6, version6), (7, version7)]
 
     static let version1 = #"""
     CREATE SCHEMA IF NOT EXISTS remedy;
@@ -189,6 +189,13 @@ enum RemedySchemaSQL {
         FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
     CREATE TRIGGER installation_append_only BEFORE UPDATE OR DELETE ON remedy.installation
         FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    """#
+
+    /// The lease records its holder's pid namespace (boot id and /proc/self/ns/pid): a holder's pid
+    /// is checked for life only from the same namespace, never from a container that merely
+    /// shares the host name. NULL (leases taken before this version) is never taken over by pid.
+    static let version6 = #"""
+    ALTER TABLE remedy.leases ADD COLUMN pid_namespace text;
     """#
 
     /// Who made a plan becomes a signed statement: the planner's signature over the digest is

@@ -18,6 +18,9 @@ public struct RunNotification: Encodable, Sendable {
     public var planDigest: String?
     public var bundle: String?
     public var totals: PlanTotals?
+    /// The audit chain's head when the notification was sent, signed by the run's operator: the
+    /// webhook's receiver keeps a head the database cannot take back (`audit verify --head`).
+    public var signedAuditHead: SignedAuditHead?
 
     public init(event: Event, job: String, text: String, planDigest: String? = nil, bundle: String? = nil, totals: PlanTotals? = nil) {
         self.event = event

@@ -40,6 +40,9 @@ public struct ScheduledRun {
     public func run(defaultParent: String) throws -> Outcome {
         var problems: [String] = []
         func notify(_ notification: RunNotification) {
+            var notification = notification
+            // Best effort: a run that failed because the database went away still notifies.
+            notification.signedAuditHead = try? SignedAuditHead.current(on: connection, signedBy: operatorKey)
             if let problem = notifier.send(notification) {
                 problems.append(problem)
                 progress("notification not delivered: \(problem)")

@@ -318,6 +318,7 @@ extension ApplyReport: CanonicalJSONWritable {
             o.member("plan_digest", planDigest)
             o.member("receivables_opened", receivablesOpened)
             o.member("run_id", runId)
+            o.member("signed_audit_head", ifPresent: signedAuditHead) { $1.write(to: &$0) }
             o.member("skipped", skipped)
             o.member("started_at", ifPresent: startedAt) { $0.string($1) }
             o.member("taken_back", takenBack)

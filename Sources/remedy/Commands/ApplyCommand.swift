@@ -38,6 +38,9 @@ struct ApplyCommand: ParsableCommand {
             Terminal.print("")
             Terminal.print("applied \(report.applied.count), already applied \(report.alreadyApplied.count), skipped \(report.skipped.count); taken back \(report.takenBack.rupiah), receivables opened \(report.receivablesOpened.rupiah)")
             Terminal.print("approved by \(report.approvers.joined(separator: ", ")); run \(report.runId)")
+            if let signed = report.signedAuditHead {
+                Terminal.print("signed by \(signed.name) as row \(signed.seq) in \(plan)/runs/\(report.runId).json: keep it (remedy audit verify --head FILE)")
+            }
             Terminal.print("audit chain head \(report.auditHead)")
         }
         if !complete { throw ExitCode(1) }

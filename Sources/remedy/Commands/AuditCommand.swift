@@ -9,26 +9,45 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Walk the hash chain and name the first broken row.",
-            discussion: "Also checks that remedy's own records (plans, approvals, runs, corrections) still have their audit rows, so a truncated log shows. With --head, also prove the chain still reaches a head recorded earlier (apply and exports print it): any deleted or rewritten tail shows.")
+            discussion: """
+            Also checks that remedy's own records (plans, approvals, runs, corrections) still have \
+            their audit rows, so a truncated log shows. With --head, also prove the chain still \
+            reaches a head recorded earlier: any deleted or rewritten tail shows. --head takes a bare \
+            hash (apply and exports print it) or a file holding a head signed by the operator: a \
+            run report (BUNDLE/runs/RUN.json), a JSON export, a notification's body, or the head \
+            alone. A signed head is checked first (its signer is a trusted approver under that name \
+            and role, the signature is theirs over that hash, row and database); a forged one is \
+            refused. Then the chain must hold that hash at that very row.
+            """)
 
-        @Option(help: ArgumentHelp("A chain head recorded earlier.", valueName: "HASH")) var head: String?
+        @Option(help: ArgumentHelp("A chain head recorded earlier: its hash, or a file with a signed head (run report, JSON export, notification body).",
+                                   valueName: "HASH|FILE")) var head: String?
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
             var intact = false
             try Terminal.run {
+                let recorded = try head.map(RecordedHead.parse)
                 let connection = try database.connect()
                 try RemedyStore(connection: connection).requireInitialized()
-                let result = try AuditLog(connection: connection).verify(recordedHead: head)
+                let signer = try recorded?.checkSignature(on: connection)
+                var signedSeq: Int64?
+                var signedText = ""
+                if case .signed(let signed, _)? = recorded, let signer {
+                    signedSeq = signed.seq
+                    signedText = " (row \(signed.seq), signed by \(signer.name) (\(signer.role)) at \(signed.signedAt))"
+                }
+                let result = try AuditLog(connection: connection).verify(recordedHead: recorded?.hash, atSeq: signedSeq)
                 if let broken = result.firstBroken {
                     Terminal.print("audit chain BROKEN at row \(broken.seq): \(broken.reason)")
                 } else if !result.unaccounted.isEmpty {
                     Terminal.print("audit chain BROKEN: rows were removed: remedy's tables hold \(result.unaccounted.joined(separator: "; "))")
                 } else if result.reachesRecordedHead == false {
-                    Terminal.print("audit chain intact over \(result.rows) rows, but it no longer reaches the recorded head \(head ?? ""): rows were removed or rewritten since that head was recorded")
+                    Terminal.print("audit chain intact over \(result.rows) rows, but it no longer reaches the recorded head \(recorded?.hash ?? "")\(signedText): rows were removed or rewritten since that head was recorded")
                 } else {
                     intact = true
                     Terminal.print("audit chain intact: \(result.rows) rows, head \(result.head)")
+                    if let recorded { Terminal.print("reaches the recorded head \(recorded.hash)\(signedText)") }
                 }
             }
             if !intact { throw ExitCode(1) }

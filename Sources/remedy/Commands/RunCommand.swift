@@ -11,8 +11,9 @@ struct RunCommand: ParsableCommand {
         sign-off (its path is the last line of output); 1 an error (nothing applied if the policy \
         or anything before apply was refused). Without --policy nothing is applied. \
         Notifications go to the webhook in the environment variable the job names (default \
-        REMEDY_WEBHOOK_URL): drift found, applied automatically, plan waiting, run failed. \
-        See runbooks/scheduled-drift.md.
+        REMEDY_WEBHOOK_URL): drift found, applied automatically, plan waiting, run failed; each \
+        carries the audit chain's head signed with --key (signed_audit_head: keep the messages, \
+        `remedy audit verify --head BODY.json` checks them). See runbooks/scheduled-drift.md.
         """)
 
     @Argument(help: "The job to run, e.g. balance-drift.") var job: String

@@ -1,0 +1,42 @@
+/// The job lease's statements (see Lease): one runner per job, by a row with an owner and an
+/// expiry, checked inside every transaction that writes.
+enum LeaseSQL {
+    /// Take the job's lease if it is free, expired, or held by this same owner. A runner's batch
+    /// holds its lease row FOR SHARE, so this waits for that batch to end before deciding.
+    static let acquire = #"""
+    INSERT INTO remedy.leases AS l (job, owner, host, pid, pid_namespace, acquired_at, expires_at)
+    VALUES ($1, $2::uuid, $3, $4, $5, now(), now() + make_interval(secs => $6::double precision))
+    ON CONFLICT (job) DO UPDATE
+       SET owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid, pid_namespace = EXCLUDED.pid_namespace,
+           acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at
+     WHERE l.expires_at < now() OR l.owner = EXCLUDED.owner
+    RETURNING owner::text
+    """#
+
+    static let holder = #"""
+    SELECT owner::text, host, pid, to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+           to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), pid_namespace, expires_at < now()
+      FROM remedy.leases WHERE job = $1
+    """#
+
+    /// The same, locked: `lease break` waits for the holder's batch in flight to end.
+    static let holderForUpdate = holder + " FOR UPDATE"
+
+    /// Taking over a lease whose holder is known dead (same pid namespace, process gone).
+    static let takeOver = #"""
+    UPDATE remedy.leases
+       SET owner = $2::uuid, host = $3, pid = $4, pid_namespace = $5, acquired_at = now(),
+           expires_at = now() + make_interval(secs => $6::double precision)
+     WHERE job = $1 AND owner = $7::uuid
+    """#
+
+    static let renew = "UPDATE remedy.leases SET expires_at = now() + make_interval(secs => $3::double precision) WHERE job = $1 AND owner = $2::uuid"
+
+    /// Inside a writing transaction: the lease is still this runner's and unexpired, and stays so
+    /// until the transaction ends (nobody can take over or break a row held FOR SHARE).
+    static let hold = "SELECT 1 FROM remedy.leases WHERE job = $1 AND owner = $2::uuid AND expires_at > now() FOR SHARE"
+
+    static let release = "DELETE FROM remedy.leases WHERE job = $1 AND owner = $2::uuid"
+
+    static let breakLockTimeout = "SET LOCAL lock_timeout = '10s'"
+}
