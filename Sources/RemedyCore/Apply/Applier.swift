@@ -72,6 +72,9 @@ public struct Applier {
         let cleared = try ApplyPreflight(spec: spec, bundle: bundle, connection: connection).check(operatorKey: operatorKey, policy: policy)
         let lease = try Lease.acquire(job: spec.name, seconds: spec.apply.leaseSeconds, connection: connection)
         defer { lease.release() }
+        if let policy, bundle.plan.standingPolicy != nil {
+            try policy.requireWithinRollingDay(bundle.plan.adjustments, planDigest: bundle.digest, job: spec.name, connection: connection)
+        }
         let catalog = try ShopCatalog.inspect(spec, on: connection)
         let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType)
 
