@@ -26,8 +26,11 @@ public struct LineStrategy: Sendable {
     public let negativeForbidden: Bool
     public let maxCandidates: Int
     public let maxSingleAdjustment: Money?
+    /// The keys of the revert entries booked for this job: a correction they put back is taken
+    /// again under its next generation's key (CorrectionKey).
+    public let revertKeys: Set<String>
 
-    public init(spec: JobSpec, triggerRefires: Bool, negativeForbidden: Bool) {
+    public init(spec: JobSpec, triggerRefires: Bool, negativeForbidden: Bool, revertKeys: Set<String> = []) {
         self.kind = spec.strategy
         self.job = spec.name
         self.attribution = Attribution(
@@ -39,6 +42,7 @@ public struct LineStrategy: Sendable {
         self.negativeForbidden = negativeForbidden
         self.maxCandidates = spec.limits.maxCandidatesPerUser
         self.maxSingleAdjustment = spec.limits.maxSingleAdjustment
+        self.revertKeys = revertKeys
     }
 
     public func decide(_ finding: UserFinding) -> Decision {
@@ -142,8 +146,10 @@ public struct LineStrategy: Sendable {
             excess: excess, delta: -takeBack, receivable: receivable, balanceAfter: finding.balance - takeBack,
             attribution: decomposition, decompositions: count, ambiguous: count > 1,
             precondition: Precondition(excess: excess),
-            idempotencyKey: LineStrategy.idempotencyKey(job: job, userId: finding.userId, excess: excess,
-                                                        transactionIds: finding.candidates.map(\.transactionId) + finding.purchases.map(\.transactionId)),
+            idempotencyKey: CorrectionKey.next(
+                base: LineStrategy.idempotencyKey(job: job, userId: finding.userId, excess: excess,
+                                                  transactionIds: finding.candidates.map(\.transactionId) + finding.purchases.map(\.transactionId)),
+                revertKeys: revertKeys),
             revertsKey: nil)
         // Invariant: after apply, balance − ledger − receivables is zero for this user.
         assert(line.balanceAfter - line.ledger - line.openReceivables - line.receivable == .zero)
@@ -156,7 +162,8 @@ public struct LineStrategy: Sendable {
     }
 
     /// SHA-256 over the job, the user, the excess and every transaction offered as evidence: two
-    /// plans made from the same state produce the same key, and the book accepts it once.
+    /// plans made from the same state produce the same key, and the book accepts it once. (The
+    /// base key: after a revert, the line carries the next generation's, see CorrectionKey.)
     static func idempotencyKey(job: String, userId: String, excess: Money, transactionIds: [String]) -> String {
         var text = "remedy-correction/v1\n\(job)\n\(userId)\n\(excess.exactText)\n"
         for transactionId in transactionIds.sorted() {

@@ -1,8 +1,3 @@
-enum VerifySQL {
-    /// The users a plan's runs booked a correction for.
-    static let touchedUsers = "SELECT DISTINCT user_id FROM remedy.entries WHERE plan_digest = $1 ORDER BY user_id"
-}
-
 enum RevertSQL {
     /// The corrections a plan's runs booked, with the balances they moved and any receivable still open.
     static let appliedCorrections = #"""
