@@ -291,8 +291,11 @@ public struct Applier {
         }
         try connection.execute(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) })
         if isRevert {
-            let settled = lines.filter { $0.receivable.isNegative }.compactMap(\.revertsKey)
-            if !settled.isEmpty { try connection.execute(RevertSQL.settleReceivables, [PostgresArray(settled)]) }
+            let settling = lines.filter { $0.receivable.isNegative && $0.revertsKey != nil }
+            if !settling.isEmpty {
+                try connection.execute(RevertSQL.settleReceivables, [PostgresArray(settling.compactMap(\.revertsKey)), PostgresArray(settling.map(\.idempotencyKey)),
+                                                                     bundle.digest, runId])
+            }
             return
         }
         let owed = lines.filter { $0.receivable.isPositive }
