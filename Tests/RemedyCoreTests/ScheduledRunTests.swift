@@ -14,6 +14,7 @@ struct ScheduledRunTests {
         try """
         policy: nightly-drift
         job: balance-drift
+        job_spec_digests: [\(harness.spec.digest)]
         classifications: \(classifications)
         max_single_adjustment: "\(maxSingle)"
         max_total_per_run: "50000000.00"

@@ -112,8 +112,7 @@ lost_purchases AS (
 ),
 receivable AS (
     SELECT r.user_id, sum(r.amount) AS open_receivables
-      FROM remedy.receivables r
-     WHERE r.settled_at IS NULL
+      FROM remedy.open_receivables r
      GROUP BY r.user_id
 ),
 drifting AS MATERIALIZED (

@@ -16,8 +16,8 @@ ledger AS (
 ),
 receivable AS (
     SELECT r.user_id, sum(r.amount) AS open_receivables
-      FROM remedy.receivables r
-     WHERE r.settled_at IS NULL AND r.user_id = ANY({{$user_ids}}::text[])
+      FROM remedy.open_receivables r
+     WHERE r.user_id = ANY({{$user_ids}}::text[])
      GROUP BY r.user_id
 )
 SELECT u.{{users.id}}::text AS user_id,

@@ -74,6 +74,9 @@ public struct Applier {
         for reason in cleared.ignored { progress("apply: an approval does not count and was set aside: \(reason)") }
         let lease = try Lease.acquire(job: spec.name, seconds: spec.apply.leaseSeconds, connection: connection)
         defer { lease.release() }
+        if let policy, bundle.plan.standingPolicy != nil {
+            try policy.requireWithinRollingDay(bundle.plan.adjustments, planDigest: bundle.digest, job: spec.name, connection: connection)
+        }
         let catalog = try ShopCatalog.inspect(spec, on: connection)
         let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType)
 
@@ -184,8 +187,7 @@ public struct Applier {
             _ = try connection.query(lock.sql, lock.parameters)
             faults.checkpoint("rows locked")
 
-            let bookedKind = bundle.plan.kind == .revert ? "revert" : "discovered"
-            let booked = Set(try connection.query(ApplySQL.bookedKeys, [keys, bookedKind]).map { try $0.decode(0, as: String.self) })
+            let booked = try liveOrBooked(batch, keys: keys)
             let recheck = try template.with(["user_ids": userIds]).render(spec.sql["recheck"]!, file: specFile)
             var current: [String: (balance: Money, excess: Money)] = [:]
             for row in try connection.query(recheck.sql, recheck.parameters) {
@@ -198,7 +200,18 @@ public struct Applier {
             var events: [AuditEvent] = []
             for line in batch {
                 if booked.contains(line.idempotencyKey) {
-                    outcome.alreadyApplied.append(line.userId)
+                    // Booked before: never again, but not silently either. What that booking left
+                    // is rechecked; anything else is a residual a person must see.
+                    let left = try line.excess.adding(line.delta).subtracting(line.receivable)
+                    if let now = current[line.userId], now.excess != left {
+                        outcome.skipped.append(.init(userId: line.userId, label: line.label, reason: .residual, plannedExcess: line.excess,
+                                                    currentExcess: now.excess, currentBalance: now.balance))
+                        events.append(AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
+                                                 details: SkipDetails(reason: .residual, plannedExcess: line.excess, currentExcess: now.excess,
+                                                                      currentBalance: now.balance, idempotencyKey: line.idempotencyKey)))
+                    } else {
+                        outcome.alreadyApplied.append(line.userId)
+                    }
                     continue
                 }
                 guard let now = current[line.userId] else {
@@ -268,6 +281,23 @@ public struct Applier {
         faults.checkpoint("after commit")
     }
 
+    /// The batch's keys that are booked, or whose correction is still live under an earlier
+    /// generation's key (that generation was not reverted): neither may be booked now.
+    private func liveOrBooked(_ batch: [AdjustmentLine], keys: PostgresArray<String>) throws -> Set<String> {
+        let bookedKind = bundle.plan.kind == .revert ? "revert" : "discovered"
+        var booked = Set(try connection.query(ApplySQL.bookedKeys, [keys, bookedKind]).map { try $0.decode(0, as: String.self) })
+        guard bundle.plan.kind == .correction else { return booked }
+        var previousRevertKeys: [String: String] = [:]
+        for line in batch {
+            if let previous = CorrectionKey.previous(of: line.idempotencyKey) { previousRevertKeys[RevertPlanner.revertKey(of: previous)] = line.idempotencyKey }
+        }
+        guard !previousRevertKeys.isEmpty else { return booked }
+        let reverted = Set(try connection.query(ApplySQL.bookedKeys, [PostgresArray(Array(previousRevertKeys.keys)), "revert"])
+            .map { try $0.decode(0, as: String.self) })
+        for (revertKey, key) in previousRevertKeys where !reverted.contains(revertKey) { booked.insert(key) }
+        return booked
+    }
+
     /// The two entries of each correction (discovered +E, reversal −E) and any receivable; for a
     /// revert, one entry cancelling the reversal, and the correction's receivable settled.
     private func book(_ lines: [AdjustmentLine], current: [String: (balance: Money, excess: Money)], runId: String) throws {
@@ -287,8 +317,11 @@ public struct Applier {
         }
         try connection.execute(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) })
         if isRevert {
-            let settled = lines.filter { $0.receivable.isNegative }.compactMap(\.revertsKey)
-            if !settled.isEmpty { try connection.execute(RevertSQL.settleReceivables, [PostgresArray(settled)]) }
+            let settling = lines.filter { $0.receivable.isNegative && $0.revertsKey != nil }
+            if !settling.isEmpty {
+                try connection.execute(RevertSQL.settleReceivables, [PostgresArray(settling.compactMap(\.revertsKey)), PostgresArray(settling.map(\.idempotencyKey)),
+                                                                     bundle.digest, runId])
+            }
             return
         }
         let owed = lines.filter { $0.receivable.isPositive }

@@ -20,6 +20,10 @@ public struct ApplyReport: Codable, Sendable {
             case missing
             /// Live traffic held the row past lock_timeout on every retry.
             case contended
+            /// Booked before (by an earlier run or another plan), but the user's excess is not
+            /// what that booking left: undone, or moved again since. Nothing is booked twice; a
+            /// person looks (a reverted correction is taken again by a new plan).
+            case residual
         }
         public let userId: String
         public let label: String
@@ -39,7 +43,8 @@ public struct ApplyReport: Codable, Sendable {
     public var startedAt: String?
     public var finishedAt: String?
     public var applied: [Applied] = []
-    /// Booked by an earlier run (or another plan from the same state): never booked twice.
+    /// Booked by an earlier run (or another plan from the same state), and the user's books still
+    /// as that booking left them: never booked twice.
     public var alreadyApplied: [String] = []
     public var skipped: [Skipped] = []
     public var auditHead: String = AuditLog.genesisHash

@@ -5,13 +5,17 @@ import Rupiah
 import Yams
 
 /// A standing policy: a small file, signed by at least the quorum its job requires, that lets
-/// `remedy run` apply a job's lines without a per-plan sign-off, within limits: the
-/// classifications allowed, the largest single adjustment, the largest total per run, the most
-/// users, and a validity period. One changed byte, an expiry or a missing signature and nothing
-/// applies. Signatures sit beside the file in `FILE.approvals/`, as for approver-set updates.
+/// `remedy run` apply a job's lines without a per-plan sign-off, within limits: the job's code
+/// (the spec digests it allows), the classifications allowed, the largest adjustment per user,
+/// the largest total and the most users, each over a rolling 24 hours, and a validity period.
+/// One changed byte, an expiry or a missing signature and nothing applies. Signatures sit beside
+/// the file in `FILE.approvals/`, as for approver-set updates.
 public struct StandingPolicy: Sendable {
     public let name: String
     public let job: String
+    /// The job spec digests (job.yaml and its SQL) the signers allowed: an edited detect.sql is
+    /// another spec, and moves nothing under this policy.
+    public let specDigests: [String]
     public let classifications: Set<SignatureFamily>
     public let maxSingleAdjustment: Money
     public let maxTotalPerRun: Money
@@ -30,6 +34,11 @@ public struct StandingPolicy: Sendable {
         var node = try SpecNode(root, path: "", file: path)
         let name = try node.string("policy")
         let job = try node.string("job")
+        let specDigests = try node.strings("job_spec_digests")
+        guard !specDigests.isEmpty else { throw RemedyError(.badInput, "\(path): job_spec_digests must list at least one job spec digest") }
+        for digest in specDigests where digest.range(of: "^[0-9a-f]{64}$", options: .regularExpression) == nil {
+            throw RemedyError(.badInput, "\(path): job_spec_digests: \"\(digest.prefix(70))\" is not a spec digest (64 lowercase hex digits, as `remedy policy check` prints)")
+        }
         var families: Set<SignatureFamily> = []
         for word in try node.strings("classifications") {
             guard let family = SignatureFamily(rawValue: word) else {
@@ -43,7 +52,7 @@ public struct StandingPolicy: Sendable {
             }
         }
         let policy = StandingPolicy(
-            name: name, job: job, classifications: families,
+            name: name, job: job, specDigests: specDigests, classifications: families,
             maxSingleAdjustment: try money("max_single_adjustment"), maxTotalPerRun: try money("max_total_per_run"),
             maxUsers: try node.int("max_users", range: 1...1_000_000),
             validFrom: try Timestamp(iso8601: try node.string("valid_from")), validUntil: try Timestamp(iso8601: try node.string("valid_until")),
@@ -74,13 +83,19 @@ public struct StandingPolicy: Sendable {
         return out
     }
 
-    /// The signers, if the policy is for this job, in force now, and signed by the job's quorum
-    /// of distinct trusted people other than the operator; otherwise the reason it is refused.
+    /// The signers, if the policy is for this job and this very job spec, in force now, and signed
+    /// by the job's quorum of distinct trusted people other than the operator (by key and by
+    /// name); otherwise the reason it is refused.
     public func verify(for spec: JobSpec, operator operatorKey: PublicKeyText, connection: PostgresConnection) throws -> [Approver] {
         guard job == spec.name else { throw RemedyError(.quorum, "policy \(name) is for job \(job), not \(spec.name)") }
+        try requireAllowed(spec)
         let store = RemedyStore(connection: connection)
         try store.requireInitialized()
         guard let trusted = try store.currentApproverSet() else { throw RemedyError(.notInitialized, "no trusted approvers recorded; run `remedy init`") }
+        // The operator as the database knows them: one person's second key is still that person.
+        guard let operatorName = trusted.trusted(operatorKey)?.name else {
+            throw RemedyError(.untrustedKey, "the operator key (\(operatorKey)) is not a trusted approver in this database; add it with `remedy approvers update`")
+        }
         let now = try Timestamp(iso8601: try connection.query(ApplySQL.now)[0].decode(0, as: String.self))
         guard validFrom <= now, now < validUntil else {
             throw RemedyError(.expired, "policy \(name) is valid from \(validFrom) until \(validUntil), not now (\(now)); renew it and have it signed again")
@@ -99,8 +114,8 @@ public struct StandingPolicy: Sendable {
             guard let signature = Data(base64Encoded: record.signature), record.publicKey.isValidSignature(signature, for: message) else {
                 throw RemedyError(.quorum, "the policy signature by \(approver.name) does not cover \(path) as it is now: the file changed after signing, or it was signed for another database")
             }
-            guard approver.publicKey != operatorKey else {
-                throw RemedyError(.quorum, "\(approver.name) signed the policy and cannot also be its operator; run it with another key")
+            guard approver.publicKey != operatorKey, approver.name != operatorName else {
+                throw RemedyError(.quorum, "\(approver.name) signed the policy and cannot also be its operator, with this key or another; run it as another person")
             }
             people[approver.name] = approver
         }
@@ -111,28 +126,41 @@ public struct StandingPolicy: Sendable {
         return people.values.sorted { $0.name < $1.name }
     }
 
+    /// Refuses a job spec whose digest the signers did not list: the job's files changed (or
+    /// another `jobs/` directory was found) since the policy was signed.
+    func requireAllowed(_ spec: JobSpec) throws {
+        guard specDigests.contains(spec.digest) else {
+            throw RemedyError(.tampered, "policy \(name) does not allow the job spec in \(spec.directory): its digest is \(spec.digest), the policy allows \(specDigests.joined(separator: ", ")); restore the job's files, or have a policy listing the new digest signed")
+        }
+    }
+
     /// Splits adjustments into those the policy allows (in plan order, until a limit is reached)
-    /// and the rest, which wait for a person's sign-off.
-    public func partition(_ adjustments: [AdjustmentLine]) -> (allowed: [AdjustmentLine], rest: [AdjustmentLine]) {
+    /// and the rest, which wait for a person's sign-off. `alreadyMoved`: what automatic plans of
+    /// the job moved in the last 24 hours, which counts against the same limits.
+    public func partition(_ adjustments: [AdjustmentLine], alreadyMoved: PolicyUsage = PolicyUsage()) -> (allowed: [AdjustmentLine], rest: [AdjustmentLine]) {
         var allowed: [AdjustmentLine] = []
         var rest: [AdjustmentLine] = []
-        var total = Money.zero
+        var total = alreadyMoved.total
+        var perUser = alreadyMoved.perUser
         for line in adjustments {
             let size = line.delta.isNegative ? Money(minorUnits: -line.delta.minorUnits) : line.delta
             let families = Set(line.attribution.families)
-            guard !families.isEmpty, families.isSubset(of: classifications), size <= maxSingleAdjustment,
-                  allowed.count < maxUsers, let next = try? total.adding(size), next <= maxTotalPerRun else {
+            let isNewUser = perUser[line.userId] == nil
+            guard !families.isEmpty, families.isSubset(of: classifications),
+                  let userTotal = try? (perUser[line.userId] ?? .zero).adding(size), userTotal <= maxSingleAdjustment,
+                  !isNewUser || perUser.count < maxUsers, let next = try? total.adding(size), next <= maxTotalPerRun else {
                 rest.append(line)
                 continue
             }
             total = next
+            perUser[line.userId] = userTotal
             allowed.append(line)
         }
         return (allowed, rest)
     }
 
     /// Whether every line of an automatic plan lies inside this policy (apply re-checks it).
-    func covers(_ adjustments: [AdjustmentLine]) -> Bool {
-        partition(adjustments).rest.isEmpty
+    func covers(_ adjustments: [AdjustmentLine], alreadyMoved: PolicyUsage = PolicyUsage()) -> Bool {
+        partition(adjustments, alreadyMoved: alreadyMoved).rest.isEmpty
     }
 }

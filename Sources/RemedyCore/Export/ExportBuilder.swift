@@ -202,6 +202,8 @@ public struct ExportBuilder {
             out.reason = "skipped: the user's row no longer exists"
         case .contended:
             out.reason = "skipped: live traffic held the row past lock_timeout on every retry; run apply again"
+        case .residual:
+            out.reason = "residual: booked before, but the excess is \(currentExcess?.rupiah ?? "unknown") instead of what that booking left (reverted or moved since); nothing was booked twice; a person looks"
         }
     }
 

@@ -57,7 +57,9 @@ extension AdjustmentLine {
                 guard receivable.isZero else { return "a shortfall given back opens no receivable (\(receivable.rupiah))" }
             }
             if let broken = attribution.brokenRule(explaining: excess, triggerRefires: plan.evidence.triggerRefires) { return broken }
-            guard idempotencyKey == AdjustmentLine.correctionKey(job: plan.job, userId: userId, excess: excess, attribution: attribution) else {
+            // The key recomputes from the line, in some generation (a new one after each revert).
+            let base = AdjustmentLine.correctionKey(job: plan.job, userId: userId, excess: excess, attribution: attribution)
+            guard CorrectionKey.generation(of: idempotencyKey, base: base) != nil else {
                 return "its idempotency key does not recompute from the job, the user, the excess and the attribution"
             }
             return nil
@@ -66,7 +68,8 @@ extension AdjustmentLine {
 
     /// SHA-256 over the job, the user, the excess and the transactions its attribution names: two
     /// plans made from the same state give the same key, the book accepts it once, and anyone
-    /// holding the line can recompute it.
+    /// holding the line can recompute it. (The base key: after a revert, the line carries the next
+    /// generation's, see CorrectionKey.)
     static func correctionKey(job: String, userId: String, excess: Money, attribution: Decomposition) -> String {
         var text = "remedy-correction/v2\n\(job)\n\(userId)\n\(excess.exactText)\n"
         for transactionId in attribution.transactionIds.sorted() {

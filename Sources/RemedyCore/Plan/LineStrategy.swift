@@ -25,8 +25,11 @@ public struct LineStrategy: Sendable {
     public let negativeForbidden: Bool
     public let maxCandidates: Int
     public let maxSingleAdjustment: Money?
+    /// The keys of the revert entries booked for this job: a correction they put back is taken
+    /// again under its next generation's key (CorrectionKey).
+    public let revertKeys: Set<String>
 
-    public init(spec: JobSpec, triggerRefires: Bool, negativeForbidden: Bool) {
+    public init(spec: JobSpec, triggerRefires: Bool, negativeForbidden: Bool, revertKeys: Set<String> = []) {
         self.kind = spec.strategy
         self.job = spec.name
         self.attribution = Attribution(
@@ -38,6 +41,7 @@ public struct LineStrategy: Sendable {
         self.negativeForbidden = negativeForbidden
         self.maxCandidates = spec.limits.maxCandidatesPerUser
         self.maxSingleAdjustment = spec.limits.maxSingleAdjustment
+        self.revertKeys = revertKeys
     }
 
     public func decide(_ finding: UserFinding) -> Decision {
@@ -141,7 +145,9 @@ public struct LineStrategy: Sendable {
             excess: excess, delta: -takeBack, receivable: receivable, balanceAfter: finding.balance - takeBack,
             attribution: decomposition, decompositions: count, ambiguous: count > 1,
             precondition: Precondition(excess: excess),
-            idempotencyKey: AdjustmentLine.correctionKey(job: job, userId: finding.userId, excess: excess, attribution: decomposition),
+            idempotencyKey: CorrectionKey.next(
+                base: AdjustmentLine.correctionKey(job: job, userId: finding.userId, excess: excess, attribution: decomposition),
+                revertKeys: revertKeys),
             revertsKey: nil)
         // Invariant: after apply, balance − ledger − receivables is zero for this user.
         assert(line.balanceAfter - line.ledger - line.openReceivables - line.receivable == .zero)

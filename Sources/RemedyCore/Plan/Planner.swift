@@ -92,7 +92,10 @@ public struct Planner {
                 evidence = PlanEvidence(triggers: catalog.triggers, triggerRefires: refires, triggerRefiresReason: reason,
                                         balanceCheckConstraints: catalog.balanceCheckConstraints)
                 progress("detect: the balance trigger \(refires ? "re-fires" : "does not re-fire") on updates: \(reason)")
-                strategy = LineStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty)
+                // In the same snapshot: corrections reverted by then are taken again under a new key.
+                let revertKeys = Set(try connection.query(ApplySQL.revertKeysOfJob, [spec.name]).map { try $0.decode(0, as: String.self) })
+                strategy = LineStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty,
+                                        revertKeys: revertKeys)
             },
             onUnreadable: { row in
                 var line = HeldLine(userId: row.userId, label: row.label, balance: .zero, ledger: .zero, openReceivables: .zero,

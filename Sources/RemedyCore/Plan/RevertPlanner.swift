@@ -42,7 +42,11 @@ public struct RevertPlanner {
             let (refires, reason) = catalog.balanceTriggerRefires(spec)
             evidence = PlanEvidence(triggers: catalog.triggers, triggerRefires: refires, triggerRefiresReason: reason,
                                     balanceCheckConstraints: catalog.balanceCheckConstraints)
-            let applied = try connection.query(RevertSQL.appliedCorrections, [original.digest])
+            // A correction already reverted is not live: there is nothing of it left to put back.
+            let booked = try connection.query(RevertSQL.appliedCorrections, [original.digest])
+            let revertKeys = try booked.map { RevertPlanner.revertKey(of: try $0.decode(1, as: String.self)) }
+            let reverted = Set(try connection.query(ApplySQL.bookedKeys, [PostgresArray(revertKeys), "revert"]).map { try $0.decode(0, as: String.self) })
+            let applied = zip(booked, revertKeys).filter { !reverted.contains($0.1) }.map(\.0)
             let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType)
             var current: [String: (balance: Money, ledger: Money, receivables: Money)] = [:]
             for start in stride(from: 0, to: applied.count, by: 1_000) {
@@ -72,7 +76,7 @@ public struct RevertPlanner {
         }
         guard let identity, let evidence else { throw RemedyError(.invariant, "revert finished without reading the database") }
         guard !lines.isEmpty else {
-            throw RemedyError(.notApplicable, "plan \(original.digest.prefix(16))… has no applied correction to revert")
+            throw RemedyError(.notApplicable, "plan \(original.digest.prefix(16))… has no applied correction left to revert (none applied, or every one already reverted)")
         }
         let expiresAt = try Timestamp(iso8601: snapshotAt).adding(seconds: Int64(spec.approval.planValidHours) * 3_600)
         let totals = try PlanTotals(adjustments: lines, holds: [], settled: [], usersExamined: lines.count)

@@ -38,6 +38,9 @@ enum ApplySQL {
     """#
 
     static let bookedKeys = "SELECT idempotency_key FROM remedy.entries WHERE idempotency_key = ANY($1::text[]) AND kind = $2"
+    /// Every revert booked for a job (few: a revert is a person's decision): a correction whose
+    /// revert key is here is no longer live.
+    static let revertKeysOfJob = "SELECT idempotency_key FROM remedy.entries WHERE job = $1 AND kind = 'revert'"
 
     static let bookEntries = #"""
     INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, balance_before, balance_after, evidence)

@@ -20,10 +20,11 @@ enum ExportSQL {
     """#
 
     static let receivablesOfPlan = #"""
-    SELECT idempotency_key, user_id, amount::text, settled_at IS NOT NULL
-      FROM remedy.receivables
-     WHERE plan_digest = $1
-     ORDER BY id
+    SELECT r.idempotency_key, r.user_id, r.amount::text,
+           EXISTS (SELECT 1 FROM remedy.receivable_settlements s WHERE s.receivable_key = r.idempotency_key)
+      FROM remedy.receivables r
+     WHERE r.plan_digest = $1
+     ORDER BY r.id
     """#
 
     /// Apply writes an audit row for every skipped line; the latest one per user says why.

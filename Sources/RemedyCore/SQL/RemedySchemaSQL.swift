@@ -1,7 +1,7 @@
 /// remedy's own schema, beside the shop's tables. Each migration runs once, in order, inside one
 /// transaction; `remedy init` applies the missing ones. Never edit a released migration: add one.
 enum RemedySchemaSQL {
-    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3), (4, version4), (6, version6), (7, version7)]
+    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3), (4, version4), (5, version5), (6, version6), (7, version7)]
 
     static let version1 = #"""
     CREATE SCHEMA IF NOT EXISTS remedy;
@@ -191,13 +191,6 @@ enum RemedySchemaSQL {
         FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
     """#
 
-    /// The lease records its holder's pid namespace (boot id and /proc/self/ns/pid): a holder's pid
-    /// is checked for life only from the same namespace, never from a container that merely
-    /// shares the host name. NULL (leases taken before this version) is never taken over by pid.
-    static let version6 = #"""
-    ALTER TABLE remedy.leases ADD COLUMN pid_namespace text;
-    """#
-
     /// Who made a plan becomes a signed statement: the planner's signature over the digest is
     /// recorded with the plan (plans made before have none, and are refused at approve and apply).
     /// Plans rows become append-only like the other records.
@@ -207,6 +200,70 @@ enum RemedySchemaSQL {
         FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
     CREATE TRIGGER plans_no_truncate BEFORE TRUNCATE ON remedy.plans
         FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
+    """#
+
+    /// remedy's own records, append-only throughout:
+    /// - Settling a receivable is a new row in `receivable_settlements` (naming the revert line
+    ///   that settled it), never an edit: the open amount is derived (`open_receivables`), and
+    ///   `receivables` refuses updates and deletes like the book. Settlements made before this
+    ///   version move over with the revert entry that made them, when there is one.
+    /// - Approver sets recorded before version 3 (no approvers file) are pinned as they are now:
+    ///   their keys are kept in `approver_set_pins` and every read compares, so a key added to an
+    ///   old set by SQL is refused like one added to a current set.
+    static let version5 = #"""
+    CREATE TABLE remedy.receivable_settlements (
+        id              bigserial PRIMARY KEY,
+        receivable_key  text NOT NULL UNIQUE REFERENCES remedy.receivables(idempotency_key),
+        revert_key      text NOT NULL,
+        plan_digest     text REFERENCES remedy.plans(digest),
+        run_id          uuid REFERENCES remedy.runs(id),
+        amount          numeric(20,2) NOT NULL CHECK (amount > 0),
+        settled_at      timestamptz NOT NULL DEFAULT now()
+    );
+    INSERT INTO remedy.receivable_settlements (receivable_key, revert_key, plan_digest, run_id, amount, settled_at)
+    SELECT r.idempotency_key, k.revert_key, e.plan_digest, e.run_id, r.amount, r.settled_at
+      FROM remedy.receivables r
+     CROSS JOIN LATERAL (SELECT encode(sha256(convert_to('remedy-revert/v1' || E'\n' || r.idempotency_key, 'UTF8')), 'hex') AS revert_key) k
+      LEFT JOIN remedy.entries e ON e.idempotency_key = k.revert_key AND e.kind = 'revert'
+     WHERE r.settled_at IS NOT NULL;
+    DROP INDEX remedy.receivables_open;
+    ALTER TABLE remedy.receivables DROP COLUMN settled_at;
+    CREATE INDEX receivables_user ON remedy.receivables (job, user_id);
+    CREATE VIEW remedy.open_receivables AS
+    SELECT r.id, r.idempotency_key, r.job, r.plan_digest, r.user_id, r.amount - COALESCE(s.amount, 0) AS amount, r.opened_at
+      FROM remedy.receivables r
+      LEFT JOIN remedy.receivable_settlements s ON s.receivable_key = r.idempotency_key
+     WHERE r.amount - COALESCE(s.amount, 0) <> 0;
+    CREATE TRIGGER receivables_append_only BEFORE UPDATE OR DELETE ON remedy.receivables
+        FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER receivables_no_truncate BEFORE TRUNCATE ON remedy.receivables
+        FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER receivable_settlements_append_only BEFORE UPDATE OR DELETE ON remedy.receivable_settlements
+        FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER receivable_settlements_no_truncate BEFORE TRUNCATE ON remedy.receivable_settlements
+        FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
+
+    CREATE TABLE remedy.approver_set_pins (
+        set_version integer PRIMARY KEY REFERENCES remedy.approver_sets(version),
+        approvers   jsonb NOT NULL,
+        pinned_at   timestamptz NOT NULL DEFAULT now()
+    );
+    INSERT INTO remedy.approver_set_pins (set_version, approvers)
+    SELECT s.version, COALESCE((SELECT jsonb_agg(jsonb_build_object('name', a.name, 'role', a.role, 'public_key', a.public_key))
+                                  FROM remedy.approvers a WHERE a.set_version = s.version), '[]'::jsonb)
+      FROM remedy.approver_sets s
+     WHERE s.file_text IS NULL AND s.version <= (SELECT unverifiable_sets FROM remedy.installation);
+    CREATE TRIGGER approver_set_pins_append_only BEFORE UPDATE OR DELETE ON remedy.approver_set_pins
+        FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
+    CREATE TRIGGER approver_set_pins_no_truncate BEFORE TRUNCATE ON remedy.approver_set_pins
+        FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
+    """#
+
+    /// The lease records its holder's pid namespace (boot id and /proc/self/ns/pid): a holder's pid
+    /// is checked for life only from the same namespace, never from a container that merely
+    /// shares the host name. NULL (leases taken before this version) is never taken over by pid.
+    static let version6 = #"""
+    ALTER TABLE remedy.leases ADD COLUMN pid_namespace text;
     """#
 
     /// The secret `export --redact` keys its pseudonyms with (one row, written by `remedy init`

@@ -13,6 +13,7 @@ enum RemedyStoreSQL {
     static let redactionKey = "SELECT secret FROM remedy.redaction_key"
 
     static let approverSets = "SELECT version, file_digest, signatures::text, file_text FROM remedy.approver_sets ORDER BY version"
+    static let approverSetPins = "SELECT set_version, approvers::text FROM remedy.approver_set_pins ORDER BY set_version"
     static let approversOfSet = "SELECT name, role, public_key FROM remedy.approvers WHERE set_version = $1 ORDER BY name, public_key"
     static let insertApproverSet = "INSERT INTO remedy.approver_sets (version, file_digest, signatures, file_text) VALUES ($1, $2, $3::jsonb, $4)"
     static let insertApprover = "INSERT INTO remedy.approvers (set_version, public_key, name, role) VALUES ($1, $2, $3, $4)"

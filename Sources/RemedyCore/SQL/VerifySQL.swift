@@ -1,14 +1,8 @@
-enum VerifySQL {
-    /// The users a plan's runs booked a correction for.
-    static let touchedUsers = "SELECT DISTINCT user_id FROM remedy.entries WHERE plan_digest = $1 ORDER BY user_id"
-}
-
 enum RevertSQL {
     /// The corrections a plan's runs booked, with the balances they moved and any receivable still open.
     static let appliedCorrections = #"""
     SELECT e.user_id, e.idempotency_key, e.amount::text, e.balance_before::text, e.balance_after::text,
-           COALESCE((SELECT r.amount FROM remedy.receivables r
-                      WHERE r.idempotency_key = e.idempotency_key AND r.settled_at IS NULL), 0)::text
+           COALESCE((SELECT r.amount FROM remedy.open_receivables r WHERE r.idempotency_key = e.idempotency_key), 0)::text
       FROM remedy.entries e
      WHERE e.plan_digest = $1 AND e.kind = 'discovered'
      ORDER BY e.user_id
@@ -17,10 +11,16 @@ enum RevertSQL {
     /// revert line must put back and settle.
     static let bookedCorrections = #"""
     SELECT e.idempotency_key, (e.balance_before - e.balance_after)::text,
-           COALESCE((SELECT r.amount FROM remedy.receivables r
-                      WHERE r.idempotency_key = e.idempotency_key AND r.settled_at IS NULL), 0)::text
+           COALESCE((SELECT r.amount FROM remedy.open_receivables r WHERE r.idempotency_key = e.idempotency_key), 0)::text
       FROM remedy.entries e
      WHERE e.plan_digest = $1 AND e.kind = 'discovered' AND e.idempotency_key = ANY($2::text[])
     """#
-    static let settleReceivables = "UPDATE remedy.receivables SET settled_at = now() WHERE idempotency_key = ANY($1::text[]) AND settled_at IS NULL"
+    /// A revert settles the receivable its correction opened: a new row naming the revert line
+    /// (receivables are never edited). One settlement per receivable, by its unique key.
+    static let settleReceivables = #"""
+    INSERT INTO remedy.receivable_settlements (receivable_key, revert_key, plan_digest, run_id, amount)
+    SELECT r.idempotency_key, x.revert_key, $3, $4::uuid, r.amount
+      FROM unnest($1::text[], $2::text[]) AS x(receivable_key, revert_key)
+      JOIN remedy.open_receivables r ON r.idempotency_key = x.receivable_key
+    """#
 }

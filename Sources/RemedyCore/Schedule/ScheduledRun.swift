@@ -2,8 +2,9 @@ import Foundation
 import Postgres
 
 /// `remedy run`: the nightly job as a scheduler calls it. Plans; if a standing policy is given
-/// (and holds: signed by the job's quorum, in force, this very file), applies the lines inside it
-/// as their own plan; writes everything else as a plan waiting for sign-off; notifies. Holds a
+/// (and holds: signed by the job's quorum, in force, this very file, listing this job spec's
+/// digest), applies the lines inside its limits (less what the last 24 hours already moved) as
+/// their own plan; writes everything else as a plan waiting for sign-off; notifies. Holds a
 /// person acknowledged with the current numbers are not new drift.
 public struct ScheduledRun {
     public let spec: JobSpec
@@ -72,7 +73,12 @@ public struct ScheduledRun {
                                text: "remedy \(spec.name): drift found: \(plan.totals.adjustmentCount) user(s) to correct, \(unacknowledged) new hold(s)",
                                totals: plan.totals))
 
-        let (allowed, rest) = policy?.partition(plan.adjustments) ?? ([], plan.adjustments)
+        // The policy's limits hold over a rolling day: what earlier runs moved counts.
+        let usage = policy == nil ? PolicyUsage() : try PolicyUsage.lastDay(job: spec.name, connection: connection)
+        if policy != nil, !usage.perUser.isEmpty {
+            progress("policy: automatic plans of \(spec.name) moved \(usage.total.rupiah) for \(usage.perUser.count) user(s) in the last 24 hours; that counts against its limits")
+        }
+        let (allowed, rest) = policy?.partition(plan.adjustments, alreadyMoved: usage) ?? ([], plan.adjustments)
         var automatic: PlanBundle?
         var applied: ApplyReport?
         let recorder = PlanRecorder(connection: connection, plannerKey: operatorKey)

@@ -19,6 +19,7 @@ struct ApproverSetHistory {
         let quorum = RemedyStore.parseTextArray(try installation.decode(1, as: String.self))
         let unverifiable = try installation.decode(2, as: Int.self)
         var previous: RemedyStore.ApproverSet?
+        let pins = try pinnedSets()
         for row in try connection.query(RemedyStoreSQL.approverSets) {
             let version = try row.decode(0, as: Int.self)
             let digest = try row.decode(1, as: String.self)
@@ -53,9 +54,28 @@ struct ApproverSetHistory {
                 }
             } else if version > unverifiable {
                 throw tampered("has no approvers file recorded with it, so remedy did not record it")
+            } else {
+                // Recorded before approvers files were kept: its keys as pinned at the upgrade.
+                guard let pinned = pins[version], pinned == Set(approvers) else {
+                    throw tampered("holds keys other than those pinned when remedy's schema was upgraded (a set recorded before version 3)")
+                }
             }
             previous = RemedyStore.ApproverSet(version: version, digest: digest, approvers: approvers, quorum: quorum)
         }
         return previous
+    }
+
+    /// The keys of each set recorded before version 3, as pinned by migration 5.
+    private func pinnedSets() throws -> [Int: Set<Approver>] {
+        struct Pinned: Decodable { let name: String; let role: String; let public_key: String }
+        var pins: [Int: Set<Approver>] = [:]
+        for row in try connection.query(RemedyStoreSQL.approverSetPins) {
+            let version = try row.decode(0, as: Int.self)
+            guard let listed = try? JSONDecoder().decode([Pinned].self, from: Data(try row.decode(1, as: String.self).utf8)) else {
+                throw RemedyError(.tampered, "the pinned keys of approver set \(version) are not readable; restore remedy's tables from a backup")
+            }
+            pins[version] = Set(try listed.map { Approver(name: $0.name, role: $0.role, publicKey: try PublicKeyText(validating: $0.public_key)) })
+        }
+        return pins
     }
 }

@@ -1,8 +1,10 @@
 import Postgres
 import Rupiah
 
-/// Verify: for every user a plan's runs corrected, the excess now. Zero means the books agree
-/// (`balance = ledger + open receivables`); anything else is a residual a person must see.
+/// Verify: for every user line of the plan (applied by any run, or not at all), the excess now
+/// against what applying the line leaves: `excess + delta − receivable`. For a correction that is
+/// zero (`balance = ledger + open receivables`); for a revert, the excess it put back. Anything
+/// else is a residual a person must see.
 public struct Verifier {
     public let spec: JobSpec
     public let bundle: PlanBundle
@@ -19,6 +21,8 @@ public struct Verifier {
         public let userId: String
         public let balance: Money
         public let excess: Money
+        /// What the plan's line leaves: zero for a correction.
+        public let expectedExcess: Money
     }
 
     public struct Result: Codable, Sendable {
@@ -33,7 +37,11 @@ public struct Verifier {
         var residuals: [Residual] = []
         var checked = 0
         try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
-            let users = try connection.query(VerifySQL.touchedUsers, [bundle.digest]).map { try $0.decode(0, as: String.self) }
+            var expected: [String: Money] = [:]
+            for line in bundle.plan.adjustments {
+                expected[line.userId] = try line.excess.adding(line.delta).subtracting(line.receivable)
+            }
+            let users = expected.keys.sorted()
             let catalog = try ShopCatalog.inspect(spec, on: connection)
             let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType)
             for start in stride(from: 0, to: users.count, by: Verifier.chunkSize) {
@@ -44,8 +52,8 @@ public struct Verifier {
                     let userId = try row.decode(0, as: String.self)
                     let balance = try row.decode(1, as: Money.self)
                     let excess = try balance.subtracting(try row.decode(2, as: Money.self)).subtracting(try row.decode(3, as: Money.self))
-                    seen.insert(userId)
-                    if !excess.isZero { residuals.append(Residual(userId: userId, balance: balance, excess: excess)) }
+                    guard let left = expected[userId], seen.insert(userId).inserted else { continue }
+                    if excess != left { residuals.append(Residual(userId: userId, balance: balance, excess: excess, expectedExcess: left)) }
                 }
                 checked += seen.count
             }

@@ -10,7 +10,8 @@ struct AuditCommand: ParsableCommand {
             commandName: "verify",
             abstract: "Walk the hash chain and name the first broken row.",
             discussion: """
-            Also checks that remedy's own records (plans, approvals, runs, corrections) still have \
+            Also checks that remedy's own records (plans, approvals, runs, corrections, receivables and \
+            their settlements) still have \
             their audit rows, so a truncated log shows. With --head, also prove the chain still \
             reaches a head recorded earlier: any deleted or rewritten tail shows. --head takes a bare \
             hash (apply and exports print it) or a file holding a head signed by the operator: a \
@@ -41,7 +42,7 @@ struct AuditCommand: ParsableCommand {
                 if let broken = result.firstBroken {
                     Terminal.print("audit chain BROKEN at row \(broken.seq): \(broken.reason)")
                 } else if !result.unaccounted.isEmpty {
-                    Terminal.print("audit chain BROKEN: rows were removed: remedy's tables hold \(result.unaccounted.joined(separator: "; "))")
+                    Terminal.print("audit chain BROKEN: rows were removed, or records added behind remedy's back: remedy's tables hold \(result.unaccounted.joined(separator: "; "))")
                 } else if result.reachesRecordedHead == false {
                     Terminal.print("audit chain intact over \(result.rows) rows, but it no longer reaches the recorded head \(recorded?.hash ?? "")\(signedText): rows were removed or rewritten since that head was recorded")
                 } else {

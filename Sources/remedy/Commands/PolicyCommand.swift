@@ -4,8 +4,23 @@ import RemedyCore
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
-        abstract: "Standing policies: sign one, or check that one holds.",
-        subcommands: [Sign.self, Check.self])
+        abstract: "Standing policies: the job spec digest to list in one, sign one, or check that one holds.",
+        subcommands: [SpecDigest.self, Sign.self, Check.self])
+
+    struct SpecDigest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "spec-digest",
+            abstract: "Print a job's spec digest (job.yaml and its SQL, as on disk): what a policy's job_spec_digests lists.")
+        @Argument(help: "The job, e.g. balance-drift.") var job: String
+        @OptionGroup var jobs: JobsOptions
+
+        func run() throws {
+            try Terminal.run {
+                let spec = try JobLocator.load(job: job, explicit: jobs.jobsDirectory)
+                Terminal.print(spec.digest)
+            }
+        }
+    }
 
     struct Sign: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Sign a standing policy file (writes FILE.approvals/NAME-ROLE.json).")
@@ -22,7 +37,8 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check a policy is in force and signed by its job's quorum, for an operator.")
+        static let configuration = CommandConfiguration(abstract: "Check a policy is in force, allows the job spec on disk and is signed by its job's quorum, for an operator.",
+            discussion: "A refusal because of the job spec names the digest of the spec on disk: that is the value job_spec_digests must list once the new spec is reviewed.")
         @Argument(help: "The policy file.") var file: String
         @Option(help: ArgumentHelp("The operator's key file.", valueName: "FILE")) var key: String
         @OptionGroup var database: DatabaseOptions
@@ -34,7 +50,8 @@ struct PolicyCommand: ParsableCommand {
                 let spec = try JobLocator.load(job: policy.job, explicit: jobs.jobsDirectory)
                 let signers = try policy.verify(for: spec, operator: try SigningKey.load(path: key).publicKey, connection: try database.connect())
                 Terminal.print("policy \(policy.name) holds for \(policy.job) until \(policy.validUntil): signed by \(signers.map { "\($0.name) (\($0.role))" }.joined(separator: ", "))")
-                Terminal.print("allows \(policy.classifications.map(\.rawValue).sorted().joined(separator: ", ")); at most \(policy.maxSingleAdjustment.rupiah) per user, \(policy.maxTotalPerRun.rupiah) and \(policy.maxUsers) users per run")
+                Terminal.print("allows \(policy.classifications.map(\.rawValue).sorted().joined(separator: ", ")); at most \(policy.maxSingleAdjustment.rupiah) per user, \(policy.maxTotalPerRun.rupiah) and \(policy.maxUsers) users in any 24 hours")
+                Terminal.print("job spec \(spec.directory): digest \(spec.digest) (listed in job_spec_digests)")
             }
         }
     }

@@ -4,7 +4,8 @@ import RemedyCore
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Recompute the excess of every user a plan corrected; non-zero exit on any residual.")
+        abstract: "Recompute the excess of every user line of a plan against what the line leaves; non-zero exit on any residual.",
+        discussion: "A correction leaves an excess of zero; a revert leaves the excess it put back. Every line is checked, whichever run applied it, and a line never applied shows as a residual.")
 
     @Argument(help: "The plan bundle directory.") var plan: String
     @OptionGroup var database: DatabaseOptions
@@ -21,9 +22,9 @@ struct VerifyCommand: ParsableCommand {
             clean = result.isClean
             if output.json { try Terminal.printJSON(result); return }
             for residual in result.residuals {
-                Terminal.print("residual  \(residual.userId)  excess \(residual.excess.rupiah) (balance \(residual.balance.rupiah))")
+                Terminal.print("residual  \(residual.userId)  excess \(residual.excess.rupiah), the plan leaves \(residual.expectedExcess.rupiah) (balance \(residual.balance.rupiah))")
             }
-            Terminal.print("\(result.usersChecked) corrected user(s) checked: \(result.isClean ? "all agree with the ledger" : "\(result.residuals.count) residual(s)")")
+            Terminal.print("\(result.usersChecked) user(s) of the plan checked: \(result.isClean ? "all as the plan leaves them" : "\(result.residuals.count) residual(s)")")
             Terminal.print("audit chain head \(result.auditHead)")
         }
         if !clean { throw ExitCode(1) }

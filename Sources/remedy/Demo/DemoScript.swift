@@ -65,7 +65,7 @@ struct DemoScript {
 
         section("6. Verify and audit")
         let verified = try Verifier(spec: spec, bundle: bundle, connection: connection).verify(actor: "andi")
-        Terminal.print("$ remedy verify plan   → \(verified.usersChecked) corrected users checked, \(verified.residuals.count) residuals")
+        Terminal.print("$ remedy verify plan   → \(verified.usersChecked) users checked, \(verified.residuals.count) residuals")
         let audit = try AuditLog(connection: connection).verify(recordedHead: report.auditHead)
         Terminal.print("$ remedy audit verify --head \(report.auditHead.prefix(16))…   → \(audit.firstBroken == nil && audit.unaccounted.isEmpty && audit.reachesRecordedHead == true ? "intact" : "BROKEN"), \(audit.rows) rows")
         printReconciliation(try Reconciliation.measure(spec, on: connection), when: "after")

@@ -21,7 +21,8 @@ struct ApplyEndState: Equatable {
               FROM remedy.entries ORDER BY 1
             """).map { try $0.decode(0, as: String.self) }
         let receivables = try c.query("""
-            SELECT concat_ws(' ', idempotency_key, user_id, amount::text, (settled_at IS NOT NULL)::text) FROM remedy.receivables ORDER BY 1
+            SELECT concat_ws(' ', r.idempotency_key, r.user_id, r.amount::text, (s.id IS NOT NULL)::text) FROM remedy.receivables r
+              LEFT JOIN remedy.receivable_settlements s ON s.receivable_key = r.idempotency_key ORDER BY 1
             """).map { try $0.decode(0, as: String.self) }
         var audit: [String: Int] = [:]
         for row in try c.query("SELECT user_id, count(*) FROM remedy.audit_log WHERE action = 'correction.applied' GROUP BY user_id") {

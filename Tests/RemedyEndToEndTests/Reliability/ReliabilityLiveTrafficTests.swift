@@ -110,8 +110,13 @@ extension ReliabilitySuite {
                 }
             }
             #expect(wrong.isEmpty, "\(wrong.count) users' books are off (sen): \(wrong.prefix(3)) \(context)")
-            let verified = try shop.remedy(["verify", bundle, "--jobs", jobs.path])
-            #expect(verified.exitedZero, "every corrected user is in balance after the traffic \(context)\n\(verified)")
+            // verify checks every line of the plan: each corrected user is in balance after the
+            // traffic, and exactly the stale (hand-corrected, never applied) users are residuals.
+            let verified = try shop.remedy(["verify", bundle, "--jobs", jobs.path, "--json"])
+            let residuals = ((try? JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any])?["residuals"] as? [[String: Any]]) ?? []
+            #expect(Set(residuals.compactMap { $0["user_id"] as? String }) == Set(handCorrected.keys) && residuals.count == handCorrected.count,
+                    "verify's residuals must be exactly the stale users \(context)\n\(verified)")
+            #expect(verified.reason == .exit && verified.status == (handCorrected.isEmpty ? 0 : 1), "\(context)\n\(verified)")
 
             // A new plan picks up the stale users at their new excess and nobody apply corrected.
             let replan = try shop.readPlan(try shop.plan())

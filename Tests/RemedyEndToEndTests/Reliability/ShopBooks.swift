@@ -19,7 +19,7 @@ struct ShopBooks {
                    COALESCE((SELECT sum(CASE WHEN t.transaction_type IN ('topup', 'refund') THEN t.amount ELSE -t.amount END)
                                FROM transactions t
                               WHERE t.user_id = u.id AND t.status = 'completed' AND t.transaction_type IN ('topup', 'refund', 'purchase')), 0)::numeric(20,2)::text,
-                   COALESCE((SELECT sum(r.amount) FROM remedy.receivables r WHERE r.user_id = u.id::text AND r.settled_at IS NULL), 0)::numeric(20,2)::text
+                   COALESCE((SELECT sum(r.amount) FROM remedy.open_receivables r WHERE r.user_id = u.id::text), 0)::numeric(20,2)::text
               FROM users u
             """) {
             books[try row.decode(0, as: String.self)] = User(balance: try Sen.parse(try row.decode(1, as: String.self)),
