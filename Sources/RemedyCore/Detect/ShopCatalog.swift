@@ -23,26 +23,27 @@ public struct ShopCatalog: Sendable {
         for (table, columns) in [
             (users.table, [users.id, users.balance, users.label] + [users.contact].compactMap { $0 }),
             (transactions.table, [transactions.id, transactions.user, transactions.type, transactions.status,
-                                  transactions.amount, transactions.reference, transactions.completedAt, transactions.createdAt]
+                                  transactions.amount, transactions.reference]
+                + transactions.completedAt.columns + transactions.createdAt.columns
                 + [transactions.callback, spec.schema.amountReceived.column].compactMap { $0 }
                 + spec.schema.paidAtSources.values.compactMap(\.column)),
         ] {
             try checkReadable(table, on: connection)
             for column in columns {
-                guard try connection.query(CatalogSQL.columnType, [table.description, column.description]).first != nil else {
+                guard try connection.query(CatalogSQL.columnType, [table.sql, column.description]).first != nil else {
                     throw RemedyError(.badSpec, "column \(column) does not exist on \(table); fix schema in the job spec (\(spec.directory)/job.yaml)")
                 }
             }
         }
-        guard let idType = try connection.query(CatalogSQL.columnType, [users.table.description, users.id.description]).first?.decode(0, as: String.self) else {
+        guard let idType = try connection.query(CatalogSQL.columnType, [users.table.sql, users.id.description]).first?.decode(0, as: String.self) else {
             throw RemedyError(.badSpec, "column \(users.id) does not exist on \(users.table)")
         }
-        let triggers = try connection.query(CatalogSQL.triggers, [transactions.table.description, users.table.description]).map { row in
+        let triggers = try connection.query(CatalogSQL.triggers, [transactions.table.sql, users.table.sql]).map { row in
             TriggerEvidence(table: try row.decode(0, as: String.self), name: try row.decode(1, as: String.self),
                             definition: try row.decode(2, as: String.self), functionSource: try row.decode(3, as: String.self),
                             enabled: try row.decode(4, as: Bool.self))
         }
-        let checks = try connection.query(CatalogSQL.balanceChecks, [users.table.description, users.balance.description]).map { row in
+        let checks = try connection.query(CatalogSQL.balanceChecks, [users.table.sql, users.balance.description]).map { row in
             "\(try row.decode(0, as: String.self)): \(try row.decode(1, as: String.self))"
         }
         return ShopCatalog(triggers: triggers, balanceCheckConstraints: checks, userIdType: idType)
@@ -50,7 +51,7 @@ public struct ShopCatalog: Sendable {
 
     /// Refuses a table the connected role sees only through row-level security.
     static func checkReadable(_ table: SQLIdentifier, on connection: PostgresConnection) throws {
-        guard let row = try connection.query(CatalogSQL.rowSecurity, [table.description]).first else {
+        guard let row = try connection.query(CatalogSQL.rowSecurity, [table.sql]).first else {
             throw RemedyError(.badSpec, "table \(table) does not exist (or this role cannot see it); fix schema in the job spec or connect as the shop's owner")
         }
         let enabled = try row.decode(1, as: Bool.self)

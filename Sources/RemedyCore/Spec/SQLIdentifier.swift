@@ -30,7 +30,7 @@ public struct SQLIdentifier: Hashable, Sendable, CustomStringConvertible {
         parts.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ".")
     }
 
-    /// The unquoted form as written in the spec, for messages and `regclass` lookups.
+    /// The unquoted form as written in the spec, for messages (catalog lookups take `sql`: to_regclass folds unquoted case).
     public var description: String { parts.joined(separator: ".") }
 
     public var unqualifiedName: String { parts[parts.count - 1] }
