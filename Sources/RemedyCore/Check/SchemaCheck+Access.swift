@@ -39,7 +39,7 @@ extension SchemaCheck {
                 (tx.table, "schema.transactions", "schema.transactions.table", txColumns)]
     }
 
-    func checkAccess(on connection: PostgresConnection, into findings: inout [CheckFinding]) throws -> Access {
+    func checkAccess(role: String, on connection: PostgresConnection, into findings: inout [CheckFinding]) throws -> Access {
         var access = Access()
         for mapped in mappedColumns {
             guard try checkTable(mapped.table, key: mapped.tableKey, on: connection, into: &findings) else {
@@ -63,7 +63,7 @@ extension SchemaCheck {
                                  "not_null": String(try row.decode(1, as: Bool.self)), "can_select": String(canSelect)]
                 guard canSelect else {
                     findings.append(CheckFinding("access", .error,
-                        "role may not read \(spelled) (no SELECT privilege); GRANT SELECT on it to the role remedy connects as",
+                        "role \(role) may not read \(spelled) (no SELECT privilege); GRANT SELECT (\(column.description)) ON \(mapped.table) TO \(role)",
                         facts: factsText))
                     access.readable = false
                     continue
@@ -72,7 +72,7 @@ extension SchemaCheck {
                 if isBalance { access.balance = facts }
                 if isBalance, !canUpdate {
                     findings.append(CheckFinding("access", .warning,
-                        "role may read but not update \(spelled): plan works, apply will be refused; GRANT UPDATE (\(column.description)) on it before applying",
+                        "role \(role) may read but not update \(spelled): plan works, apply will be refused; GRANT UPDATE (\(column.description)) ON \(mapped.table) TO \(role) before applying",
                         facts: factsText))
                 } else if ["real", "double precision", "money"].contains(facts.baseType),
                           isBalance || column == spec.schema.transactions.amount || column == spec.schema.amountReceived.column {

@@ -23,7 +23,7 @@ public struct SchemaCheck {
     public func probe(on connection: PostgresConnection) throws -> CheckReport {
         let who = try connection.query("SELECT current_database()::text, current_user::text")[0]
         var report = CheckReport(job: spec.name, database: try who.decode(0), role: try who.decode(1), findings: [])
-        let access = try checkAccess(on: connection, into: &report.findings)
+        let access = try checkAccess(role: report.role, on: connection, into: &report.findings)
         // The looks at the data need every mapped column readable; what is missing is reported above.
         guard access.readable else { return report }
         var template = try SQLTemplate.bindings(for: spec, parameters: parameters)

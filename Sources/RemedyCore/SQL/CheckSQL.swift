@@ -12,7 +12,7 @@ enum CheckSQL {
            c.relowner = r.oid AS is_owner,
            r.rolsuper,
            r.rolbypassrls,
-           has_table_privilege(c.oid, 'SELECT') AS can_select,
+           has_any_column_privilege(c.oid, 'SELECT') AS can_select,  -- the table, or some of its columns (each is checked)
            current_user::text,
            (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
       FROM pg_class c, pg_roles r
