@@ -12,8 +12,9 @@ import RemedyCore
 struct SchemaVariantTests {
     static let users = 300
 
-    @Test func purchasesWithoutCompletedAtAreFoundByCheckAndAdaptedByAFallbackList() throws {
-        let shop = try VariantShop(seed: 61, schema: SchemaVariant(purchasesWithoutCompletedAt: true))
+    @Test(arguments: [61, 71] as [UInt64])
+    func purchasesWithoutCompletedAtAreFoundByCheckAndAdaptedByAFallbackList(seed: UInt64) throws {
+        let shop = try VariantShop(seed: seed, schema: SchemaVariant(purchasesWithoutCompletedAt: true))
         let completedPurchases = try shop.scalar("SELECT count(*) FROM public.transactions WHERE transaction_type = 'purchase' AND status = 'completed'")
         try #require(completedPurchases > 100)
 
@@ -104,6 +105,7 @@ struct SchemaVariantTests {
         let missing = try shop.check()
         #expect(missing.status == 1, "\(missing)")
         #expect(missing.stdout.contains("table public.users does not exist"), "\(missing)")
+        #expect(missing.stdout.contains("tables of that name: \"Shop\".users"), "\(missing)")
 
         let jobs = try JobsDirectoryCopy {
             Data(String(decoding: $0, as: UTF8.self)

@@ -91,8 +91,10 @@ extension SchemaCheck {
     private func checkTable(_ table: SQLIdentifier, key: String, on connection: PostgresConnection,
                             into findings: inout [CheckFinding]) throws -> Bool {
         guard let row = try connection.query(CheckSQL.table, [table.sql]).first else {
+            let elsewhere = try connection.query(CheckSQL.tablesNamed, [table.unqualifiedName]).map { try $0.decode(0, as: String.self) }
             findings.append(CheckFinding("access", .error,
-                "table \(table) does not exist, or this role cannot see it (\(key)); fix it in job.yaml or connect as the shop's owner",
+                "table \(table) does not exist, or this role cannot see it (\(key)); fix it in job.yaml or connect as the shop's owner"
+                    + (elsewhere.isEmpty ? "" : "; tables of that name: \(elsewhere.joined(separator: ", "))"),
                 facts: ["table": table.description]))
             return false
         }

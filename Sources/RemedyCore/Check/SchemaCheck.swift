@@ -40,16 +40,13 @@ public struct SchemaCheck {
     /// The raw callback's field and the column, apart, to see how often they disagree.
     private func checkFragments(hasPaidAt: Bool) -> [String: String] {
         let source = spec.schema.amountReceived
-        var fromCallback = "NULL::numeric"
-        if source.callbackField != nil, let callback = spec.schema.transactions.callback {
-            // The field's name is bound, as detect binds it ($amount_received_field).
-            let raw = "(t.\(callback.sql) ->> {{$amount_received_field}})"
-            fromCallback = "(CASE WHEN \(raw) ~ '^-?[0-9]{1,15}([.][0-9]{1,2})?$' THEN \(raw)::numeric END)"
-        }
-        let fromColumn = source.column.map { "t.\($0.sql)" } ?? "NULL::numeric"
-        var fragments = ["check.received_from_callback": fromCallback, "check.received_from_column": fromColumn]
+        let callback = source.callbackField == nil ? nil : spec.schema.transactions.callback
+        var fragments = [
+            "check.received_from_callback": CheckSQL.receivedFromCallback(callback: callback),
+            "check.received_from_column": CheckSQL.receivedFromColumn(source.column),
+        ]
         // A job without a paid_at parameter has no window to look at.
-        if !hasPaidAt { fragments["expr.paid_at"] = "NULL::timestamptz" }
+        if !hasPaidAt { fragments["expr.paid_at"] = CheckSQL.noPaidAt }
         return fragments
     }
 

@@ -20,6 +20,16 @@ enum CheckSQL {
        AND r.rolname = current_user
     """#
 
+    /// Tables of a name in any schema, for a mapped table that is not where the spec says.
+    static let tablesNamed = #"""
+    SELECT format('%I.%I', n.nspname, c.relname)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+     ORDER BY 1
+     LIMIT 10
+    """#
+
     /// A mapped column: its type with modifiers (`numeric(10,2)`), NOT NULL, and whether the
     /// connected role may read it (and update it: the balance). $1: table, $2: column.
     static let column = #"""
@@ -96,4 +106,18 @@ enum CheckSQL {
      GROUP BY 1
      ORDER BY 1
     """#
+
+    /// The callback's amount_received field as a number (NULL when absent or not a plain
+    /// number), apart from the column; the field's name is bound as detect binds it.
+    static func receivedFromCallback(callback: SQLIdentifier?) -> String {
+        guard let callback else { return "NULL::numeric" }
+        let raw = "(t.\(callback.sql) ->> {{$amount_received_field}})"
+        return "(CASE WHEN \(raw) ~ '^-?[0-9]{1,15}([.][0-9]{1,2})?$' THEN \(raw)::numeric END)"
+    }
+
+    static func receivedFromColumn(_ column: SQLIdentifier?) -> String {
+        column.map { "t.\($0.sql)" } ?? "NULL::numeric"
+    }
+
+    static let noPaidAt = "NULL::timestamptz"
 }
