@@ -2,15 +2,60 @@ import Postgres
 import Rupiah
 
 /// Looks at the data through the mapping: columns NULL where they are needed, transaction types
-/// and statuses the ledger map leaves out, the window, where amount_received comes from.
+/// and statuses the ledger map leaves out, the window, where amount_received comes from. All of
+/// it from one grouped pass over the transactions (CheckSQL.transactions).
 extension SchemaCheck {
-    func checkColumnUse(_ template: SQLTemplate, on connection: PostgresConnection, into findings: inout [CheckFinding]) throws {
-        let rendered = try render(template, CheckSQL.columnUse)
-        let row = try connection.query(rendered.sql, rendered.parameters)[0]
-        let counts = try (0..<11).map { try row.decode($0, as: Int.self) }
-        let (completedPurchases, withoutCompletedAt, purchases, withoutCreatedAt) = (counts[0], counts[1], counts[2], counts[3])
-        let (paidTopups, withoutPaidAt, withoutReceived) = (counts[4], counts[5], counts[6])
-        let (fromCallback, fromColumnOnly, disagreeing, incomplete) = (counts[7], counts[8], counts[9], counts[10])
+    /// One row of that pass: the transactions of one type and status (and window day).
+    struct TransactionGroup {
+        let type: String?
+        let status: String?
+        let windowDay: String?
+        let rows: Int
+        let sum: Money
+        let completedAtNull: Int
+        let createdAtNull: Int
+        let withReference: Int
+        let paidAtNull: Int
+        let receivedNull: Int
+        let receivedFromCallback: Int
+        let receivedFromColumnOnly: Int
+        let receivedDisagreeing: Int
+        let userOrAmountNull: Int
+    }
+
+    func transactionGroups(_ template: SQLTemplate, on connection: PostgresConnection) throws -> [TransactionGroup] {
+        let rendered = try render(template, CheckSQL.transactions)
+        return try connection.query(rendered.sql, rendered.parameters).map { row in
+            TransactionGroup(
+                type: try row.decode(0, as: String?.self), status: try row.decode(1, as: String?.self),
+                windowDay: try row.decode(2, as: String?.self), rows: try row.decode(3),
+                sum: try Money(exactText: try row.decode(4, as: String.self)),
+                completedAtNull: try row.decode(5), createdAtNull: try row.decode(6), withReference: try row.decode(7),
+                paidAtNull: try row.decode(8), receivedNull: try row.decode(9), receivedFromCallback: try row.decode(10),
+                receivedFromColumnOnly: try row.decode(11), receivedDisagreeing: try row.decode(12), userOrAmountNull: try row.decode(13))
+        }
+    }
+
+    func checkColumnUse(_ groups: [TransactionGroup], into findings: inout [CheckFinding]) {
+        let ledger = spec.ledger
+        func total(_ value: KeyPath<TransactionGroup, Int>, where include: (TransactionGroup) -> Bool) -> Int {
+            groups.filter(include).reduce(0) { $0 + $1[keyPath: value] }
+        }
+        let isCompletedPurchase = { (g: TransactionGroup) in g.type == ledger.purchaseType && g.status == ledger.completedStatus }
+        let isPurchase = { (g: TransactionGroup) in g.type == ledger.purchaseType }
+        // A paid Tripay top-up: a completed top-up with a reference (the reference counts below).
+        let isCompletedTopup = { (g: TransactionGroup) in g.type == ledger.topupType && g.status == ledger.completedStatus }
+        let completedPurchases = total(\.rows, where: isCompletedPurchase)
+        let withoutCompletedAt = total(\.completedAtNull, where: isCompletedPurchase)
+        let purchases = total(\.rows, where: isPurchase)
+        let withoutCreatedAt = total(\.createdAtNull, where: isPurchase)
+        let paidTopups = total(\.withReference, where: isCompletedTopup)
+        let withoutPaidAt = total(\.paidAtNull, where: isCompletedTopup)
+        let withoutReceived = total(\.receivedNull, where: isCompletedTopup)
+        let fromCallback = total(\.receivedFromCallback, where: isCompletedTopup)
+        let fromColumnOnly = total(\.receivedFromColumnOnly, where: isCompletedTopup)
+        let disagreeing = total(\.receivedDisagreeing, where: isCompletedTopup)
+        let incomplete = groups.reduce(0) { $0 + ($1.type == nil || $1.status == nil ? $1.rows : $1.userOrAmountNull) }
         let tx = spec.schema.transactions
 
         if spec.signatures.lostUpdateEnabled {
@@ -60,20 +105,17 @@ extension SchemaCheck {
     }
 
     /// Types and statuses present but not in the ledger map: money the ledger does not count.
-    func checkLedgerMap(_ template: SQLTemplate, on connection: PostgresConnection, into findings: inout [CheckFinding]) throws {
-        let rendered = try render(template, CheckSQL.typesAndStatuses)
+    func checkLedgerMap(_ groups: [TransactionGroup], into findings: inout [CheckFinding]) throws {
         struct Group { var rows = 0; var sum = Money.zero }
         var completedByType: [String: Group] = [:]
         var byType: [String: Group] = [:]
         var byStatus: [String: Group] = [:]
         let ledger = spec.ledger
-        for row in try connection.query(rendered.sql, rendered.parameters) {
-            guard let type = try row.decode(0, as: String?.self), let status = try row.decode(1, as: String?.self) else { continue }
-            let rows: Int = try row.decode(2)
-            let sum = try Money(exactText: try row.decode(3, as: String.self))
+        for group in groups {
+            guard let type = group.type, let status = group.status else { continue }
             func add(_ groups: inout [String: Group], _ key: String) throws {
-                groups[key, default: Group()].rows += rows
-                groups[key, default: Group()].sum = try groups[key, default: Group()].sum.adding(sum)
+                groups[key, default: Group()].rows += group.rows
+                groups[key, default: Group()].sum = try groups[key, default: Group()].sum.adding(group.sum)
             }
             try add(&byType, type)
             try add(&byStatus, status)
@@ -111,21 +153,13 @@ extension SchemaCheck {
     }
 
     /// The window: paid top-ups in it by day, and within a day outside it.
-    func checkWindow(_ template: SQLTemplate, on connection: PostgresConnection, into findings: inout [CheckFinding]) throws {
+    func checkWindow(_ groups: [TransactionGroup], into findings: inout [CheckFinding]) {
         guard let choice = parameters.values["paid_at"], parameters.values["since"] != nil, parameters.values["until"] != nil else { return }
-        let rendered = try render(template, CheckSQL.window)
-        var days: [(String, Int)] = []
-        var before = 0
-        var after = 0
-        for row in try connection.query(rendered.sql, rendered.parameters) {
-            let day: String = try row.decode(0)
-            let count: Int = try row.decode(1)
-            switch day {
-            case "before": before = count
-            case "after": after = count
-            default: days.append((day, count))
-            }
-        }
+        var byDay: [String: Int] = [:]
+        for group in groups { if let day = group.windowDay { byDay[day, default: 0] += group.rows } }
+        let before = byDay.removeValue(forKey: "before") ?? 0
+        let after = byDay.removeValue(forKey: "after") ?? 0
+        let days = byDay.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let inWindow = days.reduce(0) { $0 + $1.1 }
         var facts = ["paid_at": choice, "since": parameters.values["since"]!, "until": parameters.values["until"]!,
                      "in_window": String(inWindow), "day_before": String(before), "day_after": String(after)]

@@ -27,10 +27,11 @@ public struct SchemaCheck {
         // The looks at the data need every mapped column readable; what is missing is reported above.
         guard access.readable else { return report }
         var template = try SQLTemplate.bindings(for: spec, parameters: parameters)
-        template = template.adding(checkFragments(hasPaidAt: template.fragments["expr.paid_at"] != nil))
-        try checkColumnUse(template, on: connection, into: &report.findings)
-        try checkLedgerMap(template, on: connection, into: &report.findings)
-        try checkWindow(template, on: connection, into: &report.findings)
+        template = template.adding(checkFragments(paidAt: template.fragments["expr.paid_at"]))
+        let groups = try transactionGroups(template, on: connection)
+        checkColumnUse(groups, into: &report.findings)
+        try checkLedgerMap(groups, into: &report.findings)
+        checkWindow(groups, into: &report.findings)
         let catalog = try ShopCatalog.inspect(spec, on: connection)
         checkTriggers(catalog, into: &report.findings)
         try checkBalance(access.balance, template, catalog: catalog, on: connection, into: &report.findings)
@@ -38,7 +39,7 @@ public struct SchemaCheck {
     }
 
     /// The raw callback's field and the column, apart, to see how often they disagree.
-    private func checkFragments(hasPaidAt: Bool) -> [String: String] {
+    private func checkFragments(paidAt: String?) -> [String: String] {
         let source = spec.schema.amountReceived
         let callback = source.callbackField == nil ? nil : spec.schema.transactions.callback
         var fragments = [
@@ -46,7 +47,13 @@ public struct SchemaCheck {
             "check.received_from_column": CheckSQL.receivedFromColumn(source.column),
         ]
         // A job without a paid_at parameter has no window to look at.
-        if !hasPaidAt { fragments["expr.paid_at"] = CheckSQL.noPaidAt }
+        if paidAt == nil { fragments["expr.paid_at"] = CheckSQL.noPaidAt }
+        let tx = spec.schema.transactions
+        if let paidAt, parameters.values["since"] != nil, parameters.values["until"] != nil {
+            fragments["check.window_day"] = CheckSQL.windowDay(type: tx.type.sql, reference: tx.reference.sql, paidAt: paidAt)
+        } else {
+            fragments["check.window_day"] = CheckSQL.noWindowDay
+        }
         return fragments
     }
 

@@ -51,61 +51,49 @@ enum CheckSQL {
       FROM {{users.table}} u
     """#
 
-    /// One pass over the transactions: on the rows each mapped column is used for, how many
-    /// there are and how many have it NULL; and where amount_received comes from.
-    /// A paid Tripay top-up here is a completed top-up with a reference.
-    static let columnUse = #"""
-    SELECT count(*) FILTER (WHERE t.{{tx.type}} = {{$purchase_type}} AND t.{{tx.status}} = {{$completed_status}}),
-           count(*) FILTER (WHERE t.{{tx.type}} = {{$purchase_type}} AND t.{{tx.status}} = {{$completed_status}}
-                              AND {{expr.completed_at}} IS NULL),
-           count(*) FILTER (WHERE t.{{tx.type}} = {{$purchase_type}}),
-           count(*) FILTER (WHERE t.{{tx.type}} = {{$purchase_type}} AND {{expr.created_at}} IS NULL),
-           count(*) FILTER (WHERE t.{{tx.type}} = {{$topup_type}} AND t.{{tx.status}} = {{$completed_status}}
-                              AND t.{{tx.reference}} IS NOT NULL),
-           count(*) FILTER (WHERE t.{{tx.type}} = {{$topup_type}} AND t.{{tx.status}} = {{$completed_status}}
-                              AND t.{{tx.reference}} IS NOT NULL AND {{expr.paid_at}} IS NULL),
-           count(*) FILTER (WHERE t.{{tx.type}} = {{$topup_type}} AND t.{{tx.status}} = {{$completed_status}}
-                              AND t.{{tx.reference}} IS NOT NULL AND {{expr.amount_received}} IS NULL),
-           count(*) FILTER (WHERE t.{{tx.type}} = {{$topup_type}} AND t.{{tx.status}} = {{$completed_status}}
-                              AND t.{{tx.reference}} IS NOT NULL AND {{check.received_from_callback}} IS NOT NULL),
-           count(*) FILTER (WHERE t.{{tx.type}} = {{$topup_type}} AND t.{{tx.status}} = {{$completed_status}}
-                              AND t.{{tx.reference}} IS NOT NULL AND {{check.received_from_callback}} IS NULL
+    /// One pass over the transactions, grouped by type, status and (for a paid top-up near the
+    /// window) its window day: rows and their sum, and how many have each mapped column NULL or
+    /// where their amount_received comes from. The groups are few; remedy sums them for each
+    /// question (completed purchases, paid top-ups, types the ledger map leaves out, the window),
+    /// so a plan pays for one scan of the table, not one per question.
+    static let transactions = #"""
+    SELECT t.{{tx.type}}::text,
+           t.{{tx.status}}::text,
+           {{check.window_day}},
+           count(*)::bigint,
+           round(COALESCE(sum(t.{{tx.amount}}), 0), 2)::text,
+           count(*) FILTER (WHERE {{expr.completed_at}} IS NULL),
+           count(*) FILTER (WHERE {{expr.created_at}} IS NULL),
+           count(*) FILTER (WHERE t.{{tx.reference}} IS NOT NULL),
+           count(*) FILTER (WHERE t.{{tx.reference}} IS NOT NULL AND {{expr.paid_at}} IS NULL),
+           count(*) FILTER (WHERE t.{{tx.reference}} IS NOT NULL AND {{expr.amount_received}} IS NULL),
+           count(*) FILTER (WHERE t.{{tx.reference}} IS NOT NULL AND {{check.received_from_callback}} IS NOT NULL),
+           count(*) FILTER (WHERE t.{{tx.reference}} IS NOT NULL AND {{check.received_from_callback}} IS NULL
                               AND {{check.received_from_column}} IS NOT NULL),
-           count(*) FILTER (WHERE t.{{tx.type}} = {{$topup_type}} AND t.{{tx.status}} = {{$completed_status}}
-                              AND t.{{tx.reference}} IS NOT NULL
+           count(*) FILTER (WHERE t.{{tx.reference}} IS NOT NULL
                               AND {{check.received_from_callback}} <> {{check.received_from_column}}),
-           count(*) FILTER (WHERE t.{{tx.user}} IS NULL OR t.{{tx.type}} IS NULL OR t.{{tx.status}} IS NULL
-                              OR t.{{tx.amount}} IS NULL)
+           count(*) FILTER (WHERE t.{{tx.user}} IS NULL OR t.{{tx.amount}} IS NULL)
       FROM {{tx.table}} t
+     GROUP BY 1, 2, 3
     """#
 
-    /// Every (type, status) with its rows and their sum, for what the ledger map leaves out.
-    static let typesAndStatuses = #"""
-    SELECT t.{{tx.type}}::text, t.{{tx.status}}::text, count(*)::bigint, round(COALESCE(sum(t.{{tx.amount}}), 0), 2)::text
-      FROM {{tx.table}} t
-     GROUP BY 1, 2
-     ORDER BY 1 NULLS FIRST, 2 NULLS FIRST
-    """#
+    /// A paid top-up's place around the window: `before` (the day before since), `after` (the
+    /// day after until), its UTC day inside the window, or NULL for any other row. Built from
+    /// the quoted names and detect's paid-at expression: a fragment may hold parameters, not names.
+    static func windowDay(type: String, reference: String, paidAt: String) -> String {
+        """
+        CASE WHEN t.\(type) = {{$topup_type}} AND t.\(reference) IS NOT NULL
+                  AND \(paidAt) >= {{$since}}::timestamptz - interval '1 day'
+                  AND \(paidAt) < {{$until}}::timestamptz + interval '1 day'
+             THEN CASE WHEN \(paidAt) < {{$since}}::timestamptz THEN 'before'
+                       WHEN \(paidAt) >= {{$until}}::timestamptz THEN 'after'
+                       ELSE to_char(\(paidAt) AT TIME ZONE 'UTC', 'YYYY-MM-DD') END
+        END
+        """
+    }
 
-    /// Paid top-ups (a top-up with a reference and a paid-at) in the window, by UTC day, and in
-    /// the day before it and the day after it.
-    static let window = #"""
-    WITH paid AS (
-        SELECT {{expr.paid_at}} AS paid_at
-          FROM {{tx.table}} t
-         WHERE t.{{tx.type}} = {{$topup_type}}
-           AND t.{{tx.reference}} IS NOT NULL
-           AND {{expr.paid_at}} >= {{$since}}::timestamptz - interval '1 day'
-           AND {{expr.paid_at}} < {{$until}}::timestamptz + interval '1 day'
-    )
-    SELECT CASE WHEN p.paid_at < {{$since}}::timestamptz THEN 'before'
-                WHEN p.paid_at >= {{$until}}::timestamptz THEN 'after'
-                ELSE to_char(p.paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') END AS day,
-           count(*)::bigint
-      FROM paid p
-     GROUP BY 1
-     ORDER BY 1
-    """#
+    /// For a job without a window (no since, until and paid_at parameters).
+    static let noWindowDay = "NULL::text"
 
     /// The callback's amount_received field as a number (NULL when absent or not a plain
     /// number), apart from the column; the field's name is bound as detect binds it.
