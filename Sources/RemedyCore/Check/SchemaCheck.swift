@@ -48,9 +48,8 @@ public struct SchemaCheck {
         ]
         // A job without a paid_at parameter has no window to look at.
         if paidAt == nil { fragments["expr.paid_at"] = CheckSQL.noPaidAt }
-        let tx = spec.schema.transactions
-        if let paidAt, parameters.values["since"] != nil, parameters.values["until"] != nil {
-            fragments["check.window_day"] = CheckSQL.windowDay(type: tx.type.sql, reference: tx.reference.sql, paidAt: paidAt)
+        if paidAt != nil, parameters.values["since"] != nil, parameters.values["until"] != nil {
+            fragments["check.window_day"] = CheckSQL.windowDay
         } else {
             fragments["check.window_day"] = CheckSQL.noWindowDay
         }
