@@ -27,6 +27,7 @@ public enum ShopSimulator {
                             progress: (String) -> Void = { _ in }) throws -> SimulationSummary {
         let started = ContinuousClock.now
         let plan = try LoadPlan(options)
+        try options.schemaVariant.validate()
         let existing = try connection.query(ShopSchemaSQL.existingTables)
         if let count = try existing.first?.decode(0, as: Int.self), count > 0 {
             throw ShopSimulatorError.schemaExists
@@ -70,6 +71,10 @@ public enum ShopSimulator {
         ])
         try connection.executeScript(FinishSQL.analyze)
         finished("staging dropped, statistics gathered")
+        if !options.schemaVariant.isDefault {
+            try options.schemaVariant.apply(on: connection, triggerVariant: options.triggerVariant)
+            finished("schema reshaped: \(options.schemaVariant)")
+        }
 
         let elapsed = milliseconds(since: started)
         progress("loaded \(staged.userCount) users and \(staged.transactionCount) transactions in \(elapsed) ms")

@@ -21,6 +21,8 @@ public struct SimulationOptions: Sendable {
     public var triggerVariant: TriggerVariant = .guarded
     /// `member1`, `qris_single` and `qris_series` with the numbers of the seeds.
     public var includeGoldenCases = true
+    /// How the deployment's schema differs from the default (SchemaVariant.swift).
+    public var schemaVariant = SchemaVariant()
 
     /// 2025-11-20T00:00:00+07:00
     public static let defaultBugWindowStart = Date(timeIntervalSince1970: TimeInterval(SimulatedClock.epoch(2025, 11, 20)))

@@ -38,7 +38,7 @@ struct Remedy: ParsableCommand {
         """,
         version: remedyVersionLine,
         subcommands: [
-            DemoCommand.self, InitCommand.self, KeygenCommand.self, PlanCommand.self, ShowCommand.self,
+            DemoCommand.self, InitCommand.self, KeygenCommand.self, CheckCommand.self, PlanCommand.self, ShowCommand.self,
             ApproveCommand.self, ApplyCommand.self, VerifyCommand.self, ExportCommand.self, RevertCommand.self, AuditCommand.self,
             ApproversCommand.self, RunCommand.self, AcknowledgeCommand.self, PolicyCommand.self, LeaseCommand.self,
             SimulateCommand.self,

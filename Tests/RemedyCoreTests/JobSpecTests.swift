@@ -36,6 +36,10 @@ struct JobSpecTests {
         ("strategy: double-credit", "strategy: balance-drift", "examine: candidates cannot find drift outside the bug window"),
         ("  detect: shared/detect.sql", "  detect: ../../etc/passwd.sql", "must name a .sql file in the job directory"),
         ("    purchase: -1", "    purchase: 1", "must be -1"),
+        ("completed_at: completed_at      #", "completed_at: []  #", "must name from 1 to 8 columns"),
+        ("completed_at: completed_at      #", "completed_at: [completed_at, completed_at]  #", "names a column twice"),
+        ("completed_at: completed_at      #", "completed_at: [completed_at, \"x; DROP TABLE y\"]  #", "is not a valid SQL name"),
+        ("completed_at: completed_at      #", "completed_at: {column: completed_at}  #", "must be a column name or a list of column names"),
     ])
     func aBadSpecIsRefusedNamingTheKey(original: String, replacement: String, message: String) throws {
         let copy = try copyOfJob { yaml in
@@ -45,6 +49,25 @@ struct JobSpecTests {
         let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy) }
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "no error")")
         #expect(error?.message.contains("\n") == false)
+    }
+
+    /// A time column takes an ordered fallback list, rendered as COALESCE of the quoted columns;
+    /// a single name keeps working as before.
+    @Test func aTimeColumnTakesAFallbackList() throws {
+        let single = try JobSpec.load(directory: jobDirectory)
+        #expect(single.schema.transactions.completedAt.single?.sql == #""completed_at""#)
+        let singleTemplate = try SQLTemplate.bindings(for: single, parameters: JobParameters(values: [:]))
+        #expect(singleTemplate.fragments["tx.completed_at"] == #""completed_at""#)
+        #expect(singleTemplate.fragments["expr.completed_at"] == #"t."completed_at""#)
+
+        let copy = try copyOfJob { $0.replacingOccurrences(of: "completed_at: completed_at      #", with: "completed_at: [completed_at, Created_At]  #") }
+        let listed = try JobSpec.load(directory: copy)
+        #expect(listed.schema.transactions.completedAt.description == "[completed_at, Created_At]")
+        let template = try SQLTemplate.bindings(for: listed, parameters: JobParameters(values: [:]))
+        #expect(template.fragments["expr.completed_at"] == #"COALESCE(t."completed_at", t."Created_At")"#)
+        // No single name stands for a list: SQL still naming one is an error, not a silent first column.
+        #expect(template.fragments["tx.completed_at"] == nil)
+        #expect(throws: RemedyError.self) { try template.render("SELECT t.{{tx.completed_at}} FROM x t", file: "t.sql") }
     }
 
     @Test func nonUTF8IsRefused() throws {

@@ -34,14 +34,18 @@ final class EndToEndShop {
     let options: SimulationOptions
     /// The jobs directory every command of this shop is given.
     var jobs: String
+    /// The URL remedy connects with (default: the database's, as its owner).
+    var remedyURL: String?
 
     init(users: Int, seed: UInt64, jobs: String = RemedyProcess.jobsDirectory, people: [Person] = EndToEndShop.defaultPeople,
-         initialize: Bool = true, variant: TriggerVariant = .guarded) throws {
+         initialize: Bool = true, variant: TriggerVariant = .guarded, schema: SchemaVariant = SchemaVariant()) throws {
         database = try TestDatabase.make()
         connection = try database.connect()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("remedy-e2e-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        options = SimulationOptions(seed: seed, userCount: users, triggerVariant: variant)
+        var options = SimulationOptions(seed: seed, userCount: users, triggerVariant: variant)
+        options.schemaVariant = schema
+        self.options = options
         self.jobs = jobs
         _ = try ShopSimulator.load(options, into: connection)
 
@@ -81,7 +85,7 @@ final class EndToEndShop {
     @discardableResult
     func remedy(_ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
                 rawLastArgument: [UInt8]? = nil) throws -> RemedyRun {
-        try RemedyProcess.run(arguments + ["--database-url", database.url], environment: environment,
+        try RemedyProcess.run(arguments + ["--database-url", remedyURL ?? database.url], environment: environment,
                               workingDirectory: workingDirectory, rawLastArgument: rawLastArgument)
     }
 

@@ -21,7 +21,7 @@ WITH in_window AS MATERIALIZED (
            t.{{tx.reference}} AS reference,
            t.{{tx.amount}} AS amount,
            t.{{tx.status}} AS status,
-           t.{{tx.completed_at}} AS completed_at,
+           {{expr.completed_at}} AS completed_at,
            {{expr.paid_at}} AS paid_at,
            (t.{{tx.type}} = {{$topup_type}}
                 AND t.{{tx.reference}} IS NOT NULL
@@ -36,8 +36,8 @@ WITH in_window AS MATERIALIZED (
         OR ({{$lost_update_enabled}}::boolean
                 AND t.{{tx.type}} = {{$purchase_type}}
                 AND t.{{tx.status}} = {{$completed_status}}
-                AND t.{{tx.completed_at}} >= {{$since}}::timestamptz
-                AND t.{{tx.completed_at}} <= {{$until}}::timestamptz
+                AND {{expr.completed_at}} >= {{$since}}::timestamptz
+                AND {{expr.completed_at}} <= {{$until}}::timestamptz
                     + make_interval(secs => {{$lost_update_tolerance_seconds}}::double precision))
 ),
 candidate AS MATERIALIZED (
@@ -124,18 +124,18 @@ drifting AS MATERIALIZED (
        AND u.{{users.balance}} - COALESCE(l.ledger, 0) - COALESCE(r.open_receivables, 0) <> 0
 ),
 purchases AS (
-    SELECT p.{{tx.user}} AS user_id,
+    SELECT t.{{tx.user}} AS user_id,
            jsonb_agg(jsonb_build_object(
-               'transaction_id', p.{{tx.id}}::text,
-               'status', p.{{tx.status}},
-               'amount', p.{{tx.amount}}::text,
-               'created_at', to_char(p.{{tx.created_at}} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
-             ORDER BY p.{{tx.created_at}}, p.{{tx.id}}) AS purchases
-      FROM {{tx.table}} p
-     WHERE p.{{tx.user}} IN (SELECT user_id FROM drifting)
-       AND p.{{tx.type}} = {{$purchase_type}}
-       AND p.{{tx.status}} = ANY({{$deductible_statuses}}::text[])
-     GROUP BY p.{{tx.user}}
+               'transaction_id', t.{{tx.id}}::text,
+               'status', t.{{tx.status}},
+               'amount', t.{{tx.amount}}::text,
+               'created_at', to_char({{expr.created_at}} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+             ORDER BY {{expr.created_at}}, t.{{tx.id}}) AS purchases
+      FROM {{tx.table}} t
+     WHERE t.{{tx.user}} IN (SELECT user_id FROM drifting)
+       AND t.{{tx.type}} = {{$purchase_type}}
+       AND t.{{tx.status}} = ANY({{$deductible_statuses}}::text[])
+     GROUP BY t.{{tx.user}}
 )
 SELECT u.{{users.id}}::text AS user_id,
        u.{{users.label}}::text AS label,

@@ -11,9 +11,12 @@ extension SQLTemplate {
             "users.label": users.label.sql,
             "tx.table": tx.table.sql, "tx.id": tx.id.sql, "tx.user": tx.user.sql, "tx.type": tx.type.sql,
             "tx.status": tx.status.sql, "tx.amount": tx.amount.sql, "tx.reference": tx.reference.sql,
-            "tx.completed_at": tx.completedAt.sql, "tx.created_at": tx.createdAt.sql,
+            // A fallback list has no single name: SQL that needs it reads expr.completed_at.
+            "expr.completed_at": tx.completedAt.expression(alias: "t"), "expr.created_at": tx.createdAt.expression(alias: "t"),
             "expr.contact": users.contact.map { "u.\($0.sql)::text" } ?? "NULL::text",
         ]
+        if let single = tx.completedAt.single { fragments["tx.completed_at"] = single.sql }
+        if let single = tx.createdAt.single { fragments["tx.created_at"] = single.sql }
         if let userIdType { fragments["users.id_type"] = userIdType }
         var values: [String: any PostgresEncodable] = [
             "job": spec.name,

@@ -26,7 +26,8 @@ public struct ShopCatalog: Sendable {
         for (table, columns) in [
             (users.table, [users.id, users.balance, users.label] + [users.contact].compactMap { $0 }),
             (transactions.table, [transactions.id, transactions.user, transactions.type, transactions.status,
-                                  transactions.amount, transactions.reference, transactions.completedAt, transactions.createdAt]
+                                  transactions.amount, transactions.reference]
+                + transactions.completedAt.columns + transactions.createdAt.columns
                 + [transactions.callback, spec.schema.amountReceived.column].compactMap { $0 }
                 + spec.schema.paidAtSources.values.compactMap(\.column)),
         ] {

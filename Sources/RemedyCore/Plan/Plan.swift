@@ -37,6 +37,10 @@ public struct Plan: Codable, Sendable {
     /// Users who had bug-window top-ups and no excess left: already corrected.
     public var settled: [SettledLine]
     public var totals: PlanTotals
+    /// What `remedy check` would warn about on this database, found in the plan's snapshot: for
+    /// the approvers to confirm (a mapped column NULL where it is needed, a transaction type the
+    /// ledger map leaves out…).
+    public var warnings: [String] = []
 }
 
 /// The shop's trigger definitions as read in the snapshot, and what remedy concluded from them.

@@ -31,6 +31,10 @@ public struct PlanSummary {
         out.append("  parameters: \(parameters.isEmpty ? "none" : parameters)")
         out.append("  snapshot \(plan.snapshotAt), expires \(plan.expiresAt); planned by \(plan.planner.name) (\(plan.planner.role))")
         out.append("  balance trigger: \(plan.evidence.triggerRefires ? "re-fires on updates" : "fires on the transition only") — \(plan.evidence.triggerRefiresReason)")
+        if !plan.warnings.isEmpty {
+            out.append("  \(plan.warnings.count) warning(s) from remedy check, for the approvers to confirm:")
+            for warning in plan.warnings { out.append("    ! \(warning.terminalSafe)") }
+        }
         out.append("")
         let width = max(12, preview.widestAmount ?? 12)
         let labelWidth = min(24, max(8, preview.longestLabel ?? 8))

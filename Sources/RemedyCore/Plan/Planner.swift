@@ -80,12 +80,21 @@ public struct Planner {
         var evidence: PlanEvidence?
         var strategy: LineStrategy?
         var acknowledged = Acknowledgements.Latest()
+        var warnings: [String] = []
 
         progress("detect: reading one snapshot of \(spec.schema.users.table) and \(spec.schema.transactions.table)")
         let snapshot = try Detector(spec: spec, parameters: parameters).run(
             on: connection,
             progress: { rows in progress("detect: \(rows) users examined") },
             prepare: { catalog in
+                // remedy check's probes, in this snapshot: refuse where check says the job cannot
+                // run here; what it warns about goes in the plan for the approvers.
+                let check = try SchemaCheck(spec: spec, parameters: parameters).probe(on: connection)
+                if let error = check.errors.first {
+                    throw RemedyError(.badSpec, "\(error.message) (remedy check \(spec.name) lists everything to fix)")
+                }
+                warnings = check.warnings.map(\.message)
+                for warning in warnings { progress("check: warning: \(warning)") }
                 identity = try store.identity()
                 acknowledged = try Acknowledgements(connection: connection).latest(job: spec.name)
                 let (refires, reason) = catalog.balanceTriggerRefires(spec)
@@ -128,7 +137,7 @@ public struct Planner {
             parameters: parameters.values, database: identity, snapshotAt: snapshot.takenAt,
             expiresAt: expiresAt.description, planner: planner, quorum: spec.approval.quorumRoles,
             negativeBalancePolicy: spec.negativeBalance, evidence: evidence, reverts: nil, standingPolicy: nil,
-            adjustments: [], holds: [], settled: [], totals: totals)
+            adjustments: [], holds: [], settled: [], totals: totals, warnings: warnings)
         progress("plan: \(totals.adjustmentCount) adjustments, \(totals.holdCount) holds (\(totals.acknowledgedCount) acknowledged), \(totals.settledCount) already corrected")
         return plan
     }

@@ -165,8 +165,8 @@ extension JobSpec {
             status: try txNode.identifier("status"),
             amount: try txNode.identifier("amount"),
             reference: try txNode.identifier("reference"),
-            completedAt: try txNode.identifier("completed_at"),
-            createdAt: try txNode.identifier("created_at"),
+            completedAt: ShopSchemaMap.TimeColumn(try txNode.identifiers("completed_at")),
+            createdAt: ShopSchemaMap.TimeColumn(try txNode.identifiers("created_at")),
             callback: try txNode.optionalIdentifier("callback"))
         try txNode.finish()
 

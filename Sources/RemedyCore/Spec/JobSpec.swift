@@ -70,9 +70,34 @@ public struct ShopSchemaMap: Sendable {
         public let status: SQLIdentifier
         public let amount: SQLIdentifier
         public let reference: SQLIdentifier
-        public let completedAt: SQLIdentifier
-        public let createdAt: SQLIdentifier
+        public let completedAt: TimeColumn
+        public let createdAt: TimeColumn
         public let callback: SQLIdentifier?
+    }
+    /// A time column, or an ordered fallback list of them (`[completed_at, created_at]`): the
+    /// first that is not NULL on a row. Some shops never fill a column the job relies on.
+    public struct TimeColumn: Sendable, Equatable, CustomStringConvertible {
+        /// At least one; the first is preferred.
+        public let columns: [SQLIdentifier]
+
+        public init(_ columns: [SQLIdentifier]) {
+            precondition(!columns.isEmpty, "a time column maps at least one column")
+            self.columns = columns
+        }
+
+        /// The single mapped column, or nil when a fallback list is mapped.
+        public var single: SQLIdentifier? { columns.count == 1 ? columns[0] : nil }
+
+        /// The value on a row of `alias`: the quoted column, or COALESCE of the quoted columns.
+        public func expression(alias: String) -> String {
+            let quoted = columns.map { "\(alias).\($0.sql)" }
+            return quoted.count == 1 ? quoted[0] : "COALESCE(\(quoted.joined(separator: ", ")))"
+        }
+
+        /// As written in the spec: `completed_at`, or `[completed_at, created_at]`.
+        public var description: String {
+            columns.count == 1 ? columns[0].description : "[" + columns.map(\.description).joined(separator: ", ") + "]"
+        }
     }
     /// A value read from a column, or from a field of the raw callback (falling back to the column).
     public struct Source: Sendable, Equatable {

@@ -102,6 +102,24 @@ struct SpecNode {
         return try SQLIdentifier(validating: text, what: "\(file): \(name(key))")
     }
 
+    /// A name, or a list of names (a fallback list, in order of preference).
+    mutating func identifiers(_ key: String) throws -> [SQLIdentifier] {
+        guard let node = node(key) else { throw bad(key, "is missing") }
+        let texts: [String]
+        switch node {
+        case .scalar(let scalar): texts = [scalar.string]
+        case .sequence(let sequence):
+            texts = try sequence.map { item in
+                guard case .scalar(let scalar) = item else { throw bad(key, "must be a column name or a list of column names") }
+                return scalar.string
+            }
+        default: throw bad(key, "must be a column name or a list of column names")
+        }
+        guard (1...8).contains(texts.count) else { throw bad(key, "must name from 1 to 8 columns") }
+        guard Set(texts).count == texts.count else { throw bad(key, "names a column twice") }
+        return try texts.map { try SQLIdentifier(validating: $0, what: "\(file): \(name(key))") }
+    }
+
     /// Refuses any key that was never read: a typo must not silently fall back to a default.
     func finish() throws {
         let unknown = pairs.map(\.key).filter { !read.contains($0) }

@@ -11,6 +11,8 @@ struct PlanCommand: ParsableCommand {
           remedy plan tripay-double-credit --param since=2025-11-20T00:00:00+07:00 \\
               --param until=2025-12-02T12:00:00+07:00 --key planner.key
         The last line of output is the bundle's path (with --json: one JSON document, the path in "bundle").
+        Runs `remedy check`'s probes in the same snapshot first: refuses where check would exit 1;
+        its warnings are printed, recorded in plan.json for the approvers, and listed in --json's "warnings".
         """)
 
     @Argument(help: "The job to plan (a directory under the jobs directory).") var job: String
@@ -46,7 +48,7 @@ struct PlanCommand: ParsableCommand {
             let written = try PlanRecorder(connection: connection, plannerKey: signingKey).write(spooled, outDirectory: out, defaultParent: defaultParent)
             if output.json {
                 // One JSON document and nothing else, as apply and verify print: the path is its "bundle".
-                try Terminal.printJSON(PlanOutput(digest: written.digest, bundle: written.path, totals: totals))
+                try Terminal.printJSON(PlanOutput(digest: written.digest, bundle: written.path, totals: totals, warnings: spooled.header.warnings))
                 return
             }
             PlanSummary(written: written).lines.forEach { Terminal.print($0) }
@@ -61,4 +63,5 @@ struct PlanOutput: Encodable {
     let digest: String
     let bundle: String
     let totals: PlanTotals
+    let warnings: [String]
 }

@@ -12,6 +12,14 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Seed: the same seed and size give the same database.") var seed: UInt64 = 1
     @Option(help: "The balance trigger: guarded (fires on the transition) or refiring (the seeds' simplified body).")
     var trigger: String = TriggerVariant.guarded.rawValue
+    @Option(help: ArgumentHelp("Move the shop's tables into this schema (e.g. Shop) instead of public.", valueName: "NAME"))
+    var schema = "public"
+    @Flag(help: "Only the top-up callback writes completed_at: purchases have it NULL.") var purchasesWithoutCompletedAt = false
+    @Flag(help: "Balances in DECIMAL(10,2).") var narrowBalance = false
+    @Flag(help: "users.id is a foreign key to auth.users.") var authUsers = false
+    @Flag(help: "A BEFORE UPDATE trigger on users recording each balance change in balance_history.") var balanceHistoryTrigger = false
+    @Option(help: ArgumentHelp("Force row-level security on both tables and create this login role with BYPASSRLS and remedy's grants.", valueName: "ROLE"))
+    var rowSecurityReader: String?
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
@@ -22,6 +30,9 @@ struct SimulateCommand: ParsableCommand {
             guard (1...50_000_000).contains(users) else { throw RemedyError(.badInput, "--users must be from 1 to 50000000") }
             var options = SimulationOptions(seed: seed, userCount: users, triggerVariant: variant)
             options.includeGoldenCases = true
+            options.schemaVariant = SchemaVariant(schemaName: schema, purchasesWithoutCompletedAt: purchasesWithoutCompletedAt,
+                                                  narrowBalance: narrowBalance, authUsers: authUsers,
+                                                  balanceHistoryTrigger: balanceHistoryTrigger, rowSecurityReader: rowSecurityReader)
             let summary = try ShopSimulator.load(options, into: try database.connect(), progress: Terminal.progress)
             Terminal.print("loaded \(summary.userCount) users and \(summary.transactionCount) transactions in \(summary.elapsedMilliseconds) ms")
             Terminal.print("bug excess \(summary.totalBugExcess.rupiah), other drift \(summary.totalOtherDrift.rupiah)")

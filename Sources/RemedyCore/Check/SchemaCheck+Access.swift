@@ -1,0 +1,138 @@
+import Postgres
+
+/// Every mapped table and column: it exists, its type, and whether the connected role reads all
+/// of it (grants, row-level security).
+extension SchemaCheck {
+    struct ColumnFacts {
+        let type: String
+        let baseType: String
+        let numericPrecision: Int?
+        let numericScale: Int?
+    }
+
+    struct Access {
+        var readable = true
+        var balance: ColumnFacts?
+    }
+
+    /// The mapped columns of a table, each with the spec key that maps it.
+    private var mappedColumns: [(table: SQLIdentifier, key: String, tableKey: String, columns: [(String, SQLIdentifier)])] {
+        let users = spec.schema.users
+        let tx = spec.schema.transactions
+        var userColumns: [(String, SQLIdentifier)] = [("id", users.id), ("balance", users.balance), ("label", users.label)]
+        if let contact = users.contact { userColumns.append(("contact", contact)) }
+        var txColumns: [(String, SQLIdentifier)] = [
+            ("id", tx.id), ("user", tx.user), ("type", tx.type), ("status", tx.status), ("amount", tx.amount),
+            ("reference", tx.reference),
+        ]
+        txColumns += tx.completedAt.columns.map { ("completed_at", $0) }
+        txColumns += tx.createdAt.columns.map { ("created_at", $0) }
+        if let callback = tx.callback { txColumns.append(("callback", callback)) }
+        if let column = spec.schema.amountReceived.column { txColumns.append(("amount_received.column", column)) }
+        for (name, source) in spec.schema.paidAtSources.sorted(by: { $0.key < $1.key }) {
+            if let column = source.column { txColumns.append(("paid_at_sources.\(name).column", column)) }
+        }
+        // A column mapped twice (completed_at as a column and a paid-at source) is looked at once.
+        var seen: Set<String> = []
+        txColumns = txColumns.filter { seen.insert($0.1.description).inserted }
+        return [(users.table, "schema.users", "schema.users.table", userColumns),
+                (tx.table, "schema.transactions", "schema.transactions.table", txColumns)]
+    }
+
+    func checkAccess(role: String, on connection: PostgresConnection, into findings: inout [CheckFinding]) throws -> Access {
+        var access = Access()
+        for mapped in mappedColumns {
+            guard try checkTable(mapped.table, key: mapped.tableKey, on: connection, into: &findings) else {
+                access.readable = false
+                continue
+            }
+            for (key, column) in mapped.columns {
+                let spelled = "\(mapped.table.unqualifiedName).\(column.description)"
+                guard let row = try connection.query(CheckSQL.column, [mapped.table.sql, column.description]).first else {
+                    findings.append(CheckFinding("access", .error,
+                        "column \(spelled) does not exist (\(mapped.key).\(key)); fix it in job.yaml",
+                        facts: ["table": mapped.table.description, "column": column.description]))
+                    access.readable = false
+                    continue
+                }
+                let facts = ColumnFacts(type: try row.decode(0), baseType: try row.decode(4),
+                                        numericPrecision: try row.decode(5, as: Int?.self), numericScale: try row.decode(6, as: Int?.self))
+                let canSelect: Bool = try row.decode(2)
+                let canUpdate: Bool = try row.decode(3)
+                let factsText = ["table": mapped.table.description, "column": column.description, "type": facts.type,
+                                 "not_null": String(try row.decode(1, as: Bool.self)), "can_select": String(canSelect)]
+                guard canSelect else {
+                    findings.append(CheckFinding("access", .error,
+                        "role \(role) may not read \(spelled) (no SELECT privilege); GRANT SELECT (\(column.description)) ON \(mapped.table) TO \(role)",
+                        facts: factsText))
+                    access.readable = false
+                    continue
+                }
+                let isBalance = mapped.table == spec.schema.users.table && column == spec.schema.users.balance
+                if isBalance { access.balance = facts }
+                if isBalance, !canUpdate {
+                    findings.append(CheckFinding("access", .warning,
+                        "role \(role) may read but not update \(spelled): plan works, apply will be refused; GRANT UPDATE (\(column.description)) ON \(mapped.table) TO \(role) before applying",
+                        facts: factsText))
+                } else if ["real", "double precision", "money"].contains(facts.baseType),
+                          isBalance || column == spec.schema.transactions.amount || column == spec.schema.amountReceived.column {
+                    findings.append(CheckFinding("access", .warning,
+                        "\(spelled) is \(facts.type), which does not hold rupiah exactly; remedy reads it as decimal text and holds any user whose value has more than two decimals",
+                        facts: factsText))
+                } else {
+                    findings.append(CheckFinding("access", .ok, "\(spelled) (\(mapped.key).\(key)): \(facts.type)", facts: factsText))
+                }
+            }
+        }
+        return access
+    }
+
+    /// Whether the role reads every row of `table`; a finding either way.
+    private func checkTable(_ table: SQLIdentifier, key: String, on connection: PostgresConnection,
+                            into findings: inout [CheckFinding]) throws -> Bool {
+        guard let row = try connection.query(CheckSQL.table, [table.sql]).first else {
+            let elsewhere = try connection.query(CheckSQL.tablesNamed, [table.unqualifiedName]).map { try $0.decode(0, as: String.self) }
+            findings.append(CheckFinding("access", .error,
+                "table \(table) does not exist, or this role cannot see it (\(key)); fix it in job.yaml or connect as the shop's owner"
+                    + (elsewhere.isEmpty ? "" : "; tables of that name: \(elsewhere.joined(separator: ", "))"),
+                facts: ["table": table.description]))
+            return false
+        }
+        let enabled: Bool = try row.decode(1)
+        let forced: Bool = try row.decode(2)
+        let owner: Bool = try row.decode(3)
+        let superuser: Bool = try row.decode(4)
+        let bypass: Bool = try row.decode(5)
+        let canSelect: Bool = try row.decode(6)
+        let role: String = try row.decode(7)
+        let policies: Int = try row.decode(8)
+        let facts = ["table": table.description, "row_level_security": String(enabled), "forced": String(forced),
+                     "role": role, "owner": String(owner), "superuser": String(superuser), "bypassrls": String(bypass),
+                     "can_select": String(canSelect), "policies": String(policies)]
+        guard canSelect else {
+            findings.append(CheckFinding("access", .error,
+                "role \(role) may not read \(table) (no SELECT privilege); GRANT SELECT ON \(table) TO \(role)", facts: facts))
+            return false
+        }
+        guard enabled else {
+            findings.append(CheckFinding("access", .ok, "\(table): readable by \(role), row-level security off", facts: facts))
+            return true
+        }
+        let why: String
+        if superuser {
+            why = "\(role) is a superuser"
+        } else if bypass {
+            why = "\(role) has BYPASSRLS"
+        } else if owner && !forced {
+            why = "\(role) owns it and it is not forced"
+        } else {
+            findings.append(CheckFinding("access", .error,
+                "row-level security is on for \(table)\(forced ? " (forced)" : "") with \(policies) polic\(policies == 1 ? "y" : "ies") and \(role) neither owns it nor has BYPASSRLS: it would read a filtered table that looks in sync; connect as a role with BYPASSRLS (e.g. the service role) or the table's owner",
+                facts: facts))
+            return false
+        }
+        findings.append(CheckFinding("access", .ok,
+            "\(table): row-level security is on\(forced ? " (forced)" : ""), and \(why): remedy reads every row", facts: facts))
+        return true
+    }
+}

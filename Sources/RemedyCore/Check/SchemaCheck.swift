@@ -1,0 +1,69 @@
+import Postgres
+
+/// Check: whether a job, as its spec maps the shop, can run on this database, and what a person
+/// should confirm before planning on it. Read-only, needs no key and no remedy schema; `remedy plan`
+/// runs the same probes inside its snapshot, records the warnings and refuses on an error.
+public struct SchemaCheck {
+    public let spec: JobSpec
+    public let parameters: JobParameters
+
+    public init(spec: JobSpec, parameters: JobParameters) {
+        self.spec = spec
+        self.parameters = parameters
+    }
+
+    /// The whole check in one `REPEATABLE READ READ ONLY` transaction.
+    public func run(on connection: PostgresConnection) throws -> CheckReport {
+        try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
+            try probe(on: connection)
+        }
+    }
+
+    /// The probes, in the caller's transaction (plan runs them inside its detect snapshot).
+    public func probe(on connection: PostgresConnection) throws -> CheckReport {
+        let who = try connection.query("SELECT current_database()::text, current_user::text")[0]
+        var report = CheckReport(job: spec.name, database: try who.decode(0), role: try who.decode(1), findings: [])
+        let access = try checkAccess(role: report.role, on: connection, into: &report.findings)
+        // The looks at the data need every mapped column readable; what is missing is reported above.
+        guard access.readable else { return report }
+        var template = try SQLTemplate.bindings(for: spec, parameters: parameters)
+        template = template.adding(checkFragments(paidAt: template.fragments["expr.paid_at"]))
+        let groups = try transactionGroups(template, on: connection)
+        checkColumnUse(groups, into: &report.findings)
+        try checkLedgerMap(groups, into: &report.findings)
+        checkWindow(groups, into: &report.findings)
+        let catalog = try ShopCatalog.inspect(spec, on: connection)
+        checkTriggers(catalog, into: &report.findings)
+        try checkBalance(access.balance, template, catalog: catalog, on: connection, into: &report.findings)
+        return report
+    }
+
+    /// The raw callback's field and the column, apart, to see how often they disagree.
+    private func checkFragments(paidAt: String?) -> [String: String] {
+        let source = spec.schema.amountReceived
+        let callback = source.callbackField == nil ? nil : spec.schema.transactions.callback
+        var fragments = [
+            "check.received_from_callback": CheckSQL.receivedFromCallback(callback: callback),
+            "check.received_from_column": CheckSQL.receivedFromColumn(source.column),
+        ]
+        // A job without a paid_at parameter has no window to look at.
+        if paidAt == nil { fragments["expr.paid_at"] = CheckSQL.noPaidAt }
+        if paidAt != nil, parameters.values["since"] != nil, parameters.values["until"] != nil {
+            fragments["check.window_day"] = CheckSQL.windowDay
+        } else {
+            fragments["check.window_day"] = CheckSQL.noWindowDay
+        }
+        return fragments
+    }
+
+    func render(_ template: SQLTemplate, _ sql: String) throws -> SQLTemplate.Rendered {
+        try template.render(sql, file: "CheckSQL")
+    }
+}
+
+extension SQLTemplate {
+    /// The same template with more fragments.
+    func adding(_ more: [String: String]) -> SQLTemplate {
+        SQLTemplate(fragments: fragments.merging(more) { _, new in new }, values: values)
+    }
+}

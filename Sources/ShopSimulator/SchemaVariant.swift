@@ -1,0 +1,78 @@
+import Foundation
+import Postgres
+
+/// How a real deployment's schema differs from the simulator's default one (issue 11): applied
+/// to the loaded shop, so the history, its truth and every balance are the same as the default's.
+/// A job is adapted to each by its job.yaml alone; `remedy check` says what to change.
+public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
+    /// The schema holding users and transactions (and the trigger functions), e.g. a mixed-case
+    /// `Shop`; `public` leaves them where they are.
+    public var schemaName = "public"
+    /// Only the top-up callback writes `completed_at`: purchases and every other row have it NULL.
+    public var purchasesWithoutCompletedAt = false
+    /// `balance DECIMAL(10,2)`: at most Rp 99.999.999,99.
+    public var narrowBalance = false
+    /// `users.id` is a foreign key to `auth.users` (Supabase's auth schema).
+    public var authUsers = false
+    /// A BEFORE UPDATE trigger on users that records each balance change in `balance_history`.
+    public var balanceHistoryTrigger = false
+    /// Row-level security forced on both tables (their owner is subject too), and a login role
+    /// of this name with BYPASSRLS and the grants remedy needs (roles are cluster-wide: the
+    /// caller picks a name of its own).
+    public var rowSecurityReader: String?
+
+    public init(schemaName: String = "public", purchasesWithoutCompletedAt: Bool = false, narrowBalance: Bool = false,
+                authUsers: Bool = false, balanceHistoryTrigger: Bool = false, rowSecurityReader: String? = nil) {
+        self.schemaName = schemaName
+        self.purchasesWithoutCompletedAt = purchasesWithoutCompletedAt
+        self.narrowBalance = narrowBalance
+        self.authUsers = authUsers
+        self.balanceHistoryTrigger = balanceHistoryTrigger
+        self.rowSecurityReader = rowSecurityReader
+    }
+
+    public var isDefault: Bool { self == SchemaVariant() }
+
+    public var description: String {
+        var parts: [String] = []
+        if schemaName != "public" { parts.append("schema \(schemaName)") }
+        if purchasesWithoutCompletedAt { parts.append("purchases without completed_at") }
+        if narrowBalance { parts.append("DECIMAL(10,2) balances") }
+        if authUsers { parts.append("user ids referencing auth.users") }
+        if balanceHistoryTrigger { parts.append("a balance-history trigger on users") }
+        if let role = rowSecurityReader { parts.append("forced row-level security, read by \(role)") }
+        return parts.isEmpty ? "default schema" : parts.joined(separator: ", ")
+    }
+
+    /// Plain names only: they are spliced into DDL (quoted).
+    func validate() throws {
+        let name = #"^[A-Za-z_][A-Za-z0-9_]{0,62}$"#
+        guard schemaName.range(of: name, options: .regularExpression) != nil, schemaName.lowercased() != "simulator",
+              schemaName.lowercased() != "remedy", schemaName.lowercased() != "auth" else {
+            throw ShopSimulatorError.invalidOptions("schema name \"\(schemaName)\" must be a plain name other than simulator, remedy and auth")
+        }
+        if let role = rowSecurityReader, role.range(of: #"^[a-z_][a-z0-9_]{0,62}$"#, options: .regularExpression) == nil {
+            throw ShopSimulatorError.invalidOptions("role name \"\(role)\" must be lowercase letters, digits and _")
+        }
+    }
+
+    /// Reshapes the loaded shop; balances and the ledger stay exactly as the history left them.
+    func apply(on connection: PostgresConnection, triggerVariant: TriggerVariant) throws {
+        guard !isDefault else { return }
+        try validate()
+        try connection.transaction {
+            let schema = SchemaVariantSQL.quoted(schemaName)
+            if schemaName != "public" {
+                try connection.executeScript(SchemaVariantSQL.moveTables(to: schema))
+                try connection.executeScript(SchemaVariantSQL.balanceFunction(triggerVariant, schema: schema))
+            }
+            if purchasesWithoutCompletedAt { try connection.executeScript(SchemaVariantSQL.dropPurchaseCompletedAt(schema)) }
+            if narrowBalance { try connection.executeScript(SchemaVariantSQL.narrowBalance(schema)) }
+            if authUsers { try connection.executeScript(SchemaVariantSQL.authUsers(schema)) }
+            if balanceHistoryTrigger { try connection.executeScript(SchemaVariantSQL.balanceHistory(schema)) }
+            if let role = rowSecurityReader {
+                try connection.executeScript(SchemaVariantSQL.rowSecurityReader(schema, role: role, balanceHistory: balanceHistoryTrigger))
+            }
+        }
+    }
+}
