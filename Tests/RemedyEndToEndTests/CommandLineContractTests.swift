@@ -20,11 +20,12 @@ struct CommandLineContractTests {
         }
     }
 
-    @Test func versionPrintsAVersion() throws {
+    /// The version, and where the binary came from: a release's commit (scripts/release), or a work tree.
+    @Test func versionPrintsAVersionAndItsCommit() throws {
         let run = try RemedyProcess.run(["--version"])
         #expect(run.exitedZero, "\(run)")
         let version = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(version.range(of: #"^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$"#, options: .regularExpression) != nil, "\(run)")
+        #expect(version.range(of: #"^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)? \(commit [^()]+\)$"#, options: .regularExpression) != nil, "\(run)")
     }
 
     @Test func planPrintsItsBundleLastAndJSONCarriesExactAmountsAsStrings() throws {

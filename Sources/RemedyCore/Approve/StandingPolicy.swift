@@ -102,28 +102,23 @@ public struct StandingPolicy: Sendable {
         }
         let message = StandingPolicy.message(digest: digest, installationId: try store.identity().installationId)
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: signaturesDirectory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-        var people: [String: Approver] = [:]
-        for file in files.prefix(1_000) {
-            guard let data = FileManager.default.contents(atPath: "\(signaturesDirectory)/\(file)"),
-                  let record = try? CanonicalJSON.decode(ApprovalRecord.self, from: data) else {
-                throw RemedyError(.tampered, "\(signaturesDirectory)/\(file) is not a remedy signature")
+        let signatures = try files.prefix(1_000).map { file in
+            guard let data = FileManager.default.contents(atPath: "\(signaturesDirectory)/\(file)") else {
+                throw RemedyError(.tampered, "\(signaturesDirectory)/\(file) cannot be read")
             }
-            guard let approver = trusted.trusted(record.publicKey) else {
-                throw RemedyError(.quorum, "policy signature \(file) is by a key that is not a trusted approver")
-            }
-            guard let signature = Data(base64Encoded: record.signature), record.publicKey.isValidSignature(signature, for: message) else {
-                throw RemedyError(.quorum, "the policy signature by \(approver.name) does not cover \(path) as it is now: the file changed after signing, or it was signed for another database")
-            }
-            guard approver.publicKey != operatorKey, approver.name != operatorName else {
-                throw RemedyError(.quorum, "\(approver.name) signed the policy and cannot also be its operator, with this key or another; run it as another person")
-            }
-            people[approver.name] = approver
+            return try CanonicalJSON.decodeCanonical(ApprovalRecord.self, from: data, what: "policy signature \(signaturesDirectory)/\(file)")
         }
-        let missing = Quorum.missingRoles(spec.approval.quorumRoles, people: Array(people.values))
-        guard missing.isEmpty else {
-            throw RemedyError(.quorum, "policy \(name) needs signatures by \(spec.approval.quorumRoles.joined(separator: " + ")); missing: \(missing.joined(separator: ", "))")
-        }
-        return people.values.sorted { $0.name < $1.name }
+        // The same counting as a plan's approvals; the operator (by key or by name) does not count.
+        let quorum = Quorum(roles: spec.approval.quorumRoles)
+        let outcome = quorum.tally(signatures, trusted: trusted, isValid: { record in
+            Data(base64Encoded: record.signature).map { record.publicKey.isValidSignature($0, for: message) } ?? false
+        }, invalid: { "the policy signature by \($0.name) does not cover \(path) as it is now: the file changed after signing, or it was signed for another database" },
+           excluded: { approver, _ in
+            approver.publicKey == operatorKey || approver.name == operatorName
+                ? "\(approver.name) signed the policy and cannot also be its operator, with this key or another; run it as another person" : nil
+        })
+        try quorum.require(outcome, what: "policy \(name) needs signatures by")
+        return outcome.approvers
     }
 
     /// Refuses a job spec whose digest the signers did not list: the job's files changed (or
