@@ -4,20 +4,26 @@ import RemedyCore
 
 @main
 struct Remedy: ParsableCommand {
-    /// Usage errors are one line too, like every other refusal; help and version print as usual.
+    /// Usage errors as argument-parser prints them (the error, the failing subcommand's usage
+    /// line and its help hint), each line through the sanitiser, exit 1; help and version print
+    /// as usual. A command's own verdict arrives as an ExitCode (ExitStatus), already explained.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch let code as ExitCode {
-            // A command's own verdict (2: a plan waits, 1: not every line applied): already explained.
             Foundation.exit(code.rawValue)
         } catch {
-            let code = exitCode(for: error)
-            guard code != .success else { exit(withError: error) }
-            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-            FileHandle.standardError.write(Data("remedy: error: \(message.terminalSafe) (see remedy --help)\n".utf8))
-            Foundation.exit(code.rawValue)
+            guard exitCode(for: error) != .success else { exit(withError: error) }
+            let lines = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            if Terminal.jsonRequested {
+                Terminal.printJSONError(code: "usage", message: lines.first.map { $0.hasPrefix("Error: ") ? String($0.dropFirst(7)) : $0 } ?? "invalid arguments")
+            }
+            for (index, line) in lines.enumerated() {
+                let text = index == 0 && line.hasPrefix("Error: ") ? "remedy: error: " + line.dropFirst(7) : line
+                FileHandle.standardError.write(Data("\(text.terminalSafe)\n".utf8))
+            }
+            Foundation.exit(ExitStatus.error.rawValue)
         }
     }
 
@@ -35,6 +41,8 @@ struct Remedy: ParsableCommand {
 
         Start with `remedy demo`: a throwaway PostgreSQL with a simulated incident, the whole \
         pipeline, then everything removed.
+
+        \(ExitStatus.help)
         """,
         version: remedyVersionLine,
         subcommands: [

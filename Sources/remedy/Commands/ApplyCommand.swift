@@ -9,7 +9,9 @@ struct ApplyCommand: ParsableCommand {
         Refuses, naming the reason, unless plan.json matches its digest, the job spec is unchanged, \
         the database is the plan's, the plan is unexpired and the approvals meet the quorum. \
         Lines whose excess changed since the plan are skipped as stale. Safe to re-run after any \
-        interruption: nothing is applied twice. Exits 0 only if every line is applied.
+        interruption: nothing is applied twice. Exits 0 only if every line is applied (or was \
+        already); 3 if any line was refused (stale, residual, would go negative, user gone); 1 if \
+        live traffic kept a row locked through every retry (run apply again).
         """)
 
     @Argument(help: "The plan bundle directory.") var plan: String
@@ -19,7 +21,7 @@ struct ApplyCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        var complete = false
+        var status = ExitStatus.ok
         try Terminal.run {
             // The plan's lines are read a batch at a time, never all held: memory stays flat at any size.
             let streamed = try PlanBundle.readStreaming(plan)
@@ -27,7 +29,11 @@ struct ApplyCommand: ParsableCommand {
             let signingKey = try SigningKey.load(path: key)
             let connection = try database.connect()
             let report = try Applier(spec: spec, streamed: streamed, connection: connection, progress: Terminal.progress).apply(operatorKey: signingKey)
-            complete = report.isComplete
+            // Lines apply would not move (stale, residual, would go negative, gone) are refused;
+            // lines live traffic kept locked are an error to retry.
+            if !report.isComplete {
+                status = report.skipped.contains { $0.reason != .contended } ? .refused : .error
+            }
             if output.json { try Terminal.printJSON(report); return }
             for line in report.applied {
                 Terminal.print("applied  \(line.delta.signedRupiah)  \(line.label)  \(line.balanceBefore.rupiah) → \(line.balanceAfter.rupiah)\(line.receivable.isPositive ? "  (owed \(line.receivable.rupiah))" : "")")
@@ -43,6 +49,6 @@ struct ApplyCommand: ParsableCommand {
             }
             Terminal.print("audit chain head \(report.auditHead)")
         }
-        if !complete { throw ExitCode(1) }
+        if status != .ok { throw status.exitCode }
     }
 }

@@ -51,7 +51,7 @@ struct AuditCommand: ParsableCommand {
                     if let recorded { Terminal.print("reaches the recorded head \(recorded.hash)\(signedText)") }
                 }
             }
-            if !intact { throw ExitCode(1) }
+            if !intact { throw ExitStatus.verificationFailed.exitCode }
         }
     }
 }

@@ -91,7 +91,7 @@ struct ExportCommand: ParsableCommand {
                 summary.forEach { Terminal.progress($0) }
             }
         }
-        if !clean { throw ExitCode(1) }
+        if !clean { throw ExitStatus.verificationFailed.exitCode }
     }
 
     /// The key --redact needs: the file given, else the database's; never the plan's digest or

@@ -27,6 +27,6 @@ struct VerifyCommand: ParsableCommand {
             Terminal.print("\(result.usersChecked) user(s) of the plan checked: \(result.isClean ? "all as the plan leaves them" : "\(result.residuals.count) residual(s)")")
             Terminal.print("audit chain head \(result.auditHead)")
         }
-        if !clean { throw ExitCode(1) }
+        if !clean { throw ExitStatus.verificationFailed.exitCode }
     }
 }

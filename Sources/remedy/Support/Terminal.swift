@@ -52,28 +52,47 @@ enum Terminal {
         }
     }
 
-    /// Runs a command body: a known failure becomes one line on stderr and exit code 1.
+    /// `--json` anywhere on the command line: errors are then also JSON on stdout.
+    static let jsonRequested = CommandLine.arguments.dropFirst().contains("--json")
+
+    /// Runs a command body: a known failure becomes one line on stderr (and, under --json, one
+    /// JSON error on stdout) and its exit code (ExitStatus).
     static func run(_ body: () throws -> Void) throws {
         do {
             try body()
         } catch let error as RemedyError {
-            fail(error.message)
+            fail(error.message, code: error.code.rawValue, status: .of(error.code))
         } catch let error as PostgresError {
-            fail(error.kind == .connection ? "cannot connect to the database: \(error.message); check --database-url or DATABASE_URL" : "database: \(error.description)")
+            if error.kind == .connection {
+                fail("cannot connect to the database: \(error.message); check --database-url or DATABASE_URL", code: "connection")
+            }
+            fail("database: \(error.description)", code: "database")
         } catch let error as ExitCode {
             throw error
         } catch {
-            fail("\(error)")
+            fail("\(error)", code: "error")
         }
     }
 
-    static func fail(_ message: String) -> Never {
+    /// `{"error":{"code":…,"message":…}}` on stdout, for `--json`.
+    static func printJSONError(code: String, message: String) {
+        struct Body: Encodable { let error: Detail }
+        struct Detail: Encodable { let code: String; let message: String }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(Body(error: Detail(code: code, message: message)))) ?? Data()
+        Swift.print(TerminalSafe.json(String(decoding: data, as: UTF8.self)))
+        fflush(nil)
+    }
+
+    static func fail(_ message: String, code: String = "error", status: ExitStatus = .error) -> Never {
         if EphemeralClusterRegistry.isInterrupted {
             // Ctrl-C is stopping the throwaway cluster; the handler exits once it is removed.
             FileHandle.standardError.write(Data("remedy: interrupted; removing the throwaway PostgreSQL\n".utf8))
             while true { sleep(1) }
         }
+        if jsonRequested { printJSONError(code: code, message: message) }
         FileHandle.standardError.write(Data("remedy: error: \(message.terminalSafe)\n".utf8))
-        Foundation.exit(1)
+        Foundation.exit(status.rawValue)
     }
 }

@@ -116,7 +116,7 @@ extension ReliabilitySuite {
             let residuals = ((try? JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any])?["residuals"] as? [[String: Any]]) ?? []
             #expect(Set(residuals.compactMap { $0["user_id"] as? String }) == Set(handCorrected.keys) && residuals.count == handCorrected.count,
                     "verify's residuals must be exactly the stale users \(context)\n\(verified)")
-            #expect(verified.reason == .exit && verified.status == (handCorrected.isEmpty ? 0 : 1), "\(context)\n\(verified)")
+            #expect(verified.reason == .exit && verified.status == (handCorrected.isEmpty ? 0 : 4), "\(context)\n\(verified)")
 
             // A new plan picks up the stale users at their new excess and nobody apply corrected.
             let replan = try shop.readPlan(try shop.plan())
