@@ -9,7 +9,7 @@ struct Remedy: ParsableCommand {
     /// as usual. A command's own verdict arrives as an ExitCode (ExitStatus), already explained.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(try takeLogFormat(from: Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
@@ -28,6 +28,35 @@ struct Remedy: ParsableCommand {
     }
 
 
+    /// `--log-format text|json` is for every command: taken off the arguments before they are
+    /// parsed, so the first log line is already in that format.
+    static func takeLogFormat(from arguments: [String]) throws -> [String] {
+        var rest: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            var value: String?
+            if argument == "--log-format" {
+                guard index + 1 < arguments.count else { throw ValidationError("--log-format needs a value: text or json") }
+                value = arguments[index + 1]
+                index += 1
+            } else if argument.hasPrefix("--log-format=") {
+                value = String(argument.dropFirst("--log-format=".count))
+            } else if argument == "--" {
+                rest += arguments[index...]
+                break
+            } else {
+                rest.append(argument)
+            }
+            if let value {
+                guard let format = LogFormat(rawValue: value) else { throw ValidationError("--log-format is text or json, not \"\(value.prefix(20))\"") }
+                Terminal.logFormat = format
+            }
+            index += 1
+        }
+        return rest
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "remedy",
         abstract: "Repair wallet balances after money bugs: detect → plan → approve → apply → verify, exactly once, audited.",
@@ -41,6 +70,11 @@ struct Remedy: ParsableCommand {
 
         Start with `remedy demo`: a throwaway PostgreSQL with a simulated incident, the whole \
         pipeline, then everything removed.
+
+        Logs and progress go to stderr: for people by default, or one JSON object a line with \
+        --log-format json (or REMEDY_LOG_FORMAT=json), with job, plan digest, batch and counts as \
+        fields; REMEDY_LOG_LEVEL (debug … error) sets how much. Progress on a terminal is one \
+        line updated in place with the rate and the time left. Neither ever goes to stdout.
 
         \(ExitStatus.help)
         """,

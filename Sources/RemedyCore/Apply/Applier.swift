@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Postgres
 import Rupiah
 
@@ -13,40 +14,41 @@ public struct Applier {
     public let bundle: PlanBundle
     public let connection: PostgresConnection
     public let faults: FaultInjection
-    public let progress: (String) -> Void
+    /// Progress and events, with metadata (step, plan digest, batch, counts).
+    public let logger: Logger
     /// Attempts per batch when live traffic holds a row past lock_timeout.
     static let maxBatchAttempts = 4
     /// The plan's adjustments: the bundle's own, or read a batch at a time from a streamed bundle.
     private let lines: Lines
 
     public init(spec: JobSpec, bundle: PlanBundle, connection: PostgresConnection,
-                faults: FaultInjection = FaultInjection(), progress: @escaping (String) -> Void = { _ in }) {
-        self.init(spec: spec, bundle: bundle, lines: .held(bundle.plan.adjustments), connection: connection, faults: faults, progress: progress)
+                faults: FaultInjection = FaultInjection(), logger: Logger = .silent) {
+        self.init(spec: spec, bundle: bundle, lines: .held(bundle.plan.adjustments), connection: connection, faults: faults, logger: logger)
     }
 
     /// Applies a bundle read with `PlanBundle.readStreaming`: its adjustments are decoded a batch at
     /// a time, so memory does not grow with the plan. (A plan under a standing policy is read
     /// whole: the policy is checked against every line before anything is applied.)
     public init(spec: JobSpec, streamed: StreamedPlanBundle, connection: PostgresConnection,
-                faults: FaultInjection = FaultInjection(), progress: @escaping (String) -> Void = { _ in }) throws {
+                faults: FaultInjection = FaultInjection(), logger: Logger = .silent) throws {
         guard streamed.bundle.plan.standingPolicy != nil else {
-            self.init(spec: spec, bundle: streamed.bundle, lines: .streamed(streamed.adjustments), connection: connection, faults: faults, progress: progress)
+            self.init(spec: spec, bundle: streamed.bundle, lines: .streamed(streamed.adjustments), connection: connection, faults: faults, logger: logger)
             return
         }
         var plan = streamed.bundle.plan
         plan.adjustments = try streamed.adjustments.all()
         self.init(spec: spec, bundle: PlanBundle(path: streamed.bundle.path, plan: plan, digest: streamed.bundle.digest), connection: connection,
-                  faults: faults, progress: progress)
+                  faults: faults, logger: logger)
     }
 
     private init(spec: JobSpec, bundle: PlanBundle, lines: Lines, connection: PostgresConnection,
-                 faults: FaultInjection, progress: @escaping (String) -> Void) {
+                 faults: FaultInjection, logger: Logger) {
         self.spec = spec
         self.bundle = bundle
         self.lines = lines
         self.connection = connection
         self.faults = faults
-        self.progress = progress
+        self.logger = logger
     }
 
     private enum Lines {
@@ -71,7 +73,9 @@ public struct Applier {
     public func apply(operatorKey: SigningKey, policy: StandingPolicy? = nil) throws -> ApplyReport {
         let cleared = try ApplyPreflight(spec: spec, bundle: bundle, connection: connection)
             .check(operatorKey: operatorKey, policy: policy, adjustments: { [lines] in try lines.batch($0.clamped(to: 0..<lines.count)) })
-        for reason in cleared.ignored { progress("apply: an approval does not count and was set aside: \(reason)") }
+        for reason in cleared.ignored {
+            logger.warning("apply: an approval does not count and was set aside: \(reason)", metadata: ["step": "apply", "plan_digest": "\(bundle.digest)"])
+        }
         let lease = try Lease.acquire(job: spec.name, seconds: spec.apply.leaseSeconds, connection: connection)
         defer { lease.release() }
         if let policy, bundle.plan.standingPolicy != nil {
@@ -104,7 +108,9 @@ public struct Applier {
             let batch = try lines.batch(batchStart..<min(batchStart + batchSize, lines.count))
             try applyBatchRetrying(batch, template: template, report: &report, actor: cleared.operator_, lease: lease)
             batchStart += batch.count
-            progress("apply: \(batchStart)/\(lines.count) lines (\(report.applied.count) applied, \(report.alreadyApplied.count) already applied, \(report.skipped.count) skipped)")
+            logger.notice("apply: \(batchStart)/\(lines.count) lines (\(report.applied.count) applied, \(report.alreadyApplied.count) already applied, \(report.skipped.count) skipped)",
+                          metadata: ["step": "apply", "job": "\(spec.name)", "plan_digest": "\(bundle.digest)", "done": "\(batchStart)", "total": "\(lines.count)",
+                                     "applied": "\(report.applied.count)", "already_applied": "\(report.alreadyApplied.count)", "skipped": "\(report.skipped.count)"])
             faults.checkpoint("between batches")
         }
 
@@ -145,14 +151,16 @@ public struct Applier {
                 return
             } catch let error as PostgresError where error.sqlState == "55P03" || error.sqlState == "57014" || error.sqlState == "40P01" {
                 // Live traffic won the row lock: back off and try the whole batch again.
-                progress("apply: batch contended (\(error.sqlState ?? "")), attempt \(attempt) of \(Applier.maxBatchAttempts)")
+                logger.warning("apply: batch contended (\(error.sqlState ?? "")), attempt \(attempt) of \(Applier.maxBatchAttempts)",
+                               metadata: ["step": "apply", "plan_digest": "\(bundle.digest)", "sqlstate": "\(error.sqlState ?? "")", "attempt": "\(attempt)"])
                 Thread.sleep(forTimeInterval: 0.05 * Double(1 << attempt))
             }
         }
         guard batch.count == 1, let line = batch.first else {
             // One row held by live traffic must not hold back the rest of its batch: its lines one
             // by one, so that only the held ones are reported contended.
-            progress("apply: batch still contended after \(Applier.maxBatchAttempts) attempts; applying its \(batch.count) lines one by one")
+            logger.warning("apply: batch still contended after \(Applier.maxBatchAttempts) attempts; applying its \(batch.count) lines one by one",
+                           metadata: ["step": "apply", "plan_digest": "\(bundle.digest)", "lines": "\(batch.count)"])
             for line in batch {
                 try applyBatchRetrying([line], template: template, report: &report, actor: actor, lease: lease)
             }

@@ -10,17 +10,19 @@ public struct Planner {
     public let parameters: JobParameters
     public let plannerKey: SigningKey
     public let connection: PostgresConnection
-    public let progress: (String) -> Void
+    /// Progress and events, with metadata (step, job, counts): the CLI renders them for people
+    /// or as JSON lines.
+    public let logger: Logger
     /// How long the plan stays valid; the spec's `plan_valid_hours` unless a test sets it.
     var validitySeconds: Int64?
 
     public init(spec: JobSpec, parameters: JobParameters, plannerKey: SigningKey, connection: PostgresConnection,
-                progress: @escaping (String) -> Void = { _ in }) {
+                logger: Logger = .silent) {
         self.spec = spec
         self.parameters = parameters
         self.plannerKey = plannerKey
         self.connection = connection
-        self.progress = progress
+        self.logger = logger
     }
 
     /// Detect and decide, then write and record the bundle.
@@ -82,10 +84,11 @@ public struct Planner {
         var acknowledged = Acknowledgements.Latest()
         var warnings: [String] = []
 
-        progress("detect: reading one snapshot of \(spec.schema.users.table) and \(spec.schema.transactions.table)")
+        logger.notice("detect: reading one snapshot of \(spec.schema.users.table) and \(spec.schema.transactions.table)",
+                      metadata: ["step": "detect", "job": "\(spec.name)"])
         let snapshot = try Detector(spec: spec, parameters: parameters).run(
             on: connection,
-            progress: { rows in progress("detect: \(rows) users examined") },
+            progress: { rows in logger.notice("detect: \(rows) users examined", metadata: ["step": "detect", "job": "\(spec.name)", "done": "\(rows)"]) },
             prepare: { catalog in
                 // remedy check's probes, in this snapshot: refuse where check says the job cannot
                 // run here; what it warns about goes in the plan for the approvers.
@@ -94,13 +97,14 @@ public struct Planner {
                     throw RemedyError(.badSpec, "\(error.message) (remedy check \(spec.name) lists everything to fix)")
                 }
                 warnings = check.warnings.map(\.message)
-                for warning in warnings { progress("check: warning: \(warning)") }
+                for warning in warnings { logger.warning("check: warning: \(warning)", metadata: ["step": "check", "job": "\(spec.name)"]) }
                 identity = try store.identity()
                 acknowledged = try Acknowledgements(connection: connection).latest(job: spec.name)
                 let (refires, reason) = catalog.balanceTriggerRefires(spec)
                 evidence = PlanEvidence(triggers: catalog.triggers, triggerRefires: refires, triggerRefiresReason: reason,
                                         balanceCheckConstraints: catalog.balanceCheckConstraints)
-                progress("detect: the balance trigger \(refires ? "re-fires" : "does not re-fire") on updates: \(reason)")
+                logger.notice("detect: the balance trigger \(refires ? "re-fires" : "does not re-fire") on updates: \(reason)",
+                              metadata: ["step": "detect", "job": "\(spec.name)", "trigger_refires": "\(refires)"])
                 // In the same snapshot: corrections reverted by then are taken again under a new key.
                 let revertKeys = Set(try connection.query(ApplySQL.revertKeysOfJob, [spec.name]).map { try $0.decode(0, as: String.self) })
                 strategy = LineStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty,
@@ -138,7 +142,7 @@ public struct Planner {
             expiresAt: expiresAt.description, planner: planner, quorum: spec.approval.quorumRoles,
             negativeBalancePolicy: spec.negativeBalance, evidence: evidence, reverts: nil, standingPolicy: nil,
             adjustments: [], holds: [], settled: [], totals: totals, warnings: warnings)
-        progress("plan: \(totals.adjustmentCount) adjustments, \(totals.holdCount) holds (\(totals.acknowledgedCount) acknowledged), \(totals.settledCount) already corrected")
+        logger.notice("plan: \(totals.adjustmentCount) adjustments, \(totals.holdCount) holds (\(totals.acknowledgedCount) acknowledged), \(totals.settledCount) already corrected", metadata: ["step": "plan", "job": "\(spec.name)", "adjustments": "\(totals.adjustmentCount)", "holds": "\(totals.holdCount)", "settled": "\(totals.settledCount)"])
         return plan
     }
 }

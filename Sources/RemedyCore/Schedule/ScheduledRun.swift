@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Postgres
 
 /// `remedy run`: the nightly job as a scheduler calls it. Plans; if a standing policy is given
@@ -13,17 +14,17 @@ public struct ScheduledRun {
     public let policy: StandingPolicy?
     public let connection: PostgresConnection
     public let notifier: Notifier
-    public let progress: (String) -> Void
+    public let logger: Logger
 
     public init(spec: JobSpec, parameters: JobParameters, operatorKey: SigningKey, policy: StandingPolicy?,
-                connection: PostgresConnection, notifier: Notifier, progress: @escaping (String) -> Void = { _ in }) {
+                connection: PostgresConnection, notifier: Notifier, logger: Logger = .silent) {
         self.spec = spec
         self.parameters = parameters
         self.operatorKey = operatorKey
         self.policy = policy
         self.connection = connection
         self.notifier = notifier
-        self.progress = progress
+        self.logger = logger
     }
 
     public struct Outcome: Sendable {
@@ -46,7 +47,7 @@ public struct ScheduledRun {
             notification.signedAuditHead = try? SignedAuditHead.current(on: connection, signedBy: operatorKey)
             if let problem = notifier.send(notification) {
                 problems.append(problem)
-                progress("notification not delivered: \(problem)")
+                logger.warning("notification not delivered: \(problem)", metadata: ["step": "notify", "job": "\(spec.name)"])
             }
         }
         do {
@@ -61,11 +62,11 @@ public struct ScheduledRun {
         // A policy that does not hold stops the run before anything is read or written.
         let signers = try policy?.verify(for: spec, operator: operatorKey.publicKey, connection: connection)
         if let policy, let signers {
-            progress("policy \(policy.name) holds: signed by \(signers.map { "\($0.name) (\($0.role))" }.joined(separator: ", ")), valid until \(policy.validUntil)")
+            logger.notice("policy \(policy.name) holds: signed by \(signers.map { "\($0.name) (\($0.role))" }.joined(separator: ", ")), valid until \(policy.validUntil)", metadata: ["step": "policy", "job": "\(spec.name)"])
         }
-        let plan = try Planner(spec: spec, parameters: parameters, plannerKey: operatorKey, connection: connection, progress: progress).makePlan()
+        let plan = try Planner(spec: spec, parameters: parameters, plannerKey: operatorKey, connection: connection, logger: logger).makePlan()
         guard plan.totals.hasDrift else {
-            progress("no drift beyond \(plan.totals.acknowledgedCount) acknowledged hold(s)")
+            logger.notice("no drift beyond \(plan.totals.acknowledgedCount) acknowledged hold(s)", metadata: ["step": "plan", "job": "\(spec.name)"])
             return Outcome(totals: plan.totals, automatic: nil, applied: nil, waiting: nil, notificationProblems: problems())
         }
         let unacknowledged = plan.holds.filter { $0.acknowledged == nil }.count
@@ -76,7 +77,7 @@ public struct ScheduledRun {
         // The policy's limits hold over a rolling day: what earlier runs moved counts.
         let usage = policy == nil ? PolicyUsage() : try PolicyUsage.lastDay(job: spec.name, connection: connection)
         if policy != nil, !usage.perUser.isEmpty {
-            progress("policy: automatic plans of \(spec.name) moved \(usage.total.rupiah) for \(usage.perUser.count) user(s) in the last 24 hours; that counts against its limits")
+            logger.notice("policy: automatic plans of \(spec.name) moved \(usage.total.rupiah) for \(usage.perUser.count) user(s) in the last 24 hours; that counts against its limits", metadata: ["step": "policy", "job": "\(spec.name)"])
         }
         let (allowed, rest) = policy?.partition(plan.adjustments, alreadyMoved: usage) ?? ([], plan.adjustments)
         var automatic: PlanBundle?
@@ -90,7 +91,9 @@ public struct ScheduledRun {
             part.standingPolicy = policy.digest
             part.totals = try PlanTotals(adjustments: allowed, holds: [], settled: [], usersExamined: plan.totals.usersExamined)
             let bundle = try recorder.write(part, outDirectory: nil, defaultParent: defaultParent)
-            let report = try Applier(spec: spec, bundle: bundle, connection: connection, progress: progress).apply(operatorKey: operatorKey, policy: policy)
+            // Read back through the one reader, like any plan a person would apply.
+            let report = try Applier(spec: spec, streamed: try PlanBundle.readStreaming(bundle.path), connection: connection, logger: logger)
+                .apply(operatorKey: operatorKey, policy: policy)
             automatic = bundle
             applied = report
             notify(RunNotification(event: .appliedAutomatically, job: spec.name,

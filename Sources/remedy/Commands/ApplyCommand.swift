@@ -28,7 +28,7 @@ struct ApplyCommand: ParsableCommand {
             let spec = try JobLocator.load(job: streamed.bundle.plan.job, explicit: jobs.jobsDirectory)
             let signingKey = try SigningKey.load(path: key)
             let connection = try database.connect()
-            let report = try Applier(spec: spec, streamed: streamed, connection: connection, progress: Terminal.progress).apply(operatorKey: signingKey)
+            let report = try Applier(spec: spec, streamed: streamed, connection: connection, logger: Terminal.logger).apply(operatorKey: signingKey)
             // Lines apply would not move (stale, residual, would go negative, gone) are refused;
             // lines live traffic kept locked are an error to retry.
             if !report.isComplete {

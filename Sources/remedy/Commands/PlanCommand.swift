@@ -36,7 +36,7 @@ struct PlanCommand: ParsableCommand {
             let connection = try database.connect()
             // The lines go to a spool beside the bundle as they are decided, never all in memory.
             let defaultParent = FileManager.default.currentDirectoryPath + "/remedy-plans"
-            let spooled = try Planner(spec: spec, parameters: resolved, plannerKey: signingKey, connection: connection, progress: Terminal.progress)
+            let spooled = try Planner(spec: spec, parameters: resolved, plannerKey: signingKey, connection: connection, logger: Terminal.logger)
                 .spool(in: PlanBundle.temporaryParent(for: out, defaultParent: defaultParent), previewLines: maxLines)
             let totals = spooled.header.totals
             if detailedExitcode, !totals.hasDrift {

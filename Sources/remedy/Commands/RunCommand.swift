@@ -34,7 +34,7 @@ struct RunCommand: ParsableCommand {
                 let outcome = try ScheduledRun(
                     spec: spec, parameters: try JobParameters.resolve(parameters, for: spec), operatorKey: try SigningKey.load(path: key),
                     policy: try policy.map { try StandingPolicy.load(path: $0) }, connection: try database.connect(),
-                    notifier: notifier, progress: Terminal.progress
+                    notifier: notifier, logger: Terminal.logger
                 ).run(defaultParent: out ?? FileManager.default.currentDirectoryPath + "/remedy-plans")
                 if let report = outcome.applied, let bundle = outcome.automatic {
                     Terminal.print("applied automatically: \(report.applied.count) line(s), taken back \(report.takenBack.rupiah), skipped \(report.skipped.count); plan \(bundle.path)")

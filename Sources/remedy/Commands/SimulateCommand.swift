@@ -33,7 +33,7 @@ struct SimulateCommand: ParsableCommand {
             options.schemaVariant = SchemaVariant(schemaName: schema, purchasesWithoutCompletedAt: purchasesWithoutCompletedAt,
                                                   narrowBalance: narrowBalance, authUsers: authUsers,
                                                   balanceHistoryTrigger: balanceHistoryTrigger, rowSecurityReader: rowSecurityReader)
-            let summary = try ShopSimulator.load(options, into: try database.connect(), progress: Terminal.progress)
+            let summary = try ShopSimulator.load(options, into: try database.connect(), progress: { Terminal.logger.notice("\($0)", metadata: ["step": "simulate"]) })
             Terminal.print("loaded \(summary.userCount) users and \(summary.transactionCount) transactions in \(summary.elapsedMilliseconds) ms")
             Terminal.print("bug excess \(summary.totalBugExcess.rupiah), other drift \(summary.totalOtherDrift.rupiah)")
         }

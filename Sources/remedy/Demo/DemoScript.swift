@@ -26,7 +26,7 @@ struct DemoScript {
         defer { connection.close() }
 
         let options = SimulationOptions(seed: seed, userCount: users)
-        let simulation = try ShopSimulator.load(options, into: connection, progress: Terminal.progress)
+        let simulation = try ShopSimulator.load(options, into: connection, progress: { Terminal.logger.notice("\($0)", metadata: ["step": "simulate"]) })
         Terminal.print("loaded \(simulation.userCount) users and \(simulation.transactionCount) transactions (seed \(seed)) in \(simulation.elapsedMilliseconds) ms")
         let spec = try JobLocator.load(job: "tripay-double-credit", explicit: jobsDirectory)
         printReconciliation(try Reconciliation.measure(spec, on: connection), when: "before")
@@ -46,7 +46,7 @@ struct DemoScript {
         let until = Timestamp(date: options.bugWindowEnd)
         Terminal.print("$ remedy plan tripay-double-credit --param since=\(since) --param until=\(until) --key andi.key")
         let parameters = try JobParameters.resolve(["since=\(since)", "until=\(until)"], for: spec)
-        let bundle = try Planner(spec: spec, parameters: parameters, plannerKey: keys["andi"]!, connection: connection, progress: Terminal.progress)
+        let bundle = try Planner(spec: spec, parameters: parameters, plannerKey: keys["andi"]!, connection: connection, logger: Terminal.logger)
             .plan(outDirectory: "\(work)/plan", defaultParent: work)
         PlanSummary(bundle: bundle, maxLines: maxLines).lines.forEach { Terminal.print($0) }
 
@@ -57,7 +57,7 @@ struct DemoScript {
         }
 
         section("5. Apply, exactly once")
-        let report = try Applier(spec: spec, bundle: bundle, connection: connection, progress: Terminal.progress).apply(operatorKey: keys["andi"]!)
+        let report = try Applier(spec: spec, bundle: bundle, connection: connection, logger: Terminal.logger).apply(operatorKey: keys["andi"]!)
         Terminal.print("$ remedy apply plan --key andi.key")
         Terminal.print("applied \(report.applied.count) corrections, taken back \(report.takenBack.rupiah); skipped \(report.skipped.count)")
         let again = try Applier(spec: spec, bundle: bundle, connection: connection).apply(operatorKey: keys["andi"]!)

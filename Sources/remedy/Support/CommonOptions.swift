@@ -22,7 +22,7 @@ struct DatabaseOptions: ParsableArguments {
 
     func connect() throws -> PostgresConnection {
         let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
-        return try PostgresConnection.connect(url: url, applicationName: "remedy", logger: Terminal.logger)
+        return try PostgresConnection.connect(url: url, applicationName: "remedy", logger: Terminal.libraryLogger)
     }
 }
 

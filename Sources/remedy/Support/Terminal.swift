@@ -13,16 +13,35 @@ import RemedyCore
 /// bundle can hold ESC sequences, `\r`, C1 controls or bidi overrides, shown escaped (`\u{1b}`).
 /// One call is one line: a line break inside a value is shown as `\u{a}`, never obeyed.
 enum Terminal {
-    static let logger: Logger = {
-        let level = ProcessInfo.processInfo.environment["REMEDY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-        return Logger(label: "remedy") { _ in TerminalLogHandler(logLevel: level) }
-    }()
+    /// Set from `--log-format` (Remedy.main) or REMEDY_LOG_FORMAT before the first log line.
+    nonisolated(unsafe) static var logFormat = ProcessInfo.processInfo.environment["REMEDY_LOG_FORMAT"].flatMap(LogFormat.init(rawValue:)) ?? .text
+
+    /// remedy's own progress and events (notice and up by default; REMEDY_LOG_LEVEL).
+    static let logger = makeLogger(label: "remedy", defaultLevel: .notice)
+    /// The libraries' (the database layer's, the throwaway cluster's): warnings and up by default.
+    static let libraryLogger = makeLogger(label: "remedy.postgres", defaultLevel: .warning)
+
+    private static func makeLogger(label: String, defaultLevel: Logger.Level) -> Logger {
+        let level = ProcessInfo.processInfo.environment["REMEDY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? defaultLevel
+        let format = logFormat
+        return Logger(label: label) { label in
+            format == .json ? JSONLogHandler(logLevel: level, label: label) as any LogHandler : TerminalLogHandler(logLevel: level)
+        }
+    }
+
+    /// Bytes for stderr that their writer already made safe (a JSON log line, a progress line
+    /// with its carriage return): the log handlers' one way out.
+    static func writeStandardError(safe text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
 
     static func progress(_ line: String) {
+        ProgressLine.shared.close()
         FileHandle.standardError.write(Data("remedy: \(line.terminalSafe)\n".utf8))
     }
 
     static func print(_ line: String = "") {
+        ProgressLine.shared.close()
         Swift.print(line.terminalSafe)
         fflush(nil)  // all streams: keeps stdout in step with progress on stderr when both go to one place
     }
@@ -91,6 +110,7 @@ enum Terminal {
             FileHandle.standardError.write(Data("remedy: interrupted; removing the throwaway PostgreSQL\n".utf8))
             while true { sleep(1) }
         }
+        ProgressLine.shared.close()
         if jsonRequested { printJSONError(code: code, message: message) }
         FileHandle.standardError.write(Data("remedy: error: \(message.terminalSafe)\n".utf8))
         Foundation.exit(status.rawValue)
