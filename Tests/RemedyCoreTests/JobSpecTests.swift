@@ -18,10 +18,10 @@ struct JobSpecTests {
     }
 
     @Test func theDigestChangesWithAnyFile() throws {
-        let copy = try copyOfJob { $0 }
-        let original = try JobSpec.load(directory: copy)
-        try "-- a comment\n".appendingToFile(copy + "/../shared/recheck.sql")
-        #expect(try JobSpec.load(directory: copy).digest != original.digest)
+        let copy = try JobCopy { $0 }
+        let original = try JobSpec.load(directory: copy.directory)
+        try "-- a comment\n".appendingToFile(copy.root + "/shared/recheck.sql")
+        #expect(try JobSpec.load(directory: copy.directory).digest != original.digest)
     }
 
     @Test(arguments: [
@@ -38,19 +38,19 @@ struct JobSpecTests {
         ("    purchase: -1", "    purchase: 1", "must be -1"),
     ])
     func aBadSpecIsRefusedNamingTheKey(original: String, replacement: String, message: String) throws {
-        let copy = try copyOfJob { yaml in
+        let copy = try JobCopy { yaml in
             #expect(yaml.contains(original), "the test's anchor text must exist")
             return yaml.replacingOccurrences(of: original, with: replacement)
         }
-        let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy) }
+        let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy.directory) }
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "no error")")
         #expect(error?.message.contains("\n") == false)
     }
 
     @Test func nonUTF8IsRefused() throws {
-        let copy = try copyOfJob { $0 }
-        try Data([0x6a, 0x6f, 0x62, 0x3a, 0x20, 0xff, 0xfe]).write(to: URL(fileURLWithPath: copy + "/job.yaml"))
-        let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy) }
+        let copy = try JobCopy { $0 }
+        try Data([0x6a, 0x6f, 0x62, 0x3a, 0x20, 0xff, 0xfe]).write(to: URL(fileURLWithPath: copy.directory + "/job.yaml"))
+        let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy.directory) }
         #expect(error?.message.contains("not valid UTF-8") == true)
     }
 }
