@@ -34,6 +34,8 @@ final class EndToEndShop {
     let options: SimulationOptions
     /// The jobs directory every command of this shop is given.
     var jobs: String
+    /// What remedy is given as `--database-url`: the database itself, or a pooler in front of it.
+    lazy var remedyDatabaseURL: String = database.url
 
     init(users: Int, seed: UInt64, jobs: String = RemedyProcess.jobsDirectory, people: [Person] = EndToEndShop.defaultPeople,
          initialize: Bool = true, variant: TriggerVariant = .guarded) throws {
@@ -81,7 +83,7 @@ final class EndToEndShop {
     @discardableResult
     func remedy(_ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
                 rawLastArgument: [UInt8]? = nil) throws -> RemedyRun {
-        try RemedyProcess.run(arguments + ["--database-url", database.url], environment: environment,
+        try RemedyProcess.run(arguments + ["--database-url", remedyDatabaseURL], environment: environment,
                               workingDirectory: workingDirectory, rawLastArgument: rawLastArgument)
     }
 
