@@ -40,7 +40,8 @@ extension PostgresConnection {
         let connection = PostgresConnection(handle: handle, logger: logger, noticeSink: PostgresNoticeSink(logger: logger))
         connection.noticeSink.install(on: handle)
         do {
-            // Fixed session settings make decoding deterministic: ISO timestamps in UTC, UTF-8 text.
+            // Fixed session settings make decoding deterministic: ISO timestamps in UTC, UTF-8 text. Through a
+            // transaction-mode pooler they may be lost; every transaction sets them again (TransactionOptions).
             try connection.executeScript("SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'")
         } catch {
             connection.close()

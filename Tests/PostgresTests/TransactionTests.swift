@@ -92,3 +92,22 @@ import TestSupport
         }
     }
 }
+
+/// Behind a transaction-mode pooler a transaction may run on a server connection another client
+/// left with its own `SET DateStyle`/`SET TimeZone`; what a transaction reads must not depend on them.
+@Suite struct TransactionSettingsTests {
+    @Test func aTransactionDecodesTimestampsWhateverTheSessionWasLeftWith() throws {
+        try withTestDatabase { connection, _ throws in
+            // What another client of the pooler may have left on the server connection.
+            try connection.executeScript("SET DateStyle = 'German, DMY'; SET TimeZone = 'America/Caracas'")
+            let (read, day) = try connection.transaction {
+                (try connection.scalar("SELECT timestamptz '2025-11-19 05:24:18.123456+00'", as: Date.self),
+                 try connection.scalar("SELECT (timestamptz '2025-11-19 02:00:00+00')::date::text", as: String.self))
+            }
+            #expect(read == Date(timeIntervalSince1970: 1_763_529_858.123456))
+            #expect(day == "2025-11-19", "day boundaries in UTC, dates in ISO form")
+            // Only for the transaction: the session keeps what it had.
+            #expect(try connection.scalar("SHOW DateStyle", as: String.self) == "German, DMY")
+        }
+    }
+}

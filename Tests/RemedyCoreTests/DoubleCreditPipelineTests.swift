@@ -74,9 +74,8 @@ struct DoubleCreditPipelineTests {
     /// `examine: all_users` the drift elsewhere shows too, as holds (member1's purchase taken twice).
     @Test func examiningOnlyCandidatesChangesNoCorrection() throws {
         let scoped = try PipelineHarness(users: 400, seed: 3).plan().plan
-        let everyone = try PipelineHarness(users: 400, seed: 3, specDirectory: try copyOfJob {
-            $0.replacingOccurrences(of: "examine: candidates", with: "examine: all_users")
-        })
+        let allUsers = try JobCopy { $0.replacingOccurrences(of: "examine: candidates", with: "examine: all_users") }
+        let everyone = try PipelineHarness(users: 400, seed: 3, specDirectory: allUsers.directory)
         let full = try everyone.plan().plan
         let member1 = try everyone.userId("member1")
         func corrections(_ plan: Plan) -> [String] { plan.adjustments.map { "\($0.userId) \($0.delta.exactText) \($0.attribution.shortText)" } }
@@ -159,8 +158,8 @@ struct DoubleCreditPipelineTests {
     }
 
     @Test func clampTakesBackToZeroAndLeavesTheRestOwed() throws {
-        let specDirectory = try copyOfJob { $0.replacingOccurrences(of: "negative_balance: hold", with: "negative_balance: clamp") }
-        let harness = try PipelineHarness(users: 300, seed: 12, specDirectory: specDirectory)
+        let clamping = try JobCopy { $0.replacingOccurrences(of: "negative_balance: hold", with: "negative_balance: clamp") }
+        let harness = try PipelineHarness(users: 300, seed: 12, specDirectory: clamping.directory)
         let (bundle, report) = try harness.runPipeline()
         let clamped = bundle.plan.adjustments.filter { $0.receivable.isPositive }
         try #require(!clamped.isEmpty, "the simulation has users who spent the excess")
@@ -224,16 +223,23 @@ struct DoubleCreditPipelineTests {
     }
 }
 
-/// A copy of a job (with the shared SQL it uses) whose YAML is edited, for policy variations.
-func copyOfJob(_ job: String = "tripay-double-credit", _ edit: (String) -> String) throws -> String {
-    let root = NSTemporaryDirectory() + "remedy-jobs-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    try FileManager.default.copyItem(atPath: PipelineHarness.jobsDirectory + "/" + job, toPath: root + "/" + job)
-    try FileManager.default.copyItem(atPath: PipelineHarness.jobsDirectory + "/shared", toPath: root + "/shared")
-    let target = root + "/" + job
-    let yaml = try String(contentsOfFile: target + "/job.yaml", encoding: .utf8)
-    try edit(yaml).write(toFile: target + "/job.yaml", atomically: true, encoding: .utf8)
-    return target
+/// A copy of a job (with the shared SQL it uses) whose YAML is edited, for policy variations; the
+/// copy is removed when this object goes away (keep it until the last use of `directory`).
+final class JobCopy {
+    let root: String
+    let directory: String
+
+    init(_ job: String = "tripay-double-credit", _ edit: (String) -> String) throws {
+        root = NSTemporaryDirectory() + "remedy-jobs-" + UUID().uuidString
+        directory = root + "/" + job
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: PipelineHarness.jobsDirectory + "/" + job, toPath: directory)
+        try FileManager.default.copyItem(atPath: PipelineHarness.jobsDirectory + "/shared", toPath: root + "/shared")
+        let yaml = try String(contentsOfFile: directory + "/job.yaml", encoding: .utf8)
+        try edit(yaml).write(toFile: directory + "/job.yaml", atomically: true, encoding: .utf8)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
 }
 
 @Suite("Hostile data")

@@ -122,8 +122,8 @@ struct ExportHostileNameTests {
 @Suite("Export: outcomes, totals and the database")
 struct ExportOutcomeTests {
     @Test func totalsAgreeAcrossCSVJSONHTMLAndTheDatabase() throws {
-        let specDirectory = try copyOfJob { $0.replacingOccurrences(of: "negative_balance: hold", with: "negative_balance: clamp") }
-        let harness = try PipelineHarness(users: 400, seed: 12, specDirectory: specDirectory)
+        let clamping = try JobCopy { $0.replacingOccurrences(of: "negative_balance: hold", with: "negative_balance: clamp") }
+        let harness = try PipelineHarness(users: 400, seed: 12, specDirectory: clamping.directory)
         let sumOfBalances = "SELECT sum(balance)::text FROM users"
         let bundle = try harness.plan()
         try harness.approve(bundle)
@@ -269,8 +269,8 @@ struct ExportOutcomeTests {
     }
 
     @Test func aRevertExportsWhatWasGivenBack() throws {
-        let specDirectory = try copyOfJob { $0.replacingOccurrences(of: "negative_balance: hold", with: "negative_balance: clamp") }
-        let harness = try PipelineHarness(users: 200, seed: 21, specDirectory: specDirectory)
+        let clamping = try JobCopy { $0.replacingOccurrences(of: "negative_balance: hold", with: "negative_balance: clamp") }
+        let harness = try PipelineHarness(users: 200, seed: 21, specDirectory: clamping.directory)
         let (original, applied) = try harness.runPipeline()
         let revert = try RevertPlanner(spec: harness.spec, original: original, plannerKey: harness.keys["andi"]!, connection: harness.connection)
             .plan(outDirectory: "\(harness.directory)/revert", defaultParent: harness.directory)

@@ -18,10 +18,10 @@ struct JobSpecTests {
     }
 
     @Test func theDigestChangesWithAnyFile() throws {
-        let copy = try copyOfJob { $0 }
-        let original = try JobSpec.load(directory: copy)
-        try "-- a comment\n".appendingToFile(copy + "/../shared/recheck.sql")
-        #expect(try JobSpec.load(directory: copy).digest != original.digest)
+        let copy = try JobCopy { $0 }
+        let original = try JobSpec.load(directory: copy.directory)
+        try "-- a comment\n".appendingToFile(copy.root + "/shared/recheck.sql")
+        #expect(try JobSpec.load(directory: copy.directory).digest != original.digest)
     }
 
     @Test(arguments: [
@@ -42,11 +42,11 @@ struct JobSpecTests {
         ("completed_at: completed_at      #", "completed_at: {column: completed_at}  #", "must be a column name or a list of column names"),
     ])
     func aBadSpecIsRefusedNamingTheKey(original: String, replacement: String, message: String) throws {
-        let copy = try copyOfJob { yaml in
+        let copy = try JobCopy { yaml in
             #expect(yaml.contains(original), "the test's anchor text must exist")
             return yaml.replacingOccurrences(of: original, with: replacement)
         }
-        let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy) }
+        let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy.directory) }
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "no error")")
         #expect(error?.message.contains("\n") == false)
     }
@@ -60,8 +60,8 @@ struct JobSpecTests {
         #expect(singleTemplate.fragments["tx.completed_at"] == #""completed_at""#)
         #expect(singleTemplate.fragments["expr.completed_at"] == #"t."completed_at""#)
 
-        let copy = try copyOfJob { $0.replacingOccurrences(of: "completed_at: completed_at      #", with: "completed_at: [completed_at, Created_At]  #") }
-        let listed = try JobSpec.load(directory: copy)
+        let copy = try JobCopy { $0.replacingOccurrences(of: "completed_at: completed_at      #", with: "completed_at: [completed_at, Created_At]  #") }
+        let listed = try JobSpec.load(directory: copy.directory)
         #expect(listed.schema.transactions.completedAt.description == "[completed_at, Created_At]")
         let template = try SQLTemplate.bindings(for: listed, parameters: JobParameters(values: [:]))
         #expect(template.fragments["expr.completed_at"] == #"COALESCE(t."completed_at", t."Created_At")"#)
@@ -71,9 +71,9 @@ struct JobSpecTests {
     }
 
     @Test func nonUTF8IsRefused() throws {
-        let copy = try copyOfJob { $0 }
-        try Data([0x6a, 0x6f, 0x62, 0x3a, 0x20, 0xff, 0xfe]).write(to: URL(fileURLWithPath: copy + "/job.yaml"))
-        let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy) }
+        let copy = try JobCopy { $0 }
+        try Data([0x6a, 0x6f, 0x62, 0x3a, 0x20, 0xff, 0xfe]).write(to: URL(fileURLWithPath: copy.directory + "/job.yaml"))
+        let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy.directory) }
         #expect(error?.message.contains("not valid UTF-8") == true)
     }
 }

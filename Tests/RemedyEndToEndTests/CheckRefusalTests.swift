@@ -26,8 +26,8 @@ struct CheckRefusalTests {
             GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA remedy TO \(role);
             GRANT USAGE ON ALL SEQUENCES IN SCHEMA remedy TO \(role);
             """)
-        shop.shop.remedyURL = shop.shop.database.url.replacingOccurrences(of: "user=postgres", with: "user=\(role)")
-        try #require(shop.shop.remedyURL != shop.shop.database.url)
+        shop.shop.remedyDatabaseURL = shop.shop.database.url.replacingOccurrences(of: "user=postgres", with: "user=\(role)")
+        try #require(shop.shop.remedyDatabaseURL != shop.shop.database.url)
 
         let refused = try shop.check()
         #expect(refused.status == 1, "\(refused)")

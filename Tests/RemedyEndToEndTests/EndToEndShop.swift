@@ -34,8 +34,8 @@ final class EndToEndShop {
     let options: SimulationOptions
     /// The jobs directory every command of this shop is given.
     var jobs: String
-    /// The URL remedy connects with (default: the database's, as its owner).
-    var remedyURL: String?
+    /// What remedy is given as `--database-url`: the database itself, or a pooler in front of it.
+    lazy var remedyDatabaseURL: String = database.url
 
     init(users: Int, seed: UInt64, jobs: String = RemedyProcess.jobsDirectory, people: [Person] = EndToEndShop.defaultPeople,
          initialize: Bool = true, variant: TriggerVariant = .guarded, schema: SchemaVariant = SchemaVariant()) throws {
@@ -85,7 +85,7 @@ final class EndToEndShop {
     @discardableResult
     func remedy(_ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
                 rawLastArgument: [UInt8]? = nil) throws -> RemedyRun {
-        try RemedyProcess.run(arguments + ["--database-url", remedyURL ?? database.url], environment: environment,
+        try RemedyProcess.run(arguments + ["--database-url", remedyDatabaseURL], environment: environment,
                               workingDirectory: workingDirectory, rawLastArgument: rawLastArgument)
     }
 

@@ -98,8 +98,8 @@ struct SchemaVariantTests {
     @Test func aMixedCaseSchemaWithForcedRowLevelSecurityReadByABypassRole() throws {
         let role = "remedy_ops_\(UUID().uuidString.prefix(8).lowercased())"
         let shop = try VariantShop(seed: 64, schema: SchemaVariant(schemaName: "Shop", rowSecurityReader: role))
-        shop.shop.remedyURL = shop.shop.database.url.replacingOccurrences(of: "user=postgres", with: "user=\(role)")
-        try #require(shop.shop.remedyURL != shop.shop.database.url)
+        shop.shop.remedyDatabaseURL = shop.shop.database.url.replacingOccurrences(of: "user=postgres", with: "user=\(role)")
+        try #require(shop.shop.remedyDatabaseURL != shop.shop.database.url)
 
         // As shipped, the job looks in public: check cannot run it here.
         let missing = try shop.check()

@@ -30,32 +30,27 @@ struct RunCommand: ParsableCommand {
         try Terminal.run {
             let spec = try JobLocator.load(job: job, explicit: jobs.jobsDirectory)
             let notifier = try Notifier.from(spec: spec)
-            do {
-                let outcome = try ScheduledRun(
+            // Each failure is notified once: by prepare before the run exists, by the run after.
+            let scheduled = try ScheduledRun.prepare(job: spec.name, notifier: notifier, logger: Terminal.logger) {
+                try ScheduledRun(
                     spec: spec, parameters: try JobParameters.resolve(parameters, for: spec), operatorKey: try SigningKey.load(path: key),
                     policy: try policy.map { try StandingPolicy.load(path: $0) }, connection: try database.connect(),
-                    notifier: notifier, logger: Terminal.logger
-                ).run(defaultParent: out ?? FileManager.default.currentDirectoryPath + "/remedy-plans")
-                if let report = outcome.applied, let bundle = outcome.automatic {
-                    Terminal.print("applied automatically: \(report.applied.count) line(s), taken back \(report.takenBack.rupiah), skipped \(report.skipped.count); plan \(bundle.path)")
-                    Terminal.print("audit chain head \(report.auditHead)")
-                }
-                if let waiting = outcome.waiting {
-                    PlanSummary(bundle: waiting, maxLines: 50).lines.forEach { Terminal.print($0) }
-                    Terminal.print("")
-                    Terminal.print("waiting for sign-off:")
-                    Terminal.print(waiting.path)
-                } else {
-                    Terminal.print("no drift beyond \(outcome.totals.acknowledgedCount) acknowledged hold(s)")
-                }
-                exitCode = outcome.exitCode
-            } catch {
-                // Make sure a failure reaches people even when it happens before the run starts.
-                if let remedyError = error as? RemedyError, notifier.isConfigured {
-                    notifier.send(RunNotification(event: .runFailed, job: spec.name, text: "remedy \(spec.name): run refused: \(remedyError.message)"))
-                }
-                throw error
+                    notifier: notifier, logger: Terminal.logger)
             }
+            let outcome = try scheduled.run(defaultParent: out ?? FileManager.default.currentDirectoryPath + "/remedy-plans")
+            if let report = outcome.applied, let bundle = outcome.automatic {
+                Terminal.print("applied automatically: \(report.applied.count) line(s), taken back \(report.takenBack.rupiah), skipped \(report.skipped.count); plan \(bundle.path)")
+                Terminal.print("audit chain head \(report.auditHead)")
+            }
+            if let waiting = outcome.waiting {
+                PlanSummary(bundle: waiting, maxLines: 50).lines.forEach { Terminal.print($0) }
+                Terminal.print("")
+                Terminal.print("waiting for sign-off:")
+                Terminal.print(waiting.path)
+            } else {
+                Terminal.print("no drift beyond \(outcome.totals.acknowledgedCount) acknowledged hold(s)")
+            }
+            exitCode = outcome.exitCode
         }
         throw ExitCode(exitCode)
     }
