@@ -36,6 +36,10 @@ enum Terminal {
     }
 
     static func progress(_ line: String) {
+        if logFormat == .json {
+            logger.notice("\(line)")
+            return
+        }
         ProgressLine.shared.close()
         FileHandle.standardError.write(Data("remedy: \(line.terminalSafe)\n".utf8))
     }

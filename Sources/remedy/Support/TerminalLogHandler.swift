@@ -27,7 +27,7 @@ struct TerminalLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        guard let step = all["step"].map({ "\($0)" }), event.level <= .notice else {
+        guard let step = all["step"].map({ "\($0)" }) else {
             let fields = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             Terminal.progress("\(event.level): \(event.message)\(fields.isEmpty ? "" : " [\(fields.joined(separator: " "))]")")
             return
