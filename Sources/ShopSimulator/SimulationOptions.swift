@@ -21,6 +21,10 @@ public struct SimulationOptions: Sendable {
     public var triggerVariant: TriggerVariant = .guarded
     /// `member1`, `qris_single` and `qris_series` with the numbers of the seeds.
     public var includeGoldenCases = true
+    /// Adds the stories that make the handler's signatures fit a different truth on purpose
+    /// (`StoryCategory.coincidentPurchase`, `.unevenRedelivery`, `.handCorrectedOne`). Off by
+    /// default: the other stories' draws stay as they were.
+    public var coincidenceStories = false
 
     /// 2025-11-20T00:00:00+07:00
     public static let defaultBugWindowStart = Date(timeIntervalSince1970: TimeInterval(SimulatedClock.epoch(2025, 11, 20)))
