@@ -25,7 +25,8 @@ extension SQLTemplate {
             "lost_update_enabled": spec.signatures.lostUpdateEnabled,
             "lost_update_tolerance_seconds": spec.signatures.lostUpdateToleranceSeconds,
             "examine_all_users": spec.examine == .allUsers,
-            "with_purchases": spec.strategy == .balanceDrift && !spec.signatures.purchaseDeductionStatuses.isEmpty,
+            // balance-drift attributes purchase deductions; double-credit weighs them as confounders.
+            "with_purchases": !spec.signatures.purchaseDeductionStatuses.isEmpty,
             "deductible_statuses": PostgresArray(spec.signatures.purchaseDeductionStatuses),
         ]
         for (name, value) in parameters.values { values[name] = value }
