@@ -50,6 +50,11 @@ struct CoincidenceAttributionTests {
         // A log that says each ran once rules the double delivery out.
         let once = [brivaTopUp(1, amount: 150_000, logged: 1), brivaTopUp(2, amount: 250_000, logged: 1)]
         guard case .unexplained = outcome(291_500, once) else { Issue.record("\(outcome(291_500, once))"); return }
+        // It does not say T2's credit was not taken back by hand: that story still meets a purchase that fits.
+        guard case .competing(let handler, _) = outcome(145_750, once, [purchase("P4", 245_750, "failed")]) else {
+            Issue.record("\(outcome(145_750, once, [purchase("P4", 245_750, "failed")]))"); return
+        }
+        #expect(handler.topUps.map(\.reference) == ["T1"])
     }
 
     @Test func aTopUpLeftAtZeroCompetesWithAPurchaseOfItsAmountReceived() throws {

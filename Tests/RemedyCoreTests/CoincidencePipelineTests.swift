@@ -95,3 +95,84 @@ struct CoincidencePipelineTests {
         #expect(bundle.plan.totals.overCreditFound == (try (bundle.plan.adjustments.map(\.excess) + explainedHolds.map(\.excess)).checkedSum()))
     }
 }
+
+/// With a callback log mapped, how often the handler ran is read, not guessed: the story of one
+/// callback handled twice and another not at all is confirmed and corrected, and the coincidences
+/// of a purchase no longer fit the handler alone.
+@Suite("A callback log confirms handler runs")
+struct CallbackLogEvidenceTests {
+    static let commentedLog = "    # callback_log:\n    #   table: public.tripay_callback_log\n    #   reference: tripay_reference\n"
+        + "    #   status: status            # optional; with it only rows of these statuses count\n    #   handled_statuses: [PAID]\n"
+
+    @Test(arguments: [
+        ("      table: public.tripay_callback_log\n      reference: tripay_reference\n      status: status\n", "callback_log.status needs handled_statuses"),
+        ("      table: public.tripay callback log\n      reference: tripay_reference\n", "callback_log.table"),
+        ("      reference: tripay_reference\n", "callback_log.table"),
+    ])
+    func aBadCallbackLogMappingIsRefusedNamingTheKey(mapping: String, message: String) throws {
+        let copy = try copyOfJob {
+            #expect($0.contains(Self.commentedLog), "the test's anchor text must exist")
+            return $0.replacingOccurrences(of: Self.commentedLog, with: "    callback_log:\n" + mapping)
+        }
+        let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy) }
+        #expect(error?.message.contains(message) == true, "\(error?.message ?? "no error")")
+    }
+
+    @Test func aMappedCallbackLogConfirmsUnevenRedeliveriesAndRulesOutCoincidences() throws {
+        let spec = try copyOfJob {
+            $0.replacingOccurrences(of: Self.commentedLog, with: "    callback_log:\n      table: public.tripay_callback_log\n      reference: tripay_reference\n"
+                                        + "      status: status\n      handled_statuses: [PAID]\n")
+        }
+        let harness = try PipelineHarness(users: 500, seed: 44, specDirectory: spec, coincidenceStories: true)
+        #expect(harness.spec.signatures.callbackLog != nil, "the spec maps the log")
+        let truth = try harness.truth()
+        // The shop's log: one PAID row per delivery of every top-up paid in the window, as the
+        // simulator delivered them, and an unhandled row for each that must not count.
+        let c = harness.connection
+        try c.execute("CREATE TABLE public.tripay_callback_log (id bigserial PRIMARY KEY, tripay_reference text NOT NULL, status text NOT NULL)")
+        let notes = truth.values.compactMap(\.note).joined(separator: "; ")
+        let paid = try c.query("""
+            SELECT tripay_reference FROM transactions
+             WHERE transaction_type = 'topup' AND tripay_reference IS NOT NULL AND tripay_paid_at >= $1::timestamptz AND tripay_paid_at < $2::timestamptz
+            """, [Timestamp(date: harness.options.bugWindowStart).description, Timestamp(date: harness.options.bugWindowEnd).description])
+        for row in paid {
+            let reference: String = try row.decode(0)
+            var runs = 1
+            if notes.contains("\(reference) never reached the buggy handler") { runs = 0 }
+            for count in 2...3 where notes.contains("callback for \(reference) handled \(count) times") { runs = count }
+            for _ in 0..<runs { try c.execute("INSERT INTO public.tripay_callback_log (tripay_reference, status) VALUES ($1, 'PAID')", [reference]) }
+            try c.execute("INSERT INTO public.tripay_callback_log (tripay_reference, status) VALUES ($1, 'UNPAID')", [reference])
+        }
+
+        let plan = try harness.plan().plan
+        let adjusted = Dictionary(uniqueKeysWithValues: plan.adjustments.map { ($0.userId, $0) })
+        let held = Dictionary(uniqueKeysWithValues: plan.holds.map { ($0.userId, $0) })
+        var uneven = 0
+        for (userId, expected) in truth {
+            let who = "\(expected.username) (\(expected.category))"
+            switch expected.category {
+            case "uneven_redelivery":
+                // Confirmed by the log: the bug's alone, corrected to the rupiah (or held by a limit).
+                if let line = adjusted[userId] {
+                    #expect(line.excess == expected.bugExcess, "\(who)")
+                    uneven += 1
+                } else {
+                    #expect(held[userId].map { [.overLimit, .wouldGoNegative].contains($0.reason) } == true,
+                            "\(who): \(held[userId].map { "[\($0.reason)] \($0.explanation)" } ?? "not in the plan")")
+                }
+            case "coincident_purchase":
+                // Each callback ran once: no re-delivery fits; the bug and the purchase together do (or,
+                // as well, a top-up's credit taken back by hand, which no log confirms).
+                let hold = try #require(held[userId], "\(who) is not held")
+                #expect([.conflicting, .ambiguous].contains(hold.reason), "\(who): [\(hold.reason)] \(hold.explanation)")
+                #expect(hold.explanation.contains(" less a ") && hold.explanation.contains("give back"), "\(who): \(hold.explanation)")
+                #expect(hold.closest?.topUps.allSatisfy { $0.handlerRuns == 1 } == true, "\(who): \(hold.explanation)")
+            default:
+                if let line = adjusted[userId] {
+                    #expect(expected.otherDrift.isZero && line.excess == expected.bugExcess, "\(who)")
+                }
+            }
+        }
+        #expect(uneven >= 5, "the log turned held uneven re-deliveries into corrections")
+    }
+}

@@ -148,7 +148,8 @@ SELECT u.{{users.id}}::text AS user_id,
        c.candidates::text AS candidates,
        lp.lost_purchases::text AS lost_purchases,
        co.corrections::text AS ledger_corrections,
-       pu.purchases::text AS purchases
+       pu.purchases::text AS purchases,
+       {{expr.logged_runs}} AS logged_handler_runs
   FROM {{users.table}} u
   LEFT JOIN ledger l ON l.user_id = u.{{users.id}}
   LEFT JOIN receivable r ON r.user_id = u.{{users.id}}::text

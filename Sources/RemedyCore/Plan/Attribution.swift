@@ -209,8 +209,9 @@ public struct Attribution: Sendable {
         // Non-positive amounts cannot be a credit the handler made: such a top-up explains nothing.
         guard topUp.amountReceived.isPositive, !topUp.amount.isNegative else { return options }
         let logged = markShapes ? topUp.loggedHandlerRuns : nil
-        // A paid top-up at zero: never credited, or its credit already taken back by hand.
-        if markShapes, logged == nil { options[0] = (.init(value: 0, mask: Attribution.unconfirmedZero), .nothing) }
+        // A paid top-up at zero: never credited, or its credit already taken back by hand; only a
+        // log with no handled delivery confirms the first, nothing here confirms the second.
+        if markShapes, logged != 0 { options[0] = (.init(value: 0, mask: Attribution.unconfirmedZero), .nothing) }
         let subsets = Attribution.subsets(of: lost.filter { $0.amount.isPositive }, maxSize: maxLostPurchases)
         // A callback log says how often the handler ran: that count (or zero, taken back by hand), no other.
         let counts = logged.map { $0 >= 1 && $0 <= maxRepeats ? [$0] : [] } ?? Array(1...maxRepeats)
