@@ -232,7 +232,7 @@ public struct Attribution: Sendable {
         return [options[0]] + options.dropFirst().sorted { $0.0.value < $1.0.value }
     }
 
-    func purchaseOptions(_ purchase: PurchaseCandidate, index: Int, completedStatus: String) -> [(DecompositionSearch.Option, Meaning)] {
+    private func purchaseOptions(_ purchase: PurchaseCandidate, index: Int, completedStatus: String) -> [(DecompositionSearch.Option, Meaning)] {
         let nothing: (DecompositionSearch.Option, Meaning) = (.init(value: 0, mask: 0), .nothing)
         guard purchase.amount.isPositive else { return [nothing] }
         let kind: SignatureKind = purchase.status == completedStatus ? .purchaseDeductedTwice : .failedPurchaseDeducted
