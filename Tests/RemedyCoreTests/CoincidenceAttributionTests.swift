@@ -91,6 +91,14 @@ struct CoincidenceAttributionTests {
         #expect(decomposition.purchases.isEmpty)
     }
 
+    @Test func aRedeliveryIsNotHeldForAStoryThatNeedsARedeliveryAndAPurchase() {
+        // T1 twice and T2 once; T1 once and T2 twice less a purchase of 100.000 charged fits too,
+        // but strays twice from the ordinary story where the handler's alone strays once.
+        let result = outcome(145_750 * 2 + 245_750, [t1, t2], [purchase("P1", 100_000, "completed")])
+        guard case .explained(let decomposition, 1) = result else { Issue.record("\(result)"); return }
+        #expect(decomposition.topUps.map(\.handlerRuns) == [2, 1])
+    }
+
     @Test func aRedeliveryNoOtherCauseMatchesIsCorrected() {
         // T1 twice and T2 once, no purchase matches: the handler's alone.
         let result = outcome(145_750 * 2 + 245_750, [t1, t2], [purchase("P1", 30_000, "failed")])

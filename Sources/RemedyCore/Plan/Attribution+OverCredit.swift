@@ -54,18 +54,21 @@ extension Attribution {
         }
         // 2. The same figure from handler credits less what purchases took.
         let mixed: Decomposition?
+        var mixedIsOrdinary = false
         switch confoundingStory(excess: excess, items: items, search: &search, topUps: topUps, purchases: purchases,
                                 completedStatus: completedStatus) {
         case .none: mixed = nil
         case .exhausted: return .undecided(statesExplored: search.states)
-        case .found(let story): mixed = story
+        case .found(let story, let ordinary): (mixed, mixedIsOrdinary) = (story, ordinary)
         }
         // 3. The handler alone, straying from the ordinary story in one way (some top-ups at zero, or
-        //    some credited more than once), or in both ways, which needs a callback log.
+        //    some credited more than once), or in both ways, which needs a callback log. A story of
+        //    another cause competes with the first only when its handler part is ordinary: each then
+        //    strays once; one that strays twice (a purchase and a re-delivery) is the weaker story.
         let plausible = handlerStory(Attribution.simplest(handlerOnly.keys.filter { $0 & Attribution.shapeMarks != Attribution.shapeMarks }))
         if search.exhausted { return .undecided(statesExplored: search.states) }
         if let plausible {
-            if let mixed { return .competing(handler: plausible, other: mixed) }
+            if let mixed, mixedIsOrdinary { return .competing(handler: plausible, other: mixed) }
             return .explained(plausible, count: count)
         }
         if let swapped = handlerStory(Attribution.simplest(Array(handlerOnly.keys))) {
@@ -82,7 +85,7 @@ extension Attribution {
         masks.min { ($0.nonzeroBitCount, $0) < ($1.nonzeroBitCount, $1) }
     }
 
-    private enum Confounding { case none, found(Decomposition), exhausted }
+    private enum Confounding { case none, found(Decomposition, ordinaryHandler: Bool), exhausted }
 
     /// The simplest story in which handler credits less one or two purchases charged without a
     /// ledger row make the excess. The handler's part may stray from the ordinary story in one way,
@@ -111,7 +114,7 @@ extension Attribution {
             best = (rank, Decomposition(topUps: handler.topUps, purchases: taken, total: excess, classification: kinds))
             if rank == 0 { break }
         }
-        return best.map { .found($0.decomposition) } ?? .none
+        return best.map { .found($0.decomposition, ordinaryHandler: $0.rank == 0) } ?? .none
     }
 
     /// One or two purchases the balance may have been charged for, by total, smallest first; one
