@@ -67,6 +67,9 @@ extension HistoryScript {
             uncorrectedCredits.removeAll { $0 == slot }
             notes.append("took back \(taken.exactText) for \(topup.reference) instead of \(received.exactText)")
 
+        case .correctOneByHand(let slot):
+            correctOneByHand(slot, at: time)
+
         case .reverse(let slot, let status):
             guard let index = topups[slot].transactionIndex else { return }
             let wasCompleted = book.transaction(index).status == .completed

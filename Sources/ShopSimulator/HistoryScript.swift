@@ -18,6 +18,8 @@ enum Step: Sendable {
     case correctWithRefundRows
     /// A person takes back the wrong figure for one top-up.
     case wrongCorrection(slot: Int)
+    /// A person takes back exactly one top-up's amount_received by hand.
+    case correctOneByHand(slot: Int)
     /// A paid top-up leaves `completed`.
     case reverse(slot: Int, to: TransactionStatus)
     /// A pending purchase is completed (or fails when the balance no longer covers it).
@@ -99,7 +101,7 @@ struct HistoryScript {
 
     /// The handler that processed a PAID callback: buggy while deployed (by `paid_at`).
     func handler(for topup: TopupPlan, delivery: Int) -> HandlerMode {
-        guard topup.outcome == .paid, window.contains(topup.settledAt) else { return .fixed }
+        guard topup.outcome == .paid, window.contains(topup.settledAt), !topup.bypassesBuggyHandler else { return .fixed }
         return topup.interleavedPurchase && delivery == 0 ? .buggyDeferredWrite : .buggy
     }
 }

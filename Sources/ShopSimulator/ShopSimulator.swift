@@ -124,7 +124,8 @@ struct LoadPlan: Sendable {
         guard start > SimulatedClock.epoch(2025, 1, 1), end < SimulatedClock.epoch(2026, 6, 1) else {
             throw ShopSimulatorError.invalidOptions("the bug window must lie between 2025-01-01 and 2026-06-01")
         }
-        generator = UserGenerator(seed: options.seed, variant: options.triggerVariant, window: BugWindow(start: start, end: end))
+        generator = UserGenerator(seed: options.seed, variant: options.triggerVariant, window: BugWindow(start: start, end: end),
+                                  coincidenceStories: options.coincidenceStories)
         goldenCases = options.includeGoldenCases ? Array(GoldenCase.allCases.prefix(options.userCount)) : []
         memberCount = options.userCount - goldenCases.count
     }

@@ -23,6 +23,10 @@ public struct SimulationOptions: Sendable {
     public var includeGoldenCases = true
     /// How the deployment's schema differs from the default (SchemaVariant.swift).
     public var schemaVariant = SchemaVariant()
+    /// Adds the stories that make the handler's signatures fit a different truth on purpose
+    /// (`StoryCategory.coincidentPurchase`, `.unevenRedelivery`, `.handCorrectedOne`). Off by
+    /// default: the other stories' draws stay as they were.
+    public var coincidenceStories = false
 
     /// 2025-11-20T00:00:00+07:00
     public static let defaultBugWindowStart = Date(timeIntervalSince1970: TimeInterval(SimulatedClock.epoch(2025, 11, 20)))

@@ -65,6 +65,9 @@ extension HistoryScript {
             case 1: schedule(.failedPurchaseDeducted, at: beforeWindow(&random))
             default: schedule(.purchaseWithUnhandledRefund, at: beforeWindow(&random))
             }
+
+        case .coincidentPurchase, .unevenRedelivery, .handCorrectedOne:
+            planCoincidence(category, &random)
         }
         return historyEnd
     }

@@ -27,6 +27,15 @@ public enum StoryCategory: String, Sendable, CaseIterable, Codable {
     case wrongCorrection = "wrong_correction"
     /// Bug excess and an other-drift story on one user.
     case mixed
+    /// Coincidences made on purpose (issue 11; only with `SimulationOptions.coincidenceStories`).
+    /// Bug excess from top-ups credited once each, less a failed purchase charged anyway (or a
+    /// completed one charged twice) whose price makes the excess equal one top-up's credit times k.
+    case coincidentPurchase = "coincident_purchase"
+    /// One callback handled two or three times while another paid top-up never reached the buggy handler.
+    case unevenRedelivery = "uneven_redelivery"
+    /// Two top-ups with the same amount_received and a third one's credit taken back by hand:
+    /// what is left looks like one top-up credited twice.
+    case handCorrectedOne = "hand_corrected_one"
 
     /// Users per thousand.
     var weightPerMille: Int {
@@ -44,6 +53,17 @@ public enum StoryCategory: String, Sendable, CaseIterable, Codable {
         case .otherUnhandledRefund: 10
         case .wrongCorrection: 10
         case .mixed: 30
+        case .coincidentPurchase, .unevenRedelivery, .handCorrectedOne: 0
+        }
+    }
+
+    /// Users per thousand on top of the others when coincidence stories are on.
+    var coincidenceWeightPerMille: Int {
+        switch self {
+        case .coincidentPurchase: 60
+        case .unevenRedelivery: 40
+        case .handCorrectedOne: 40
+        default: weightPerMille
         }
     }
 }

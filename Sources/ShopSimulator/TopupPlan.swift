@@ -18,6 +18,9 @@ struct TopupPlan: Sendable {
     var deliveries: Int = 1
     /// The first delivery's handler write waits for a purchase that completes in between.
     var interleavedPurchase = false
+    /// Paid in the window, but its callback never reached the buggy handler (another path
+    /// completed it): the trigger credits it once, the handler never.
+    var bypassesBuggyHandler = false
     /// The other code path: `amount_received` stored in `tripay_total_amount` too.
     var storesReceivedAsTotal = false
     /// The other code path: `tripay_callback_data` left NULL.

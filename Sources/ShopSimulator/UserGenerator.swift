@@ -15,8 +15,10 @@ struct UserGenerator: Sendable {
     let seed: UInt64
     let variant: TriggerVariant
     let window: BugWindow
+    var coincidenceStories = false
 
     private static let categoryWeights = StoryCategory.allCases.map { ($0, $0.weightPerMille) }
+    private static let coincidenceWeights = StoryCategory.allCases.map { ($0, $0.coincidenceWeightPerMille) }
     private static let goldenStreamBase: UInt64 = 1 << 40
 
     /// Ordinary member number `number` (1-based; unique, part of the username).
@@ -24,7 +26,7 @@ struct UserGenerator: Sendable {
         var random = SimulationRandom(seed: seed, stream: UInt64(number))
         let id = random.uuid()
         let person = People.make(number: number, &random)
-        let category = random.weighted(Self.categoryWeights)
+        let category = random.weighted(coincidenceStories ? Self.coincidenceWeights : Self.categoryWeights)
         let historyEnd = max(SimulatedClock.historyEnd, window.end + 10 * SimulatedClock.day)
         let earliest = min(SimulatedClock.historyStart, window.start) - 45 * SimulatedClock.day
         let latestCreation = category == .clean ? historyEnd - 3 * SimulatedClock.day : window.start - 2 * SimulatedClock.day

@@ -56,7 +56,7 @@ struct CanonicalJSONWriterTests {
             try expectSame(settled)
         }
         for reason in [HeldLine.Reason.shortfall, .noCandidates, .unexplained, .undecided, .tooManyCandidates, .wouldGoNegative,
-                       .negativeForbidden, .overLimit, .unreadable, .ledgerCorrection, .conflicting] {
+                       .negativeForbidden, .overLimit, .unreadable, .ledgerCorrection, .conflicting, .ambiguous] {
             hold.reason = reason
             try expectSame(hold)
         }

@@ -21,12 +21,15 @@ final class PipelineHarness {
             .appendingPathComponent("jobs").path
     }
 
-    init(users: Int = 300, seed: UInt64 = 7, variant: TriggerVariant = .guarded, specDirectory: String? = nil, job: String = "tripay-double-credit") throws {
+    init(users: Int = 300, seed: UInt64 = 7, variant: TriggerVariant = .guarded, specDirectory: String? = nil, job: String = "tripay-double-credit",
+         coincidenceStories: Bool = false) throws {
         database = try TestDatabase.make()
         connection = try database.connect()
         directory = NSTemporaryDirectory() + "remedy-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        options = SimulationOptions(seed: seed, userCount: users, triggerVariant: variant)
+        var options = SimulationOptions(seed: seed, userCount: users, triggerVariant: variant)
+        options.coincidenceStories = coincidenceStories
+        self.options = options
         _ = try ShopSimulator.load(options, into: connection)
         spec = try JobSpec.load(directory: specDirectory ?? PipelineHarness.jobsDirectory + "/" + job)
         var keys: [String: SigningKey] = [:]
@@ -77,12 +80,13 @@ final class PipelineHarness {
         return (bundle, try apply(bundle))
     }
 
-    struct Truth { let category: String; let bugExcess: Money; let otherDrift: Money; let username: String }
+    struct Truth { let category: String; let bugExcess: Money; let otherDrift: Money; let username: String; var note: String? = nil }
 
     func truth() throws -> [String: Truth] {
         var truth: [String: Truth] = [:]
-        for row in try connection.query("SELECT user_id::text, category, bug_excess::text, other_drift::text, username FROM simulator.truth") {
-            truth[try row.decode(0)] = Truth(category: try row.decode(1), bugExcess: try row.decode(2), otherDrift: try row.decode(3), username: try row.decode(4))
+        for row in try connection.query("SELECT user_id::text, category, bug_excess::text, other_drift::text, username, note FROM simulator.truth") {
+            truth[try row.decode(0)] = Truth(category: try row.decode(1), bugExcess: try row.decode(2), otherDrift: try row.decode(3), username: try row.decode(4),
+                                             note: try row.decode(5, as: String?.self))
         }
         return truth
     }

@@ -8,8 +8,8 @@
 -- (candidates) and the purchases that may have completed just after them; a second computes the
 -- ledger of the users examined: every user ($examine_all_users, the job's `examine: all_users`) or
 -- only those with a candidate (`examine: candidates`, a quarter of the work at 1,000,000 users).
--- The ledger corrections and, for jobs that attribute purchase deductions ($with_purchases), the
--- purchases of drifting users are small sets read by user beside them. Only users who had a
+-- The ledger corrections and, for jobs that weigh purchase deductions ($with_purchases), the
+-- purchases of drifting users examined are small sets read by user beside them. Only users who had a
 -- candidate, or (examining every user) whose excess is not zero, come back.
 WITH in_window AS MATERIALIZED (
     -- One pass gathers the two small sets the attribution needs: the bug-window top-ups
@@ -121,6 +121,7 @@ drifting AS MATERIALIZED (
       LEFT JOIN ledger l ON l.user_id = u.{{users.id}}
       LEFT JOIN receivable r ON r.user_id = u.{{users.id}}::text
      WHERE {{$with_purchases}}::boolean
+       AND ({{$examine_all_users}}::boolean OR u.{{users.id}} IN (SELECT c.user_id FROM candidate c))
        AND u.{{users.balance}} - COALESCE(l.ledger, 0) - COALESCE(r.open_receivables, 0) <> 0
 ),
 purchases AS (
@@ -146,7 +147,8 @@ SELECT u.{{users.id}}::text AS user_id,
        c.candidates::text AS candidates,
        lp.lost_purchases::text AS lost_purchases,
        co.corrections::text AS ledger_corrections,
-       pu.purchases::text AS purchases
+       pu.purchases::text AS purchases,
+       {{expr.logged_runs}} AS logged_handler_runs
   FROM {{users.table}} u
   LEFT JOIN ledger l ON l.user_id = u.{{users.id}}
   LEFT JOIN receivable r ON r.user_id = u.{{users.id}}::text

@@ -28,10 +28,12 @@ extension SQLTemplate {
             "lost_update_enabled": spec.signatures.lostUpdateEnabled,
             "lost_update_tolerance_seconds": spec.signatures.lostUpdateToleranceSeconds,
             "examine_all_users": spec.examine == .allUsers,
-            "with_purchases": spec.strategy == .balanceDrift && !spec.signatures.purchaseDeductionStatuses.isEmpty,
+            // balance-drift attributes purchase deductions; double-credit weighs them as confounders.
+            "with_purchases": !spec.signatures.purchaseDeductionStatuses.isEmpty,
             "deductible_statuses": PostgresArray(spec.signatures.purchaseDeductionStatuses),
         ]
         for (name, value) in parameters.values { values[name] = value }
+        fragments["expr.logged_runs"] = loggedRuns(spec.signatures.callbackLog, userId: users.id, values: &values)
 
         fragments["expr.amount_received"] = expression(for: spec.schema.amountReceived, callback: tx.callback,
                                                        fieldParameter: "amount_received_field", values: &values, isTime: false)
@@ -42,6 +44,20 @@ extension SQLTemplate {
             fragments["expr.paid_at"] = expression(for: source, callback: tx.callback, fieldParameter: "paid_at_field", values: &values, isTime: true)
         }
         return SQLTemplate(fragments: fragments, values: values)
+    }
+
+    /// Per user, how many handled deliveries the callback log holds for each candidate's reference
+    /// (json `[{"reference": …, "runs": "2"}]`), or NULL when the job maps no log.
+    private static func loggedRuns(_ log: SignatureRules.CallbackLog?, userId: SQLIdentifier, values: inout [String: any PostgresEncodable]) -> String {
+        guard let log else { return "NULL::text" }
+        var filter = ""
+        if let status = log.status {
+            values["callback_log_statuses"] = PostgresArray(log.handledStatuses)
+            filter = " AND g.\(status.sql) = ANY({{$callback_log_statuses}}::text[])"
+        }
+        let count = "(SELECT count(*) FROM \(log.table.sql) g WHERE g.\(log.reference.sql) = c.reference\(filter))::text"
+        return "(SELECT json_agg(json_build_object('reference', c.reference, 'runs', \(count)) ORDER BY c.reference)"
+            + " FROM candidate c WHERE c.user_id = u.\(userId.sql))::text"
     }
 
     /// A column, or a field of the raw callback that falls back to the column. A field whose text

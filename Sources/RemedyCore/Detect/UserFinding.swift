@@ -34,7 +34,18 @@ public struct UserFinding: Sendable {
         balance = try row.decode(3, as: Money.self)
         ledger = try row.decode(4, as: Money.self)
         openReceivables = try row.decode(5, as: Money.self)
-        candidates = try row.decode(6, as: String?.self).map { try decoder.decodeEvidence($0, CandidateTopUp.init(flat:)) } ?? []
+        let listed = try row.decode(6, as: String?.self).map { try decoder.decodeEvidence($0, CandidateTopUp.init(flat:)) } ?? []
+        // The callback log's count per reference, where the job maps one.
+        let logged = try row.columnCount > 10 ? row.decode(10, as: String?.self).map { try decoder.decodeEvidence($0, LoggedRuns.init(flat:)) } ?? [] : []
+        if logged.isEmpty {
+            candidates = listed
+        } else {
+            let runs = Dictionary(logged.map { ($0.reference, $0.runs) }, uniquingKeysWith: max)
+            candidates = listed.map {
+                CandidateTopUp(transactionId: $0.transactionId, reference: $0.reference, paidAt: $0.paidAt, amount: $0.amount,
+                               amountReceived: $0.amountReceived, status: $0.status, loggedHandlerRuns: runs[$0.reference])
+            }
+        }
         // A purchase close to two top-ups is listed for each; it can only have been lost once,
         // after the latest top-up paid before it.
         let lost = try row.decode(7, as: String?.self).map { try decoder.decodeEvidence($0, LostPurchaseCandidate.init(flat:)) } ?? []
@@ -52,6 +63,35 @@ extension UserFinding {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return decoder
+    }
+}
+
+/// How many handled deliveries the callback log holds for one reference.
+struct LoggedRuns: Sendable, Decodable, Equatable {
+    let reference: String
+    let runs: Int
+
+    init(reference: String, runs: Int) {
+        self.reference = reference
+        self.runs = runs
+    }
+
+    init?(flat object: FlatJSONArray.Object) {
+        guard let reference = object.value("reference"), let runs = object.value("runs").flatMap(Int.init) else { return nil }
+        self.init(reference: reference, runs: runs)
+    }
+
+    private enum CodingKeys: String, CodingKey { case reference, runs }
+
+    /// json_build_object's text: the count arrives as a string.
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        reference = try container.decode(String.self, forKey: .reference)
+        let text = try container.decode(String.self, forKey: .runs)
+        guard let runs = Int(text) else {
+            throw DecodingError.dataCorruptedError(forKey: .runs, in: container, debugDescription: "runs \"\(text)\" is not a count")
+        }
+        self.runs = runs
     }
 }
 

@@ -8,14 +8,19 @@ public struct CandidateTopUp: Sendable, Codable, Equatable {
     public let amount: Money
     public let amountReceived: Money
     public let status: String
+    /// How many times the buggy handler ran for this top-up by a callback log, when the job maps
+    /// one; nil when no log says.
+    public let loggedHandlerRuns: Int?
 
-    public init(transactionId: String, reference: String, paidAt: String, amount: Money, amountReceived: Money, status: String) {
+    public init(transactionId: String, reference: String, paidAt: String, amount: Money, amountReceived: Money, status: String,
+                loggedHandlerRuns: Int? = nil) {
         self.transactionId = transactionId
         self.reference = reference
         self.paidAt = paidAt
         self.amount = amount
         self.amountReceived = amountReceived
         self.status = status
+        self.loggedHandlerRuns = loggedHandlerRuns
     }
 }
 
@@ -171,6 +176,11 @@ public enum AttributionOutcome: Sendable, Equatable {
 /// may already have corrected part by hand.
 public struct Attribution: Sendable {
     public static let maxCountedDecompositions = DecompositionSearch.maxCount
+    /// Marks beside the signature bits (which use the low bits): a paid top-up left at zero, or one
+    /// credited two or more times, with no callback log to confirm it.
+    static let unconfirmedZero: UInt16 = 1 << 14
+    static let unconfirmedRepeat: UInt16 = 1 << 15
+    static let shapeMarks = unconfirmedZero | unconfirmedRepeat
 
     public let maxRepeats: Int
     public let triggerRefires: Bool
@@ -186,23 +196,32 @@ public struct Attribution: Sendable {
     }
 
     /// What one option of one item stands for, to rebuild the evidence from the picks.
-    private enum Meaning {
+    enum Meaning {
         case nothing
         case topUp(index: Int, handlerRuns: Int, lost: [LostPurchaseCandidate])
         case purchase(index: Int, kind: SignatureKind)
     }
 
-    private func topUpOptions(_ topUp: CandidateTopUp, index: Int, lost: [LostPurchaseCandidate]) -> [(DecompositionSearch.Option, Meaning)] {
+    /// `markShapes` adds `unconfirmedZero` / `unconfirmedRepeat` to the options that stray from
+    /// the ordinary story without a callback log to say so (the double-credit job's search).
+    func topUpOptions(_ topUp: CandidateTopUp, index: Int, lost: [LostPurchaseCandidate], markShapes: Bool = false) -> [(DecompositionSearch.Option, Meaning)] {
         var options: [(DecompositionSearch.Option, Meaning)] = [(.init(value: 0, mask: 0), .nothing)]
         // Non-positive amounts cannot be a credit the handler made: such a top-up explains nothing.
         guard topUp.amountReceived.isPositive, !topUp.amount.isNegative else { return options }
+        let logged = markShapes ? topUp.loggedHandlerRuns : nil
+        // A paid top-up at zero: never credited, or its credit already taken back by hand; only a
+        // log with no handled delivery confirms the first, nothing here confirms the second.
+        if markShapes, logged != 0 { options[0] = (.init(value: 0, mask: Attribution.unconfirmedZero), .nothing) }
         let subsets = Attribution.subsets(of: lost.filter { $0.amount.isPositive }, maxSize: maxLostPurchases)
-        for runs in 1...maxRepeats {
+        // A callback log says how often the handler ran: that count (or zero, taken back by hand), no other.
+        let counts = logged.map { $0 >= 1 && $0 <= maxRepeats ? [$0] : [] } ?? Array(1...maxRepeats)
+        for runs in counts {
             let refires = triggerRefires ? runs - 1 : 0
             guard let credit = try? topUp.amountReceived.multiplied(by: Int64(runs)).adding(topUp.amount.multiplied(by: Int64(refires))) else { continue }
             for subset in subsets {
                 guard let lostTotal = try? subset.map(\.amount).checkedSum(), let total = try? credit.adding(lostTotal) else { continue }
                 var mask = SignatureKind.handlerCredit.bit
+                if markShapes, logged == nil, runs >= 2 { mask |= Attribution.unconfirmedRepeat }
                 if refires > 0 { mask |= SignatureKind.triggerRefire.bit }
                 if !subset.isEmpty { mask |= SignatureKind.lostUpdate.bit }
                 options.append((.init(value: total.minorUnits, mask: mask), .topUp(index: index, handlerRuns: runs, lost: subset)))
@@ -247,7 +266,7 @@ public struct Attribution: Sendable {
         return .unexplained(closest: decomposition(items: items, picks: picks, topUps: topUps, purchases: purchases))
     }
 
-    private func decomposition(items: [[(DecompositionSearch.Option, Meaning)]], picks: [Int], topUps: [CandidateTopUp], purchases: [PurchaseCandidate]) -> Decomposition {
+    func decomposition(items: [[(DecompositionSearch.Option, Meaning)]], picks: [Int], topUps: [CandidateTopUp], purchases: [PurchaseCandidate]) -> Decomposition {
         var uses: [TopUpAttribution] = []
         var deductions: [PurchaseAttribution] = []
         var total: Int64 = 0

@@ -1,6 +1,6 @@
 /// Exact, bounded decomposition of an amount into per-item choices: each item picks one option
-/// (option 0 is "nothing", value 0), values may be negative, and each option carries the
-/// signature kinds it stands for as a bit mask. The search counts decompositions per combined
+/// (option 0 is "nothing", value 0, its mask possibly a mark of what leaving it out means), values
+/// may be negative, and each option carries the signature kinds it stands for as a bit mask. The search counts decompositions per combined
 /// mask, so a caller can tell "one classification, several ways" from "two classifications".
 ///
 /// A memoized walk over (item, remaining amount), pruned by what the remaining items can still
@@ -25,7 +25,7 @@ struct DecompositionSearch {
     private struct State: Hashable { let index: Int; let remaining: Int64 }
 
     init(table: [[Option]], maxStates: Int) {
-        precondition(table.allSatisfy { $0.first == Option(value: 0, mask: 0) }, "option 0 of every item is nothing")
+        precondition(table.allSatisfy { $0.first?.value == 0 }, "option 0 of every item is nothing")
         self.table = table
         self.maxStates = maxStates
         var minimum = [Int64](repeating: 0, count: table.count + 1)
@@ -38,6 +38,9 @@ struct DecompositionSearch {
         suffixMinimum = minimum
         suffixMaximum = maximum
     }
+
+    /// The largest total any choice reaches.
+    var largestTotal: Int64 { suffixMaximum[0] }
 
     /// Decompositions of `target` per combined mask (empty when none, or when exhausted).
     mutating func countByMask(target: Int64) -> [UInt16: Int] {

@@ -4,7 +4,8 @@ import Rupiah
 /// Turns one user's finding into an adjustment, a hold or a settled line: the job's decision,
 /// made per user and independent of every other user. The two strategies share every rule but
 /// what an excess may be attributed to:
-/// - `double-credit`: only over-credits (the Tripay handler's signatures); a shortfall is held;
+/// - `double-credit`: only over-credits (the Tripay handler's signatures); a shortfall is held, and
+///   so is an over-credit that purchases charged without a ledger row could explain as well;
 /// - `balance-drift`: over-credits and purchase deductions the ledger does not show, jointly;
 ///   an excess that fits more than one classification is held for a person.
 public struct LineStrategy: Sendable {
@@ -66,6 +67,7 @@ public struct LineStrategy: Sendable {
             return .hold(hold(finding, excess, .ledgerCorrection,
                 "excess \(excess.rupiah), and the ledger holds hand-made correction(s) (\(rows)) that moved the balance but hide in the excess; a person decides"))
         }
+        // The double-credit job weighs purchases as confounders only (overCredit); they do not count here.
         let purchases = kind == .balanceDrift ? finding.purchases : []
         if excess.isNegative, kind == .doubleCredit {
             return .hold(hold(finding, excess, .shortfall,
@@ -75,7 +77,7 @@ public struct LineStrategy: Sendable {
             return .hold(hold(finding, excess, .noCandidates,
                 "excess \(excess.rupiah) but no Tripay top-up was paid in the bug window; another cause, for a person to look at"))
         }
-        if excess.isNegative, purchases.isEmpty || kind == .doubleCredit {
+        if excess.isNegative, purchases.isEmpty {
             return .hold(hold(finding, excess, .shortfall,
                 "balance is \(excess.negatedOrZero.rupiah) below the ledger and this user has no purchase that could explain it"))
         }
@@ -84,7 +86,10 @@ public struct LineStrategy: Sendable {
             return .hold(hold(finding, excess, .tooManyCandidates,
                 "\(itemCount) top-ups and purchases to consider, more than limits.max_candidates_per_user (\(maxCandidates)) for automatic attribution"))
         }
-        // First one classification: an over-credit by top-ups alone, a shortfall by purchases alone.
+        if kind == .doubleCredit {
+            return overCredit(finding, excess: excess)
+        }
+        // balance-drift. First one classification: an over-credit by top-ups alone, a shortfall by purchases alone.
         let topUps = excess.isPositive ? finding.candidates : []
         let outcome = attribution.attribute(excess: excess, topUps: topUps, lostPurchases: excess.isPositive ? finding.lostPurchases : [],
                                             purchases: excess.isNegative ? purchases : [], completedStatus: completedStatus)
@@ -96,7 +101,7 @@ public struct LineStrategy: Sendable {
             return explained(finding, excess: excess, decomposition: decomposition, count: count)
         case .unexplained(let closest):
             // Then jointly: if only both classifications together explain it, a person decides.
-            if kind == .balanceDrift, !finding.candidates.isEmpty, !purchases.isEmpty,
+            if !finding.candidates.isEmpty, !purchases.isEmpty,
                case .explained(let joint, _) = attribution.attribute(excess: excess, topUps: finding.candidates, lostPurchases: finding.lostPurchases,
                                                                     purchases: purchases, completedStatus: completedStatus) {
                 var line = hold(finding, excess, .conflicting,
@@ -107,6 +112,36 @@ public struct LineStrategy: Sendable {
             let what = excess.isPositive ? "this user's \(topUps.count) bug-window top-up(s)" : "this user's \(purchases.count) purchase(s)"
             var line = hold(finding, excess, .unexplained,
                 "excess \(excess.rupiah) matches no combination of \(what)" + (closest.map { "; closest: \($0.total.rupiah) from \($0.shortText)" } ?? ""))
+            line.closest = closest
+            return .hold(line)
+        }
+    }
+
+    /// The double-credit job: the handler's signatures, weighed against the other known causes
+    /// (purchases charged without a ledger row, which detect lists when the spec maps
+    /// `signatures.purchase_deduction`). Only a story no other cause matches is corrected.
+    private func overCredit(_ finding: UserFinding, excess: Money) -> Decision {
+        let candidates = finding.candidates
+        let outcome = attribution.attributeOverCredit(excess: excess, topUps: candidates, lostPurchases: finding.lostPurchases,
+                                                      purchases: finding.purchases, completedStatus: completedStatus)
+        switch outcome {
+        case .explained(let decomposition, let count):
+            return explained(finding, excess: excess, decomposition: decomposition, count: count)
+        case .competing(let handler, _), .needsEvidence(let handler, _):
+            var line = hold(finding, excess, .ambiguous, outcome.explanation(excess: excess, candidates: candidates) ?? "")
+            line.closest = handler
+            return .hold(line)
+        case .onlyWithOtherCause(let mixed):
+            var line = hold(finding, excess, .conflicting, outcome.explanation(excess: excess, candidates: candidates) ?? "")
+            line.closest = mixed
+            return .hold(line)
+        case .undecided(let states):
+            return .hold(hold(finding, excess, .undecided,
+                "excess \(excess.rupiah) could not be decided within limits.max_search_states (\(states) combinations tried)"))
+        case .unexplained(let closest):
+            var line = hold(finding, excess, .unexplained,
+                "excess \(excess.rupiah) matches no combination of this user's \(candidates.count) bug-window top-up(s)"
+                    + (closest.map { "; closest: \($0.total.rupiah) from \($0.shortText)" } ?? ""))
             line.closest = closest
             return .hold(line)
         }

@@ -94,6 +94,7 @@ public struct HeldLine: Codable, Sendable, Equatable {
         case unreadable         // a value could not be read exactly
         case ledgerCorrection   // hand-made corrections sit in the ledger: a person decides
         case conflicting        // only more than one classification together explains it
+        case ambiguous          // the bug explains it, and so does another cause (or a story a log must confirm)
     }
     public var userId: String
     public var label: String
@@ -187,7 +188,7 @@ public struct PlanTotals: Codable, Sendable, Equatable {
             heldExcess = try heldExcess.adding(line.excess)
         }
         // Explained, but held by a policy or limit: still part of the incident's loss.
-        if line.excess.isPositive, line.closest?.total == line.excess, line.reason != .conflicting {
+        if line.excess.isPositive, line.closest?.total == line.excess, line.reason != .conflicting, line.reason != .ambiguous {
             overCreditFound = try overCreditFound.adding(line.excess)
         }
         if line.reason == .wouldGoNegative || line.reason == .negativeForbidden {

@@ -229,6 +229,16 @@ extension JobSpec {
     private static func loadSignatures(_ node: inout SpecNode) throws -> SignatureRules {
         var handler = try node.child("handler_credit")
         let maxRepeats = try handler.int("max_repeats", default: 3, range: 1...10)
+        var callbackLog: SignatureRules.CallbackLog?
+        if var log = try handler.optionalChild("callback_log") {
+            callbackLog = SignatureRules.CallbackLog(
+                table: try log.identifier("table", qualified: true), reference: try log.identifier("reference"),
+                status: try log.optionalIdentifier("status"), handledStatuses: log.has("handled_statuses") ? try log.strings("handled_statuses") : [])
+            if callbackLog?.status != nil, callbackLog?.handledStatuses.isEmpty == true {
+                throw RemedyError(.badSpec, "\(node.file): signatures.handler_credit.callback_log.status needs handled_statuses (e.g. [PAID])")
+            }
+            try log.finish()
+        }
         try handler.finish()
         var refire = try node.child("trigger_refire")
         let modeText = try refire.optionalString("mode") ?? "auto"
@@ -248,7 +258,7 @@ extension JobSpec {
             try deduction.finish()
         }
         return SignatureRules(
-            handlerCreditMaxRepeats: maxRepeats, triggerRefireMode: mode, balanceTriggerName: triggerName,
+            handlerCreditMaxRepeats: maxRepeats, callbackLog: callbackLog, triggerRefireMode: mode, balanceTriggerName: triggerName,
             lostUpdateEnabled: lostEnabled, lostUpdateToleranceSeconds: lostTolerance, lostUpdateMaxPurchases: lostMax,
             purchaseDeductionStatuses: deductionStatuses)
     }

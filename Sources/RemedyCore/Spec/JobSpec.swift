@@ -125,8 +125,20 @@ public struct LedgerRule: Sendable {
 
 public struct SignatureRules: Sendable {
     public enum RefireMode: String, Sendable { case auto, yes, no }
+    /// A log of the callbacks the shop received, one row per delivery: how often the buggy handler
+    /// ran for a top-up is the count of its rows (with a handled status). Optional evidence: with it
+    /// a top-up credited twice while another was not is confirmed instead of held.
+    public struct CallbackLog: Sendable {
+        public let table: SQLIdentifier
+        /// The column holding the top-up's Tripay reference.
+        public let reference: SQLIdentifier
+        /// The callback's status column and the statuses that ran the handler's credit (e.g. PAID).
+        public let status: SQLIdentifier?
+        public let handledStatuses: [String]
+    }
     /// k × amount_received per bug-window top-up, k from 1 to this bound.
     public let handlerCreditMaxRepeats: Int
+    public let callbackLog: CallbackLog?
     public let triggerRefireMode: RefireMode
     public let balanceTriggerName: String
     public let lostUpdateEnabled: Bool
