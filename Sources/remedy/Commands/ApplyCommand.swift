@@ -14,8 +14,8 @@ struct ApplyCommand: ParsableCommand {
         live traffic kept a row locked through every retry (run apply again).
         """)
 
-    @Argument(help: "The plan bundle directory.") var plan: String
-    @Option(help: ArgumentHelp("The operator's key file (a trusted approver).", valueName: "FILE")) var key: String
+    @Argument(help: "The plan bundle directory.", completion: Completion.bundle) var plan: String
+    @Option(help: ArgumentHelp("The operator's key file (a trusted approver).", valueName: "FILE"), completion: Completion.key) var key: String
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var jobs: JobsOptions
     @OptionGroup var output: OutputOptions

@@ -22,8 +22,9 @@ struct AuditCommand: ParsableCommand {
             """)
 
         @Option(help: ArgumentHelp("A chain head recorded earlier: its hash, or a file with a signed head (run report, JSON export, notification body).",
-                                   valueName: "HASH|FILE")) var head: String?
+                                   valueName: "HASH|FILE"), completion: .file()) var head: String?
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             var intact = false
@@ -39,14 +40,26 @@ struct AuditCommand: ParsableCommand {
                     signedText = " (row \(signed.seq), signed by \(signer.name) (\(signer.role)) at \(signed.signedAt))"
                 }
                 let result = try AuditLog(connection: connection).verify(recordedHead: recorded?.hash, atSeq: signedSeq)
+                let finding: String?
                 if let broken = result.firstBroken {
-                    Terminal.print("audit chain BROKEN at row \(broken.seq): \(broken.reason)")
+                    finding = "audit chain BROKEN at row \(broken.seq): \(broken.reason)"
                 } else if !result.unaccounted.isEmpty {
-                    Terminal.print("audit chain BROKEN: rows were removed, or records added behind remedy's back: remedy's tables hold \(result.unaccounted.joined(separator: "; "))")
+                    finding = "audit chain BROKEN: rows were removed, or records added behind remedy's back: remedy's tables hold \(result.unaccounted.joined(separator: "; "))"
                 } else if result.reachesRecordedHead == false {
-                    Terminal.print("audit chain intact over \(result.rows) rows, but it no longer reaches the recorded head \(recorded?.hash ?? "")\(signedText): rows were removed or rewritten since that head was recorded")
+                    finding = "audit chain intact over \(result.rows) rows, but it no longer reaches the recorded head \(recorded?.hash ?? "")\(signedText): rows were removed or rewritten since that head was recorded"
                 } else {
-                    intact = true
+                    finding = nil
+                }
+                intact = finding == nil
+                if output.json {
+                    try Terminal.printJSON(AuditVerifyOutput(
+                        intact: intact, rows: result.rows, head: result.head, firstBrokenRow: result.firstBroken?.seq,
+                        problem: finding, unaccounted: result.unaccounted, recordedHead: recorded?.hash,
+                        reachesRecordedHead: result.reachesRecordedHead, recordedHeadRow: signedSeq,
+                        recordedHeadSigner: signer.map { "\($0.name) (\($0.role))" }))
+                } else if let finding {
+                    Terminal.print(finding)
+                } else {
                     Terminal.print("audit chain intact: \(result.rows) rows, head \(result.head)")
                     if let recorded { Terminal.print("reaches the recorded head \(recorded.hash)\(signedText)") }
                 }
@@ -54,4 +67,19 @@ struct AuditCommand: ParsableCommand {
             if !intact { throw ExitStatus.verificationFailed.exitCode }
         }
     }
+}
+
+struct AuditVerifyOutput: Encodable {
+    let intact: Bool
+    let rows: Int64
+    let head: String
+    let firstBrokenRow: Int64?
+    /// What is wrong, as the text output says it; nil when intact.
+    let problem: String?
+    let unaccounted: [String]
+    /// With --head: the hash recorded earlier, and whether the chain still passes through it.
+    let recordedHead: String?
+    let reachesRecordedHead: Bool?
+    let recordedHeadRow: Int64?
+    let recordedHeadSigner: String?
 }

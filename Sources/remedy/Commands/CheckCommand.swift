@@ -20,7 +20,7 @@ struct CheckCommand: ParsableCommand {
               --param until=2025-12-02T12:00:00+07:00
         """)
 
-    @Argument(help: "The job to check (a directory under the jobs directory).") var job: String
+    @Argument(help: "The job to check (a directory under the jobs directory).", completion: Completion.job) var job: String
     @Option(name: .customLong("param"), help: ArgumentHelp("A job parameter as name=value; repeat for each.", valueName: "NAME=VALUE"))
     var parameters: [String] = []
     @OptionGroup var database: DatabaseOptions

@@ -16,25 +16,32 @@ struct ExportCommand: ParsableCommand {
         is configured (--database-url, DATABASE_URL or libpq's PG* variables) the lines and totals \
         are cross-checked with remedy's book there, and the audit chain head is read; otherwise, \
         or with --offline, the export is made from the bundle alone and says so. \
-        Exits 1 if the cross-check finds a discrepancy (the export is still written). \
+        Exits 4 if the cross-check finds a discrepancy (the export is still written). \
+        With --out and --json, stdout carries one JSON document about the file written (file, \
+        bytes, discrepancies…); without --out the export itself is stdout, so --json there needs \
+        --format json (the export is then the one JSON document). \
         CSV columns and the apostrophe rule: runbooks/finance-signoff.md.
         """)
 
-    @Argument(help: "The plan bundle directory.") var plan: String
+    @Argument(help: "The plan bundle directory.", completion: Completion.bundle) var plan: String
     @Option(help: "csv, json or html.") var format: ExportFormat
-    @Option(help: ArgumentHelp("Write to this file (default: standard output).", valueName: "FILE")) var out: String?
+    @Option(help: ArgumentHelp("Write to this file (default: standard output).", valueName: "FILE"), completion: .file()) var out: String?
     @Flag(help: "CSV for Excel in an Indonesian locale: UTF-8 BOM, ';' separator, amounts with a decimal comma.") var excel = false
     @Flag(help: "For exports that leave finance: no customer names or contacts; user ids become pseudonyms keyed with the installation's secret redaction key (from the database, or --redaction-key).") var redact = false
-    @Option(help: ArgumentHelp("With --redact and no database: a file of at least 32 secret random bytes to key the pseudonyms with (e.g. `head -c 32 /dev/urandom > FILE`, mode 0600); it wins over the database's key.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("With --redact and no database: a file of at least 32 secret random bytes to key the pseudonyms with (e.g. `head -c 32 /dev/urandom > FILE`, mode 0600); it wins over the database's key.", valueName: "FILE"), completion: .file())
     var redactionKey: String?
     @Flag(help: "Customer notices (csv or json): who, contact, amount taken back, and why, in Indonesian and English.") var notices = false
     @Flag(help: "Do not consult the database even if one is configured: export from the bundle alone.") var offline = false
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if excel, format != .csv { throw ValidationError("--excel applies to --format csv") }
         if notices, format == .html { throw ValidationError("--notices is written as csv or json") }
         if redactionKey != nil, !redact { throw ValidationError("--redaction-key applies to --redact") }
+        if output.json, out == nil, format != .json {
+            throw ValidationError("--json without --out needs --format json: the export itself is then the one JSON document on stdout (or write it with --out FILE and get a JSON summary)")
+        }
         if notices, redact { throw ValidationError("--notices are for contacting customers and --redact removes their contacts: use one or the other") }
     }
 
@@ -84,6 +91,13 @@ struct ExportCommand: ParsableCommand {
                 do { try data.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
                     throw RemedyError(.io, "cannot write \(out): \(error.localizedDescription)")
                 }
+                if output.json {
+                    try Terminal.printJSON(ExportOutput(
+                        file: out, bytes: data.count, format: format.rawValue, notices: notices, phase: document.phase == .outcome ? "outcome" : "proposal",
+                        planDigest: document.plan.digest, job: document.plan.job, crossCheck: document.crossCheck.statement,
+                        auditChainHead: document.auditChainHead?.hash, discrepancies: document.crossCheck.discrepancies.count))
+                    return
+                }
                 summary.forEach { Terminal.print($0) }
                 Terminal.print("wrote \(data.count) bytes to \(out)")
             } else {
@@ -102,4 +116,20 @@ struct ExportCommand: ParsableCommand {
         if let connection { return try RedactionKey.read(from: connection) }
         throw RemedyError(.badInput, "--redact needs a secret to key the pseudonyms with: configure the database (--database-url; not --offline) to use this installation's, or pass --redaction-key FILE")
     }
+}
+
+/// `export --out FILE --json`: what was written, and whether it agrees with remedy's book.
+struct ExportOutput: Encodable {
+    let file: String
+    let bytes: Int
+    let format: String
+    let notices: Bool
+    /// "proposal" before apply, "outcome" after.
+    let phase: String
+    let planDigest: String
+    let job: String
+    /// Whether and against what the export was cross-checked, as the text says it.
+    let crossCheck: String
+    let auditChainHead: String?
+    let discrepancies: Int
 }

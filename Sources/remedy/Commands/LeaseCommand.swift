@@ -18,17 +18,25 @@ struct LeaseCommand: ParsableCommand {
             in flight finishes first; nothing is applied twice either way).
             """)
 
-        @Argument(help: "The job whose lease to break, e.g. tripay-double-credit.") var job: String
-        @Option(help: ArgumentHelp("Your key file (a trusted approver); the audit row names you.", valueName: "FILE")) var key: String
+        @Argument(help: "The job whose lease to break, e.g. tripay-double-credit.", completion: Completion.job) var job: String
+        @Option(help: ArgumentHelp("Your key file (a trusted approver); the audit row names you.", valueName: "FILE"), completion: Completion.key) var key: String
         @Flag(help: "Break the lease even though it has not expired.") var force = false
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             try Terminal.run {
                 let signingKey = try SigningKey.load(path: key)
                 let broken = try Lease.breakLease(job: job, key: signingKey, force: force, connection: try database.connect())
+                if output.json { try Terminal.printJSON(LeaseBreakOutput(broken: broken, brokenBy: signingKey.name)); return }
                 Terminal.print("broke the lease on job \(broken.job): held by pid \(broken.pid) on \(broken.host) since \(broken.acquiredAt), until \(broken.expiresAt) (\(broken.wasExpired ? "expired" : "unexpired, --force")); recorded in the audit log as lease.broken by \(signingKey.name)")
             }
         }
     }
+}
+
+struct LeaseBreakOutput: Encodable {
+    let broken: Lease.Broken
+    /// Whose key broke it (the lease.broken audit row names them).
+    let brokenBy: String
 }

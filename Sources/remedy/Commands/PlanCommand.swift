@@ -10,16 +10,17 @@ struct PlanCommand: ParsableCommand {
         Example:
           remedy plan tripay-double-credit --param since=2025-11-20T00:00:00+07:00 \\
               --param until=2025-12-02T12:00:00+07:00 --key planner.key
-        The last line of output is the bundle's path (with --json: one JSON document, the path in "bundle").
+        The last line of output is the bundle's path (with --json: one JSON document, the path in "bundle";
+        with --detailed-exitcode and no drift, no plan is written and "bundle" is absent).
         Runs `remedy check`'s probes in the same snapshot first: refuses where check would exit 1;
         its warnings are printed, recorded in plan.json for the approvers, and listed in --json's "warnings".
         """)
 
-    @Argument(help: "The job to plan (a directory under the jobs directory).") var job: String
+    @Argument(help: "The job to plan (a directory under the jobs directory).", completion: Completion.job) var job: String
     @Option(name: .customLong("param"), help: ArgumentHelp("A job parameter as name=value; repeat for each.", valueName: "NAME=VALUE"))
     var parameters: [String] = []
-    @Option(help: ArgumentHelp("The planner's key file (must be a trusted approver).", valueName: "FILE")) var key: String
-    @Option(help: ArgumentHelp("Directory for the bundle (default: ./remedy-plans/JOB-TIME-DIGEST).", valueName: "DIR")) var out: String?
+    @Option(help: ArgumentHelp("The planner's key file (must be a trusted approver).", valueName: "FILE"), completion: Completion.key) var key: String
+    @Option(help: ArgumentHelp("Directory for the bundle (default: ./remedy-plans/JOB-TIME-DIGEST).", valueName: "DIR"), completion: .directory) var out: String?
     @Option(help: "Lines shown per section of the summary.") var maxLines = 200
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var jobs: JobsOptions
@@ -41,6 +42,10 @@ struct PlanCommand: ParsableCommand {
             let totals = spooled.header.totals
             if detailedExitcode, !totals.hasDrift {
                 spooled.discard()
+                if output.json {
+                    try Terminal.printJSON(PlanOutput(digest: nil, bundle: nil, totals: totals, warnings: spooled.header.warnings))
+                    return
+                }
                 Terminal.print("no drift beyond \(totals.acknowledgedCount) acknowledged hold(s); no plan written")
                 return
             }
@@ -60,8 +65,9 @@ struct PlanCommand: ParsableCommand {
 }
 
 struct PlanOutput: Encodable {
-    let digest: String
-    let bundle: String
+    /// nil (absent) when `--detailed-exitcode` found no drift and wrote no plan.
+    let digest: String?
+    let bundle: String?
     let totals: PlanTotals
     let warnings: [String]
 }

@@ -8,11 +8,12 @@ struct RevertCommand: ParsableCommand {
         abstract: "Plan the reversal of an applied plan: a new plan, signed off and applied like any other.",
         discussion: "Each line puts back what the applied plan took from one user and settles its receivable. A user whose books moved since is stale at apply, not blindly refunded.")
 
-    @Argument(help: "The applied plan's bundle directory.") var plan: String
-    @Option(help: ArgumentHelp("The planner's key file.", valueName: "FILE")) var key: String
-    @Option(help: ArgumentHelp("Directory for the new bundle.", valueName: "DIR")) var out: String?
+    @Argument(help: "The applied plan's bundle directory.", completion: Completion.bundle) var plan: String
+    @Option(help: ArgumentHelp("The planner's key file.", valueName: "FILE"), completion: Completion.key) var key: String
+    @Option(help: ArgumentHelp("Directory for the new bundle.", valueName: "DIR"), completion: .directory) var out: String?
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var jobs: JobsOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         try Terminal.run {
@@ -20,6 +21,10 @@ struct RevertCommand: ParsableCommand {
             let spec = try JobLocator.load(job: original.plan.job, explicit: jobs.jobsDirectory)
             let bundle = try RevertPlanner(spec: spec, original: original, plannerKey: try SigningKey.load(path: key), connection: try database.connect())
                 .plan(outDirectory: out, defaultParent: FileManager.default.currentDirectoryPath + "/remedy-plans")
+            if output.json {
+                try Terminal.printJSON(PlanOutput(digest: bundle.digest, bundle: bundle.path, totals: bundle.plan.totals, warnings: bundle.plan.warnings))
+                return
+            }
             PlanSummary(bundle: bundle).lines.forEach { Terminal.print($0) }
             Terminal.print("")
             Terminal.print(bundle.path)

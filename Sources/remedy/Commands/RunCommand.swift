@@ -16,14 +16,15 @@ struct RunCommand: ParsableCommand {
         `remedy audit verify --head BODY.json` checks them). See runbooks/scheduled-drift.md.
         """)
 
-    @Argument(help: "The job to run, e.g. balance-drift.") var job: String
-    @Option(help: ArgumentHelp("The standing policy file (signatures in FILE.approvals/).", valueName: "FILE")) var policy: String?
-    @Option(help: ArgumentHelp("The operator's key file (a trusted approver who did not sign the policy).", valueName: "FILE")) var key: String
+    @Argument(help: "The job to run, e.g. balance-drift.", completion: Completion.job) var job: String
+    @Option(help: ArgumentHelp("The standing policy file (signatures in FILE.approvals/).", valueName: "FILE"), completion: Completion.yaml) var policy: String?
+    @Option(help: ArgumentHelp("The operator's key file (a trusted approver who did not sign the policy).", valueName: "FILE"), completion: Completion.key) var key: String
     @Option(name: .customLong("param"), help: ArgumentHelp("A job parameter as name=value; repeat for each.", valueName: "NAME=VALUE"))
     var parameters: [String] = []
-    @Option(help: ArgumentHelp("Directory for the bundles (default: ./remedy-plans).", valueName: "DIR")) var out: String?
+    @Option(help: ArgumentHelp("Directory for the bundles (default: ./remedy-plans).", valueName: "DIR"), completion: .directory) var out: String?
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var jobs: JobsOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         var exitCode: Int32 = 1
@@ -38,6 +39,14 @@ struct RunCommand: ParsableCommand {
                     notifier: notifier, logger: Terminal.logger)
             }
             let outcome = try scheduled.run(defaultParent: out ?? FileManager.default.currentDirectoryPath + "/remedy-plans")
+            exitCode = outcome.exitCode
+            if output.json {
+                try Terminal.printJSON(RunOutput(
+                    totals: outcome.totals, applied: outcome.applied, appliedBundle: outcome.automatic?.path,
+                    waitingBundle: outcome.waiting?.path, waitingDigest: outcome.waiting?.digest,
+                    notificationProblems: outcome.notificationProblems))
+                return
+            }
             if let report = outcome.applied, let bundle = outcome.automatic {
                 Terminal.print("applied automatically: \(report.applied.count) line(s), taken back \(report.takenBack.rupiah), skipped \(report.skipped.count); plan \(bundle.path)")
                 Terminal.print("audit chain head \(report.auditHead)")
@@ -50,8 +59,19 @@ struct RunCommand: ParsableCommand {
             } else {
                 Terminal.print("no drift beyond \(outcome.totals.acknowledgedCount) acknowledged hold(s)")
             }
-            exitCode = outcome.exitCode
         }
         throw ExitCode(exitCode)
     }
+}
+
+struct RunOutput: Encodable {
+    /// The run's plan totals (acknowledged holds included).
+    let totals: PlanTotals
+    /// What a standing policy let it apply automatically, and that plan's bundle.
+    let applied: ApplyReport?
+    let appliedBundle: String?
+    /// The plan waiting for sign-off (exit 2), if any.
+    let waitingBundle: String?
+    let waitingDigest: String?
+    let notificationProblems: [String]
 }

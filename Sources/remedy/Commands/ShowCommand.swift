@@ -10,7 +10,7 @@ struct ShowCommand: ParsableCommand {
         libpq's PG* variables) the planner's key is also checked against the trusted set there.
         """)
 
-    @Argument(help: "The plan bundle directory.") var plan: String
+    @Argument(help: "The plan bundle directory.", completion: Completion.bundle) var plan: String
     @Flag(help: "Show every line, not the first of each section.") var all = false
     @Option(help: "Lines shown per section.") var maxLines = 200
     @OptionGroup var output: OutputOptions

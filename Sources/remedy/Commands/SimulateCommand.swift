@@ -1,5 +1,6 @@
 import ArgumentParser
 import RemedyCore
+import Rupiah
 import ShopSimulator
 
 struct SimulateCommand: ParsableCommand {
@@ -10,7 +11,8 @@ struct SimulateCommand: ParsableCommand {
 
     @Option(help: "Users to simulate.") var users = 2_000
     @Option(help: "Seed: the same seed and size give the same database.") var seed: UInt64 = 1
-    @Option(help: "The balance trigger: guarded (fires on the transition) or refiring (the seeds' simplified body).")
+    @Option(help: "The balance trigger: guarded (fires on the transition) or refiring (the seeds' simplified body).",
+            completion: .list(TriggerVariant.allCases.map(\.rawValue)))
     var trigger: String = TriggerVariant.guarded.rawValue
     @Option(help: ArgumentHelp("Move the shop's tables into this schema (e.g. Shop) instead of public.", valueName: "NAME"))
     var schema = "public"
@@ -21,6 +23,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Force row-level security on both tables and create this login role with BYPASSRLS and remedy's grants.", valueName: "ROLE"))
     var rowSecurityReader: String?
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         try Terminal.run {
@@ -34,8 +37,23 @@ struct SimulateCommand: ParsableCommand {
                                                   narrowBalance: narrowBalance, authUsers: authUsers,
                                                   balanceHistoryTrigger: balanceHistoryTrigger, rowSecurityReader: rowSecurityReader)
             let summary = try ShopSimulator.load(options, into: try database.connect(), progress: { Terminal.logger.notice("\($0)", metadata: ["step": "simulate"]) })
+            if output.json {
+                try Terminal.printJSON(SimulateOutput(users: summary.userCount, transactions: summary.transactionCount,
+                                                      elapsedMilliseconds: summary.elapsedMilliseconds,
+                                                      bugExcess: summary.totalBugExcess, otherDrift: summary.totalOtherDrift))
+                return
+            }
             Terminal.print("loaded \(summary.userCount) users and \(summary.transactionCount) transactions in \(summary.elapsedMilliseconds) ms")
             Terminal.print("bug excess \(summary.totalBugExcess.rupiah), other drift \(summary.totalOtherDrift.rupiah)")
         }
     }
+}
+
+struct SimulateOutput: Encodable {
+    let users: Int
+    let transactions: Int
+    let elapsedMilliseconds: Int
+    /// Σ simulator.truth.bug_excess and other_drift: what a correct plan finds.
+    let bugExcess: Money
+    let otherDrift: Money
 }

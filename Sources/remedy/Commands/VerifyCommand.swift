@@ -7,7 +7,7 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Recompute the excess of every user line of a plan against what the line leaves; non-zero exit on any residual.",
         discussion: "A correction leaves an excess of zero; a revert leaves the excess it put back. Every line is checked, whichever run applied it, and a line never applied shows as a residual.")
 
-    @Argument(help: "The plan bundle directory.") var plan: String
+    @Argument(help: "The plan bundle directory.", completion: Completion.bundle) var plan: String
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var jobs: JobsOptions
     @OptionGroup var output: OutputOptions

@@ -27,7 +27,7 @@ struct DatabaseOptions: ParsableArguments {
 }
 
 struct JobsOptions: ParsableArguments {
-    @Option(name: .customLong("jobs"), help: ArgumentHelp("Directory of job specs (default, first found: $REMEDY_JOBS_DIR, ./jobs, ../share/remedy/jobs beside the executable, jobs in the checkout it was built in).", valueName: "DIR"))
+    @Option(name: .customLong("jobs"), help: ArgumentHelp("Directory of job specs (default, first found: $REMEDY_JOBS_DIR, ./jobs, ../share/remedy/jobs beside the executable, jobs in the checkout it was built in).", valueName: "DIR"), completion: .directory)
     var jobsDirectory: String?
 }
 

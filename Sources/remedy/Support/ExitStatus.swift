@@ -31,7 +31,8 @@ enum ExitStatus: Int32 {
     Exit codes: 0 done; 1 error (bad input, unreachable database, a job that cannot run here); \
     2 a plan was written or changes wait for a person (plan --detailed-exitcode, run; for check: \
     warnings); 3 refused (signature, quorum, expiry, stale or forged plan, policy, lease, lines \
-    not applied); 4 verification failed (residual, broken audit chain, export discrepancy). With \
-    --json an error is also printed on stdout as {"error":{"code":…,"message":…}}.
+    not applied); 4 verification failed (residual, broken audit chain, export discrepancy). Every \
+    command takes --json: one JSON document on stdout (exact amounts as strings), and an error as \
+    {"error":{"code":…,"message":…}} with the same exit code.
     """
 }
