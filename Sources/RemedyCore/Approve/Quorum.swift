@@ -1,9 +1,11 @@
-/// The sign-off rules, in one place for `remedy approve` and for apply: an approval counts when it
-/// is by a trusted key, signs this very plan, is not by the plan's (signed) planner, and is the
-/// person's first; the distinct people counted must cover the quorum's roles.
+/// The sign-off rules, in one place for every signature remedy counts (a plan's approvals at
+/// `remedy approve` and at apply, a standing policy's signers, a new approvers file's signers): a
+/// signature counts when it is by a trusted key, valid for what it signs, not by someone excluded
+/// (a plan's signed planner, a policy's operator), and the person's first; the distinct people
+/// counted must cover the quorum's roles.
 ///
-/// An approval that does not count is set aside and reported, never a permanent block: anyone able
-/// to add a row to remedy.approvals (an append-only table) could otherwise stop a plan for good.
+/// A signature that does not count is set aside and reported, never a permanent block: anyone
+/// able to add a row to remedy.approvals (an append-only table) could otherwise stop a plan for good.
 public struct Quorum: Sendable {
     public let roles: [String]
 
