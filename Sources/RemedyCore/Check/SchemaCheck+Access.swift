@@ -90,7 +90,7 @@ extension SchemaCheck {
     /// Whether the role reads every row of `table`; a finding either way.
     private func checkTable(_ table: SQLIdentifier, key: String, on connection: PostgresConnection,
                             into findings: inout [CheckFinding]) throws -> Bool {
-        guard let row = try connection.query(CheckSQL.table, [table.sql]).first else {
+        guard let access = try TableAccess.read(table, on: connection) else {
             let elsewhere = try connection.query(CheckSQL.tablesNamed, [table.unqualifiedName]).map { try $0.decode(0, as: String.self) }
             findings.append(CheckFinding("access", .error,
                 "table \(table) does not exist, or this role cannot see it (\(key)); fix it in job.yaml or connect as the shop's owner"
@@ -98,18 +98,11 @@ extension SchemaCheck {
                 facts: ["table": table.description]))
             return false
         }
-        let enabled: Bool = try row.decode(1)
-        let forced: Bool = try row.decode(2)
-        let owner: Bool = try row.decode(3)
-        let superuser: Bool = try row.decode(4)
-        let bypass: Bool = try row.decode(5)
-        let canSelect: Bool = try row.decode(6)
-        let role: String = try row.decode(7)
-        let policies: Int = try row.decode(8)
+        let (enabled, forced, role, policies) = (access.rowSecurity, access.forced, access.role, access.policies)
         let facts = ["table": table.description, "row_level_security": String(enabled), "forced": String(forced),
-                     "role": role, "owner": String(owner), "superuser": String(superuser), "bypassrls": String(bypass),
-                     "can_select": String(canSelect), "policies": String(policies)]
-        guard canSelect else {
+                     "role": role, "owner": String(access.owner), "superuser": String(access.superuser), "bypassrls": String(access.bypassRowSecurity),
+                     "can_select": String(access.canSelect), "policies": String(policies)]
+        guard access.canSelect else {
             findings.append(CheckFinding("access", .error,
                 "role \(role) may not read \(table) (no SELECT privilege); GRANT SELECT ON \(table) TO \(role)", facts: facts))
             return false
@@ -118,19 +111,13 @@ extension SchemaCheck {
             findings.append(CheckFinding("access", .ok, "\(table): readable by \(role), row-level security off", facts: facts))
             return true
         }
-        let why: String
-        if superuser {
-            why = "\(role) is a superuser"
-        } else if bypass {
-            why = "\(role) has BYPASSRLS"
-        } else if owner && !forced {
-            why = "\(role) owns it and it is not forced"
-        } else {
+        guard !access.isFiltered else {
             findings.append(CheckFinding("access", .error,
                 "row-level security is on for \(table)\(forced ? " (forced)" : "") with \(policies) polic\(policies == 1 ? "y" : "ies") and \(role) neither owns it nor has BYPASSRLS: it would read a filtered table that looks in sync; connect as a role with BYPASSRLS (e.g. the service role) or the table's owner",
                 facts: facts))
             return false
         }
+        let why = access.superuser ? "\(role) is a superuser" : access.bypassRowSecurity ? "\(role) has BYPASSRLS" : "\(role) owns it and it is not forced"
         findings.append(CheckFinding("access", .ok,
             "\(table): row-level security is on\(forced ? " (forced)" : ""), and \(why): remedy reads every row", facts: facts))
         return true

@@ -55,14 +55,10 @@ public struct ShopCatalog: Sendable {
 
     /// Refuses a table the connected role sees only through row-level security.
     static func checkReadable(_ table: SQLIdentifier, on connection: PostgresConnection) throws {
-        guard let row = try connection.query(CatalogSQL.rowSecurity, [table.sql]).first else {
+        guard let access = try TableAccess.read(table, on: connection) else {
             throw RemedyError(.badSpec, "table \(table) does not exist (or this role cannot see it); fix schema in the job spec or connect as the shop's owner")
         }
-        let enabled = try row.decode(1, as: Bool.self)
-        let forced = try row.decode(2, as: Bool.self)
-        let owner = try row.decode(3, as: Bool.self)
-        let bypasses = try row.decode(4, as: Bool.self)
-        if enabled && !bypasses && (!owner || forced) {
+        if access.isFiltered {
             throw RemedyError(.rowSecurity, "row-level security is enabled on \(table) and this role neither owns it nor has BYPASSRLS: it would see a filtered table that looks in sync; connect as a role with BYPASSRLS (e.g. the service role) or the table's owner")
         }
     }

@@ -3,19 +3,6 @@
 /// resolved by `to_regclass`, never spliced: unquoted, `to_regclass` would fold them to lowercase
 /// and find another table, or none. Column names are compared exactly.
 enum CatalogSQL {
-    /// Row-level security: a role that neither owns the table (without FORCE) nor has BYPASSRLS
-    /// (or superuser) sees a filtered table, and a filtered read looks like "all in sync".
-    static let rowSecurity = #"""
-    SELECT c.oid::regclass::text,
-           c.relrowsecurity,
-           c.relforcerowsecurity,
-           c.relowner = r.oid AS is_owner,
-           r.rolbypassrls OR r.rolsuper AS bypasses
-      FROM pg_class c, pg_roles r
-     WHERE c.oid = to_regclass($1)
-       AND r.rolname = current_user
-    """#
-
     /// The table as `regclass` prints it (schema-qualified only when not on the search path).
     static let regclassText = "SELECT to_regclass($1)::text"
 

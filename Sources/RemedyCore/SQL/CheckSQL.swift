@@ -4,7 +4,8 @@
 /// Every statement is read-only; the caller runs them in one READ ONLY transaction.
 enum CheckSQL {
     /// A mapped table: its name as PostgreSQL prints it, row-level security, and what the
-    /// connected role may do with it. $1: the table's quoted name.
+    /// connected role may do with it (read through TableAccess, by check and by every command that
+    /// reads the shop). $1: the table's quoted name.
     static let table = #"""
     SELECT c.oid::regclass::text,
            c.relrowsecurity,
