@@ -43,4 +43,17 @@ public struct ApprovalRecord: Codable, Sendable, Equatable {
         guard planDigest == bundle.digest, let signature = Data(base64Encoded: signature) else { return false }
         return publicKey.isValidSignature(signature, for: ApprovalRecord.message(planDigest: bundle.digest, database: bundle.plan.database, expiresAt: bundle.plan.expiresAt))
     }
+
+    /// The signature files in `directory` (`*.json`, in name order, at most 1,000), each read
+    /// once and refused unless canonical; `kind` names them in a refusal ("approval file").
+    static func files(in directory: String, kind: String) throws -> [ApprovalRecord] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        return try names.prefix(1_000).map { name in
+            let path = "\(directory)/\(name)"
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw RemedyError(.tampered, "\(kind) \(path) cannot be read; remove it or restore the original")
+            }
+            return try CanonicalJSON.decodeCanonical(ApprovalRecord.self, from: data, what: "\(kind) \(path)")
+        }
+    }
 }

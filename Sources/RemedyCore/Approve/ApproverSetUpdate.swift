@@ -44,14 +44,7 @@ public struct ApproverSetUpdate {
     public func apply() throws -> Int {
         let (current, identity) = try context()
         let message = ApproverSetUpdate.message(fileDigest: file.digest, installationId: identity.installationId, fromVersion: current.version)
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: signaturesDirectory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-        var signatures: [ApprovalRecord] = []
-        for name in names.prefix(1_000) {
-            guard let data = FileManager.default.contents(atPath: "\(signaturesDirectory)/\(name)") else {
-                throw RemedyError(.tampered, "\(signaturesDirectory)/\(name) cannot be read")
-            }
-            signatures.append(try CanonicalJSON.decodeCanonical(ApprovalRecord.self, from: data, what: "\(signaturesDirectory)/\(name)"))
-        }
+        let signatures = try ApprovalRecord.files(in: signaturesDirectory, kind: "signature")
         let quorum = Quorum(roles: current.quorum)
         let outcome = quorum.tally(signatures, trusted: current, isValid: { record in
             Data(base64Encoded: record.signature).map { record.publicKey.isValidSignature($0, for: message) } ?? false
@@ -60,11 +53,10 @@ public struct ApproverSetUpdate {
         try quorum.require(outcome, what: "changing the approvers needs signatures of the current set by",
                            hint: " (only current approvers can change the set; sign with `remedy approvers sign \(path) --key KEY`)")
         let people = Dictionary(outcome.approvers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        signatures = outcome.records
         let version = current.version + 1
         struct Updated: Encodable { let fromVersion: Int; let toVersion: Int; let fileDigest: String; let approvers: [Approver]; let signedBy: [String] }
         try connection.transaction {
-            try RemedyStore(connection: connection).record(file, version: version, signatures: signatures)
+            try RemedyStore(connection: connection).record(file, version: version, signatures: outcome.records)
             try AuditLog(connection: connection).append([
                 try AuditEvent(action: "approvers.updated", actor: people.keys.sorted().joined(separator: ","),
                                details: Updated(fromVersion: current.version, toVersion: version, fileDigest: file.digest,

@@ -101,13 +101,7 @@ public struct StandingPolicy: Sendable {
             throw RemedyError(.expired, "policy \(name) is valid from \(validFrom) until \(validUntil), not now (\(now)); renew it and have it signed again")
         }
         let message = StandingPolicy.message(digest: digest, installationId: try store.identity().installationId)
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: signaturesDirectory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-        let signatures = try files.prefix(1_000).map { file in
-            guard let data = FileManager.default.contents(atPath: "\(signaturesDirectory)/\(file)") else {
-                throw RemedyError(.tampered, "\(signaturesDirectory)/\(file) cannot be read")
-            }
-            return try CanonicalJSON.decodeCanonical(ApprovalRecord.self, from: data, what: "policy signature \(signaturesDirectory)/\(file)")
-        }
+        let signatures = try ApprovalRecord.files(in: signaturesDirectory, kind: "policy signature")
         // The same counting as a plan's approvals; the operator (by key or by name) does not count.
         let quorum = Quorum(roles: spec.approval.quorumRoles)
         let outcome = quorum.tally(signatures, trusted: trusted, isValid: { record in

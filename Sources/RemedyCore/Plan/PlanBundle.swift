@@ -102,12 +102,6 @@ public struct PlanBundle: Sendable {
     /// Every approval file in the bundle, unparsable ones reported by name.
     public func approvalFiles() throws -> [ApprovalRecord] {
         let directory = "\(path)/\(PlanBundle.approvalsDirectory)"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-        return try names.prefix(1_000).map { name in
-            guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)") else {
-                throw RemedyError(.tampered, "approval file \(directory)/\(name) cannot be read; remove it or restore the original")
-            }
-            return try CanonicalJSON.decodeCanonical(ApprovalRecord.self, from: data, what: "approval file \(directory)/\(name)")
-        }
+        return try ApprovalRecord.files(in: directory, kind: "approval file")
     }
 }
