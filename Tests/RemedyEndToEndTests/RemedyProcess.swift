@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestSupport
 
 /// One run of the real `remedy` executable: how it ended and what it printed.
 struct RemedyRun: CustomStringConvertible {
@@ -34,8 +35,7 @@ enum RemedyProcess {
     }
 
     /// The repository checkout this file is in.
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repositoryRoot: URL = TestSupport.repositoryRoot
 
     /// The repository's jobs directory.
     static var jobsDirectory: String { repositoryRoot.appendingPathComponent("jobs").path }

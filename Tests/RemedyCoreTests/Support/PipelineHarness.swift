@@ -17,8 +17,7 @@ final class PipelineHarness {
     let keys: [String: SigningKey]
 
     static var jobsDirectory: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("jobs").path
+        repositoryRoot.appendingPathComponent("jobs").path
     }
 
     init(users: Int = 300, seed: UInt64 = 7, variant: TriggerVariant = .guarded, specDirectory: String? = nil, job: String = "tripay-double-credit",

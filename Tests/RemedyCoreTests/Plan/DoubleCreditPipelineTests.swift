@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import Rupiah
 import ShopSimulator
+import TestSupport
 import Testing
 @testable import RemedyCore
 
@@ -221,25 +222,6 @@ struct DoubleCreditPipelineTests {
         #expect(try harness.books().mapValues(\.balance) == before.mapValues(\.balance), "the batch rolled back")
         #expect(try harness.connection.query("SELECT count(*) FROM remedy.entries")[0].decode(0, as: Int.self) == 0)
     }
-}
-
-/// A copy of a job (with the shared SQL it uses) whose YAML is edited, for policy variations; the
-/// copy is removed when this object goes away (keep it until the last use of `directory`).
-final class JobCopy {
-    let root: String
-    let directory: String
-
-    init(_ job: String = "tripay-double-credit", _ edit: (String) -> String) throws {
-        root = NSTemporaryDirectory() + "remedy-jobs-" + UUID().uuidString
-        directory = root + "/" + job
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: PipelineHarness.jobsDirectory + "/" + job, toPath: directory)
-        try FileManager.default.copyItem(atPath: PipelineHarness.jobsDirectory + "/shared", toPath: root + "/shared")
-        let yaml = try String(contentsOfFile: directory + "/job.yaml", encoding: .utf8)
-        try edit(yaml).write(toFile: directory + "/job.yaml", atomically: true, encoding: .utf8)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: root) }
 }
 
 @Suite("Hostile data")

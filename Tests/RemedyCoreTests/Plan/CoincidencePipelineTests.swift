@@ -1,6 +1,7 @@
 import Foundation
 import Rupiah
 import ShopSimulator
+import TestSupport
 import Testing
 @testable import RemedyCore
 

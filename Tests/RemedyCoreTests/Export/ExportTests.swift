@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Rupiah
+import TestSupport
 import Testing
 @testable import RemedyCore
 

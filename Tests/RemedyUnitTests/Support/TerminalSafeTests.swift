@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import RemedyCore
 
 @Suite("Terminal output: strings others chose are shown escaped")
@@ -58,7 +59,7 @@ struct TerminalSafeTests {
     /// command line and the core may print only through `Terminal` (which sanitises), apart from
     /// the few places named here, each of which sanitises or prints fixed text.
     @Test func nothingButTerminalWritesToStdoutOrStderr() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = repositoryRoot
         let allowed: Set<String> = [
             "Sources/remedy/Support/Terminal.swift",       // the gate
             "Sources/remedy/Remedy.swift",                 // usage errors, sanitised

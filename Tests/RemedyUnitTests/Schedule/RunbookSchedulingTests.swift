@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The unit files and crontab lines runbooks/scheduled-drift.md shows are copied as they are, so
 /// they must work as they are: no comment after a value (systemd makes it part of the value, and
@@ -7,8 +8,7 @@ import Testing
 /// exports what it sources and names the binary by its full path (cron's PATH is /usr/bin:/bin).
 @Suite("Runbooks: scheduled-drift's unit files and cron lines")
 struct RunbookSchedulingTests {
-    static let runbook = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("runbooks/scheduled-drift.md").path
+    static let runbook = repositoryRoot.appendingPathComponent("runbooks/scheduled-drift.md").path
 
     /// The bodies of the fenced code blocks whose info string is `language`.
     static func blocks(_ language: String) throws -> [[String]] {

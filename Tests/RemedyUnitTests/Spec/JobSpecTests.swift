@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import RemedyCore
 
 @Suite("Job specs are strict")
 struct JobSpecTests {
-    let jobDirectory = PipelineHarness.jobsDirectory + "/tripay-double-credit"
+    let jobDirectory = repositoryRoot.appendingPathComponent("jobs").path + "/tripay-double-credit"
 
     @Test func theShippedJobLoads() throws {
         let spec = try JobSpec.load(directory: jobDirectory)
@@ -83,7 +84,7 @@ struct JobParameterTests {
     let spec: JobSpec
 
     init() throws {
-        spec = try JobSpec.load(directory: PipelineHarness.jobsDirectory + "/tripay-double-credit")
+        spec = try JobSpec.load(directory: repositoryRoot.appendingPathComponent("jobs").path + "/tripay-double-credit")
     }
 
     @Test func resolvesWithDefaultsAndNormalizesToUTC() throws {
