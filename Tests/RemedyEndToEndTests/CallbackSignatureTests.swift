@@ -108,6 +108,14 @@ struct CallbackSignatureTests {
         #expect(!verified.plan.adjustments.isEmpty)
         #expect(verified.plan.adjustments.map(\.userId) == stock.plan.adjustments.map(\.userId), "verification changed a clean shop's plan")
         #expect(verified.plan.totals.toTakeBack == stock.plan.totals.toTakeBack)
+
+        // The body kept as bytea, or as json (which keeps its input text), verifies the same.
+        for (type, conversion) in [("bytea", "convert_to(tripay_callback_raw, 'UTF8')"), ("json", "convert_from(tripay_callback_raw, 'UTF8')::json")] {
+            try signed.shop.connection.execute("ALTER TABLE public.transactions ALTER COLUMN tripay_callback_raw TYPE \(type) USING \(conversion)")
+            let again = try signed.check()
+            #expect(again.status == 0, "\(type): \(again)")
+            #expect(again.stdout.contains("\(paid) of \(paid) paid window top-ups: the stored callback's signature verifies"), "\(type): \(again)")
+        }
         try signed.expectKeyNowhere()
     }
 

@@ -43,7 +43,7 @@ public struct CallbackSignatures: Sendable {
         var result = CallbackSignatures()
         try connection.stream(rendered.sql, rendered.parameters) { row in
             let reference: String = try row.decode(0)
-            let body = try row.decode(1, as: [UInt8]?.self)
+            let body = bodyIsBytea ? try row.decode(1, as: [UInt8]?.self) : try row.decode(1, as: String?.self).map { Array($0.utf8) }
             let signature = try row.decode(2, as: String?.self)
             guard let body, let signature, !signature.isEmpty else {
                 result.failures[reference] = .missing

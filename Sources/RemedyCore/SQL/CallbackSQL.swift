@@ -2,9 +2,10 @@
 /// (CallbackSignatures). Templated like detect.sql: names from the job's spec, values bound.
 enum CallbackSQL {
     /// Every paid bug-window top-up (a completed top-up with a reference whose paid_at is in the
-    /// window: what a correction can rest on) with the stored body as bytes and the stored
-    /// signature. `{{callback.body_bytes}}` is the body column as received: bytea as it is, text
-    /// and json (which keep their input text) as UTF-8.
+    /// window: what a correction can rest on) with the stored body and the stored signature.
+    /// `{{callback.body_bytes}}` is the body column as received: bytea as it is, text and json
+    /// (which keep their input text) as text, whose UTF-8 bytes are the body (remedy's connection
+    /// is UTF-8; text also spares bytea's hex form, twice the bytes to send and parse).
     static let signedCallbacks = #"""
     SELECT t.{{tx.reference}}::text,
            {{callback.body_bytes}},
@@ -19,6 +20,6 @@ enum CallbackSQL {
 
     /// The body column, read as the bytes the shop received.
     static func bodyBytes(_ column: SQLIdentifier, isBytea: Bool) -> String {
-        isBytea ? "t.\(column.sql)" : "convert_to(t.\(column.sql)::text, 'UTF8')"
+        isBytea ? "t.\(column.sql)" : "t.\(column.sql)::text"
     }
 }
