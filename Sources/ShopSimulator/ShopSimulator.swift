@@ -28,6 +28,7 @@ public enum ShopSimulator {
         let started = ContinuousClock.now
         let plan = try LoadPlan(options)
         try options.schemaVariant.validate()
+        try options.signedCallbacks?.validate()
         let existing = try connection.query(ShopSchemaSQL.existingTables)
         if let count = try existing.first?.decode(0, as: Int.self), count > 0 {
             throw ShopSimulatorError.schemaExists
@@ -71,6 +72,10 @@ public enum ShopSimulator {
         ])
         try connection.executeScript(FinishSQL.analyze)
         finished("staging dropped, statistics gathered")
+        if let signed = options.signedCallbacks {
+            try signed.apply(on: connection)
+            finished("raw callbacks stored and signed (\(signed.forged) forged, \(signed.altered) altered, \(signed.unsigned) unsigned)")
+        }
         if !options.schemaVariant.isDefault {
             try options.schemaVariant.apply(on: connection, triggerVariant: options.triggerVariant)
             finished("schema reshaped: \(options.schemaVariant)")

@@ -27,6 +27,9 @@ public struct SimulationOptions: Sendable {
     /// (`StoryCategory.coincidentPurchase`, `.unevenRedelivery`, `.handCorrectedOne`). Off by
     /// default: the other stories' draws stay as they were.
     public var coincidenceStories = false
+    /// The handler's raw callbacks with their signatures, some tampered (SignedCallbacks.swift);
+    /// nil: only the jsonb copy, as before.
+    public var signedCallbacks: SignedCallbacks?
 
     /// 2025-11-20T00:00:00+07:00
     public static let defaultBugWindowStart = Date(timeIntervalSince1970: TimeInterval(SimulatedClock.epoch(2025, 11, 20)))

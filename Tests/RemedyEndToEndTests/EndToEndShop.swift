@@ -38,13 +38,15 @@ final class EndToEndShop {
     lazy var remedyDatabaseURL: String = database.url
 
     init(users: Int, seed: UInt64, jobs: String = RemedyProcess.jobsDirectory, people: [Person] = EndToEndShop.defaultPeople,
-         initialize: Bool = true, variant: TriggerVariant = .guarded, schema: SchemaVariant = SchemaVariant()) throws {
+         initialize: Bool = true, variant: TriggerVariant = .guarded, schema: SchemaVariant = SchemaVariant(),
+         signedCallbacks: SignedCallbacks? = nil) throws {
         database = try TestDatabase.make()
         connection = try database.connect()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("remedy-e2e-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var options = SimulationOptions(seed: seed, userCount: users, triggerVariant: variant)
         options.schemaVariant = schema
+        options.signedCallbacks = signedCallbacks
         self.options = options
         self.jobs = jobs
         _ = try ShopSimulator.load(options, into: connection)

@@ -5,6 +5,19 @@ public struct CheckReport: Codable, Sendable {
     public var database: String
     public var role: String
     public var findings: [CheckFinding]
+    /// The stored callbacks' verification, where the spec maps their signatures and the body can
+    /// be verified: plan holds the corrections resting on a failed one. (Its findings say the same
+    /// for people and machines; this is not encoded.)
+    public var callbackSignatures: CallbackSignatures?
+
+    enum CodingKeys: String, CodingKey { case job, database, role, findings }
+
+    public init(job: String, database: String, role: String, findings: [CheckFinding]) {
+        self.job = job
+        self.database = database
+        self.role = role
+        self.findings = findings
+    }
 
     public enum Verdict: String, Codable, Sendable {
         /// Nothing to confirm: fit to plan.
@@ -40,7 +53,7 @@ public struct CheckFinding: Codable, Sendable, Equatable {
     }
 
     /// What was looked at: `access` (tables, columns, privileges), `nulls`, `ledger`, `window`,
-    /// `amount_received`, `triggers`, `balance`.
+    /// `amount_received`, `callbacks`, `triggers`, `balance`.
     public var topic: String
     public var severity: Severity
     /// One sentence for a person, amounts in rupiah as Indonesians write them.

@@ -28,6 +28,10 @@ extension SchemaCheck {
         txColumns += tx.completedAt.columns.map { ("completed_at", $0) }
         txColumns += tx.createdAt.columns.map { ("created_at", $0) }
         if let callback = tx.callback { txColumns.append(("callback", callback)) }
+        if let signed = tx.callbackSignature {
+            txColumns.append(("callback_signature.signature", signed.signature))
+            txColumns.append(("callback_signature.raw_body", signed.rawBody))
+        }
         if let column = spec.schema.amountReceived.column { txColumns.append(("amount_received.column", column)) }
         for (name, source) in spec.schema.paidAtSources.sorted(by: { $0.key < $1.key }) {
             if let column = source.column { txColumns.append(("paid_at_sources.\(name).column", column)) }

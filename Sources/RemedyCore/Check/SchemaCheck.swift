@@ -21,6 +21,8 @@ public struct SchemaCheck {
 
     /// The probes, in the caller's transaction (plan runs them inside its detect snapshot).
     public func probe(on connection: PostgresConnection) throws -> CheckReport {
+        // The merchant's key first: without it the job's spec cannot be honoured, so nothing is read.
+        let merchantKey = try spec.schema.transactions.callbackSignature.map { try MerchantKey.load($0) }
         let who = try connection.query("SELECT current_database()::text, current_user::text")[0]
         var report = CheckReport(job: spec.name, database: try who.decode(0), role: try who.decode(1), findings: [])
         let access = try checkAccess(role: report.role, on: connection, into: &report.findings)
@@ -32,6 +34,9 @@ public struct SchemaCheck {
         checkColumnUse(groups, into: &report.findings)
         try checkLedgerMap(groups, into: &report.findings)
         checkWindow(groups, into: &report.findings)
+        if let mapping = spec.schema.transactions.callbackSignature, let merchantKey {
+            report.callbackSignatures = try checkCallbackSignatures(mapping, key: merchantKey, template, on: connection, into: &report.findings)
+        }
         let catalog = try ShopCatalog.inspect(spec, on: connection)
         checkTriggers(catalog, into: &report.findings)
         try checkBalance(access.balance, template, catalog: catalog, on: connection, into: &report.findings)

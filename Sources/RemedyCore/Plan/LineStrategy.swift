@@ -29,8 +29,12 @@ public struct LineStrategy: Sendable {
     /// The keys of the revert entries booked for this job: a correction they put back is taken
     /// again under its next generation's key (CorrectionKey).
     public let revertKeys: Set<String>
+    /// Top-ups (by reference) whose stored callback failed its signature check: a correction
+    /// resting on one is held (CallbackSignatures).
+    public let callbackFailures: [String: CallbackSignatures.Failure]
 
-    public init(spec: JobSpec, triggerRefires: Bool, negativeForbidden: Bool, revertKeys: Set<String> = []) {
+    public init(spec: JobSpec, triggerRefires: Bool, negativeForbidden: Bool, revertKeys: Set<String> = [],
+                callbackFailures: [String: CallbackSignatures.Failure] = [:]) {
         self.kind = spec.strategy
         self.job = spec.name
         self.attribution = Attribution(
@@ -43,6 +47,7 @@ public struct LineStrategy: Sendable {
         self.maxCandidates = spec.limits.maxCandidatesPerUser
         self.maxSingleAdjustment = spec.limits.maxSingleAdjustment
         self.revertKeys = revertKeys
+        self.callbackFailures = callbackFailures
     }
 
     public func decide(_ finding: UserFinding) -> Decision {
@@ -148,6 +153,18 @@ public struct LineStrategy: Sendable {
     }
 
     private func explained(_ finding: UserFinding, excess: Money, decomposition: Decomposition, count: Int) -> Decision {
+        // First the evidence: a top-up whose stored callback Tripay's signature does not vouch for
+        // may never have been paid as stored.
+        let unverified = decomposition.topUps.compactMap { use in callbackFailures[use.reference].map { (use.reference, $0) } }
+        if !unverified.isEmpty {
+            let what = unverified.map { reference, failure in
+                "\(reference) (\(failure == .mismatch ? "signature mismatch: forged, or altered after Tripay signed it" : "no stored signature or body"))"
+            }
+            var line = hold(finding, excess, .callbackUnverified,
+                "excess \(excess.rupiah) rests on top-up(s) whose stored callback fails its signature check: \(what.joined(separator: ", ")); nothing is taken back until a person confirms these references with Tripay")
+            line.closest = decomposition
+            return .hold(line)
+        }
         if let limit = maxSingleAdjustment, excess > limit {
             var line = hold(finding, excess, .overLimit, "excess \(excess.rupiah) is above limits.max_single_adjustment (\(limit.rupiah)); a person decides")
             line.closest = decomposition

@@ -95,6 +95,7 @@ public struct HeldLine: Codable, Sendable, Equatable {
         case ledgerCorrection   // hand-made corrections sit in the ledger: a person decides
         case conflicting        // only more than one classification together explains it
         case ambiguous          // the bug explains it, and so does another cause (or a story a log must confirm)
+        case callbackUnverified // explained, but a top-up's stored callback fails its signature (forged, altered, unsigned)
     }
     public var userId: String
     public var label: String
@@ -187,8 +188,10 @@ public struct PlanTotals: Codable, Sendable, Equatable {
         } else {
             heldExcess = try heldExcess.adding(line.excess)
         }
-        // Explained, but held by a policy or limit: still part of the incident's loss.
-        if line.excess.isPositive, line.closest?.total == line.excess, line.reason != .conflicting, line.reason != .ambiguous {
+        // Explained, but held by a policy or limit: still part of the incident's loss. (Not when
+        // the evidence itself is in doubt: a forged callback proves no payment.)
+        if line.excess.isPositive, line.closest?.total == line.excess,
+           ![.conflicting, .ambiguous, .callbackUnverified].contains(line.reason) {
             overCreditFound = try overCreditFound.adding(line.excess)
         }
         if line.reason == .wouldGoNegative || line.reason == .negativeForbidden {

@@ -77,6 +77,10 @@ public struct Planner {
             throw RemedyError(.badParameter, "the bug window is empty: since (\(since)) must be before until (\(until))")
         }
 
+        // A spec that asks for the stored callbacks to be verified needs the merchant's key: refuse
+        // before reading anything (check's probes read it again in the snapshot).
+        if let signed = spec.schema.transactions.callbackSignature { _ = try MerchantKey.load(signed) }
+
         var totals = PlanTotals()
         var identity: DatabaseIdentity?
         var evidence: PlanEvidence?
@@ -108,7 +112,7 @@ public struct Planner {
                 // In the same snapshot: corrections reverted by then are taken again under a new key.
                 let revertKeys = Set(try connection.query(ApplySQL.revertKeysOfJob, [spec.name]).map { try $0.decode(0, as: String.self) })
                 strategy = LineStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty,
-                                        revertKeys: revertKeys)
+                                        revertKeys: revertKeys, callbackFailures: check.callbackSignatures?.failures ?? [:])
             },
             onUnreadable: { row in
                 var line = HeldLine(userId: row.userId, label: row.label, balance: .zero, ledger: .zero, openReceivables: .zero,

@@ -157,6 +157,7 @@ extension JobSpec {
             contact: try usersNode.optionalIdentifier("contact"))
         try usersNode.finish()
         var txNode = try node.child("transactions")
+        let callback = try txNode.optionalIdentifier("callback")
         let transactions = ShopSchemaMap.Transactions(
             table: try txNode.identifier("table", qualified: true),
             id: try txNode.identifier("id"),
@@ -167,7 +168,8 @@ extension JobSpec {
             reference: try txNode.identifier("reference"),
             completedAt: ShopSchemaMap.TimeColumn(try txNode.identifiers("completed_at")),
             createdAt: ShopSchemaMap.TimeColumn(try txNode.identifiers("created_at")),
-            callback: try txNode.optionalIdentifier("callback"))
+            callback: callback,
+            callbackSignature: try loadCallbackSignature(&txNode, callback: callback))
         try txNode.finish()
 
         var receivedNode = try node.child("amount_received")
@@ -187,6 +189,22 @@ extension JobSpec {
             try sourceNode.finish()
         }
         return ShopSchemaMap(users: users, transactions: transactions, amountReceived: amountReceived, paidAtSources: paidAtSources)
+    }
+
+    /// `schema.transactions.callback_signature`: the signature column, the body it signs (raw_body,
+    /// else the callback column) and the variable that holds the merchant's private key.
+    private static func loadCallbackSignature(_ txNode: inout SpecNode, callback: SQLIdentifier?) throws -> ShopSchemaMap.CallbackSignature? {
+        guard var node = try txNode.optionalChild("callback_signature") else { return nil }
+        let signature = try node.identifier("signature")
+        guard let body = try node.optionalIdentifier("raw_body") ?? callback else {
+            throw RemedyError(.badSpec, "\(node.file): \(node.path).raw_body is needed (the column holding the callback's body as received), or map schema.transactions.callback")
+        }
+        let environment = try node.string("private_key_env")
+        guard environment.range(of: #"^[A-Z_][A-Z0-9_]{0,63}$"#, options: .regularExpression) != nil else {
+            throw RemedyError(.badSpec, "\(node.file): \(node.path).private_key_env must name an environment variable (the merchant's private key is a secret and never goes in the spec)")
+        }
+        try node.finish()
+        return ShopSchemaMap.CallbackSignature(signature: signature, rawBody: body, privateKeyEnvironment: environment)
     }
 
     private static func loadSource(_ node: inout SpecNode, callback: SQLIdentifier?, allowUnixSeconds: Bool) throws -> ShopSchemaMap.Source {

@@ -73,6 +73,20 @@ public struct ShopSchemaMap: Sendable {
         public let completedAt: TimeColumn
         public let createdAt: TimeColumn
         public let callback: SQLIdentifier?
+        /// Where the shop kept each callback's `X-Callback-Signature` and the body it signs: remedy
+        /// verifies them before a correction rests on the top-up. Optional.
+        public let callbackSignature: CallbackSignature?
+    }
+    /// Tripay signs the raw request body: HMAC-SHA256 keyed with the merchant's private key, in
+    /// lowercase hex. Only the bytes as received can be verified (text, bytea or json; jsonb
+    /// reorders keys and drops whitespace, so `remedy check` says it cannot be verified).
+    public struct CallbackSignature: Sendable {
+        /// The stored header value.
+        public let signature: SQLIdentifier
+        /// The stored body: `raw_body`, or the `callback` column when no raw_body is mapped.
+        public let rawBody: SQLIdentifier
+        /// The environment variable holding the merchant's private key (never the key: it is a secret).
+        public let privateKeyEnvironment: String
     }
     /// A time column, or an ordered fallback list of them (`[completed_at, created_at]`): the
     /// first that is not NULL on a row. Some shops never fill a column the job relies on.

@@ -9,7 +9,8 @@ struct CheckCommand: ParsableCommand {
         Reports every mapped table and column (exists, type, readable by this role: grants and \
         row-level security), how often a mapped column is NULL on the rows it is used for, \
         transaction types and statuses the ledger map leaves out, the paid top-ups in and around \
-        the window, where amount_received comes from, the balance trigger and the other triggers \
+        the window, where amount_received comes from, the stored callbacks' signatures (where the \
+        spec maps callback_signature: forged, altered or unsigned callbacks are listed), the balance trigger and the other triggers \
         on the users table, CHECK constraints on the balance and how large a balance its column holds.
 
         Exit status: 0 fit to plan, 2 warnings to confirm, 1 the job cannot run here.
@@ -68,7 +69,7 @@ struct CheckCommand: ParsableCommand {
     static let headings = [
         ("access", "Tables and columns"), ("nulls", "Mapped columns on the rows they are used for"),
         ("amount_received", "Where amount_received comes from"), ("ledger", "Transaction types and statuses"),
-        ("window", "The window"), ("triggers", "Triggers"), ("balance", "The balance column"),
+        ("window", "The window"), ("callbacks", "Stored Tripay callbacks"), ("triggers", "Triggers"), ("balance", "The balance column"),
     ]
     static let marks: [CheckFinding.Severity: String] = [.ok: "ok     ", .info: "info   ", .warning: "WARNING", .error: "ERROR  "]
 }

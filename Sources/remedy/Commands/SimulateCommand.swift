@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RemedyCore
 import Rupiah
 import ShopSimulator
@@ -22,6 +23,11 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "A BEFORE UPDATE trigger on users recording each balance change in balance_history.") var balanceHistoryTrigger = false
     @Option(help: ArgumentHelp("Force row-level security on both tables and create this login role with BYPASSRLS and remedy's grants.", valueName: "ROLE"))
     var rowSecurityReader: String?
+    @Option(help: ArgumentHelp("Store each callback's raw body and X-Callback-Signature (columns tripay_callback_raw, tripay_callback_signature), signed with the merchant key held in this environment variable.", valueName: "VAR"))
+    var signCallbacksWithEnv: String?
+    @Option(help: "With --sign-callbacks-with-env: callbacks given a forged signature (listed in simulator.tampered_callbacks).") var forgedCallbacks = 0
+    @Option(help: "With --sign-callbacks-with-env: callbacks whose stored body is altered after signing.") var alteredCallbacks = 0
+    @Option(help: "With --sign-callbacks-with-env: callbacks stored without their signature.") var unsignedCallbacks = 0
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
@@ -36,6 +42,14 @@ struct SimulateCommand: ParsableCommand {
             options.schemaVariant = SchemaVariant(schemaName: schema, purchasesWithoutCompletedAt: purchasesWithoutCompletedAt,
                                                   narrowBalance: narrowBalance, authUsers: authUsers,
                                                   balanceHistoryTrigger: balanceHistoryTrigger, rowSecurityReader: rowSecurityReader)
+            if let name = signCallbacksWithEnv {
+                guard let key = ProcessInfo.processInfo.environment[name], !key.isEmpty else {
+                    throw RemedyError(.badInput, "$\(name) is not set: --sign-callbacks-with-env names the variable holding the merchant key to sign the callbacks with")
+                }
+                options.signedCallbacks = SignedCallbacks(privateKey: key, forged: forgedCallbacks, altered: alteredCallbacks, unsigned: unsignedCallbacks)
+            } else if forgedCallbacks + alteredCallbacks + unsignedCallbacks != 0 {
+                throw RemedyError(.badInput, "--forged-callbacks, --altered-callbacks and --unsigned-callbacks need --sign-callbacks-with-env")
+            }
             let summary = try ShopSimulator.load(options, into: try database.connect(), progress: { Terminal.logger.notice("\($0)", metadata: ["step": "simulate"]) })
             if output.json {
                 try Terminal.printJSON(SimulateOutput(users: summary.userCount, transactions: summary.transactionCount,

@@ -56,7 +56,8 @@ struct CanonicalJSONWriterTests {
             try expectSame(settled)
         }
         for reason in [HeldLine.Reason.shortfall, .noCandidates, .unexplained, .undecided, .tooManyCandidates, .wouldGoNegative,
-                       .negativeForbidden, .overLimit, .unreadable, .ledgerCorrection, .conflicting, .ambiguous] {
+                       .negativeForbidden, .overLimit, .unreadable, .ledgerCorrection, .conflicting, .ambiguous,
+                       .callbackUnverified] {
             hold.reason = reason
             try expectSame(hold)
         }
