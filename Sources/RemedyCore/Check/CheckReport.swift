@@ -5,6 +5,8 @@ public struct CheckReport: Codable, Sendable {
     public var database: String
     public var role: String
     public var findings: [CheckFinding]
+    /// Where the check read when given a read replica (`--read-url`); absent otherwise.
+    public var readReplica: ReadReplicaPosition? = nil
 
     public enum Verdict: String, Codable, Sendable {
         /// Nothing to confirm: fit to plan.
