@@ -14,7 +14,7 @@ struct CheckCommand: ParsableCommand {
 
         Exit status: 0 fit to plan, 2 warnings to confirm, 1 the job cannot run here.
         `remedy plan` runs the same checks, records their warnings in plan.json and refuses where this exits 1.
-        With --read-url (or REMEDY_READ_URL) the checks read that read replica, which must be a hot standby of
+        With --read-url (or REMEDY_READ_URL) the checks read that read replica, which must be a hot standby of \
         --database-url's database (the primary is only asked which cluster and database it is).
 
         Example:

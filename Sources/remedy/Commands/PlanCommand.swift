@@ -14,9 +14,9 @@ struct PlanCommand: ParsableCommand {
         with --detailed-exitcode and no drift, no plan is written and "bundle" is absent).
         Runs `remedy check`'s probes in the same snapshot first: refuses where check would exit 1;
         its warnings are printed, recorded in plan.json for the approvers, and listed in --json's "warnings".
-        With --read-url (or REMEDY_READ_URL) the snapshot is taken on that read replica, which must be a hot
-        standby of --database-url's database; plan.json records the replica and its replay position. The
-        planner's key is checked, and the plan recorded, on --database-url. Apply, on the primary, skips as
+        With --read-url (or REMEDY_READ_URL) the snapshot is taken on that read replica, which must be a hot \
+        standby of --database-url's database; plan.json records the replica and its replay position. The \
+        planner's key is checked, and the plan recorded, on --database-url. Apply, on the primary, skips as \
         stale every line that changed after the replica's position.
         """)
 
