@@ -60,7 +60,7 @@ extension EphemeralCluster {
     }
 
     /// pg_ctl start on a free port; another port if the chosen one was taken meanwhile.
-    private static func startServer(_ directory: ClusterDirectory, binaries: PostgresBinaries, user: ServerUser, logger: Logger) throws -> (port: Int, pid: Int32) {
+    static func startServer(_ directory: ClusterDirectory, binaries: PostgresBinaries, user: ServerUser, logger: Logger) throws -> (port: Int, pid: Int32) {
         for attempt in 1...maximumPortAttempts {
             let port = try FreePort.pick()
             // pg_ctl passes -o through a shell; our paths hold only [a-z0-9/-], so no quoting is needed.

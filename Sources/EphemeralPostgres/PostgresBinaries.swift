@@ -5,6 +5,14 @@ struct PostgresBinaries: Sendable {
     let directory: String
     var initdb: String { directory + "/initdb" }
     var pgCtl: String { directory + "/pg_ctl" }
+    /// Copies a running cluster for a standby; in the same package as the server on Debian and
+    /// Homebrew. Beside pg_ctl, or beside what pg_ctl links to (a directory of symlinks to the
+    /// server programs alone, such as /usr/local/bin, leads to the install they came from); nil if
+    /// neither has it.
+    var pgBasebackup: String? {
+        let resolved = URL(fileURLWithPath: pgCtl).resolvingSymlinksInPath().deletingLastPathComponent().path
+        return [directory, resolved].map { $0 + "/pg_basebackup" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
 
     /// The environment variable that names the bin directory explicitly.
     static let environmentVariable = "REMEDY_PG_BIN"

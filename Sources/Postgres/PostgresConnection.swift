@@ -45,6 +45,13 @@ public final class PostgresConnection {
         return Int(PQserverVersion(handle))
     }
 
+    /// Where this connection went, as libpq reached it: `host:port/database` (the host may be a
+    /// Unix socket directory). Never the URL or conninfo it was given, which may hold a password.
+    public var serverEndpoint: String {
+        guard let handle else { return "(closed)" }
+        return "\(String(cString: PQhost(handle))):\(String(cString: PQport(handle)))/\(String(cString: PQdb(handle)))"
+    }
+
     /// The handle of an open, healthy connection, or a `.connection` error.
     func liveHandle() throws -> OpaquePointer {
         guard let handle else {

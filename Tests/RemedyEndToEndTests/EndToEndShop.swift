@@ -37,11 +37,12 @@ final class EndToEndShop {
     /// What remedy is given as `--database-url`: the database itself, or a pooler in front of it.
     lazy var remedyDatabaseURL: String = database.url
 
+    /// `database`: where the shop goes (a fresh one in the shared cluster unless given, e.g. on TestReplica's primary).
     init(users: Int, seed: UInt64, jobs: String = RemedyProcess.jobsDirectory, people: [Person] = EndToEndShop.defaultPeople,
          initialize: Bool = true, variant: TriggerVariant = .guarded, schema: SchemaVariant = SchemaVariant(),
-         signedCallbacks: SignedCallbacks? = nil) throws {
-        database = try TestDatabase.make()
-        connection = try database.connect()
+         signedCallbacks: SignedCallbacks? = nil, database: TestDatabase? = nil) throws {
+        self.database = try database ?? TestDatabase.make()
+        connection = try self.database.connect()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("remedy-e2e-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var options = SimulationOptions(seed: seed, userCount: users, triggerVariant: variant)

@@ -1,15 +1,21 @@
 import EphemeralPostgres
 import Postgres
 
-/// A fresh database in the shared test cluster.
+/// A fresh database in the shared test cluster (or another throwaway cluster, e.g. TestReplica's primary).
 public struct TestDatabase: Sendable {
     public let name: String
     public let url: String
+    let cluster: EphemeralCluster
+
+    init(name: String, cluster: EphemeralCluster) {
+        self.name = name
+        self.cluster = cluster
+        url = cluster.connectionURL(database: name)
+    }
 
     public static func make() throws -> TestDatabase {
         let cluster = try TestCluster.get()
-        let name = try cluster.createDatabase()
-        return TestDatabase(name: name, url: cluster.connectionURL(database: name))
+        return TestDatabase(name: try cluster.createDatabase(), cluster: cluster)
     }
 
     public func connect() throws -> PostgresConnection {
@@ -18,7 +24,7 @@ public struct TestDatabase: Sendable {
 
     /// Drops the database (ending any session still on it).
     public func drop() throws {
-        try TestCluster.get().dropDatabase(named: name)
+        try cluster.dropDatabase(named: name)
     }
 }
 

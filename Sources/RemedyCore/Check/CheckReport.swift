@@ -9,8 +9,10 @@ public struct CheckReport: Codable, Sendable {
     /// be verified: plan holds the corrections resting on a failed one. (Its findings say the same
     /// for people and machines; this is not encoded.)
     public var callbackSignatures: CallbackSignatures?
+    /// Where the check read when given a read replica (`--read-url`); absent otherwise.
+    public var readReplica: ReadReplicaPosition? = nil
 
-    enum CodingKeys: String, CodingKey { case job, database, role, findings }
+    enum CodingKeys: String, CodingKey { case job, database, role, findings, readReplica }
 
     public init(job: String, database: String, role: String, findings: [CheckFinding]) {
         self.job = job

@@ -12,10 +12,24 @@ public struct SchemaCheck {
         self.parameters = parameters
     }
 
-    /// The whole check in one `REPEATABLE READ READ ONLY` transaction.
-    public func run(on connection: PostgresConnection) throws -> CheckReport {
-        try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
-            try probe(on: connection)
+    /// The whole check in one `REPEATABLE READ READ ONLY` transaction: on `connection`, or on the
+    /// read replica when one is given (`remedy check --read-url`), whose replay position the report
+    /// then records.
+    public func run(on connection: PostgresConnection, replica: ReadReplica? = nil) throws -> CheckReport {
+        let reader = replica?.connection ?? connection
+        do {
+            return try reader.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
+                var report = try probe(on: reader)
+                if let replica {
+                    report.readReplica = try replica.position()
+                    if replica.confirmedBy == nil {
+                        report.findings.append(CheckFinding("access", .warning, "could not confirm that the read replica \(replica.server) is a standby of --database-url's cluster: these roles may not run pg_control_system() (superuser or pg_monitor) and remedy is not initialized there; `remedy plan` confirms it by remedy's installation id"))
+                    }
+                }
+                return report
+            }
+        } catch {
+            throw replica.map { ReadReplica.explainingRecoveryConflict(error, server: $0.server) } ?? error
         }
     }
 

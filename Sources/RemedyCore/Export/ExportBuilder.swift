@@ -11,6 +11,8 @@ public struct ExportBuilder {
     public let connection: PostgresConnection?
     /// Why no database was consulted (printed in the export when `connection` is nil).
     public let offlineReason: String
+    /// Set when `connection` is a read replica's (`export --read-url`): the cross-check says so.
+    public var readReplica: ReadReplica?
 
     public init(bundle: PlanBundle, connection: PostgresConnection?, offlineReason: String = "no database was configured") {
         self.bundle = bundle
@@ -23,6 +25,8 @@ public struct ExportBuilder {
         let plan = bundle.plan
         let runs = BundleRuns.read(bundle)
         let facts = try connection.map { try ExportDatabaseFacts.read(for: bundle, on: $0) }
+        // After the facts' snapshot: it shows no WAL beyond this position.
+        let replicaPosition = facts == nil ? nil : try readReplica?.position()
         let words = runs.words()
         var discrepancies: [ExportDiscrepancy] = runs.rejected.map { ExportDiscrepancy(userId: nil, message: $0) }
 
@@ -51,7 +55,7 @@ public struct ExportBuilder {
             for entry in runs.reports where !inDatabase.contains(entry.report.runId) {
                 discrepancies.append(ExportDiscrepancy(userId: nil, message: "runs/\(entry.report.runId).json reports a run the database does not record"))
             }
-            crossCheck.statement = "Cross-checked with the database \(plan.database.databaseName) (remedy.entries, remedy.receivables, remedy.approvals, remedy.runs, the audit log) at \(generatedAt)."
+            crossCheck.statement = "Cross-checked with the database \(plan.database.databaseName)\(replicaPosition.map { " on the \($0.description)," } ?? "") (remedy.entries, remedy.receivables, remedy.approvals, remedy.runs, the audit log) at \(generatedAt)."
         } else {
             crossCheck.statement = phase == .proposal
                 ? "Exported from the bundle alone (\(offlineReason)): not cross-checked with the database."

@@ -41,6 +41,9 @@ public struct Plan: Codable, Sendable {
     /// the approvers to confirm (a mapped column NULL where it is needed, a transaction type the
     /// ledger map leaves out…).
     public var warnings: [String] = []
+    /// Where detect's snapshot was read when not on the primary (`remedy plan --read-url`): the
+    /// replica and its replay position. Absent (not null) from plans made on the primary.
+    public var readReplica: ReadReplicaPosition? = nil
 }
 
 /// The shop's trigger definitions as read in the snapshot, and what remedy concluded from them.

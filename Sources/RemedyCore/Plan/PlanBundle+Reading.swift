@@ -11,8 +11,10 @@ import Rupiah
 /// encoded again and must give the same bytes, and so must every line (CanonicalJSONReader, then
 /// CanonicalJSONWriter). Escapes where none are needed, repeated or unknown keys, another key order,
 /// whitespace, trailing bytes: each is refused naming the byte offset. Then the stored totals must be
-/// the totals of the lines, every line's arithmetic must hold (AdjustmentLine+Rules), and the
-/// planner's signature must sign the digest (PlannerSignature). Nothing is read from or written to
+/// the totals of the lines, every line's arithmetic must hold (AdjustmentLine+Rules), a read
+/// replica's position, where the plan records one (`read_replica`, absent from plans made on the
+/// primary; never `null`), must be in the form remedy writes, and the planner's signature must sign
+/// the digest (PlannerSignature). Nothing is read from or written to
 /// a database before all of this passed.
 extension PlanBundle {
     /// The whole plan, every line in memory.
@@ -183,6 +185,9 @@ private struct PlanReading {
             throw refused(CanonicalFormError(offset: scanner.fileOffset(ofSkeletonOffset: at), what: "the plan's fields differ from their canonical encoding"))
         }
         try scanner.totals.requireEqual(to: plan.totals, in: planPath)
+        if let replica = plan.readReplica, !replica.isWellFormed {
+            throw RemedyError(.tampered, "\(planPath) records a read replica position remedy never writes (server \"\(replica.server.prefix(60))\", replay LSN \"\(replica.replayLsn.prefix(40))\"); make a new plan")
+        }
         try PlannerSignature.load(path).verify(planDigest: digest, plan: plan)
         return (plan, digest)
     }

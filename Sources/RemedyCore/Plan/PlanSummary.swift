@@ -30,6 +30,9 @@ public struct PlanSummary {
         let parameters = plan.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         out.append("  parameters: \(parameters.isEmpty ? "none" : parameters)")
         out.append("  snapshot \(plan.snapshotAt), expires \(plan.expiresAt); planned by \(plan.planner.name) (\(plan.planner.role))")
+        if let replica = plan.readReplica {
+            out.append("  snapshot taken on the \(replica.description.terminalSafe); apply rechecks every line on the primary and skips what changed since")
+        }
         out.append("  balance trigger: \(plan.evidence.triggerRefires ? "re-fires on updates" : "fires on the transition only") — \(plan.evidence.triggerRefiresReason)")
         if !plan.warnings.isEmpty {
             out.append("  \(plan.warnings.count) warning(s) from remedy check, for the approvers to confirm:")

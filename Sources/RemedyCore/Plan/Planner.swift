@@ -5,11 +5,18 @@ import Rupiah
 
 /// Plan: the dry run. Reads one snapshot (read-only on the shop's tables), decides every user,
 /// writes the bundle, records the plan and its audit row. Returns the bundle.
+///
+/// Two connections when a read replica is given: the primary (`connection`) is asked whom to
+/// trust and which database this is, and gets the plan's row and audit row; the replica
+/// (`readReplica`) holds detect's snapshot and everything read in it (check's probes, the shop's
+/// rows, acknowledgements, reverted keys, open receivables). Without one, the primary does both.
 public struct Planner {
     public let spec: JobSpec
     public let parameters: JobParameters
     public let plannerKey: SigningKey
     public let connection: PostgresConnection
+    /// Where detect's snapshot is taken instead of the primary (`remedy plan --read-url`).
+    public var readReplica: ReadReplica?
     /// Progress and events, with metadata (step, job, counts): the CLI renders them for people
     /// or as JSON lines.
     public let logger: Logger
@@ -17,11 +24,12 @@ public struct Planner {
     var validitySeconds: Int64?
 
     public init(spec: JobSpec, parameters: JobParameters, plannerKey: SigningKey, connection: PostgresConnection,
-                logger: Logger = .silent) {
+                readReplica: ReadReplica? = nil, logger: Logger = .silent) {
         self.spec = spec
         self.parameters = parameters
         self.plannerKey = plannerKey
         self.connection = connection
+        self.readReplica = readReplica
         self.logger = logger
     }
 
@@ -68,9 +76,13 @@ public struct Planner {
     /// when a person acknowledged them with these numbers). Returns the plan without its lines,
     /// its totals summed from them.
     func detectAndDecide(_ onLine: (LineStrategy.Decision) throws -> Void) throws -> Plan {
+        // Trust and identity from the primary: a lagging replica may still trust a key removed since.
         let store = RemedyStore(connection: connection)
         try store.requireInitialized()
         let planner = try store.requireTrusted(plannerKey, as: "planner")
+        // The plan names the primary, where apply runs (ReadReplica.confirm matched the replica to it).
+        let primaryIdentity = readReplica == nil ? nil : try store.identity()
+        let reader = readReplica?.connection ?? connection
         let since = try parameters.timestamp("since")
         let until = try parameters.timestamp("until")
         guard since < until else {
@@ -87,30 +99,38 @@ public struct Planner {
         var strategy: LineStrategy?
         var acknowledged = Acknowledgements.Latest()
         var warnings: [String] = []
+        var replicaPosition: ReadReplicaPosition?
 
-        logger.notice("detect: reading one snapshot of \(spec.schema.users.table) and \(spec.schema.transactions.table)",
+        logger.notice("detect: reading one snapshot of \(spec.schema.users.table) and \(spec.schema.transactions.table)\(readReplica.map { " on the read replica \($0.server)" } ?? "")",
                       metadata: ["step": "detect", "job": "\(spec.name)"])
-        let snapshot = try Detector(spec: spec, parameters: parameters).run(
-            on: connection,
+        let snapshot = try explainingReplicaConflicts { try Detector(spec: spec, parameters: parameters).run(
+            on: reader,
             progress: { rows in logger.notice("detect: \(rows) users examined", metadata: ["step": "detect", "job": "\(spec.name)", "done": "\(rows)"]) },
             prepare: { catalog in
                 // remedy check's probes, in this snapshot: refuse where check says the job cannot
                 // run here; what it warns about goes in the plan for the approvers.
-                let check = try SchemaCheck(spec: spec, parameters: parameters).probe(on: connection)
+                let check = try SchemaCheck(spec: spec, parameters: parameters).probe(on: reader)
                 if let error = check.errors.first {
                     throw RemedyError(.badSpec, "\(error.message) (remedy check \(spec.name) lists everything to fix)")
                 }
                 warnings = check.warnings.map(\.message)
                 for warning in warnings { logger.warning("check: warning: \(warning)", metadata: ["step": "check", "job": "\(spec.name)"]) }
-                identity = try store.identity()
-                acknowledged = try Acknowledgements(connection: connection).latest(job: spec.name)
+                if let readReplica {
+                    identity = primaryIdentity
+                    let position = try readReplica.position()
+                    replicaPosition = position
+                    logger.notice("detect: the snapshot is the \(position.description)", metadata: ["step": "detect", "job": "\(spec.name)", "replay_lsn": "\(position.replayLsn)"])
+                } else {
+                    identity = try store.identity()
+                }
+                acknowledged = try Acknowledgements(connection: reader).latest(job: spec.name)
                 let (refires, reason) = catalog.balanceTriggerRefires(spec)
                 evidence = PlanEvidence(triggers: catalog.triggers, triggerRefires: refires, triggerRefiresReason: reason,
                                         balanceCheckConstraints: catalog.balanceCheckConstraints)
                 logger.notice("detect: the balance trigger \(refires ? "re-fires" : "does not re-fire") on updates: \(reason)",
                               metadata: ["step": "detect", "job": "\(spec.name)", "trigger_refires": "\(refires)"])
                 // In the same snapshot: corrections reverted by then are taken again under a new key.
-                let revertKeys = Set(try connection.query(ApplySQL.revertKeysOfJob, [spec.name]).map { try $0.decode(0, as: String.self) })
+                let revertKeys = Set(try reader.query(ApplySQL.revertKeysOfJob, [spec.name]).map { try $0.decode(0, as: String.self) })
                 strategy = LineStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty,
                                         revertKeys: revertKeys, callbackFailures: check.callbackSignatures?.failures ?? [:])
             },
@@ -135,7 +155,7 @@ public struct Planner {
                 case .none: break
                 }
                 try onLine(decision)
-            })
+            }) }
         guard let identity, let evidence else { throw RemedyError(.invariant, "detect finished without reading the catalog") }
 
         totals.usersExamined = snapshot.rowsRead
@@ -145,9 +165,18 @@ public struct Planner {
             parameters: parameters.values, database: identity, snapshotAt: snapshot.takenAt,
             expiresAt: expiresAt.description, planner: planner, quorum: spec.approval.quorumRoles,
             negativeBalancePolicy: spec.negativeBalance, evidence: evidence, reverts: nil, standingPolicy: nil,
-            adjustments: [], holds: [], settled: [], totals: totals, warnings: warnings)
+            adjustments: [], holds: [], settled: [], totals: totals, warnings: warnings, readReplica: replicaPosition)
         logger.notice("plan: \(totals.adjustmentCount) adjustments, \(totals.holdCount) holds (\(totals.acknowledgedCount) acknowledged), \(totals.settledCount) already corrected", metadata: ["step": "plan", "job": "\(spec.name)", "adjustments": "\(totals.adjustmentCount)", "holds": "\(totals.holdCount)", "settled": "\(totals.settledCount)"])
         return plan
+    }
+}
+
+extension Planner {
+    /// A replica's recovery conflict said in one line (ReadReplica.explainingRecoveryConflict).
+    private func explainingReplicaConflicts<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch {
+            throw readReplica.map { ReadReplica.explainingRecoveryConflict(error, server: $0.server) } ?? error
+        }
     }
 }
 

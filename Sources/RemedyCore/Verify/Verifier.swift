@@ -28,11 +28,52 @@ public struct Verifier {
     public struct Result: Codable, Sendable {
         public let usersChecked: Int
         public let residuals: [Residual]
+        /// The audit chain's head: after the `verify.finished` row this verify wrote, or as read
+        /// (`readOnly`).
         public let auditHead: String
+        /// True when nothing was written (`verify --read-only`): no audit row records this verify.
+        public var readOnly = false
+        /// Where it read when given a read replica (`verify --read-only --read-url`).
+        public var readReplica: ReadReplicaPosition?
         public var isClean: Bool { residuals.isEmpty }
     }
 
+    /// Recomputes every line's excess and records the outcome in the audit log (`verify.finished`).
     public func verify(actor: String) throws -> Result {
+        let (checked, residuals) = try recheck { _ in }
+        struct Verified: Encodable { let usersChecked: Int; let residuals: [Residual] }
+        let head = try connection.transaction {
+            try AuditLog(connection: connection).append([
+                try AuditEvent(action: "verify.finished", actor: actor, planDigest: bundle.digest,
+                               details: Verified(usersChecked: checked, residuals: residuals)),
+            ])
+        }
+        return Result(usersChecked: checked, residuals: residuals, auditHead: head)
+    }
+
+    /// The same recheck, writing nothing (`remedy verify --read-only`): on `connection`, or on the
+    /// read replica when one is given, whose replay position the result records. The audit head is
+    /// the chain's head as read in the same snapshot.
+    public func verifyReadOnly(replica: ReadReplica? = nil) throws -> Result {
+        var head = ""
+        var position: ReadReplicaPosition?
+        let verifier = Verifier(spec: spec, bundle: bundle, connection: replica?.connection ?? connection)
+        do {
+            let (checked, residuals) = try verifier.recheck { reader in
+                head = try AuditLog(connection: reader).currentHead().hash
+                position = try replica?.position()
+            }
+            var result = Result(usersChecked: checked, residuals: residuals, auditHead: head, readOnly: true)
+            result.readReplica = position
+            return result
+        } catch {
+            throw replica.map { ReadReplica.explainingRecoveryConflict(error, server: $0.server) } ?? error
+        }
+    }
+
+    /// Every line's excess now against what the line leaves, in one read-only snapshot; `alsoRead`
+    /// runs in it after the lines.
+    private func recheck(alsoRead: (PostgresConnection) throws -> Void) throws -> (checked: Int, residuals: [Residual]) {
         try RemedyStore(connection: connection).requireInitialized()
         var residuals: [Residual] = []
         var checked = 0
@@ -57,14 +98,8 @@ public struct Verifier {
                 }
                 checked += seen.count
             }
+            try alsoRead(connection)
         }
-        struct Verified: Encodable { let usersChecked: Int; let residuals: [Residual] }
-        let head = try connection.transaction {
-            try AuditLog(connection: connection).append([
-                try AuditEvent(action: "verify.finished", actor: actor, planDigest: bundle.digest,
-                               details: Verified(usersChecked: checked, residuals: residuals)),
-            ])
-        }
-        return Result(usersChecked: checked, residuals: residuals, auditHead: head)
+        return (checked, residuals)
     }
 }

@@ -15,6 +15,8 @@ struct CheckCommand: ParsableCommand {
 
         Exit status: 0 fit to plan, 2 warnings to confirm, 1 the job cannot run here.
         `remedy plan` runs the same checks, records their warnings in plan.json and refuses where this exits 1.
+        With --read-url (or REMEDY_READ_URL) the checks read that read replica, which must be a hot standby of \
+        --database-url's database (the primary is only asked which cluster and database it is).
 
         Example:
           remedy check tripay-double-credit --param since=2025-11-20T00:00:00+07:00 \\
@@ -25,6 +27,7 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("param"), help: ArgumentHelp("A job parameter as name=value; repeat for each.", valueName: "NAME=VALUE"))
     var parameters: [String] = []
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var replica: ReadReplicaOptions
     @OptionGroup var jobs: JobsOptions
     @OptionGroup var output: OutputOptions
 
@@ -33,13 +36,15 @@ struct CheckCommand: ParsableCommand {
         try Terminal.run {
             let spec = try JobLocator.load(job: job, explicit: jobs.jobsDirectory)
             let resolved = try JobParameters.resolve(parameters, for: spec)
-            let report = try SchemaCheck(spec: spec, parameters: resolved).run(on: try database.connect())
+            let primary = try database.connect()
+            let report = try SchemaCheck(spec: spec, parameters: resolved).run(on: primary, replica: try replica.connect(confirmingWith: primary))
             exitCode = report.exitCode
             if output.json {
                 try Terminal.printJSON(CheckOutput(verdict: report.verdict, exitCode: report.exitCode, report: report))
                 return
             }
             Terminal.print("Check of job \(report.job) on database \(report.database) as role \(report.role)")
+            if let position = report.readReplica { Terminal.print("  read on the \(position.description)") }
             for (topic, heading) in CheckCommand.headings {
                 let findings = report.findings.filter { $0.topic == topic }
                 guard !findings.isEmpty else { continue }

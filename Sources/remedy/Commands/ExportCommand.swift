@@ -17,6 +17,9 @@ struct ExportCommand: ParsableCommand {
         are cross-checked with remedy's book there, and the audit chain head is read; otherwise, \
         or with --offline, the export is made from the bundle alone and says so. \
         Exits 4 if the cross-check finds a discrepancy (the export is still written). \
+        With --read-url (or REMEDY_READ_URL) the cross-check reads that read replica, a hot standby of \
+        --database-url's database (the primary is only asked which cluster and database it is); a replica \
+        that lags behind a run shows it as a discrepancy. \
         With --out and --json, stdout carries one JSON document about the file written (file, \
         bytes, discrepancies…); without --out the export itself is stdout, so --json there needs \
         --format json (the export is then the one JSON document). \
@@ -33,6 +36,7 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Customer notices (csv or json): who, contact, amount taken back, and why, in Indonesian and English.") var notices = false
     @Flag(help: "Do not consult the database even if one is configured: export from the bundle alone.") var offline = false
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var replica: ReadReplicaOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -42,6 +46,7 @@ struct ExportCommand: ParsableCommand {
         if output.json, out == nil, format != .json {
             throw ValidationError("--json without --out needs --format json: the export itself is then the one JSON document on stdout (or write it with --out FILE and get a JSON summary)")
         }
+        if offline, replica.readURL != nil { throw ValidationError("--offline consults no database: leave out --read-url, or --offline") }
         if notices, redact { throw ValidationError("--notices are for contacting customers and --redact removes their contacts: use one or the other") }
     }
 
@@ -53,12 +58,18 @@ struct ExportCommand: ParsableCommand {
             if offline {
                 builder = ExportBuilder(bundle: bundle, connection: nil, offlineReason: "--offline was given")
             } else if let source = database.configuredSource {
-                Terminal.progress("export: cross-checking with the database from \(source)")
                 let connection: PostgresConnection
                 do { connection = try database.connect() } catch let error as PostgresError where error.kind == .connection {
                     throw RemedyError(.io, "cannot reach the database configured by \(source) to cross-check the export: \(error.message); fix the connection, or export from the bundle alone with --offline (the export then says it was not cross-checked)")
                 }
-                builder = ExportBuilder(bundle: bundle, connection: connection)
+                // With a replica the cross-check reads there; the primary only confirms it.
+                let readReplica = try replica.connect(confirmingWith: connection)
+                Terminal.progress("export: cross-checking with the database from \(source)\(readReplica.map { ", read on the replica \($0.server)" } ?? "")")
+                var crossChecked = ExportBuilder(bundle: bundle, connection: readReplica?.connection ?? connection)
+                crossChecked.readReplica = readReplica
+                builder = crossChecked
+            } else if replica.url != nil {
+                throw RemedyError(.badInput, "\(replica.source) names a read replica but no primary is configured: give --database-url (or DATABASE_URL) too, which the replica is confirmed against, or export from the bundle alone with --offline")
             } else {
                 builder = ExportBuilder(bundle: bundle, connection: nil,
                                         offlineReason: "no database configured: no --database-url, DATABASE_URL or PG* variables")

@@ -14,6 +14,10 @@ struct PlanCommand: ParsableCommand {
         with --detailed-exitcode and no drift, no plan is written and "bundle" is absent).
         Runs `remedy check`'s probes in the same snapshot first: refuses where check would exit 1;
         its warnings are printed, recorded in plan.json for the approvers, and listed in --json's "warnings".
+        With --read-url (or REMEDY_READ_URL) the snapshot is taken on that read replica, which must be a hot \
+        standby of --database-url's database; plan.json records the replica and its replay position. The \
+        planner's key is checked, and the plan recorded, on --database-url. Apply, on the primary, skips as \
+        stale every line that changed after the replica's position.
         """)
 
     @Argument(help: "The job to plan (a directory under the jobs directory).", completion: Completion.job) var job: String
@@ -23,6 +27,7 @@ struct PlanCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Directory for the bundle (default: ./remedy-plans/JOB-TIME-DIGEST).", valueName: "DIR"), completion: .directory) var out: String?
     @Option(help: "Lines shown per section of the summary.") var maxLines = 200
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var replica: ReadReplicaOptions
     @OptionGroup var jobs: JobsOptions
     @OptionGroup var output: OutputOptions
     @Flag(help: "Exit 0 when there is no drift beyond acknowledged holds (no plan written), 2 when there is (plan written), 1 on error.")
@@ -34,16 +39,20 @@ struct PlanCommand: ParsableCommand {
             let spec = try JobLocator.load(job: job, explicit: jobs.jobsDirectory)
             let resolved = try JobParameters.resolve(parameters, for: spec)
             let signingKey = try SigningKey.load(path: key)
+            // The primary: trust, identity, the plan's record. The replica, if any: the snapshot.
             let connection = try database.connect()
+            let readReplica = try replica.connect(confirmingWith: connection)
             // The lines go to a spool beside the bundle as they are decided, never all in memory.
             let defaultParent = FileManager.default.currentDirectoryPath + "/remedy-plans"
-            let spooled = try Planner(spec: spec, parameters: resolved, plannerKey: signingKey, connection: connection, logger: Terminal.logger)
+            let spooled = try Planner(spec: spec, parameters: resolved, plannerKey: signingKey, connection: connection,
+                                      readReplica: readReplica, logger: Terminal.logger)
                 .spool(in: PlanBundle.temporaryParent(for: out, defaultParent: defaultParent), previewLines: maxLines)
             let totals = spooled.header.totals
             if detailedExitcode, !totals.hasDrift {
                 spooled.discard()
                 if output.json {
-                    try Terminal.printJSON(PlanOutput(digest: nil, bundle: nil, totals: totals, warnings: spooled.header.warnings))
+                    try Terminal.printJSON(PlanOutput(digest: nil, bundle: nil, totals: totals, warnings: spooled.header.warnings,
+                                                      readReplica: spooled.header.readReplica))
                     return
                 }
                 Terminal.print("no drift beyond \(totals.acknowledgedCount) acknowledged hold(s); no plan written")
@@ -53,7 +62,8 @@ struct PlanCommand: ParsableCommand {
             let written = try PlanRecorder(connection: connection, plannerKey: signingKey).write(spooled, outDirectory: out, defaultParent: defaultParent)
             if output.json {
                 // One JSON document and nothing else, as apply and verify print: the path is its "bundle".
-                try Terminal.printJSON(PlanOutput(digest: written.digest, bundle: written.path, totals: totals, warnings: spooled.header.warnings))
+                try Terminal.printJSON(PlanOutput(digest: written.digest, bundle: written.path, totals: totals, warnings: spooled.header.warnings,
+                                                  readReplica: spooled.header.readReplica))
                 return
             }
             PlanSummary(written: written).lines.forEach { Terminal.print($0) }
@@ -70,4 +80,6 @@ struct PlanOutput: Encodable {
     let bundle: String?
     let totals: PlanTotals
     let warnings: [String]
+    /// The read replica and its replay position, as plan.json records them (absent on the primary).
+    var readReplica: ReadReplicaPosition? = nil
 }
