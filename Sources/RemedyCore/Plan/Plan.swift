@@ -41,6 +41,8 @@ public struct Plan: Codable, Sendable {
     /// the approvers to confirm (a mapped column NULL where it is needed, a transaction type the
     /// ledger map leaves out…).
     public var warnings: [String] = []
+    /// What the payment gateway said of the plan's top-ups (`remedy evidence`); nil when unchecked.
+    public var gateway: GatewayCheck?
 }
 
 /// The shop's trigger definitions as read in the snapshot, and what remedy concluded from them.
@@ -95,6 +97,7 @@ public struct HeldLine: Codable, Sendable, Equatable {
         case ledgerCorrection   // hand-made corrections sit in the ledger: a person decides
         case conflicting        // only more than one classification together explains it
         case ambiguous          // the bug explains it, and so does another cause (or a story a log must confirm)
+        case gatewayDisagrees   // the gateway's record of a top-up differs from the shop's, or it does not know it
     }
     public var userId: String
     public var label: String

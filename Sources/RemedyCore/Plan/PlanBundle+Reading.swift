@@ -184,6 +184,7 @@ private struct PlanReading {
         }
         try scanner.totals.requireEqual(to: plan.totals, in: planPath)
         try PlannerSignature.load(path).verify(planDigest: digest, plan: plan)
+        try PlanBundle.verifyEvidence(of: plan, at: path)
         return (plan, digest)
     }
 

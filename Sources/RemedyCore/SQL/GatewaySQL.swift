@@ -1,0 +1,36 @@
+/// What `remedy evidence` reads of the shop (read-only, in one READ ONLY transaction): the
+/// merchant_ref and status of the top-ups a plan names, and the window's top-ups the shop never
+/// completed (the gateway may show them paid: then the shop owes the user). Names from the job
+/// spec, always quoted; values always bound.
+enum GatewaySQL {
+    /// $1: transaction ids, a JSON array of strings. Columns: id, status, merchant_ref (NULL when the spec maps none).
+    static func topUpRows(_ spec: JobSpec) -> String {
+        let t = spec.schema.transactions
+        return """
+        SELECT t.\(t.id.sql)::text, t.\(t.status.sql)::text, \(merchantRef(spec))
+          FROM \(t.table.sql) t
+         WHERE t.\(t.id.sql)::text IN (SELECT jsonb_array_elements_text($1::jsonb))
+        """
+    }
+
+    /// $1: the top-up type, $2: the completed status, $3 and $4: the window (created in it).
+    /// Columns: reference, id, user, status, amount, merchant_ref.
+    static func neverCompletedTopUps(_ spec: JobSpec) -> String {
+        let t = spec.schema.transactions
+        let created = t.createdAt.expression(alias: "t")
+        return """
+        SELECT t.\(t.reference.sql)::text, t.\(t.id.sql)::text, t.\(t.user.sql)::text, t.\(t.status.sql)::text,
+               t.\(t.amount.sql)::text, \(merchantRef(spec))
+          FROM \(t.table.sql) t
+         WHERE t.\(t.type.sql)::text = $1
+           AND t.\(t.status.sql)::text IS DISTINCT FROM $2
+           AND t.\(t.reference.sql) IS NOT NULL
+           AND \(created) >= $3::timestamptz AND \(created) < $4::timestamptz
+         ORDER BY 1, 2
+        """
+    }
+
+    private static func merchantRef(_ spec: JobSpec) -> String {
+        spec.gateway?.merchantRefColumn.map { "t.\($0.sql)::text" } ?? "t.\(spec.schema.transactions.id.sql)::text"
+    }
+}
