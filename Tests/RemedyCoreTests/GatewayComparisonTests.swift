@@ -10,8 +10,8 @@ struct GatewayComparisonTests {
     static let settings = GatewaySettings(
         kind: .tripay, baseURL: "https://tripay.co.id/api", apiKeyEnvironment: "TRIPAY_API_KEY", requestsPerSecond: 4,
         requestTimeoutSeconds: 15, retries: 4, retryBackoffMilliseconds: 500, paidAtToleranceSeconds: 300, paidStatus: "PAID",
-        merchantRefColumn: nil, fields: GatewaySettings.Fields())
-    static let shop = ShopTopUp(reference: "T1", transactionId: "tx-1", userId: "u-1", status: "completed", completed: true,
+        refundStatus: "REFUND", merchantRefColumn: nil, fields: GatewaySettings.Fields())
+    static let shop = ShopTopUp(reference: "T1", transactionId: "tx-1", userId: "u-1", status: "completed", completed: true, named: true,
                                 amount: Money(rupiah: 10_000), amountReceived: Money(rupiah: 9_180),
                                 paidAt: "2025-11-21T03:00:00Z", merchantRef: "TOPUP-1")
 
@@ -57,8 +57,16 @@ struct GatewayComparisonTests {
         #expect(!reason.terminalSafe.contains("\u{1b}"))
     }
 
+    @Test func aRefundAtTheGatewayAgreesOnlyWithARowTheShopRefundedToo() {
+        #expect(verdict(Self.body(status: "\"REFUND\"")).0 == .disagrees)
+        let refunded = ShopTopUp(reference: "T1", transactionId: "tx-1", userId: "u-1", status: "refunded", completed: false, named: true,
+                                 amount: Money(rupiah: 10_000), amountReceived: Money(rupiah: 9_180), paidAt: "2025-11-21T03:00:00Z", merchantRef: "TOPUP-1")
+        #expect(verdict(Self.body(status: "\"REFUND\""), shop: refunded).0 == .confirmed)
+        #expect(verdict(Self.body(status: "\"EXPIRED\""), shop: refunded).1?.contains("status: PAID or REFUND expected (the shop's row is refunded now), EXPIRED at the gateway") == true)
+    }
+
     @Test func aTopUpTheShopNeverCompletedIsOwedWhenTheGatewayShowsItPaid() {
-        let pending = ShopTopUp(reference: "T1", transactionId: "tx-1", userId: "u-1", status: "pending", completed: false,
+        let pending = ShopTopUp(reference: "T1", transactionId: "tx-1", userId: "u-1", status: "pending", completed: false, named: false,
                                 amount: Money(rupiah: 10_000), amountReceived: nil, paidAt: nil, merchantRef: "TOPUP-1")
         #expect(verdict(Self.body(), shop: pending).0 == .owedByShop)
         #expect(verdict(Self.body(status: "\"EXPIRED\""), shop: pending).0 == .notPaid)

@@ -7,15 +7,15 @@ import TestSupport
 extension EndToEndShop {
     static let gatewayKeyVariable = "TRIPAY_API_KEY"
 
-    /// Every top-up with a reference: PAID with the callback's numbers where the shop completed it,
-    /// otherwise the Tripay status the shop stored (UNPAID, EXPIRED…).
+    /// Every top-up with a reference, as Tripay's callbacks told the shop: their status (PAID where
+    /// the shop completed the row, UNPAID where none came), amount_received and paid_at.
     func gatewayRecords() throws -> [FakeTripayGateway.Record] {
         try connection.query("""
             SELECT tripay_reference, COALESCE(tripay_merchant_ref, id::text),
-                   CASE WHEN status = 'completed' THEN 'PAID' ELSE COALESCE(tripay_status, 'UNPAID') END,
+                   COALESCE(tripay_status, CASE WHEN status = 'completed' THEN 'PAID' ELSE 'UNPAID' END),
                    amount::bigint,
                    COALESCE((tripay_callback_data->>'amount_received')::numeric, tripay_amount, 0)::bigint,
-                   CASE WHEN status = 'completed' THEN extract(epoch FROM tripay_paid_at)::bigint END
+                   extract(epoch FROM tripay_paid_at)::bigint
               FROM transactions
              WHERE transaction_type = 'topup' AND tripay_reference IS NOT NULL
             """).map { row in

@@ -122,7 +122,7 @@ struct GatewayEvidenceTests {
         let owed = try #require(try setup.shop.connection.query("""
             SELECT tripay_reference, user_id::text FROM transactions
              WHERE transaction_type = 'topup' AND status <> 'completed' AND tripay_reference IS NOT NULL
-               AND created_at >= $1::timestamptz AND created_at < $2::timestamptz
+               AND completed_at IS NULL AND created_at >= $1::timestamptz AND created_at < $2::timestamptz
              ORDER BY tripay_reference LIMIT 1
             """, [Timestamp(date: setup.shop.options.bugWindowStart).description, Timestamp(date: setup.shop.options.bugWindowEnd).description]).first,
             "the simulated window needs a top-up the shop never completed")
@@ -157,7 +157,7 @@ struct GatewayEvidenceTests {
         let show = try setup.shop.remedy(["show", out, "--all"]).requireSuccess()
         setup.runs.append(show)
         #expect(show.stdout.contains("never completed by the shop (the shop owes these users"), "\(show)")
-        #expect(show.stdoutLines.filter { $0.contains("[gateway_disagrees]") && $0.hasSuffix("[disagrees]") }.count == 5, "\(show)")
+        #expect(show.stdoutLines.filter { $0.contains("[gatewayDisagrees]") && $0.hasSuffix("[disagrees]") }.count == 5, "\(show)")
         try setup.requireKeyNowhere()
     }
 
@@ -167,8 +167,9 @@ struct GatewayEvidenceTests {
         let before = try DatabaseFingerprint.take(setup.shop)
         let (refused, refusedOut) = try setup.evidence(key: "DEV-wrong-key-0000")
         #expect(refused.status == 1, "\(refused)")
-        let errorLines = refused.stderrLines.filter { !$0.hasPrefix("evidence:") }
+        let errorLines = refused.stderrLines.filter { $0.hasPrefix("remedy: error:") }
         #expect(errorLines.count == 1 && errorLines[0].contains("refused the API key in $TRIPAY_API_KEY (HTTP 401"), "\(refused)")
+        #expect(refused.stderrLines.count <= 2, "one progress line at most besides the error: \(refused)")
         #expect(!refused.stderr.contains("DEV-wrong-key-0000"))
         #expect(!FileManager.default.fileExists(atPath: refusedOut))
         #expect(try DatabaseFingerprint.take(setup.shop) == before)
@@ -221,7 +222,7 @@ struct GatewayEvidenceTests {
             let show = try setup.shop.remedy(["show", out])
             #expect(show.status == 3 && show.stderr.contains("evidence/"), "\(what) went unnoticed: \(show)")
         }
-        let altered = Data(String(decoding: original, as: UTF8.self).replacingOccurrences(of: "PAID", with: "PAJD").utf8)
+        let altered = Data(String(decoding: original, as: UTF8.self).replacingOccurrences(of: "success", with: "sukcess").utf8)
         try altered.write(to: URL(fileURLWithPath: "\(directory)/\(name)"))
         try expectRefused("an altered answer")
         try FileManager.default.removeItem(atPath: "\(directory)/\(name)")

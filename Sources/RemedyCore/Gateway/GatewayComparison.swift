@@ -7,7 +7,10 @@ struct ShopTopUp {
     let transactionId: String
     let userId: String
     let status: String
+    /// The row is in the ledger's completed status now.
     let completed: Bool
+    /// A plan line names it (else: a window top-up that never completed, asked about for what the shop owes).
+    let named: Bool
     let amount: Money
     /// From the plan (what the buggy handler credited); nil for a top-up the shop never completed.
     let amountReceived: Money?
@@ -24,25 +27,27 @@ struct GatewayComparison {
     func verdict(for shop: ShopTopUp, response record: GatewayResponseRecord) -> (GatewayReferenceCheck.Verdict, String?, Money?) {
         let reference = shop.reference
         guard let object = try? JSONSerialization.jsonObject(with: Data(record.body.utf8)) as? [String: Any] else {
-            return (shop.completed ? .unknown : .notPaid, "\(reference): the gateway's answer (HTTP \(record.httpStatus)) is not a JSON object", nil)
+            return (shop.named ? .unknown : .notPaid, "\(reference): the gateway's answer (HTTP \(record.httpStatus)) is not a JSON object", nil)
         }
         let data = object["data"] as? [String: Any]
         guard (object["success"] as? Bool) == true, let data, (200...299).contains(record.httpStatus) else {
             let message = (object["message"] as? String).map { ": \(Self.short($0))" } ?? ""
-            return (shop.completed ? .unknown : .notPaid, "\(reference): the gateway does not know this reference (HTTP \(record.httpStatus)\(message))", nil)
+            return (shop.named ? .unknown : .notPaid, "\(reference): the gateway does not know this reference (HTTP \(record.httpStatus)\(message))", nil)
         }
         let fields = settings.fields
         let status = Self.text(data[fields.status])
         let paid = status == settings.paidStatus
         let received = Self.money(data[fields.amountReceived])
-        guard shop.completed else {
+        guard shop.named else {
             // Never completed in the shop: only "is it paid at the gateway" matters.
             return paid ? (.owedByShop, "\(reference): \(settings.paidStatus) at the gateway, \(Self.short(shop.status)) in the shop: the user paid and was never credited", received)
                         : (.notPaid, nil, nil)
         }
         var differences: [String] = []
-        if !paid {
+        if shop.completed, !paid {
             differences.append("status: \(settings.paidStatus) expected (the shop completed it), \(Self.short(status ?? "none")) at the gateway")
+        } else if !shop.completed, !paid, status != settings.refundStatus {
+            differences.append("status: \(settings.paidStatus) or \(settings.refundStatus) expected (the shop's row is \(Self.short(shop.status)) now), \(Self.short(status ?? "none")) at the gateway")
         }
         let paidAmount = Self.money(data[fields.amount])
         let customerFee = data[fields.feeCustomer] == nil || data[fields.feeCustomer] is NSNull ? Money.zero : Self.money(data[fields.feeCustomer])

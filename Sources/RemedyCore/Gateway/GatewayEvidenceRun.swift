@@ -180,16 +180,16 @@ public struct GatewayEvidenceRun {
             for (userId, top) in named where seen.insert(top.transactionId).inserted {
                 let row = rows[top.transactionId]
                 topUps.append(ShopTopUp(reference: top.reference, transactionId: top.transactionId, userId: userId, status: row?.status ?? "",
-                                        completed: true, amount: top.amount, amountReceived: top.amountReceived, paidAt: top.paidAt,
+                                        completed: row?.status == spec.ledger.completedStatus, named: true, amount: top.amount, amountReceived: top.amountReceived, paidAt: top.paidAt,
                                         merchantRef: row?.merchantRef))
             }
             if let since = plan.parameters["since"], let until = plan.parameters["until"] {
-                for row in try connection.query(GatewaySQL.neverCompletedTopUps(spec), [spec.ledger.topupType, spec.ledger.completedStatus, since, until]) {
+                for row in try connection.query(GatewaySQL.neverCompletedTopUps(spec), [spec.ledger.topupType, since, until]) {
                     let id = try row.decode(1, as: String.self)
                     guard seen.insert(id).inserted else { continue }
                     let amountText = try row.decode(4, as: String?.self) ?? ""
                     topUps.append(ShopTopUp(reference: try row.decode(0, as: String.self), transactionId: id, userId: try row.decode(2, as: String?.self) ?? "",
-                                            status: try row.decode(3, as: String?.self) ?? "", completed: false,
+                                            status: try row.decode(3, as: String?.self) ?? "", completed: false, named: false,
                                             amount: (try? Money(exactText: amountText)) ?? .zero, amountReceived: nil, paidAt: nil,
                                             merchantRef: try row.decode(5, as: String?.self)))
                 }

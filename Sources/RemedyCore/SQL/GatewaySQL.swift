@@ -13,8 +13,9 @@ enum GatewaySQL {
         """
     }
 
-    /// $1: the top-up type, $2: the completed status, $3 and $4: the window (created in it).
-    /// Columns: reference, id, user, status, amount, merchant_ref.
+    /// Top-ups created in the window that never completed: no time in the first completed_at
+    /// column (a row completed and later refunded has one, and is not owed).
+    /// $1: the top-up type, $2 and $3: the window. Columns: reference, id, user, status, amount, merchant_ref.
     static func neverCompletedTopUps(_ spec: JobSpec) -> String {
         let t = spec.schema.transactions
         let created = t.createdAt.expression(alias: "t")
@@ -23,9 +24,9 @@ enum GatewaySQL {
                t.\(t.amount.sql)::text, \(merchantRef(spec))
           FROM \(t.table.sql) t
          WHERE t.\(t.type.sql)::text = $1
-           AND t.\(t.status.sql)::text IS DISTINCT FROM $2
+           AND t.\(t.completedAt.columns[0].sql) IS NULL
            AND t.\(t.reference.sql) IS NOT NULL
-           AND \(created) >= $3::timestamptz AND \(created) < $4::timestamptz
+           AND \(created) >= $2::timestamptz AND \(created) < $3::timestamptz
          ORDER BY 1, 2
         """
     }

@@ -35,6 +35,9 @@ public struct GatewaySettings: Sendable, Equatable {
     public let paidAtToleranceSeconds: Int
     /// The status word of a settled payment.
     public let paidStatus: String
+    /// The status word of a payment the gateway refunded: accepted for a top-up the plan names
+    /// whose shop row left completed since (the shop refunded it), never for one still completed.
+    public let refundStatus: String
     /// The shop's column holding the merchant_ref it sent the gateway (default: the transaction's id).
     public let merchantRefColumn: SQLIdentifier?
     public let fields: Fields

@@ -44,6 +44,10 @@ extension JobSpec {
         guard !paidStatus.isEmpty, paidStatus.count <= 32 else {
             throw RemedyError(.badSpec, "\(node.file): gateway.paid_status must be the gateway's word for a settled payment, e.g. PAID")
         }
+        let refundStatus = try node.optionalString("refund_status") ?? "REFUND"
+        guard !refundStatus.isEmpty, refundStatus.count <= 32 else {
+            throw RemedyError(.badSpec, "\(node.file): gateway.refund_status must be the gateway's word for a refunded payment, e.g. REFUND")
+        }
         return GatewaySettings(
             kind: kind, baseURL: base, apiKeyEnvironment: environment,
             requestsPerSecond: try node.int("requests_per_second", default: 4, range: 1...50),
@@ -51,7 +55,7 @@ extension JobSpec {
             retries: try node.int("retries", default: 4, range: 0...10),
             retryBackoffMilliseconds: try node.int("retry_backoff_milliseconds", default: 500, range: 1...60_000),
             paidAtToleranceSeconds: try node.int("paid_at_tolerance_seconds", default: 300, range: 0...86_400),
-            paidStatus: paidStatus,
+            paidStatus: paidStatus, refundStatus: refundStatus,
             merchantRefColumn: try node.optionalIdentifier("merchant_ref_column"),
             fields: fields)
     }
