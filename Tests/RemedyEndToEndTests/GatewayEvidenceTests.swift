@@ -92,6 +92,14 @@ struct GatewayEvidenceTests {
         #expect(setup.gateway.requests.allSatisfy { $0.headers["authorization"] == "Bearer \(GatewayEvidenceTests.apiKey)" })
         #expect(setup.gateway.requests.allSatisfy { !$0.path.contains(GatewayEvidenceTests.apiKey) })
 
+        // The report finance reads marks the lines the same way.
+        let report = "\(setup.shop.directory)/proposal.html"
+        setup.runs.append(try setup.shop.remedy(["export", out, "--format", "html", "--out", report]).requireSuccess())
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        // Every correction, and the holds whose top-ups were all confirmed too; none disagrees.
+        #expect(html.components(separatedBy: "<span class=\"gateway\">gateway-confirmed</span>").count - 1 >= original.adjustments.count)
+        #expect(!html.contains("<span class=\"gateway\">disagrees</span>"))
+
         // Approvals of the unchecked plan do not count for the checked one.
         try setup.shop.approve(setup.bundle)
         for file in try FileManager.default.contentsOfDirectory(atPath: setup.bundle + "/approvals") {
@@ -183,6 +191,33 @@ struct GatewayEvidenceTests {
         try run.requireSuccess()
         let references = Set(try PlanBundle.read(out).plan.gateway?.references.filter { $0.sha256 != nil }.map(\.reference) ?? [])
         #expect(setup.gateway.requests.count - asked == references.count + 3)
+        try setup.requireKeyNowhere()
+    }
+
+    @Test func planWithGatewayEvidenceWritesTheCheckedPlanWhereAskedAndRefusesWithoutAKey() throws {
+        var setup = try Setup(seed: 61)
+        let before = try DatabaseFingerprint.take(setup.shop)
+        let missing = "\(setup.shop.directory)/no-key"
+        let refused = try setup.shop.remedy(["plan", "tripay-double-credit"] + setup.shop.windowParameters
+                                            + ["--key", setup.shop.key("andi"), "--out", missing, "--jobs", setup.jobs.path, "--gateway-evidence"])
+        setup.runs.append(refused)
+        #expect(refused.status == 1 && refused.stderrLines.filter { $0.hasPrefix("remedy: error:") }.count == 1
+                && refused.stderr.contains("$TRIPAY_API_KEY is empty"), "\(refused)")
+        #expect(!FileManager.default.fileExists(atPath: missing) && !FileManager.default.fileExists(atPath: missing + "-unchecked"))
+        #expect(try DatabaseFingerprint.take(setup.shop) == before)
+
+        let out = "\(setup.shop.directory)/checked-in-one-go"
+        let run = try setup.shop.remedy(["plan", "tripay-double-credit"] + setup.shop.windowParameters
+                                        + ["--key", setup.shop.key("andi"), "--out", out, "--jobs", setup.jobs.path, "--gateway-evidence", "--json"],
+                                        environment: setup.environment).requireSuccess()
+        setup.runs.append(run)
+        let checked = try PlanBundle.read(out)
+        let unchecked = try PlanBundle.read(out + "-unchecked")
+        #expect(checked.plan.gateway?.checkedPlan == unchecked.digest)
+        #expect(unchecked.plan.gateway == nil)
+        let output = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(output?["bundle"] as? String == out)
+        #expect(output?["checked_plan"] as? String == unchecked.digest)
         try setup.requireKeyNowhere()
     }
 
