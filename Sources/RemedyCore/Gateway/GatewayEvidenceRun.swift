@@ -77,6 +77,10 @@ public struct GatewayEvidenceRun {
             throw RemedyError(.wrongDatabase, "this plan was made on \(plan.database), but this is \(identity); connect to the plan's database")
         }
 
+        // Before asking anyone anything: a bundle is never overwritten.
+        if let outDirectory, FileManager.default.fileExists(atPath: outDirectory) {
+            throw RemedyError(.io, "\(outDirectory) already exists; a plan bundle is never overwritten: choose another --out")
+        }
         let shop = try shopTopUps(of: plan)
         let staging = "\(bundlePath)/\(Self.stagingDirectory)"
         var answers = source.storedEvidence()
