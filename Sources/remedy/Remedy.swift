@@ -81,7 +81,7 @@ struct Remedy: ParsableCommand {
         version: remedyVersionLine,
         subcommands: [
             DemoCommand.self, InitCommand.self, KeygenCommand.self, CheckCommand.self, PlanCommand.self, ShowCommand.self,
-            ApproveCommand.self, ApplyCommand.self, VerifyCommand.self, ExportCommand.self, RevertCommand.self, AuditCommand.self,
+            ApproveCommand.self, ApplyCommand.self, VerifyCommand.self, ExportCommand.self, RevertCommand.self, EvidenceCommand.self, AuditCommand.self,
             ApproversCommand.self, RunCommand.self, AcknowledgeCommand.self, PolicyCommand.self, LeaseCommand.self,
             SimulateCommand.self,
         ]

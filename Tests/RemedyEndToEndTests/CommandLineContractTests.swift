@@ -5,7 +5,7 @@ import Testing
 /// its bundle path, exact amounts in JSON, and exit codes that say whether the work is done.
 @Suite("Command-line contract")
 struct CommandLineContractTests {
-    static let subcommands = ["demo", "init", "keygen", "plan", "show", "approve", "apply", "verify", "revert", "audit", "approvers",
+    static let subcommands = ["demo", "init", "keygen", "plan", "show", "approve", "apply", "verify", "revert", "evidence", "audit", "approvers",
                               "run", "acknowledge", "policy", "simulate"]
 
     @Test func helpListsEverySubcommand() throws {

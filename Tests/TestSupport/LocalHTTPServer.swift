@@ -3,19 +3,44 @@ import Foundation
 import Glibc
 #endif
 
-/// A minimal HTTP/1.1 server on 127.0.0.1 for webhook tests: answers each request with the next
-/// scripted status (then 200), records the bodies, and stops by itself after `maxRequests`.
+/// A minimal HTTP/1.1 server on 127.0.0.1 for webhook and gateway tests: answers each request with
+/// the next scripted status (then 200), or with what `responder` returns; records every request
+/// (path, headers, body), and stops by itself after `maxRequests`.
 public final class LocalHTTPServer: @unchecked Sendable {
+    public struct Request: Sendable {
+        public let method: String
+        /// The request target: path and query.
+        public let path: String
+        /// Header names lowercased.
+        public let headers: [String: String]
+        public let body: Data
+        /// The whole request as received, for leak checks.
+        public let raw: Data
+    }
+
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: Data
+        public var headers: [String: String]
+
+        public init(status: Int, body: Data = Data("ok".utf8), headers: [String: String] = ["Content-Type": "text/plain"]) {
+            self.status = status
+            self.body = body
+            self.headers = headers
+        }
+    }
+
     public let port: Int
     private let socketDescriptor: Int32
     private let lock = NSLock()
     private var statuses: [Int]
-    private var received: [(path: String, body: Data)] = []
+    private var received: [Request] = []
     private let maxRequests: Int
-    private let finished = DispatchSemaphore(value: 0)
+    private let responder: (@Sendable (Request) -> Response)?
 
-    public init(statuses: [Int] = [], maxRequests: Int = 64) throws {
+    public init(statuses: [Int] = [], maxRequests: Int = 64, responder: (@Sendable (Request) -> Response)? = nil) throws {
         self.statuses = statuses
+        self.responder = responder
         self.maxRequests = maxRequests
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw POSIXError(.EIO) }
@@ -42,7 +67,17 @@ public final class LocalHTTPServer: @unchecked Sendable {
 
     public var requestCount: Int { lock.lock(); defer { lock.unlock() }; return received.count }
 
+    /// Every request received so far.
+    public var requests: [Request] { lock.lock(); defer { lock.unlock() }; return received }
+
+    private var stopped = false
+
+    /// Stops accepting; once only (a second close could close a descriptor reused meanwhile).
     public func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }
+        stopped = true
         shutdown(socketDescriptor, Int32(SHUT_RDWR))
         close(socketDescriptor)
     }
@@ -76,13 +111,33 @@ public final class LocalHTTPServer: @unchecked Sendable {
             if let expected, data.count >= expected { break }
         }
         let headerEnd = data.range(of: Data("\r\n\r\n".utf8))
-        let requestLine = String(decoding: data.prefix(while: { $0 != 13 }), as: UTF8.self)
-        let path = requestLine.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+        let head = String(decoding: data[..<(headerEnd?.lowerBound ?? data.endIndex)], as: UTF8.self).split(separator: "\r\n").map(String.init)
+        let requestLine = head.first ?? ""
+        let parts = requestLine.split(separator: " ").map(String.init)
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let request = Request(method: parts.first ?? "", path: parts.dropFirst().first ?? "", headers: headers,
+                              body: headerEnd.map { Data(data[$0.upperBound...]) } ?? Data(), raw: data)
         lock.lock()
-        received.append((path, headerEnd.map { Data(data[$0.upperBound...]) } ?? Data()))
-        let status = statuses.isEmpty ? 200 : statuses.removeFirst()
+        received.append(request)
+        let scripted = statuses.isEmpty ? nil : statuses.removeFirst()
         lock.unlock()
-        let response = "HTTP/1.1 \(status) X\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-        _ = response.withCString { write(client, $0, strlen($0)) }
+        var response = responder.map { $0(request) } ?? Response(status: 200)
+        if let scripted { response = Response(status: scripted) }
+        var text = "HTTP/1.1 \(response.status) X\r\n"
+        for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) { text += "\(name): \(value)\r\n" }
+        text += "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
+        let bytes = Data(text.utf8) + response.body
+        bytes.withUnsafeBytes { raw in
+            var sent = 0
+            while sent < raw.count {
+                let count = write(client, raw.baseAddress! + sent, raw.count - sent)
+                guard count > 0 else { return }
+                sent += count
+            }
+        }
     }
 }

@@ -80,6 +80,7 @@ public struct ExportBuilder {
             excessByDay: try ExportCharts.excessByDay(plan),
             excessDistribution: try ExportCharts.distribution(plan.adjustments.map(\.excess)),
             redacted: false, lines: lines)
+        document.gatewayVerdicts = plan.gateway.map { check in Dictionary(check.references.map { ($0.reference, $0.verdict) }, uniquingKeysWith: { first, _ in first }) }
         if let redaction { ExportRedaction.redact(&document, key: redaction) }
         return document
     }

@@ -271,7 +271,7 @@ public enum HTMLReport {
             h += "<td class=\"reason\">\(e(line.reason))</td>"
             h += "<td class=\"num\">\(money(line.excess.rupiah))</td><td class=\"num\">\(money(moved))</td>"
             h += "<td class=\"num\">\(line.receivable.isZero ? "" : money(line.receivable.rupiah))</td>"
-            h += "<td class=\"num\">\(balances)</td><td class=\"mono\">\(e(line.evidenceText))</td></tr>\n"
+            h += "<td class=\"num\">\(balances)</td><td class=\"mono\">\(e(line.evidenceText))\(gatewayMark(line, document))</td></tr>\n"
         }
         h += "</tbody></table>\n</section>\n"
 
@@ -279,6 +279,17 @@ public enum HTMLReport {
         h += "To file: the bundle directory (plan.json, plan.sha256, approvals/, runs/), this report, and the audit chain head above.</p></footer>\n"
         h += "<script>\(script)</script>\n</body>\n</html>\n"
         return h
+    }
+
+    /// A line's gateway mark in the Evidence cell (only when the plan was checked): confirmed when
+    /// every top-up it names was, disagrees when any was contradicted or unknown.
+    static func gatewayMark(_ line: ExportLine, _ document: ExportDocument) -> String {
+        guard let verdicts = document.gatewayVerdicts else { return "" }
+        let found = line.evidence.map { verdicts[$0.reference] }
+        let mark: LineGatewayStatus = found.isEmpty ? .notChecked
+            : found.contains { $0 == .disagrees || $0 == .unknown } ? .disagrees
+            : found.allSatisfy { $0 == .confirmed } ? .confirmed : .notChecked
+        return "<br><span class=\"gateway\">\(escape(mark.rawValue))</span>"
     }
 
     static func yesNo(_ value: Bool?) -> String {

@@ -44,6 +44,8 @@ public struct Plan: Codable, Sendable {
     /// Where detect's snapshot was read when not on the primary (`remedy plan --read-url`): the
     /// replica and its replay position. Absent (not null) from plans made on the primary.
     public var readReplica: ReadReplicaPosition? = nil
+    /// What the payment gateway said of the plan's top-ups (`remedy evidence`); nil when unchecked.
+    public var gateway: GatewayCheck?
 }
 
 /// The shop's trigger definitions as read in the snapshot, and what remedy concluded from them.
@@ -99,6 +101,7 @@ public struct HeldLine: Codable, Sendable, Equatable {
         case conflicting        // only more than one classification together explains it
         case ambiguous          // the bug explains it, and so does another cause (or a story a log must confirm)
         case callbackUnverified // explained, but a top-up's stored callback fails its signature (forged, altered, unsigned)
+        case gatewayDisagrees   // the gateway's record of a top-up differs from the shop's, or it does not know it
     }
     public var userId: String
     public var label: String

@@ -189,6 +189,7 @@ private struct PlanReading {
             throw RemedyError(.tampered, "\(planPath) records a read replica position remedy never writes (server \"\(replica.server.prefix(60))\", replay LSN \"\(replica.replayLsn.prefix(40))\"); make a new plan")
         }
         try PlannerSignature.load(path).verify(planDigest: digest, plan: plan)
+        try PlanBundle.verifyEvidence(of: plan, at: path)
         return (plan, digest)
     }
 

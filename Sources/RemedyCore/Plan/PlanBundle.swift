@@ -18,8 +18,10 @@ public struct PlanBundle: Sendable {
     /// Writes a new bundle; the directory must not exist yet (a plan is never overwritten).
     /// plan.json is streamed to a temporary file beside the bundle (hashed on the way), then renamed
     /// into place: the whole encoded document is never held in memory.
-    public static func write(_ plan: Plan, into directory: String?, defaultParent: String) throws -> PlanBundle {
-        let (path, digest) = try write(job: plan.job, snapshotAt: plan.snapshotAt, into: directory, defaultParent: defaultParent) {
+    /// `evidence`: the gateway's stored answers by file name (`evidence/REFERENCE.json`), which
+    /// `plan.gateway` lists with their SHA-256 (PlanBundle+Evidence).
+    public static func write(_ plan: Plan, into directory: String?, defaultParent: String, evidence: [String: Data] = [:]) throws -> PlanBundle {
+        let (path, digest) = try write(job: plan.job, snapshotAt: plan.snapshotAt, into: directory, defaultParent: defaultParent, evidence: evidence) {
             try PlanDocumentWriter.write(plan, to: $0)
         }
         return PlanBundle(path: path, plan: plan, digest: digest)
@@ -38,7 +40,7 @@ public struct PlanBundle: Sendable {
     }
 
     private static func write(job: String, snapshotAt: String, into directory: String?, defaultParent: String,
-                              document: (String) throws -> String) throws -> (path: String, digest: String) {
+                              evidence: [String: Data] = [:], document: (String) throws -> String) throws -> (path: String, digest: String) {
         let manager = FileManager.default
         if let directory, manager.fileExists(atPath: directory) {
             throw RemedyError(.io, "\(directory) already exists; a plan bundle is never overwritten: choose another --out")
@@ -64,6 +66,7 @@ public struct PlanBundle: Sendable {
             guard rename(temporary, path + "/" + planFile) == 0 else {
                 throw RemedyError(.io, "cannot move the plan into \(path): \(String(cString: strerror(errno)))")
             }
+            try writeEvidence(evidence, into: path)
             try digestLine(digest).write(to: URL(fileURLWithPath: path + "/" + digestFile), options: .atomic)
         } catch {
             throw RemedyError(.io, "cannot write the plan bundle at \(path): \(error.localizedDescription)")

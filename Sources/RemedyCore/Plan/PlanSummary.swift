@@ -38,6 +38,13 @@ public struct PlanSummary {
             out.append("  \(plan.warnings.count) warning(s) from remedy check, for the approvers to confirm:")
             for warning in plan.warnings { out.append("    ! \(warning.terminalSafe)") }
         }
+        let verdicts = plan.gatewayVerdicts
+        // Only a checked plan's lines carry a mark: on an unchecked plan every line would say "not checked".
+        func mark(_ decomposition: Decomposition?) -> String {
+            guard plan.gateway != nil else { return "" }
+            return "  [\(Plan.gatewayStatus(of: decomposition, in: verdicts).rawValue)]"
+        }
+        if let gateway = plan.gateway { out += GatewaySummary(check: gateway).lines }
         out.append("")
         let width = max(12, preview.widestAmount ?? 12)
         let labelWidth = min(24, max(8, preview.longestLabel ?? 8))
@@ -51,7 +58,7 @@ public struct PlanSummary {
             var text = "\(sign) \(pad(line.delta.unsignedRupiah, width))  \(pad(shown(line.label), labelWidth))  \(line.attribution.shortText)"
             if line.ambiguous { text += "  (ambiguous: \(line.decompositions >= Attribution.maxCountedDecompositions ? "≥\(line.decompositions)" : "\(line.decompositions)") ways; the amount is exact)" }
             if line.receivable.isPositive { text += "  (clamped: \(line.receivable.rupiah) stays owed)" }
-            out.append(text)
+            out.append(text + mark(line.attribution))
         }
         if preview.adjustmentCount > maxLines { out.append("  … and \(preview.adjustmentCount - maxLines) more adjustments (remedy show --all)") }
         if preview.holdCount > 0 {
@@ -59,7 +66,7 @@ public struct PlanSummary {
             out.append("Held for a person (\(preview.holdCount), untouched):")
             for line in preview.holds.prefix(maxLines) {
                 let known = line.acknowledged.map { "  (acknowledged by \($0.by): \(shown($0.reason)))" } ?? ""
-                out.append("\(line.acknowledged == nil ? "!" : "~") \(pad(line.excess.rupiah, width))  \(pad(shown(line.label), labelWidth))  [\(line.reason.rawValue)] \(line.explanation)\(known)")
+                out.append("\(line.acknowledged == nil ? "!" : "~") \(pad(line.excess.rupiah, width))  \(pad(shown(line.label), labelWidth))  [\(line.reason.rawValue)] \(shown(line.explanation))\(known)\(mark(line.closest))")
             }
             if preview.holdCount > maxLines { out.append("  … and \(preview.holdCount - maxLines) more holds (remedy show --all)") }
         }

@@ -191,8 +191,8 @@ public struct PlanRecorder {
         self.plannerKey = plannerKey
     }
 
-    public func write(_ plan: Plan, outDirectory: String?, defaultParent: String) throws -> PlanBundle {
-        let bundle = try PlanBundle.write(plan, into: outDirectory, defaultParent: defaultParent)
+    public func write(_ plan: Plan, outDirectory: String?, defaultParent: String, evidence: [String: Data] = [:]) throws -> PlanBundle {
+        let bundle = try PlanBundle.write(plan, into: outDirectory, defaultParent: defaultParent, evidence: evidence)
         try record(plan, path: bundle.path, digest: bundle.digest)
         return bundle
     }

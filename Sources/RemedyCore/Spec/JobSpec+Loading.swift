@@ -91,6 +91,12 @@ extension JobSpec {
             try notifyNode.finish()
         }
 
+        var gateway: GatewaySettings?
+        if var gatewayNode = try top.optionalChild("gateway") {
+            gateway = try loadGateway(&gatewayNode)
+            try gatewayNode.finish()
+        }
+
         var sqlNode = try top.child("sql")
         var sql: [String: String] = [:]
         var sqlFiles: [String] = []
@@ -112,7 +118,7 @@ extension JobSpec {
         return JobSpec(
             name: name, version: version, description: description, strategy: strategy, examine: examine,
             parameters: parameters, schema: schema, ledger: ledger, signatures: signatures,
-            negativeBalance: negativeBalance, approval: approval, apply: apply, limits: limits, notifyWebhookEnvironment: notifyEnvironment,
+            negativeBalance: negativeBalance, approval: approval, apply: apply, limits: limits, notifyWebhookEnvironment: notifyEnvironment, gateway: gateway,
             sql: sql, digest: try digest(directory: directory, sharedFiles: sqlFiles.filter { $0.contains("/shared/") }), directory: directory)
     }
 

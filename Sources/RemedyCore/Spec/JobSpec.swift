@@ -21,6 +21,8 @@ public struct JobSpec: Sendable {
     /// The environment variable holding the webhook URL for notifications (never the URL itself:
     /// it is a secret).
     public let notifyWebhookEnvironment: String
+    /// Where `remedy evidence` asks the payment gateway (nil: the job has no `gateway:` section).
+    public let gateway: GatewaySettings?
     /// SQL files by role (`detect`), their text as read.
     public let sql: [String: String]
     /// SHA-256 (hex) over every file of the job directory: a plan is bound to the spec it was made with.

@@ -28,5 +28,7 @@ public struct RemedyError: Error, CustomStringConvertible, Sendable, Equatable {
         case invariant = "invariant"
         case notApplicable = "not-applicable"
         case io = "io"
+        /// The payment gateway refused remedy's key, or stayed unreachable after every retry.
+        case gateway = "gateway"
     }
 }

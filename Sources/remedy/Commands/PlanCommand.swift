@@ -18,6 +18,9 @@ struct PlanCommand: ParsableCommand {
         standby of --database-url's database; plan.json records the replica and its replay position. The \
         planner's key is checked, and the plan recorded, on --database-url. Apply, on the primary, skips as \
         stale every line that changed after the replica's position.
+        With --gateway-evidence the plan is then cross-checked with the payment gateway as `remedy evidence` \
+        does (the job's gateway: section, its API key in the environment): the unchecked plan goes to \
+        OUT-unchecked (or the default directory) and the checked plan, the one to approve, to --out.
         """)
 
     @Argument(help: "The job to plan (a directory under the jobs directory).", completion: Completion.job) var job: String
@@ -32,6 +35,8 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Flag(help: "Exit 0 when there is no drift beyond acknowledged holds (no plan written), 2 when there is (plan written), 1 on error.")
     var detailedExitcode = false
+    @Flag(help: "Then cross-check every top-up with the payment gateway (as `remedy evidence`); the checked plan is the one written to --out.")
+    var gatewayEvidence = false
 
     func run() throws {
         var exitCode: Int32 = 0
@@ -39,6 +44,7 @@ struct PlanCommand: ParsableCommand {
             let spec = try JobLocator.load(job: job, explicit: jobs.jobsDirectory)
             let resolved = try JobParameters.resolve(parameters, for: spec)
             let signingKey = try SigningKey.load(path: key)
+            if gatewayEvidence { _ = try GatewayEvidenceRun.requireReady(spec: spec, environment: ProcessInfo.processInfo.environment) }
             // The primary: trust, identity, the plan's record. The replica, if any: the snapshot.
             let connection = try database.connect()
             let readReplica = try replica.connect(confirmingWith: connection)
@@ -59,6 +65,15 @@ struct PlanCommand: ParsableCommand {
                 return
             }
             if detailedExitcode { exitCode = 2 }
+            if gatewayEvidence {
+                // The unchecked plan is kept and recorded like any plan: the checked one names its digest.
+                let unchecked = try PlanRecorder(connection: connection, plannerKey: signingKey)
+                    .write(spooled, outDirectory: out.map { $0 + "-unchecked" }, defaultParent: defaultParent)
+                let outcome = try GatewayEvidenceRun(spec: spec, plannerKey: signingKey, connection: connection, logger: Terminal.logger)
+                    .run(bundlePath: unchecked.path, outDirectory: out, defaultParent: defaultParent)
+                try EvidenceCommand.report(outcome, json: output.json, maxLines: maxLines, unchecked: unchecked.path)
+                return
+            }
             let written = try PlanRecorder(connection: connection, plannerKey: signingKey).write(spooled, outDirectory: out, defaultParent: defaultParent)
             if output.json {
                 // One JSON document and nothing else, as apply and verify print: the path is its "bundle".

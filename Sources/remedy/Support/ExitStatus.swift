@@ -23,7 +23,7 @@ enum ExitStatus: Int32 {
     static func of(_ code: RemedyError.Code) -> ExitStatus {
         switch code {
         case .untrustedKey, .tampered, .wrongDatabase, .expired, .quorum, .leaseHeld: .refused
-        case .badSpec, .badParameter, .badInput, .notInitialized, .rowSecurity, .invariant, .notApplicable, .io: .error
+        case .badSpec, .badParameter, .badInput, .notInitialized, .rowSecurity, .invariant, .notApplicable, .io, .gateway: .error
         }
     }
 
