@@ -15,6 +15,8 @@ public struct Planner {
     public let logger: Logger
     /// How long the plan stays valid; the spec's `plan_valid_hours` unless a test sets it.
     var validitySeconds: Int64?
+    /// detect's work_mem, when a test sets one other than `Detector.workMemoryKilobytes`.
+    var detectWorkMemoryKilobytes: Int?
 
     public init(spec: JobSpec, parameters: JobParameters, plannerKey: SigningKey, connection: PostgresConnection,
                 logger: Logger = .silent) {
@@ -86,7 +88,9 @@ public struct Planner {
 
         logger.notice("detect: reading one snapshot of \(spec.schema.users.table) and \(spec.schema.transactions.table)",
                       metadata: ["step": "detect", "job": "\(spec.name)"])
-        let snapshot = try Detector(spec: spec, parameters: parameters).run(
+        var detector = Detector(spec: spec, parameters: parameters)
+        if let detectWorkMemoryKilobytes { detector.workMemoryKilobytes = detectWorkMemoryKilobytes }
+        let snapshot = try detector.run(
             on: connection,
             progress: { rows in logger.notice("detect: \(rows) users examined", metadata: ["step": "detect", "job": "\(spec.name)", "done": "\(rows)"]) },
             prepare: { catalog in
