@@ -31,6 +31,10 @@ extension SQLTemplate {
             // balance-drift attributes purchase deductions; double-credit weighs them as confounders.
             "with_purchases": !spec.signatures.purchaseDeductionStatuses.isEmpty,
             "deductible_statuses": PostgresArray(spec.signatures.purchaseDeductionStatuses),
+            // The double-credit job weighs purchases only where the ordinary story (every window
+            // top-up credited once) fails; with a callback log that story is the log's, which
+            // detect.sql does not compute, so every drifting user's purchases are read.
+            "purchases_only_beyond_ordinary": spec.strategy == .doubleCredit && spec.signatures.callbackLog == nil,
         ]
         for (name, value) in parameters.values { values[name] = value }
         fragments["expr.logged_runs"] = loggedRuns(spec.signatures.callbackLog, userId: users.id, values: &values)

@@ -22,6 +22,8 @@ public struct Planner {
     public let logger: Logger
     /// How long the plan stays valid; the spec's `plan_valid_hours` unless a test sets it.
     var validitySeconds: Int64?
+    /// detect's work_mem, when a test sets one other than `Detector.workMemoryKilobytes`.
+    var detectWorkMemoryKilobytes: Int?
 
     public init(spec: JobSpec, parameters: JobParameters, plannerKey: SigningKey, connection: PostgresConnection,
                 readReplica: ReadReplica? = nil, logger: Logger = .silent) {
@@ -103,7 +105,9 @@ public struct Planner {
 
         logger.notice("detect: reading one snapshot of \(spec.schema.users.table) and \(spec.schema.transactions.table)\(readReplica.map { " on the read replica \($0.server)" } ?? "")",
                       metadata: ["step": "detect", "job": "\(spec.name)"])
-        let snapshot = try explainingReplicaConflicts { try Detector(spec: spec, parameters: parameters).run(
+        var detector = Detector(spec: spec, parameters: parameters)
+        if let detectWorkMemoryKilobytes { detector.workMemoryKilobytes = detectWorkMemoryKilobytes }
+        let snapshot = try explainingReplicaConflicts { try detector.run(
             on: reader,
             progress: { rows in logger.notice("detect: \(rows) users examined", metadata: ["step": "detect", "job": "\(spec.name)", "done": "\(rows)"]) },
             prepare: { catalog in
