@@ -33,7 +33,8 @@ struct BrowserFigures {
 }
 
 /// Apply and its yardsticks: once as the cluster runs (fsync off on a throwaway cluster), once
-/// durable (fsync, synchronous_commit and full_page_writes on, a fresh copy, its own plan).
+/// durable (fsync, synchronous_commit and full_page_writes on, a fresh copy, its own plan); both
+/// with the same live top-ups.
 struct ApplyFigures {
     var settings: [String] = []
     var bareUpdate = Timing(runs: [], rows: 0)
@@ -41,6 +42,9 @@ struct ApplyFigures {
     var apply: ChildResult?
     var outcome = ""
     var batches: BatchFigures?
+    var topupsIdle: LatencySummary?
+    var topupsDuringApply: LatencySummary?
+    var topupsAimed: LatencySummary?
 }
 
 /// Everything one size measured.
@@ -62,9 +66,6 @@ struct Figures {
     var planBytes = 0
     var applied = ApplyFigures()
     var durable: ApplyFigures?
-    var topupsIdle: LatencySummary?
-    var topupsDuringApply: LatencySummary?
-    var topupsAimed: LatencySummary?
     var commands: [CommandFigures] = []
     var browser: BrowserFigures?
     /// /proc/loadavg when the size started and when it ended: other work on the machine shows here.

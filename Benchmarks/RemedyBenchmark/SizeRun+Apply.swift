@@ -6,9 +6,9 @@ extension SizeRun {
     /// remedy apply of the signed-off plan while a thread inserts completed top-ups for users the
     /// plan corrects, every other one for a user of the batch apply is working on (what a customer
     /// whose row apply holds would wait); 3 s of top-ups before apply are the idle baseline.
-    func applyWithLiveTopups(bundle: PlanBundle, directory: String, commands: RemedyCommands, connection: PostgresConnection,
-                             into figures: inout Figures) throws {
-        let progress = ApplyProgress(stderrPath: "\(work)/apply.stderr")
+    func applyWithLiveTopups(bundle: PlanBundle, directory: String, label: String, commands: RemedyCommands, connection: PostgresConnection,
+                             into figures: inout ApplyFigures) throws {
+        let progress = ApplyProgress(stderrPath: "\(work)/\(label).stderr")
         let planned = bundle.plan.adjustments.map(\.userId)
         let batchSize = try JobLocator.load(job: "tripay-double-credit", explicit: settings.jobs).apply.batchSize
         let anyone = planned.isEmpty ? [try connection.query("SELECT id::text FROM public.users LIMIT 1")[0].decode(0, as: String.self)] : planned
@@ -24,7 +24,7 @@ extension SizeRun {
         var window = (start: ContinuousClock.now, end: ContinuousClock.now)
         let apply: ChildResult
         do {
-            apply = try commands.run("apply", ["apply", directory, "--key", "\(work)/andi.key"] + commands.jobsArguments,
+            apply = try commands.run(label, ["apply", directory, "--key", "\(work)/andi.key"] + commands.jobsArguments,
                                      started: { window.start = ContinuousClock.now })
         } catch {
             _ = try? topups.stop()
@@ -32,16 +32,16 @@ extension SizeRun {
         }
         window.end = ContinuousClock.now
         let samples = try topups.stop()
-        figures.applied.apply = apply
-        figures.applied.outcome = apply.lastLines(ofStdout: 3).first ?? ""
+        figures.apply = apply
+        figures.outcome = apply.lastLines(ofStdout: 3).first ?? ""
         guard apply.exitStatus == 0 else {
-            throw BenchmarkError("remedy apply exited \(apply.exitStatus): \(figures.applied.outcome)\n\(apply.tail(ofStderr: 20))")
+            throw BenchmarkError("remedy apply exited \(apply.exitStatus): \(figures.outcome)\n\(apply.tail(ofStderr: 20))")
         }
         figures.topupsIdle = LatencySummary(samples.filter { $0.startedAt >= baselineStart && $0.startedAt < window.start }.map(\.milliseconds))
         let during = samples.filter { $0.startedAt >= window.start && $0.startedAt < window.end }
         figures.topupsDuringApply = LatencySummary(during.filter { !$0.aimed }.map(\.milliseconds))
         figures.topupsAimed = LatencySummary(during.filter(\.aimed).map(\.milliseconds))
-        figures.applied.batches = try batchFigures(digest: bundle.digest, connection: connection)
+        figures.batches = try batchFigures(digest: bundle.digest, connection: connection)
     }
 
     /// How long each of apply's batch transactions ran, from the server's timestamps.

@@ -3,7 +3,7 @@ import RemedyCore
 
 extension SizeRun {
     /// Apply again with fsync, synchronous_commit and full_page_writes on, on a fresh copy of the
-    /// shop with its own plan and approvals (no live top-ups: this is apply's own cost). The bare
+    /// shop with its own plan and approvals, and the same live top-ups (each now waits for its flush). The bare
     /// UPDATE and the book floor run after it and commit, so they pay their WAL flush too; the
     /// copy is dropped, and the settings put back, when done.
     func durableApply(ring: KeyRing) throws -> ApplyFigures {
@@ -21,10 +21,7 @@ extension SizeRun {
         let directory = "\(work)/durable-plan"
         _ = try commands.required("durable-plan", planArguments(job: "tripay-double-credit", out: directory))
         let bundle = try signedOff(directory, ring: ring, connection: connection)
-        let apply = try commands.required("durable-apply", ["apply", directory, "--key", "\(work)/andi.key"] + commands.jobsArguments)
-        figures.apply = apply
-        figures.outcome = apply.lastLines(ofStdout: 3).first ?? ""
-        figures.batches = try batchFigures(digest: bundle.digest, connection: connection)
+        try applyWithLiveTopups(bundle: bundle, directory: directory, label: "durable-apply", commands: commands, connection: connection, into: &figures)
         let moves = try BalanceMoves(bundle.plan)
         let yardsticks = Yardsticks(connection: connection, runs: 1)
         figures.bareUpdate = try yardsticks.bareUpdate(moves, commit: true)

@@ -69,7 +69,7 @@ struct SizeRun {
         figures.applied.bareUpdate = try yardsticks.bareUpdate(moves)
         // The rolled-back row versions would otherwise slow apply's first pass over these rows.
         _ = try connection.execute("VACUUM public.users")
-        try applyWithLiveTopups(bundle: bundle, directory: planDirectory, commands: commands, connection: connection, into: &figures)
+        try applyWithLiveTopups(bundle: bundle, directory: planDirectory, label: "apply", commands: commands, connection: connection, into: &figures.applied)
         figures.applied.bookFloor = try yardsticks.bookFloor(digest: bundle.digest, moves)
         for table in ["public.users", "remedy.entries", "remedy.receivables", "remedy.audit_log"] { _ = try connection.execute("VACUUM \(table)") }
 
