@@ -32,6 +32,20 @@ enum BenchmarkSQL {
           ), 0)) > 0.01;
         """
 
+    /// The ledger floor: what any balance − ledger answer must at least read, every completed row
+    /// summed by user with the job's signs (topup and refund +1, purchase −1, the rest 0). Run with
+    /// `work_mem` 256MB (with the default 4MB the aggregate spills to disk) and streamed.
+    static let ledgerFloor = """
+        SELECT user_id,
+               sum(CASE WHEN transaction_type IN ('topup', 'refund') THEN amount
+                        WHEN transaction_type = 'purchase' THEN -amount
+                        ELSE 0 END)
+          FROM transactions
+         WHERE status = 'completed'
+         GROUP BY user_id
+        """
+    static let ledgerFloorWorkMem = "SET LOCAL work_mem = '256MB'"
+
     static let countTransactions = "SELECT count(*) FROM transactions"
 
     static let counts = "SELECT (SELECT count(*) FROM public.users)::bigint, (SELECT count(*) FROM public.transactions)::bigint"
@@ -43,6 +57,37 @@ enum BenchmarkSQL {
            SET balance = u.balance - d.x
           FROM unnest($1::text[]::uuid[], $2::numeric[]) AS d(id, x)
          WHERE u.id = d.id
+        """
+
+    /// The book floor, after apply: the rows apply wrote for the plan (entries, receivables, audit
+    /// rows) written again set-based, each statement once, in the transaction that also runs the
+    /// bare UPDATE; rolled back (committed on a durable copy that is dropped after). Keys and
+    /// hashes get a prefix so the unique constraints hold; the evidence goes through text, as
+    /// apply sends it, so its parse into jsonb is in the floor too. $1: the plan's digest.
+    static let bookFloor = [
+        """
+        INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, balance_before, balance_after, evidence)
+        SELECT 'floor:' || idempotency_key, kind, job, plan_digest, run_id, user_id, amount, balance_before, balance_after, evidence::text::jsonb
+          FROM remedy.entries WHERE plan_digest = $1
+        """,
+        """
+        INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount)
+        SELECT 'floor:' || idempotency_key, job, plan_digest, user_id, amount FROM remedy.receivables WHERE plan_digest = $1
+        """,
+        """
+        INSERT INTO remedy.audit_log (seq, recorded_at, action, actor, plan_digest, user_id, content, prev_hash, row_hash)
+        SELECT seq + (SELECT max(seq) FROM remedy.audit_log), recorded_at, action, actor, plan_digest, user_id, content, prev_hash, 'floor:' || row_hash
+          FROM remedy.audit_log WHERE plan_digest = $1
+        """,
+    ]
+
+    /// The server settings a figure depends on, as the server has them.
+    static let settings = """
+        SELECT name || '=' || current_setting(name) FROM pg_settings
+         WHERE name IN ('shared_buffers', 'effective_cache_size', 'work_mem', 'maintenance_work_mem', 'max_wal_size',
+                        'checkpoint_timeout', 'wal_buffers', 'max_parallel_workers_per_gather', 'jit',
+                        'fsync', 'synchronous_commit', 'full_page_writes')
+         ORDER BY name
         """
 
     /// Apply's batches as the server saw them: each batch's transaction began at `now()` (its

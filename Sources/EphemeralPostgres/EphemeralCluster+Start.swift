@@ -4,6 +4,9 @@ import Logging
 extension EphemeralCluster {
     /// Ports tried before giving up when another process takes the chosen one first.
     static let maximumPortAttempts = 5
+    /// A throwaway cluster need not survive a crash. In postgresql.conf rather than on the command
+    /// line, so extraSettings and ALTER SYSTEM can turn them back on (the benchmark's durable apply).
+    static let throwawayDurability = ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
     static let initdbTimeoutSeconds = 120
     /// pg_ctl's own wait (-t); ours is a little longer.
     static let serverStartTimeoutSeconds = 30
@@ -21,7 +24,7 @@ extension EphemeralCluster {
     public static func start(logger: Logger, extraSettings: [String] = []) throws -> EphemeralCluster {
         let clock = ContinuousClock()
         let began = clock.now
-        let settings = try extraSettings.map(ServerSetting.init(parsing:))
+        let settings = try (throwawayDurability + extraSettings).map(ServerSetting.init(parsing:))
         StaleClusterSweeper.sweep(logger: logger)
         let binaries = try PostgresBinaries.locate()
         let user = try ServerUser.current()
@@ -65,7 +68,7 @@ extension EphemeralCluster {
             let port = try FreePort.pick()
             // pg_ctl passes -o through a shell; our paths hold only [a-z0-9/-], so no quoting is needed.
             let serverOptions = [
-                "-c listen_addresses=127.0.0.1", "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
+                "-c listen_addresses=127.0.0.1",
                 "-k \(directory.socketDirectory)", "-p \(port)",
             ].joined(separator: " ")
             let command = user.commandPrefix + [

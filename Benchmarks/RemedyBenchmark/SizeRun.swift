@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import Postgres
+import RemedyCore
+import ShopSimulator
+
+/// What every size is run with (RemedyBenchmark's options, checked).
+struct RunSettings {
+    let remedyPath: String
+    let jobs: String
+    let runs: Int
+    let planRuns: Int
+    let topupPauseMs: Int
+    let durable: Bool
+    let chromium: String?
+    let logger: Logger
+}
+
+/// One size of shop measured on copies of its template: the yardsticks and every remedy command of
+/// issue 13 on one copy, dropped when done; then apply again, durable, on a fresh copy.
+struct SizeRun {
+    let server: ShopServer
+    let template: String
+    let settings: RunSettings
+    /// This size's directory: keys, plan bundles, the children's output, the exports.
+    let work: String
+
+    static let planners = [(name: "andi", role: "engineering"), (name: "sari", role: "finance"), (name: "budi", role: "engineering")]
+    static let since = Timestamp(date: SimulationOptions.defaultBugWindowStart)
+    static let until = Timestamp(date: SimulationOptions.defaultBugWindowEnd)
+
+    func measure(_ figures: inout Figures) throws {
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let ring = try KeyRing.create(Self.planners, in: work)
+        try measureOnACopy(ring: ring, into: &figures)
+        if settings.durable {
+            figures.durable = try durableApply(ring: ring)
+        }
+        figures.loadAverageAtEnd = Machine.loadAverage
+    }
+
+    /// Everything but the durable apply, on one copy of the template, dropped when done.
+    private func measureOnACopy(ring: KeyRing, into figures: inout Figures) throws {
+        let copy = try server.copy(of: template)
+        figures.copySeconds = copy.seconds
+        note("copied \(template) to \(copy.name) in \(format(copy.seconds)) s")
+        defer { server.drop(copy.name) }
+        let connection = try server.connect(database: copy.name)
+        defer { connection.close() }  // before the drop (defers run last first)
+        try describeServer(connection, into: &figures)
+        let commands = RemedyCommands(remedyPath: settings.remedyPath, url: server.url(database: copy.name), jobs: settings.jobs, work: work)
+
+        let yardsticks = Yardsticks(connection: connection, runs: settings.runs)
+        figures.seedQuery = try yardsticks.seedQuery()
+        figures.ledgerFloor = try yardsticks.ledgerFloor()
+        figures.countScan = try yardsticks.countScan()
+
+        _ = try RemedyStore(connection: connection).initialize(approvers: try ApproverFile.load(path: ring.approversFile))
+        for run in 1...max(1, settings.planRuns) {
+            figures.planRuns.append(try commands.required("plan-\(run)", planArguments(job: "tripay-double-credit", out: "\(work)/plan-\(run)")))
+        }
+        let planDirectory = "\(work)/plan-\(max(1, settings.planRuns))"
+        let bundle = try signedOff(planDirectory, ring: ring, connection: connection)
+        figures.planTotals = bundle.plan.totals
+        figures.planBytes = fileSize(planDirectory + "/plan.json")
+        let moves = try BalanceMoves(bundle.plan)
+
+        figures.applied.settings = figures.settings
+        figures.applied.bareUpdate = try yardsticks.bareUpdate(moves)
+        // The rolled-back row versions would otherwise slow apply's first pass over these rows.
+        _ = try connection.execute("VACUUM public.users")
+        try applyWithLiveTopups(bundle: bundle, directory: planDirectory, label: "apply", commands: commands, connection: connection, into: &figures.applied)
+        figures.applied.bookFloor = try yardsticks.bookFloor(digest: bundle.digest, moves)
+        for table in ["public.users", "remedy.entries", "remedy.receivables", "remedy.audit_log"] { _ = try connection.execute("VACUUM \(table)") }
+
+        try runReadingCommands(planDirectory: planDirectory, commands: commands, into: &figures)
+    }
+
+    func planArguments(job: String, out: String) -> [String] {
+        ["plan", job, "--param", "since=\(Self.since)", "--param", "until=\(Self.until)", "--key", "\(work)/andi.key", "--out", out, "--jobs", settings.jobs]
+    }
+
+    /// The bundle read back and approved by the quorum (finance and a second engineer), in-process.
+    func signedOff(_ directory: String, ring: KeyRing, connection: PostgresConnection) throws -> PlanBundle {
+        let bundle = try PlanBundle.read(directory)
+        for name in ["sari", "budi"] {
+            _ = try PlanSignOff(bundle: bundle, connection: connection).approve(with: ring.keys[name]!)
+        }
+        return bundle
+    }
+
+    private func describeServer(_ connection: PostgresConnection, into figures: inout Figures) throws {
+        figures.template = template
+        figures.serverVersion = try connection.query(BenchmarkSQL.serverVersion)[0].decode(0, as: String.self)
+        figures.settings = try connection.query(BenchmarkSQL.settings).map { try $0.decode(0, as: String.self) }
+        let counts = try connection.query(BenchmarkSQL.counts)[0]
+        figures.userCount = try counts.decode(0, as: Int.self)
+        figures.transactionCount = try counts.decode(1, as: Int.self)
+        note("\(figures.userCount) users, \(figures.transactionCount) transactions; \(figures.settings.joined(separator: " "))")
+    }
+}
