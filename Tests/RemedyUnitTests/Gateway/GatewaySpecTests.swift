@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import RemedyCore
 
 /// The job spec's `gateway:` section: the shipped one loads with its defaults, and each mistake an
@@ -8,7 +9,7 @@ import Testing
 @Suite("Gateway section of a job spec")
 struct GatewaySpecTests {
     @Test func theShippedGatewayLoads() throws {
-        let spec = try JobSpec.load(directory: PipelineHarness.jobsDirectory + "/tripay-double-credit")
+        let spec = try JobSpec.load(directory: repositoryRoot.path + "/jobs/tripay-double-credit")
         let gateway = try #require(spec.gateway)
         #expect(gateway.kind == .tripay)
         #expect(gateway.baseURL == "https://tripay.co.id/api")
