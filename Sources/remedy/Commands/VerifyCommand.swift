@@ -15,10 +15,10 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         var clean = false
         try Terminal.run {
-            let bundle = try PlanBundle.read(plan)
-            let spec = try JobLocator.load(job: bundle.plan.job, explicit: jobs.jobsDirectory)
+            let streamed = try PlanBundle.readStreaming(plan)
+            let spec = try JobLocator.load(job: streamed.bundle.plan.job, explicit: jobs.jobsDirectory)
             let connection = try database.connect()
-            let result = try Verifier(spec: spec, bundle: bundle, connection: connection).verify(actor: "verify")
+            let result = try Verifier(spec: spec, streamed: streamed, connection: connection).verify(actor: "verify")
             clean = result.isClean
             if output.json { try Terminal.printJSON(result); return }
             for residual in result.residuals {
