@@ -29,6 +29,15 @@ struct SchemaVariantTests {
         let unadapted = try shop.plan()
         let warning = try #require(unadapted.plan.warnings.first { $0.contains("completed_at is NULL") })
         #expect(unadapted.summary.contains(warning))
+        // ... and in the export: the HTML page (escaped) and the CSV written beside it, which the page links.
+        let page = shop.shop.directory + "/proposal.html"
+        try shop.shop.remedy(["export", unadapted.bundle, "--format", "html", "--out", page, "--offline"]).requireSuccess()
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("id=\"warnings\"") && html.contains(HTMLReport.escape(warning)), "the warning is on the page")
+        #expect(html.contains("<a href=\"proposal.csv\">proposal.csv</a>"))
+        let besideCSV = try String(contentsOfFile: shop.shop.directory + "/proposal.csv", encoding: .utf8)
+        #expect(besideCSV.hasPrefix(ExportCSV.columns.joined(separator: ",") + "\r\n"))
+        #expect(besideCSV.contains(warning), "the warning is in the CSV")
         let lostUpdateUsers = try shop.usersIn(category: "lost_update")
         try #require(!lostUpdateUsers.isEmpty, "the simulation has lost-update users")
         let heldUnexplained = Set(unadapted.plan.holds.filter { $0.reason == .unexplained }.map(\.userId))

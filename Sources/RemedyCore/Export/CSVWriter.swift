@@ -83,4 +83,11 @@ public struct CSVWriter {
     }
 
     public var data: Data { Data(text.utf8) }
+
+    /// The text written since the last call (the byte order mark with the first), for writing
+    /// out as it is made.
+    public mutating func take() -> String {
+        defer { text = "" }
+        return text
+    }
 }

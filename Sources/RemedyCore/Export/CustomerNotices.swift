@@ -31,6 +31,15 @@ public struct CustomerNotices: Codable, Sendable {
     ]
 
     public init(_ document: ExportDocument) throws {
+        try self.init(document) { each in try document.lines.forEach(each) }
+    }
+
+    /// From an export's document without its lines, and its lines walked once (`ExportBuilder.Lines`).
+    public init(_ document: ExportDocument, lines: ExportBuilder.Lines) throws {
+        try self.init(document) { each in try lines.forEach(each) }
+    }
+
+    private init(_ document: ExportDocument, walk: ((ExportLine) throws -> Void) throws -> Void) throws {
         guard !document.redacted else {
             throw RemedyError(.badInput, "customer notices are for contacting customers, and --redact removes their names and contacts; export notices without --redact")
         }
@@ -39,16 +48,19 @@ public struct CustomerNotices: Codable, Sendable {
         phase = document.phase
         generatedAt = document.generatedAt
         let isRevert = document.plan.kind == .revert
-        notices = try document.lines.filter { $0.section == .adjustment && ($0.outcome == .applied || $0.outcome == .planned) && !$0.delta.isZero }.map { line in
+        var notices: [CustomerNotice] = []
+        try walk { line in
+            guard line.section == .adjustment, line.outcome == .applied || line.outcome == .planned, !line.delta.isZero else { return }
             let amount = line.delta.isNegative ? try line.delta.negated() : line.delta
             let references = line.evidence.map(\.reference)
             let done = line.outcome == .applied
-            return CustomerNotice(
+            notices.append(CustomerNotice(
                 userId: line.userId, label: line.label, contact: line.contact, outcome: line.outcome, amount: amount,
                 amountRupiah: amount.unsignedRupiah, owed: line.receivable.isPositive ? line.receivable : .zero, references: references,
                 messageId: isRevert ? CustomerNotices.revertId(amount, done: done) : CustomerNotices.correctionId(amount, line, references, done: done),
-                messageEn: isRevert ? CustomerNotices.revertEn(amount, done: done) : CustomerNotices.correctionEn(amount, line, references, done: done))
+                messageEn: isRevert ? CustomerNotices.revertEn(amount, done: done) : CustomerNotices.correctionEn(amount, line, references, done: done)))
         }
+        self.notices = notices
     }
 
     static func lostPurchases(_ line: ExportLine) -> [Money] {

@@ -6,44 +6,96 @@ import Rupiah
 /// line, from the bundle's run reports and, when a database is given, cross-checked with
 /// remedy's book (`remedy.entries`, `remedy.receivables`, `remedy.approvals`, the audit log).
 /// Read-only: it writes nothing, not even an audit row.
+///
+/// Streamed, at any plan size: a first pass over the plan's lines (a batch at a time, each batch
+/// looked up in the database) adds up the totals, the charts, the discrepancies and the report's
+/// highlights; a second pass makes every line again, in the same snapshot, and hands it on to be
+/// written. No line is kept.
 public struct ExportBuilder {
-    public let bundle: PlanBundle
+    /// Lines decoded from the plan, and looked up in the database, at a time.
+    static let batchLines = 1_000
+
+    public let streamed: StreamedPlanBundle
+    public var bundle: PlanBundle { streamed.bundle }
     public let connection: PostgresConnection?
     /// Why no database was consulted (printed in the export when `connection` is nil).
     public let offlineReason: String
     /// Set when `connection` is a read replica's (`export --read-url`): the cross-check says so.
     public var readReplica: ReadReplica?
 
-    public init(bundle: PlanBundle, connection: PostgresConnection?, offlineReason: String = "no database was configured") {
-        self.bundle = bundle
+    /// `streamed` must be read with `keepingHoldsAndSettled`.
+    public init(streamed: StreamedPlanBundle, connection: PostgresConnection?, offlineReason: String = "no database was configured") {
+        precondition(streamed.holds != nil && streamed.settled != nil, "an export reads every line: readStreaming(_:keepingHoldsAndSettled: true)")
+        self.streamed = streamed
         self.connection = connection
         self.offlineReason = offlineReason
     }
 
-    /// With `redaction`, customer names, contacts and ids are taken out (`ExportRedaction`).
+    /// The bundle at `bundle.path`, read again as the export reads it.
+    public init(bundle: PlanBundle, connection: PostgresConnection?, offlineReason: String = "no database was configured") throws {
+        self.init(streamed: try PlanBundle.readStreaming(bundle.path, keepingHoldsAndSettled: true), connection: connection, offlineReason: offlineReason)
+    }
+
+    /// The lines of an export, made again each time they are walked (the export's second pass).
+    public struct Lines {
+        fileprivate let walk: ((ExportLine) throws -> Void) throws -> Void
+
+        public func forEach(_ body: (ExportLine) throws -> Void) throws {
+            try walk(body)
+        }
+    }
+
+    /// The export in two passes in one read-only snapshot: `body` gets the document without its
+    /// lines (every total and the cross-check final), the report's highlights, and the lines to
+    /// walk. With `redaction`, customer names, contacts and ids are taken out (`ExportRedaction`).
+    public func export<Result>(generatedAt: String = Timestamp(date: Date()).description, redaction: RedactionKey? = nil,
+                               _ body: (ExportDocument, ExportHighlights, Lines) throws -> Result) throws -> Result {
+        guard let connection else {
+            return try export(facts: nil, generatedAt: generatedAt, redaction: redaction, body)
+        }
+        try ExportDatabaseFacts.requireReady(for: bundle, on: connection)
+        return try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
+            try export(facts: try ExportDatabaseFacts.read(for: bundle, on: connection), generatedAt: generatedAt, redaction: redaction, body)
+        }
+    }
+
+    /// Every line in memory, in one document: for tests and the demo's small shops.
     public func build(generatedAt: String = Timestamp(date: Date()).description, redaction: RedactionKey? = nil) throws -> ExportDocument {
+        try export(generatedAt: generatedAt, redaction: redaction) { document, _, lines in
+            var whole = document
+            try lines.forEach { whole.lines.append($0) }
+            return whole
+        }
+    }
+
+    private func export<Result>(facts: ExportDatabaseFacts?, generatedAt: String, redaction: RedactionKey?,
+                                _ body: (ExportDocument, ExportHighlights, Lines) throws -> Result) throws -> Result {
         let plan = bundle.plan
         let runs = BundleRuns.read(bundle)
-        let facts = try connection.map { try ExportDatabaseFacts.read(for: bundle, on: $0) }
         // After the facts' snapshot: it shows no WAL beyond this position.
         let replicaPosition = facts == nil ? nil : try readReplica?.position()
         let words = runs.words()
         var discrepancies: [ExportDiscrepancy] = runs.rejected.map { ExportDiscrepancy(userId: nil, message: $0) }
-
         let phase: ExportPhase = runs.reports.isEmpty && (facts?.runs.isEmpty ?? true) ? .proposal : .outcome
-        var lines: [ExportLine] = []
-        lines.reserveCapacity(plan.adjustments.count + plan.holds.count + plan.settled.count)
-        for line in plan.adjustments {
-            lines.append(try adjustment(line, phase: phase, word: words[line.userId], facts: facts, discrepancies: &discrepancies))
-        }
-        for hold in plan.holds { lines.append(ExportBuilder.held(hold)) }
-        for settled in plan.settled { lines.append(ExportBuilder.settled(settled)) }
 
-        let totals = try ExportTotals.compute(kind: plan.kind, planTotals: plan.totals, lines: lines, phase: phase)
+        // First pass: totals, charts, discrepancies, highlights.
+        var totals = ExportTotals(kind: plan.kind, planTotals: plan.totals, phase: phase)
+        var highlights = ExportHighlights()
+        var byDay = ExportCharts.ExcessByDay()
+        var excesses: [Money] = []
+        try eachLine(phase: phase, words: words, facts: facts, discrepancies: &discrepancies) { line, adjustment in
+            try totals.add(line, kind: plan.kind)
+            highlights.consider(redaction.map { key in var redacted = line; ExportRedaction.redact(&redacted, key: key); return redacted } ?? line)
+            if let adjustment {
+                try byDay.add(adjustment)
+                excesses.append(adjustment.excess)
+            }
+        }
+
         var crossCheck = ExportCrossCheck(performed: facts != nil, statement: "", databaseMoved: nil, databaseReceivables: nil,
                                           databaseDiscovered: nil, databaseUsers: nil, agrees: nil, discrepancies: [])
         if let facts {
-            if phase == .outcome { try compareSums(facts, totals: totals, into: &crossCheck, discrepancies: &discrepancies) }
+            if phase == .outcome { compareSums(facts.book, totals: totals, into: &crossCheck, discrepancies: &discrepancies) }
             if !facts.planRecorded {
                 discrepancies.append(ExportDiscrepancy(userId: nil, message: "this plan's digest is not recorded in remedy.plans: the bundle was not made on this database, or plan.json was replaced"))
             }
@@ -71,24 +123,54 @@ public struct ExportBuilder {
                 parameters: plan.parameters, database: plan.database, snapshotAt: plan.snapshotAt, expiresAt: plan.expiresAt,
                 plannerName: plan.planner.name, plannerRole: plan.planner.role, quorum: plan.quorum,
                 negativeBalancePolicy: plan.negativeBalancePolicy, reverts: plan.reverts,
-                triggerRefires: plan.evidence.triggerRefires, triggerRefiresReason: plan.evidence.triggerRefiresReason),
+                triggerRefires: plan.evidence.triggerRefires, triggerRefiresReason: plan.evidence.triggerRefiresReason,
+                warnings: plan.warnings),
             approvals: try approvals(facts),
             runs: exportRuns(runs, facts),
             auditChainHead: chainHead(runs, facts),
             signedAuditHead: runs.reports.last { $0.report.signedAuditHead != nil }?.report.signedAuditHead,
             planTotals: plan.totals, totals: totals, crossCheck: crossCheck,
-            excessByDay: try ExportCharts.excessByDay(plan),
-            excessDistribution: try ExportCharts.distribution(plan.adjustments.map(\.excess)),
-            redacted: false, lines: lines)
+            excessByDay: byDay.days(parameters: plan.parameters),
+            excessDistribution: try ExportCharts.distribution(excesses),
+            redacted: false, lines: [])
+        excesses = []
         document.gatewayVerdicts = plan.gateway.map { check in Dictionary(check.references.map { ($0.reference, $0.verdict) }, uniquingKeysWith: { first, _ in first }) }
         if let redaction { ExportRedaction.redact(&document, key: redaction) }
-        return document
+
+        // Second pass: the same lines again, handed on as they are made.
+        let lines = Lines { handle in
+            var ignored: [ExportDiscrepancy] = []
+            try eachLine(phase: phase, words: words, facts: facts, discrepancies: &ignored) { line, _ in
+                var line = line
+                if let redaction { ExportRedaction.redact(&line, key: redaction) }
+                try handle(line)
+            }
+        }
+        return try body(document, highlights, lines)
+    }
+
+    /// Every line of the plan in plan order (adjustments, holds, settled), each with its
+    /// adjustment when it is one; the database is asked about a batch of adjustments at a time.
+    private func eachLine(phase: ExportPhase, words: [String: BundleRuns.Word], facts: ExportDatabaseFacts?,
+                          discrepancies: inout [ExportDiscrepancy], _ body: (ExportLine, AdjustmentLine?) throws -> Void) throws {
+        try streamed.adjustments.forEachBatch(of: ExportBuilder.batchLines) { batch in
+            let looked = try facts.map { try $0.batch(batch, on: connection!) }
+            for line in batch {
+                try body(try adjustment(line, phase: phase, word: words[line.userId], facts: facts, batch: looked, discrepancies: &discrepancies), line)
+            }
+        }
+        try streamed.holds!.forEachBatch(of: ExportBuilder.batchLines) { batch in
+            for hold in batch { try body(ExportBuilder.held(hold), nil) }
+        }
+        try streamed.settled!.forEachBatch(of: ExportBuilder.batchLines) { batch in
+            for settled in batch { try body(ExportBuilder.settled(settled), nil) }
+        }
     }
 
     // MARK: Lines
 
     private func adjustment(_ line: AdjustmentLine, phase: ExportPhase, word: BundleRuns.Word?, facts: ExportDatabaseFacts?,
-                            discrepancies: inout [ExportDiscrepancy]) throws -> ExportLine {
+                            batch: ExportDatabaseFacts.Batch?, discrepancies: inout [ExportDiscrepancy]) throws -> ExportLine {
         let isRevert = bundle.plan.kind == .revert
         var out = ExportLine(
             userId: line.userId, label: line.label, contact: line.contact, section: .adjustment, outcome: .planned,
@@ -99,7 +181,7 @@ public struct ExportBuilder {
             plannedDelta: line.delta, delta: line.delta, receivable: line.receivable, balanceBefore: nil, balanceAfter: line.balanceAfter,
             currentExcess: nil, evidence: line.attribution.topUps, evidenceText: line.attribution.shortText,
             decompositions: line.decompositions, runId: nil, bookedByPlan: nil, idempotencyKey: line.idempotencyKey)
-        let entry = facts?.entries[line.idempotencyKey]
+        let entry = batch?.entries[line.idempotencyKey]
         if let entry, entry.planDigest != bundle.digest {
             // Before or after this plan's runs: apply finds the key booked and moves nothing.
             out.outcome = .alreadyBooked
@@ -120,9 +202,9 @@ public struct ExportBuilder {
         out.balanceAfter = nil
 
         var word = word
-        if let facts {
+        if let batch {
             if let entry {
-                try markApplied(&out, line: line, entry: entry, word: word, facts: facts, discrepancies: &discrepancies)
+                try markApplied(&out, line: line, entry: entry, word: word, batch: batch, discrepancies: &discrepancies)
                 return out
             }
             if case .applied(_, let runId)? = word {
@@ -162,7 +244,7 @@ public struct ExportBuilder {
     }
 
     private func markApplied(_ out: inout ExportLine, line: AdjustmentLine, entry: ExportDatabaseFacts.Entry, word: BundleRuns.Word?,
-                             facts: ExportDatabaseFacts, discrepancies: inout [ExportDiscrepancy]) throws {
+                             batch: ExportDatabaseFacts.Batch, discrepancies: inout [ExportDiscrepancy]) throws {
         out.outcome = .applied
         out.runId = entry.runId
         out.receivable = line.receivable
@@ -173,8 +255,8 @@ public struct ExportBuilder {
         } else {
             out.delta = line.delta
         }
-        if bundle.plan.kind == .correction, line.receivable.isPositive, facts.receivables[line.idempotencyKey]?.amount != line.receivable {
-            discrepancies.append(ExportDiscrepancy(userId: line.userId, message: "the plan leaves \(line.receivable.rupiah) owed, but remedy.receivables records \(facts.receivables[line.idempotencyKey]?.amount.rupiah ?? "nothing")"))
+        if bundle.plan.kind == .correction, line.receivable.isPositive, batch.receivables[line.idempotencyKey] != line.receivable {
+            discrepancies.append(ExportDiscrepancy(userId: line.userId, message: "the plan leaves \(line.receivable.rupiah) owed, but remedy.receivables records \(batch.receivables[line.idempotencyKey]?.rupiah ?? "nothing")"))
         }
         if out.delta != line.delta {
             discrepancies.append(ExportDiscrepancy(userId: line.userId, message: "the book records a movement of \(out.delta.rupiah), the plan approved \(line.delta.rupiah)"))
@@ -282,32 +364,21 @@ public struct ExportBuilder {
     }
 
     /// The database's sums over this plan's book against the export's totals.
-    private func compareSums(_ facts: ExportDatabaseFacts, totals: ExportTotals, into check: inout ExportCrossCheck,
-                             discrepancies: inout [ExportDiscrepancy]) throws {
-        var moved = Money.zero
-        var discovered = Money.zero
-        var users = Set<String>()
-        for entry in facts.entries.values where entry.planDigest == bundle.digest {
-            users.insert(entry.userId)
-            discovered = try discovered.adding(entry.amount)
-            if let before = entry.balanceBefore, let after = entry.balanceAfter {
-                moved = try moved.adding(bundle.plan.kind == .revert ? try after.subtracting(before) : try before.subtracting(after))
-            }
-        }
-        let receivables = try facts.receivables.values.map(\.amount).checkedSum()
-        check.databaseMoved = moved
-        check.databaseReceivables = receivables
-        check.databaseDiscovered = discovered
-        check.databaseUsers = users.count
+    private func compareSums(_ book: ExportDatabaseFacts.Book, totals: ExportTotals, into check: inout ExportCrossCheck,
+                             discrepancies: inout [ExportDiscrepancy]) {
+        check.databaseMoved = book.moved
+        check.databaseReceivables = book.receivables
+        check.databaseDiscovered = book.discovered
+        check.databaseUsers = book.users
         let exported = bundle.plan.kind == .revert ? totals.givenBack : totals.takenBack
-        if moved != exported {
-            discrepancies.append(ExportDiscrepancy(userId: nil, message: "the database's book moved \(moved.rupiah) under this plan; the export totals \(exported.rupiah)"))
+        if book.moved != exported {
+            discrepancies.append(ExportDiscrepancy(userId: nil, message: "the database's book moved \(book.moved.rupiah) under this plan; the export totals \(exported.rupiah)"))
         }
-        if bundle.plan.kind == .correction, receivables != totals.owed {
-            discrepancies.append(ExportDiscrepancy(userId: nil, message: "remedy.receivables holds \(receivables.rupiah) for this plan; the export totals \(totals.owed.rupiah) owed"))
+        if bundle.plan.kind == .correction, book.receivables != totals.owed {
+            discrepancies.append(ExportDiscrepancy(userId: nil, message: "remedy.receivables holds \(book.receivables.rupiah) for this plan; the export totals \(totals.owed.rupiah) owed"))
         }
-        if users.count != totals.counts.applied {
-            discrepancies.append(ExportDiscrepancy(userId: nil, message: "the database's book has \(users.count) users booked by this plan; the export counts \(totals.counts.applied) applied lines"))
+        if book.users != totals.counts.applied {
+            discrepancies.append(ExportDiscrepancy(userId: nil, message: "the database's book has \(book.users) users booked by this plan; the export counts \(totals.counts.applied) applied lines"))
         }
     }
 }

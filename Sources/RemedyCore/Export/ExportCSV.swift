@@ -9,7 +9,7 @@ public enum ExportCSV {
         "user_id", "label", "contact", "section", "outcome", "reason_code", "reason",
         "balance", "ledger", "open_receivables", "excess", "planned_delta", "delta", "receivable",
         "balance_before", "balance_after", "current_excess", "amount_rupiah",
-        "evidence", "decompositions", "run_id", "booked_by_plan", "idempotency_key", "run_signed_audit_head",
+        "evidence", "decompositions", "run_id", "booked_by_plan", "idempotency_key", "run_signed_audit_head", "plan_warnings",
     ]
 
     /// The columns holding exact amounts (numbers, never given the apostrophe).
@@ -18,15 +18,36 @@ public enum ExportCSV {
         "balance_before", "balance_after", "current_excess",
     ]
 
+    /// The whole CSV in memory (tests, small exports); `ExportCSV.Stream` writes it as lines come.
     public static func render(_ document: ExportDocument, dialect: CSVDialect) -> Data {
-        var writer = CSVWriter(dialect: dialect)
-        writer.record(columns.map { .text($0) })
-        // Each run's signed final head once, on the first line that names the run.
-        var signedHeads: [String: String] = [:]
-        for run in document.runs {
-            if let head = run.signedAuditHead, let json = try? CanonicalJSON.encode(head) { signedHeads[run.runId] = String(decoding: json, as: UTF8.self) }
+        var stream = Stream(document, dialect: dialect)
+        var text = stream.header()
+        for line in document.lines { text += stream.record(line) }
+        return Data(text.utf8)
+    }
+
+    /// The CSV a record at a time: `header()`, then `record(_:)` for each line in order.
+    public struct Stream {
+        private var writer: CSVWriter
+        /// Each run's signed final head, written once, on the first line that names the run.
+        private var signedHeads: [String: String] = [:]
+        /// The plan's warnings, on the first record only.
+        private var warnings: String
+
+        public init(_ document: ExportDocument, dialect: CSVDialect) {
+            writer = CSVWriter(dialect: dialect)
+            for run in document.runs {
+                if let head = run.signedAuditHead, let json = try? CanonicalJSON.encode(head) { signedHeads[run.runId] = String(decoding: json, as: UTF8.self) }
+            }
+            warnings = document.plan.warnings.joined(separator: "\n")
         }
-        for line in document.lines {
+
+        public mutating func header() -> String {
+            writer.record(columns.map { .text($0) })
+            return writer.take()
+        }
+
+        public mutating func record(_ line: ExportLine) -> String {
             let signedHead = line.runId.flatMap { signedHeads.removeValue(forKey: $0) } ?? ""
             writer.record([
                 .text(line.userId), .text(line.label), .text(line.contact ?? ""), .text(line.section.rawValue),
@@ -36,18 +57,53 @@ public enum ExportCSV {
                 .amount(line.balanceBefore), .amount(line.balanceAfter), .amount(line.currentExcess),
                 .text(line.delta.unsignedRupiah),
                 .text(line.evidenceText), .integer(line.decompositions), .text(line.runId ?? ""),
-                .text(line.bookedByPlan ?? ""), .text(line.idempotencyKey ?? ""), .text(signedHead),
+                .text(line.bookedByPlan ?? ""), .text(line.idempotencyKey ?? ""), .text(signedHead), .text(warnings),
             ])
+            warnings = ""
+            return writer.take()
         }
-        return writer.data
     }
 }
 
-/// The JSON export: the whole document, canonical (sorted keys, snake_case, amounts as exact strings).
+/// The JSON export: the whole document, canonical (sorted keys, snake_case, amounts as exact
+/// strings), exactly as `CanonicalJSON.encode(document)` writes it, made without holding its lines.
 public enum ExportJSON {
+    /// The whole JSON in memory (tests, small exports).
     public static func render(_ document: ExportDocument) throws -> Data {
         var data = try CanonicalJSON.encode(document)
         data.append(0x0A)
         return data
+    }
+
+    /// The document's bytes around its lines: what comes before the first line and after the last.
+    /// The lines sit between `generated_at` and `phase` (keys are sorted); no string value can hold
+    /// an unescaped quote, so this byte sequence occurs only where the document's own key is.
+    public struct Stream {
+        static let emptyLines = Array(#","lines":[],"phase":"#.utf8)
+        public let prefix: Data
+        public let suffix: Data
+        private let encoder = CanonicalJSON.makeEncoder()
+        private var first = true
+
+        /// `document` without its lines.
+        public init(_ document: ExportDocument) throws {
+            precondition(document.lines.isEmpty, "the lines are written one at a time")
+            let bytes = [UInt8](try CanonicalJSON.encode(document))
+            let splits = bytes.indices.filter { bytes[$0...].starts(with: Stream.emptyLines) }
+            guard splits.count == 1, let at = splits.first else {
+                throw RemedyError(.invariant, "the export document's lines cannot be placed: \(splits.count) places found")
+            }
+            let open = at + Stream.emptyLines.count - #"],"phase":"#.utf8.count
+            prefix = Data(bytes[..<open])
+            suffix = Data(bytes[open...]) + Data([0x0A])
+        }
+
+        /// One line's bytes, with the comma before every line but the first.
+        public mutating func record(_ line: ExportLine) throws -> Data {
+            var data = first ? Data() : Data([UInt8(ascii: ",")])
+            first = false
+            data.append(try encoder.encode(line))
+            return data
+        }
     }
 }

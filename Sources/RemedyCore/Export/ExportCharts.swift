@@ -11,32 +11,38 @@ enum ExportCharts {
         String(timestamp.adding(seconds: jakartaOffsetSeconds).description.prefix(10))
     }
 
-    /// Each adjustment's top-up contributions, attributed to the day the top-up was paid. Every
-    /// day of the bug window (the plan's `since`/`until` parameters, when it has them) is listed,
-    /// with zero where nothing was paid. Σ amount = Σ excess of the adjustments.
-    static func excessByDay(_ plan: Plan) throws -> [ExportDayAmount] {
-        var byDay: [String: (amount: Money, topUps: Int)] = [:]
-        for line in plan.adjustments {
+    /// Each adjustment's top-up contributions, attributed to the day the top-up was paid, added
+    /// a line at a time (`add`). Every day of the bug window (the plan's `since`/`until`
+    /// parameters, when it has them) is listed, with zero where nothing was paid. Σ amount = Σ
+    /// excess of the adjustments.
+    struct ExcessByDay {
+        private var byDay: [String: (amount: Money, topUps: Int)] = [:]
+
+        mutating func add(_ line: AdjustmentLine) throws {
             for use in line.attribution.topUps {
                 let day = (try? Timestamp(iso8601: use.paidAt)).map(jakartaDay) ?? String(use.paidAt.prefix(10))
                 let known = byDay[day] ?? (.zero, 0)
                 byDay[day] = (try known.amount.adding(use.contribution), known.topUps + 1)
             }
         }
-        if let since = plan.parameters["since"].flatMap({ try? Timestamp(iso8601: $0) }),
-           let until = plan.parameters["until"].flatMap({ try? Timestamp(iso8601: $0) }), since < until {
-            let last = jakartaDay(until.adding(seconds: -1))
-            var day = since
-            var count = 0
-            while count < maxDays {
-                let name = jakartaDay(day)
-                if byDay[name] == nil { byDay[name] = (.zero, 0) }
-                if name >= last { break }
-                day = day.adding(seconds: 86_400)
-                count += 1
+
+        func days(parameters: [String: String]) -> [ExportDayAmount] {
+            var byDay = byDay
+            if let since = parameters["since"].flatMap({ try? Timestamp(iso8601: $0) }),
+               let until = parameters["until"].flatMap({ try? Timestamp(iso8601: $0) }), since < until {
+                let last = jakartaDay(until.adding(seconds: -1))
+                var day = since
+                var count = 0
+                while count < maxDays {
+                    let name = jakartaDay(day)
+                    if byDay[name] == nil { byDay[name] = (.zero, 0) }
+                    if name >= last { break }
+                    day = day.adding(seconds: 86_400)
+                    count += 1
+                }
             }
+            return byDay.keys.sorted().map { ExportDayAmount(day: $0, amount: byDay[$0]!.amount, topUps: byDay[$0]!.topUps) }
         }
-        return byDay.keys.sorted().map { ExportDayAmount(day: $0, amount: byDay[$0]!.amount, topUps: byDay[$0]!.topUps) }
     }
 
     /// Users per excess range, in at most `maxBins` equal ranges of a round width (1, 2 or 5 × 10ⁿ rupiah).

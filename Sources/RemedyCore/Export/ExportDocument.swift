@@ -92,6 +92,8 @@ public struct ExportPlanInfo: Codable, Sendable, Equatable {
     public var reverts: String?
     public var triggerRefires: Bool
     public var triggerRefiresReason: String
+    /// What `remedy check` warned of when the plan was made, for the approvers to confirm.
+    public var warnings: [String]
 }
 
 public struct ExportApproval: Codable, Sendable, Equatable {
@@ -170,7 +172,8 @@ public struct ExportHistogramBin: Codable, Sendable, Equatable {
     public var users: Int
 }
 
-/// Everything an export says: built once, rendered as CSV, JSON or HTML.
+/// Everything an export says, rendered as CSV, JSON or HTML. A streamed export holds it without
+/// its lines (`lines` empty) and hands the lines on one at a time (`ExportBuilder.export`).
 public struct ExportDocument: Codable, Sendable {
     public static let currentFormat = "remedy-export/v1"
 
@@ -187,7 +190,7 @@ public struct ExportDocument: Codable, Sendable {
     public var signedAuditHead: SignedAuditHead?
     /// The plan's own totals, as planned (plan.json).
     public var planTotals: PlanTotals
-    /// The totals every format prints: computed once from the lines (`ExportTotals.compute`).
+    /// The totals every format prints: added up once from the lines as they are made (`ExportTotals.add`).
     public var totals: ExportTotals
     public var crossCheck: ExportCrossCheck
     public var excessByDay: [ExportDayAmount]

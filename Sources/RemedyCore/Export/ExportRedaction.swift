@@ -19,17 +19,19 @@ public enum ExportRedaction {
     }
 
     static func redact(_ document: inout ExportDocument, key: RedactionKey) {
-        for index in document.lines.indices {
-            document.lines[index].userId = pseudonym(userId: document.lines[index].userId, key: key)
-            document.lines[index].label = ""
-            document.lines[index].contact = nil
-            document.lines[index].idempotencyKey = document.lines[index].idempotencyKey.map { pseudonym(idempotencyKey: $0, key: key) }
-        }
+        for index in document.lines.indices { redact(&document.lines[index], key: key) }
         for index in document.crossCheck.discrepancies.indices {
             if let userId = document.crossCheck.discrepancies[index].userId {
                 document.crossCheck.discrepancies[index].userId = pseudonym(userId: userId, key: key)
             }
         }
         document.redacted = true
+    }
+
+    static func redact(_ line: inout ExportLine, key: RedactionKey) {
+        line.userId = pseudonym(userId: line.userId, key: key)
+        line.label = ""
+        line.contact = nil
+        line.idempotencyKey = line.idempotencyKey.map { pseudonym(idempotencyKey: $0, key: key) }
     }
 }

@@ -72,34 +72,6 @@ public struct ExportTotals: Codable, Sendable, Equatable {
     /// Σ delta over the lines: the net balance movement (negative when taking back).
     public var netMovement: Money { givenBack - takenBack }
 
-    public static func compute(kind: Plan.Kind, planTotals: PlanTotals, lines: [ExportLine], phase: ExportPhase) throws -> ExportTotals {
-        var totals = ExportTotals(
-            phase: phase, overCreditFound: planTotals.overCreditFound, takenBack: .zero, givenBack: .zero, owed: .zero,
-            notMoved: .zero, heldForReview: planTotals.heldExcess, heldShortfall: planTotals.heldShortfall,
-            wouldGoNegative: planTotals.wouldGoNegative, usersAffected: 0, usersInPlan: lines.count, counts: OutcomeCounts())
-        for line in lines {
-            totals.counts[line.outcome] += 1
-            guard line.section == .adjustment else { continue }
-            switch line.outcome {
-            case .planned, .applied:
-                if kind == .revert {
-                    totals.givenBack = try totals.givenBack.adding(line.delta)
-                } else {
-                    totals.takenBack = try totals.takenBack.subtracting(line.delta)
-                }
-                totals.owed = try totals.owed.adding(line.receivable)
-                if !line.delta.isZero { totals.usersAffected += 1 }
-            default:
-                let magnitude = line.plannedDelta.isNegative ? try line.plannedDelta.negated() : line.plannedDelta
-                totals.notMoved = try totals.notMoved.adding(magnitude)
-                if line.outcome == .skipped, line.reasonCode == ApplyReport.Skipped.Reason.wouldGoNegative.rawValue {
-                    totals.wouldGoNegative = try totals.wouldGoNegative.adding(line.excess)
-                }
-            }
-        }
-        return totals
-    }
-
     /// The totals as people read them, label and value, in the order every human format shows them.
     public func rows(kind: Plan.Kind) -> [(label: String, value: String)] {
         let done = phase == .outcome
@@ -123,5 +95,38 @@ public struct ExportTotals: Codable, Sendable, Equatable {
         let counted = LineOutcome.allCases.filter { counts[$0] > 0 }.map { "\($0.rawValue) \(counts[$0])" }
         rows.append(("Lines per outcome", counted.isEmpty ? "none" : counted.joined(separator: ", ")))
         return rows
+    }
+}
+
+extension ExportTotals {
+    /// Before the first line: the plan's own figures, nothing moved yet.
+    init(kind: Plan.Kind, planTotals: PlanTotals, phase: ExportPhase) {
+        self.init(
+            phase: phase, overCreditFound: planTotals.overCreditFound, takenBack: .zero, givenBack: .zero, owed: .zero,
+            notMoved: .zero, heldForReview: planTotals.heldExcess, heldShortfall: planTotals.heldShortfall,
+            wouldGoNegative: planTotals.wouldGoNegative, usersAffected: 0, usersInPlan: 0, counts: OutcomeCounts())
+    }
+
+    /// Counts one more line (export adds them as it makes them, never holding them).
+    mutating func add(_ line: ExportLine, kind: Plan.Kind) throws {
+        usersInPlan += 1
+        counts[line.outcome] += 1
+        guard line.section == .adjustment else { return }
+        switch line.outcome {
+        case .planned, .applied:
+            if kind == .revert {
+                givenBack = try givenBack.adding(line.delta)
+            } else {
+                takenBack = try takenBack.subtracting(line.delta)
+            }
+            owed = try owed.adding(line.receivable)
+            if !line.delta.isZero { usersAffected += 1 }
+        default:
+            let magnitude = line.plannedDelta.isNegative ? try line.plannedDelta.negated() : line.plannedDelta
+            notMoved = try notMoved.adding(magnitude)
+            if line.outcome == .skipped, line.reasonCode == ApplyReport.Skipped.Reason.wouldGoNegative.rawValue {
+                wouldGoNegative = try wouldGoNegative.adding(line.excess)
+            }
+        }
     }
 }

@@ -116,11 +116,68 @@ public enum HTMLReport {
     }
     """
 
-    public static func render(_ document: ExportDocument) -> Data {
-        Data(html(document).utf8)
+    /// The whole page in memory (tests, small exports): every line of `document`, as the stream
+    /// writes it when they all fit on the page.
+    public static func render(_ document: ExportDocument, layout: Layout = Layout(), completeList: String? = nil) -> Data {
+        Data(html(document, layout: layout, completeList: completeList).utf8)
     }
 
-    public static func html(_ document: ExportDocument) -> String {
+    public static func html(_ document: ExportDocument, layout: Layout = Layout(), completeList: String? = nil) -> String {
+        var highlights = ExportHighlights()
+        for line in document.lines { highlights.consider(line) }
+        var header = document
+        header.lines = []
+        let stream = Stream(header, highlights: highlights, layout: layout, completeList: completeList)
+        var h = stream.head()
+        for line in document.lines { h += stream.record(line) }
+        return h + stream.tail()
+    }
+
+    /// How much of the line list the page holds.
+    public struct Layout: Sendable {
+        /// Up to this many lines, the page lists every one in full; above, the largest corrections,
+        /// a sample of each outcome and every held user in one compact text line each, and the
+        /// complete list is the CSV beside the page.
+        public var fullListMaxLines: Int
+
+        public init(fullListMaxLines: Int = 2_000) {
+            self.fullListMaxLines = fullListMaxLines
+        }
+    }
+
+    /// The page a piece at a time: `head()`, `record(_:)` for every line in plan order, `tail()`.
+    public struct Stream {
+        let document: ExportDocument
+        let highlights: ExportHighlights
+        /// Every line in full (small plans), or highlights and compact holds.
+        public let listsEveryLine: Bool
+        /// The file name of the complete line list written beside the page (nil: none written).
+        let completeList: String?
+
+        /// `document` without its lines; `highlights` from the export's first pass.
+        public init(_ document: ExportDocument, highlights: ExportHighlights, layout: Layout = Layout(), completeList: String?) {
+            self.document = document
+            self.highlights = highlights
+            self.listsEveryLine = document.totals.usersInPlan <= layout.fullListMaxLines
+            self.completeList = completeList
+        }
+
+        public func head() -> String {
+            HTMLReport.head(document, highlights: highlights, listsEveryLine: listsEveryLine, completeList: completeList)
+        }
+
+        /// Every line as a table row (small plans); else only held users, one compact text line each.
+        public func record(_ line: ExportLine) -> String {
+            if listsEveryLine { return HTMLReport.row(line, gatewayVerdicts: document.gatewayVerdicts) }
+            return line.outcome == .held ? HTMLReport.heldRow(line) : ""
+        }
+
+        public func tail() -> String {
+            HTMLReport.tail(document, listsEveryLine: listsEveryLine)
+        }
+    }
+
+    static func head(_ document: ExportDocument, highlights: ExportHighlights, listsEveryLine: Bool, completeList: String?) -> String {
         let e = escape
         let plan = document.plan
         let totals = document.totals
@@ -129,7 +186,7 @@ public enum HTMLReport {
         let scriptHash = Data(SHA256.hash(data: Data(script.utf8))).base64EncodedString()
 
         var h = ""
-        h.reserveCapacity(8_192 + document.lines.count * 700)
+        h.reserveCapacity(65_536)
         h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-\(scriptHash)'; img-src data:; base-uri 'none'; form-action 'none'\">\n"
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -144,6 +201,11 @@ public enum HTMLReport {
         h += "<div class=\"banner\(document.crossCheck.performed ? "" : " warn")\" id=\"source\">\(e(document.crossCheck.statement))</div>\n"
         if document.redacted {
             h += "<div class=\"banner\">Redacted: customer names and contacts removed; user ids replaced by pseudonyms (HMAC-SHA256 keyed with a secret of the installation that no export contains).</div>\n"
+        }
+        if !plan.warnings.isEmpty {
+            h += "<div class=\"banner warn\" id=\"warnings\"><strong>\(plan.warnings.count) warning(s) from remedy check when the plan was made, for the approvers to confirm:</strong><ul>\n"
+            for warning in plan.warnings { h += "<li>\(e(warning))</li>\n" }
+            h += "</ul></div>\n"
         }
         if !document.crossCheck.discrepancies.isEmpty {
             h += "<div class=\"banner warn\" id=\"discrepancies\"><strong>\(document.crossCheck.discrepancies.count) discrepancy(ies) between the bundle and the database — do not sign off before they are explained:</strong><ul>\n"
@@ -246,7 +308,14 @@ public enum HTMLReport {
         }
 
         // Lines
-        h += "<section id=\"lines-section\">\n<h2>Per user (\(document.lines.count) lines)</h2>\n"
+        let lineCount = document.totals.usersInPlan
+        let shown = listsEveryLine ? [] : highlights.lines
+        if listsEveryLine {
+            h += "<section id=\"lines-section\">\n<h2>Per user (\(lineCount) lines)</h2>\n"
+        } else {
+            h += "<section id=\"lines-section\">\n<h2>Per user: the largest corrections and a sample of each outcome (\(shown.count) of \(lineCount) lines)</h2>\n"
+        }
+        h += completeListNote(lineCount: lineCount, completeList: completeList, listsEveryLine: listsEveryLine)
         h += "<div id=\"filters\" hidden><label>Filter <input id=\"filter-text\" type=\"search\" placeholder=\"name, id, reference…\"></label> "
         h += "<label>Outcome <select id=\"filter-outcome\"><option value=\"\">all</option>"
         for outcome in LineOutcome.allCases where totals.counts[outcome] > 0 {
@@ -255,26 +324,57 @@ public enum HTMLReport {
         h += "</select></label> <span id=\"filter-count\"></span> (printing shows every line)</div>\n"
         let movedHeader = isRevert ? "Given back" : (done ? "Taken back" : "To take back")
         h += "<table id=\"lines\"><colgroup><col style=\"width:19%\"><col style=\"width:8%\"><col style=\"width:19%\"><col style=\"width:10%\"><col style=\"width:10%\"><col style=\"width:8%\"><col style=\"width:13%\"><col style=\"width:13%\"></colgroup><thead><tr><th>User</th><th>Outcome</th><th>Reason</th><th class=\"num\">Excess</th><th class=\"num\">\(movedHeader)</th><th class=\"num\">Owed</th><th class=\"num\">Balance before → after</th><th>Evidence</th></tr></thead><tbody>\n"
-        /// Amounts break only between "Rp" and the number (the cells' CSS keeps the number whole).
-        func money(_ text: String) -> String { e(text) }
-        for line in document.lines {
-            let moved = line.delta.isZero ? "" : line.delta.unsignedRupiah
-            var balances = ""
-            if let before = line.balanceBefore ?? (line.outcome == .planned ? line.balance : nil) {
-                balances = money(before.rupiah) + (line.balanceAfter.map { "<br>→ " + money($0.rupiah) } ?? "")
-            } else if let balance = line.balance {
-                balances = money(balance.rupiah)
-            }
-            h += "<tr data-outcome=\"\(e(line.outcome.rawValue))\">"
-            h += "<td>\(line.label.isEmpty ? "" : "<bdi class=\"who\">\(e(line.label))</bdi><br>")<span class=\"mono\">\(e(line.userId))</span>\(line.contact.map { "<br><bdi>\(e($0))</bdi>" } ?? "")</td>"
-            h += "<td class=\"outcome o-\(e(line.outcome.rawValue))\">\(e(line.outcome.rawValue))</td>"
-            h += "<td class=\"reason\">\(e(line.reason))</td>"
-            h += "<td class=\"num\">\(money(line.excess.rupiah))</td><td class=\"num\">\(money(moved))</td>"
-            h += "<td class=\"num\">\(line.receivable.isZero ? "" : money(line.receivable.rupiah))</td>"
-            h += "<td class=\"num\">\(balances)</td><td class=\"mono\">\(e(line.evidenceText))\(gatewayMark(line, document))</td></tr>\n"
-        }
+        guard !listsEveryLine else { return h }
+        for line in shown { h += row(line, gatewayVerdicts: document.gatewayVerdicts) }
         h += "</tbody></table>\n</section>\n"
+        h += "<section id=\"holds-section\">\n<h2>Held for a person (\(totals.counts.held) users, untouched)</h2>\n"
+        h += "<p class=\"sub\">One line per held user: excess, hold reason, user id, name. Why each is held, and its evidence, is in the complete list.</p>\n"
+        h += "<pre id=\"holds\" class=\"mono\">"
+        return h
+    }
 
+    /// Where the complete line list is, said on the page.
+    static func completeListNote(lineCount: Int, completeList: String?, listsEveryLine: Bool) -> String {
+        let e = escape
+        let lead = listsEveryLine ? "Every line is below." : "This page shows part of the \(lineCount) lines."
+        if let completeList {
+            return "<p class=\"sub\" id=\"complete-list\">\(lead) The complete list of all \(lineCount) lines, with every column, is <a href=\"\(e(completeList))\">\(e(completeList))</a>, written beside this file by the same export.</p>\n"
+        }
+        return "<p class=\"sub\" id=\"complete-list\">\(lead) The complete list of all \(lineCount) lines, with every column, is the CSV or JSON export of this plan: <span class=\"mono\">remedy export BUNDLE --format csv --out FILE</span> (or <span class=\"mono\">--format html --out FILE</span>, which writes the CSV beside the page).</p>\n"
+    }
+
+    /// One line as a row of the lines table: the one place a line is drawn in full.
+    static func row(_ line: ExportLine, gatewayVerdicts: [String: GatewayReferenceCheck.Verdict]? = nil) -> String {
+        let e = escape
+        let moved = line.delta.isZero ? "" : line.delta.unsignedRupiah
+        var balances = ""
+        if let before = line.balanceBefore ?? (line.outcome == .planned ? line.balance : nil) {
+            balances = e(before.rupiah) + (line.balanceAfter.map { "<br>→ " + e($0.rupiah) } ?? "")
+        } else if let balance = line.balance {
+            balances = e(balance.rupiah)
+        }
+        var h = "<tr data-outcome=\"\(e(line.outcome.rawValue))\">"
+        h += "<td>\(line.label.isEmpty ? "" : "<bdi class=\"who\">\(e(line.label))</bdi><br>")<span class=\"mono\">\(e(line.userId))</span>\(line.contact.map { "<br><bdi>\(e($0))</bdi>" } ?? "")</td>"
+        h += "<td class=\"outcome o-\(e(line.outcome.rawValue))\">\(e(line.outcome.rawValue))</td>"
+        h += "<td class=\"reason\">\(e(line.reason))</td>"
+        h += "<td class=\"num\">\(e(line.excess.rupiah))</td><td class=\"num\">\(e(moved))</td>"
+        h += "<td class=\"num\">\(line.receivable.isZero ? "" : e(line.receivable.rupiah))</td>"
+        h += "<td class=\"num\">\(balances)</td><td class=\"mono\">\(e(line.evidenceText))\(gatewayMark(line, gatewayVerdicts))</td></tr>\n"
+        return h
+    }
+
+    /// A held user in one line of text (about 60 bytes plus the user id and name): excess right
+    /// aligned, hold reason, user id, name. Line breaks in a name are shown as `\u{a}`.
+    static func heldRow(_ line: ExportLine) -> String {
+        let excess = line.excess.rupiah
+        let reason = line.reasonCode
+        let label = line.label.replacingOccurrences(of: "\r", with: "\\u{d}").replacingOccurrences(of: "\n", with: "\\u{a}")
+        return String(repeating: " ", count: max(0, 16 - excess.count)) + escape(excess) + "  " + escape(reason)
+            + String(repeating: " ", count: max(1, 20 - reason.count)) + escape(line.userId) + "  <bdi>" + escape(label) + "</bdi>\n"
+    }
+
+    static func tail(_ document: ExportDocument, listsEveryLine: Bool) -> String {
+        var h = listsEveryLine ? "</tbody></table>\n</section>\n" : "</pre>\n</section>\n"
         h += "<footer><p>Written by remedy from the plan bundle\(document.crossCheck.performed ? " and the database" : ""). Amounts in rupiah as written in Indonesia (Rp 1.900.000); the JSON and CSV exports carry the exact values. "
         h += "To file: the bundle directory (plan.json, plan.sha256, approvals/, runs/), this report, and the audit chain head above.</p></footer>\n"
         h += "<script>\(script)</script>\n</body>\n</html>\n"
@@ -283,8 +383,8 @@ public enum HTMLReport {
 
     /// A line's gateway mark in the Evidence cell (only when the plan was checked): confirmed when
     /// every top-up it names was, disagrees when any was contradicted or unknown.
-    static func gatewayMark(_ line: ExportLine, _ document: ExportDocument) -> String {
-        guard let verdicts = document.gatewayVerdicts else { return "" }
+    static func gatewayMark(_ line: ExportLine, _ gatewayVerdicts: [String: GatewayReferenceCheck.Verdict]?) -> String {
+        guard let verdicts = gatewayVerdicts else { return "" }
         let found = line.evidence.map { verdicts[$0.reference] }
         let mark: LineGatewayStatus = found.isEmpty ? .notChecked
             : found.contains { $0 == .disagrees || $0 == .unknown } ? .disagrees

@@ -20,7 +20,7 @@ extension PlanBundle {
     /// The whole plan, every line in memory.
     public static func read(_ path: String) throws -> PlanBundle {
         var lines = PlanLines()
-        let header = try PlanReading(path: path, copyAdjustmentsTo: nil).run { lines.add($0) }
+        let header = try PlanReading(path: path, copies: [nil, nil, nil]).run { lines.add($0) }
         var plan = header.plan
         plan.adjustments = lines.adjustments
         plan.holds = lines.holds
@@ -30,51 +30,75 @@ extension PlanBundle {
     }
 
     /// The same reading and the same refusals, keeping only the adjustments, and those on disk:
-    /// what apply needs, at any plan size.
-    public static func readStreaming(_ path: String) throws -> StreamedPlanBundle {
-        // The copy of the adjustments: a temporary file removed at once, readable only through
-        // this descriptor, so what apply decodes later is what was checked now.
-        let copyPath = NSTemporaryDirectory() + "remedy-apply-\(UUID().uuidString.lowercased())"
+    /// what apply needs, at any plan size. With `keepingHoldsAndSettled`, the holds and settled
+    /// lines are copied to disk too (export reads every line twice, a batch at a time).
+    public static func readStreaming(_ path: String, keepingHoldsAndSettled: Bool = false) throws -> StreamedPlanBundle {
+        // The copies: temporary files removed at once, readable only through their descriptors,
+        // so what is decoded later is what was checked now.
+        let copies = [try temporaryCopy(), keepingHoldsAndSettled ? try temporaryCopy() : nil, keepingHoldsAndSettled ? try temporaryCopy() : nil]
+        var starts: [[Int]] = [[0], [0], [0]]
+        let header = try PlanReading(path: path, copies: copies).run { line in
+            switch line {
+            case .adjustment(_, let end): starts[0].append(end)
+            case .hold(_, let end?): starts[1].append(end)
+            case .settled(_, let end?): starts[2].append(end)
+            case .hold, .settled: break
+            }
+        }
+        let planPath = path + "/" + planFile
+        let stream = PlanAdjustmentStream(handle: copies[0]!, starts: starts[0], planPath: planPath, what: "adjustment", decode: AdjustmentLine.read)
+        for start in stride(from: 0, to: stream.count, by: PlanAdjustmentStream.checkBatch) {
+            try AdjustmentLine.checkRules(of: try stream.lines(start..<min(start + PlanAdjustmentStream.checkBatch, stream.count)),
+                                          in: header.plan, firstIndex: start)
+        }
+        return StreamedPlanBundle(
+            bundle: PlanBundle(path: path, plan: header.plan, digest: header.digest), adjustments: stream,
+            holds: copies[1].map { PlanLineStream(handle: $0, starts: starts[1], planPath: planPath, what: "hold", decode: HeldLine.read) },
+            settled: copies[2].map { PlanLineStream(handle: $0, starts: starts[2], planPath: planPath, what: "settled line", decode: SettledLine.read) })
+    }
+
+    private static func temporaryCopy() throws -> FileHandle {
+        let copyPath = NSTemporaryDirectory() + "remedy-plan-lines-\(UUID().uuidString.lowercased())"
         guard FileManager.default.createFile(atPath: copyPath, contents: nil, attributes: [.posixPermissions: 0o600]),
               let copy = FileHandle(forUpdatingAtPath: copyPath) else {
             throw RemedyError(.io, "cannot create a temporary file in \(NSTemporaryDirectory())")
         }
         unlink(copyPath)
-        var starts = [0]
-        let header = try PlanReading(path: path, copyAdjustmentsTo: copy).run { line in
-            if case .adjustment(_, let end) = line { starts.append(end) }
-        }
-        let stream = PlanAdjustmentStream(handle: copy, starts: starts, planPath: path + "/" + planFile)
-        for start in stride(from: 0, to: stream.count, by: PlanAdjustmentStream.checkBatch) {
-            try AdjustmentLine.checkRules(of: try stream.lines(start..<min(start + PlanAdjustmentStream.checkBatch, stream.count)),
-                                          in: header.plan, firstIndex: start)
-        }
-        return StreamedPlanBundle(bundle: PlanBundle(path: path, plan: header.plan, digest: header.digest), adjustments: stream)
+        return copy
     }
 }
 
-/// A bundle read for apply without holding its lines (`PlanBundle.readStreaming`).
+/// A bundle read without holding its lines (`PlanBundle.readStreaming`).
 public struct StreamedPlanBundle {
     /// The bundle, its plan without its lines (`adjustments`, `holds`, `settled` are empty).
     public let bundle: PlanBundle
     public let adjustments: PlanAdjustmentStream
+    /// Kept only when asked for (`keepingHoldsAndSettled`).
+    public let holds: PlanLineStream<HeldLine>?
+    public let settled: PlanLineStream<SettledLine>?
 }
 
-/// The adjustments of a plan read by `PlanBundle.readStreaming`, decoded on demand from the copy
-/// taken while they were checked.
-public final class PlanAdjustmentStream: @unchecked Sendable {
+public typealias PlanAdjustmentStream = PlanLineStream<AdjustmentLine>
+
+/// One section of a plan read by `PlanBundle.readStreaming`, decoded on demand from the copy
+/// taken while it was checked.
+public final class PlanLineStream<Line>: @unchecked Sendable {
     /// Lines decoded at a time when every line's rules are checked.
-    static let checkBatch = 1_000
+    static var checkBatch: Int { 1_000 }
     public var count: Int { starts.count - 1 }
     private let handle: FileHandle
     /// Where each element starts in the copy; the last entry is the end of the last one.
     private let starts: [Int]
     private let planPath: String
+    private let what: String
+    private let decode: (UnsafeRawBufferPointer) -> Line?
 
-    fileprivate init(handle: FileHandle, starts: [Int], planPath: String) {
+    fileprivate init(handle: FileHandle, starts: [Int], planPath: String, what: String, decode: @escaping (UnsafeRawBufferPointer) -> Line?) {
         self.handle = handle
         self.starts = starts
         self.planPath = planPath
+        self.what = what
+        self.decode = decode
     }
 
     deinit {
@@ -82,26 +106,33 @@ public final class PlanAdjustmentStream: @unchecked Sendable {
     }
 
     /// The lines `range` (in plan order), decoded.
-    public func lines(_ range: Range<Int>) throws -> [AdjustmentLine] {
+    public func lines(_ range: Range<Int>) throws -> [Line] {
         guard !range.isEmpty else { return [] }
         let length = starts[range.upperBound] - starts[range.lowerBound]
         try handle.seek(toOffset: UInt64(starts[range.lowerBound]))
         guard let bytes = try handle.read(upToCount: length), bytes.count == length else {
-            throw RemedyError(.io, "the copy of \(planPath)'s adjustments could not be read back")
+            throw RemedyError(.io, "the copy of \(planPath)'s \(what)s could not be read back")
         }
         let base = starts[range.lowerBound]
         return try range.map { index in
             let element = bytes[bytes.startIndex + starts[index] - base ..< bytes.startIndex + starts[index + 1] - base]
             // Checked canonical when the copy was taken: the same reader gives the same line.
-            guard let line = element.withUnsafeBytes({ AdjustmentLine.read($0) }) else {
-                throw RemedyError(.invariant, "adjustment \(index + 1) of \(planPath) no longer reads as it did when it was checked")
+            guard let line = element.withUnsafeBytes({ decode($0) }) else {
+                throw RemedyError(.invariant, "\(what) \(index + 1) of \(planPath) no longer reads as it did when it was checked")
             }
             return line
         }
     }
 
+    /// Every line, a batch of `batchLines` at a time, in plan order.
+    public func forEachBatch(of batchLines: Int, _ body: ([Line]) throws -> Void) throws {
+        for start in stride(from: 0, to: count, by: batchLines) {
+            try body(try lines(start..<min(start + batchLines, count)))
+        }
+    }
+
     /// Every line (for what needs them all at once, such as a standing policy's check).
-    public func all() throws -> [AdjustmentLine] {
+    public func all() throws -> [Line] {
         try lines(0..<count)
     }
 }
@@ -110,8 +141,9 @@ public final class PlanAdjustmentStream: @unchecked Sendable {
 enum PlanLine {
     /// An adjustment, and where its copy ends (when a copy is taken).
     case adjustment(AdjustmentLine?, copyEnd: Int)
-    case hold(HeldLine)
-    case settled(SettledLine)
+    /// Holds and settled lines are always handed on decoded; the copy's end when one is taken.
+    case hold(HeldLine, copyEnd: Int?)
+    case settled(SettledLine, copyEnd: Int?)
 }
 
 /// Lines gathered in memory by `PlanBundle.read`.
@@ -123,8 +155,8 @@ private struct PlanLines {
     mutating func add(_ line: PlanLine) {
         switch line {
         case .adjustment(let line, _): if let line { adjustments.append(line) }
-        case .hold(let line): holds.append(line)
-        case .settled(let line): settled.append(line)
+        case .hold(let line, _): holds.append(line)
+        case .settled(let line, _): settled.append(line)
         }
     }
 }
@@ -132,12 +164,12 @@ private struct PlanLines {
 /// One pass over plan.json: hash, canonical form, lines handed on, totals recomputed.
 private struct PlanReading {
     let path: String
-    /// Where the adjustments' bytes go for apply; nil to keep decoded lines instead.
-    let copy: FileHandle?
+    /// Where each section's bytes go (adjustments, holds, settled); nil to hand on decoded lines only.
+    let copies: [FileHandle?]
 
-    init(path: String, copyAdjustmentsTo copy: FileHandle?) {
+    init(path: String, copies: [FileHandle?]) {
         self.path = path
-        self.copy = copy
+        self.copies = copies
     }
 
     var planPath: String { path + "/" + PlanBundle.planFile }
@@ -154,7 +186,7 @@ private struct PlanReading {
         var hasher = SHA256()
         var refusal: CanonicalFormError?
         let scanner = try withoutActuallyEscaping(onLine) { onLine in
-            var scanner = CanonicalPlanScanner(copy: copy, onLine: onLine)
+            var scanner = CanonicalPlanScanner(copies: copies, onLine: onLine)
             while let chunk = try input.read(upToCount: PlanDocumentWriter.bufferSize), !chunk.isEmpty {
                 hasher.update(data: chunk)
                 // After the first fault the rest is only hashed: a changed digest is the clearer refusal.
@@ -223,7 +255,7 @@ func firstDifference(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -
 /// without its lines. Inside the arrays the separators must be exactly remedy's (`[{…},{…}]`), and
 /// each element is read, written again and compared, its line handed on and counted in `totals`.
 private struct CanonicalPlanScanner {
-    let copy: FileHandle?
+    let copies: [FileHandle?]
     private var onLine: (PlanLine) throws -> Void
     var skeleton: [UInt8] = []
     var totals = RecomputedTotals()
@@ -249,8 +281,9 @@ private struct CanonicalPlanScanner {
     /// In a line array, what may come next outside an element.
     private var expecting: Expect = .firstElementOrEnd
     private var indexInSection = 0
-    private var copied: [UInt8] = []
-    private var copiedTotal = 0
+    /// Per section: bytes waiting to be written to its copy, and how many were copied so far.
+    private var copied: [[UInt8]] = [[], [], []]
+    private var copiedTotal = [0, 0, 0]
     /// Hashes of user ids seen in any section: a user appears on one line of a plan.
     private var users: Set<Int> = []
     private var writer = CanonicalJSONWriter()
@@ -259,8 +292,8 @@ private struct CanonicalPlanScanner {
 
     private static let sections = PlanDocumentWriter.streamedKeys.map { Array($0.utf8) }
 
-    init(copy: FileHandle?, onLine: @escaping (PlanLine) throws -> Void) {
-        self.copy = copy
+    init(copies: [FileHandle?], onLine: @escaping (PlanLine) throws -> Void) {
+        self.copies = copies
         self.onLine = onLine
     }
 
@@ -292,7 +325,7 @@ private struct CanonicalPlanScanner {
                 index += 1
             }
         }
-        if copied.count >= PlanDocumentWriter.bufferSize { try flush() }
+        if copied.contains(where: { $0.count >= PlanDocumentWriter.bufferSize }) { try flush() }
     }
 
     mutating func finish() throws {
@@ -304,9 +337,11 @@ private struct CanonicalPlanScanner {
     }
 
     private mutating func flush() throws {
-        guard let copy, !copied.isEmpty else { return }
-        try copy.write(contentsOf: copied)
-        copied.removeAll(keepingCapacity: true)
+        for (section, copy) in copies.enumerated() {
+            guard let copy, !copied[section].isEmpty else { continue }
+            try copy.write(contentsOf: copied[section])
+            copied[section].removeAll(keepingCapacity: true)
+        }
     }
 
     private mutating func step(_ byte: UInt8) throws {
@@ -408,25 +443,19 @@ private struct CanonicalPlanScanner {
             read.write(to: &writer)
             try totals.add(read, offset: elementStart)
             userId = read.userId
-            if copy != nil {
-                copied.append(contentsOf: element)
-                copiedTotal += element.count
-                line = .adjustment(nil, copyEnd: copiedTotal)
-            } else {
-                line = .adjustment(read, copyEnd: 0)
-            }
+            line = .adjustment(copies[0] == nil ? read : nil, copyEnd: copy(section))
         case 1:
             guard let read = node.flatMap(HeldLine.init(node:)) else { throw notALine(name) }
             read.write(to: &writer)
             try totals.add(read, offset: elementStart)
             userId = read.userId
-            line = .hold(read)
+            line = .hold(read, copyEnd: copies[1] == nil ? nil : copy(section))
         default:
             guard let read = node.flatMap(SettledLine.init(node:)) else { throw notALine(name) }
             read.write(to: &writer)
             totals.add(read)
             userId = read.userId
-            line = .settled(read)
+            line = .settled(read, copyEnd: copies[2] == nil ? nil : copy(section))
         }
         if let at = firstDifference(writer.bytes, element) {
             throw CanonicalFormError(offset: elementStart + at, what: "\(name) \(indexInSection) differs from its canonical encoding")
@@ -437,6 +466,14 @@ private struct CanonicalPlanScanner {
             throw CanonicalFormError(offset: elementStart, what: "\(name) \(indexInSection) names a user who already has a line in this plan")
         }
         try onLine(line)
+    }
+
+    /// Appends the element to its section's copy; where the copy now ends (0 without a copy).
+    private mutating func copy(_ section: Int) -> Int {
+        guard copies[section] != nil else { return 0 }
+        copied[section].append(contentsOf: element)
+        copiedTotal[section] += element.count
+        return copiedTotal[section]
     }
 
     private func notALine(_ name: String) -> CanonicalFormError {

@@ -144,13 +144,24 @@ public struct PlanPreview: Sendable {
     public private(set) var widestAmount: Int?
     public private(set) var longestLabel: Int?
 
+    /// Lines kept in `adjustments` and `holds` (at most `maxLines`).
+    private var keptLines: Int
+
     public init(maxLines: Int) {
         self.maxLines = maxLines
+        self.keptLines = maxLines
+    }
+
+    /// Keeps at most `lines` lines, while still counting and measuring every one (for a summary
+    /// that reads the lines it shows again from a streamed bundle).
+    mutating func limitKept(to lines: Int) {
+        keptLines = min(keptLines, lines)
     }
 
     /// The preview of a plan held whole.
     public init(plan: Plan, maxLines: Int) {
         self.maxLines = maxLines
+        self.keptLines = maxLines
         plan.adjustments.forEach { add($0) }
         plan.holds.forEach { add($0) }
         plan.settled.forEach { add($0) }
@@ -158,14 +169,14 @@ public struct PlanPreview: Sendable {
 
     mutating func add(_ line: AdjustmentLine) {
         adjustmentCount += 1
-        if adjustments.count < maxLines { adjustments.append(line) }
+        if adjustments.count < keptLines { adjustments.append(line) }
         widestAmount = max(widestAmount ?? 0, line.delta.rupiah.count)
         longestLabel = max(longestLabel ?? 0, line.label.count)
     }
 
     mutating func add(_ line: HeldLine) {
         holdCount += 1
-        if holds.count < maxLines { holds.append(line) }
+        if holds.count < keptLines { holds.append(line) }
         widestAmount = max(widestAmount ?? 0, line.excess.rupiah.count)
         longestLabel = max(longestLabel ?? 0, line.label.count)
     }

@@ -9,8 +9,25 @@ public struct PlanSummary {
     /// Lines shown per section; the rest are counted.
     public var maxLines: Int { preview.maxLines }
 
+    /// Where the lines shown come from: the preview's, or (a plan of any size) the streamed bundle's.
+    private var streamed: StreamedPlanBundle?
+    /// Lines decoded at a time from a streamed bundle.
+    static let batchLines = 1_000
+
     public init(bundle: PlanBundle, maxLines: Int = 200) {
         self.init(digest: bundle.digest, plan: bundle.plan, preview: PlanPreview(plan: bundle.plan, maxLines: maxLines))
+    }
+
+    /// A bundle read with `readStreaming(_:keepingHoldsAndSettled: true)`: the widths and counts
+    /// from a first pass, the lines shown (every one with `maxLines: .max`) read again as they are printed.
+    public init(streamed: StreamedPlanBundle, maxLines: Int = 200) throws {
+        var preview = PlanPreview(maxLines: maxLines)
+        preview.limitKept(to: 0)
+        try streamed.adjustments.forEachBatch(of: PlanSummary.batchLines) { $0.forEach { preview.add($0) } }
+        try streamed.holds?.forEachBatch(of: PlanSummary.batchLines) { $0.forEach { preview.add($0) } }
+        try streamed.settled?.forEachBatch(of: PlanSummary.batchLines) { $0.forEach { preview.add($0) } }
+        self.init(digest: streamed.bundle.digest, plan: streamed.bundle.plan, preview: preview)
+        self.streamed = streamed
     }
 
     /// A plan written from a spool: the same summary, from its preview.
@@ -24,19 +41,27 @@ public struct PlanSummary {
         self.preview = preview
     }
 
+    /// Every line of the summary, in memory.
     public var lines: [String] {
         var out: [String] = []
-        out.append("Plan \(digest.prefix(16))… (\(plan.kind.rawValue)) for job \(plan.job) on \(plan.database.databaseName)")
+        // Only a streamed bundle's reads can fail, and `write` is how a streamed summary is printed.
+        try? write { out.append($0) }
+        return out
+    }
+
+    /// The summary a line at a time, each handed to `emit` as it is made.
+    public func write(_ emit: (String) throws -> Void) throws {
+        try emit("Plan \(digest.prefix(16))… (\(plan.kind.rawValue)) for job \(plan.job) on \(plan.database.databaseName)")
         let parameters = plan.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        out.append("  parameters: \(parameters.isEmpty ? "none" : parameters)")
-        out.append("  snapshot \(plan.snapshotAt), expires \(plan.expiresAt); planned by \(plan.planner.name) (\(plan.planner.role))")
+        try emit("  parameters: \(parameters.isEmpty ? "none" : parameters)")
+        try emit("  snapshot \(plan.snapshotAt), expires \(plan.expiresAt); planned by \(plan.planner.name) (\(plan.planner.role))")
         if let replica = plan.readReplica {
-            out.append("  snapshot taken on the \(replica.description.terminalSafe); apply rechecks every line on the primary and skips what changed since")
+            try emit("  snapshot taken on the \(replica.description.terminalSafe); apply rechecks every line on the primary and skips what changed since")
         }
-        out.append("  balance trigger: \(plan.evidence.triggerRefires ? "re-fires on updates" : "fires on the transition only") — \(plan.evidence.triggerRefiresReason)")
+        try emit("  balance trigger: \(plan.evidence.triggerRefires ? "re-fires on updates" : "fires on the transition only") — \(plan.evidence.triggerRefiresReason)")
         if !plan.warnings.isEmpty {
-            out.append("  \(plan.warnings.count) warning(s) from remedy check, for the approvers to confirm:")
-            for warning in plan.warnings { out.append("    ! \(warning.terminalSafe)") }
+            try emit("  \(plan.warnings.count) warning(s) from remedy check, for the approvers to confirm:")
+            for warning in plan.warnings { try emit("    ! \(warning.terminalSafe)") }
         }
         let verdicts = plan.gatewayVerdicts
         // Only a checked plan's lines carry a mark: on an unchecked plan every line would say "not checked".
@@ -44,52 +69,60 @@ public struct PlanSummary {
             guard plan.gateway != nil else { return "" }
             return "  [\(Plan.gatewayStatus(of: decomposition, in: verdicts).rawValue)]"
         }
-        if let gateway = plan.gateway { out += GatewaySummary(check: gateway).lines }
-        out.append("")
+        if let gateway = plan.gateway { for line in GatewaySummary(check: gateway).lines { try emit(line) } }
+        try emit("")
         let width = max(12, preview.widestAmount ?? 12)
         let labelWidth = min(24, max(8, preview.longestLabel ?? 8))
         func pad(_ text: String, _ count: Int) -> String { text.count >= count ? text : text + String(repeating: " ", count: count - text.count) }
         // Escaped before padding, so the columns line up with what the terminal shows.
         func shown(_ label: String) -> String { label.terminalSafe }
 
-        if preview.adjustmentCount == 0 { out.append("No balance to move.") }
-        for line in preview.adjustments.prefix(maxLines) {
+        if preview.adjustmentCount == 0 { try emit("No balance to move.") }
+        try eachShown(preview.adjustments, streamed?.adjustments) { line in
             let sign = line.delta.isNegative ? "-" : "+"
             var text = "\(sign) \(pad(line.delta.unsignedRupiah, width))  \(pad(shown(line.label), labelWidth))  \(line.attribution.shortText)"
             if line.ambiguous { text += "  (ambiguous: \(line.decompositions >= Attribution.maxCountedDecompositions ? "≥\(line.decompositions)" : "\(line.decompositions)") ways; the amount is exact)" }
             if line.receivable.isPositive { text += "  (clamped: \(line.receivable.rupiah) stays owed)" }
-            out.append(text + mark(line.attribution))
+            try emit(text + mark(line.attribution))
         }
-        if preview.adjustmentCount > maxLines { out.append("  … and \(preview.adjustmentCount - maxLines) more adjustments (remedy show --all)") }
+        if preview.adjustmentCount > maxLines { try emit("  … and \(preview.adjustmentCount - maxLines) more adjustments (remedy show --all)") }
         if preview.holdCount > 0 {
-            out.append("")
-            out.append("Held for a person (\(preview.holdCount), untouched):")
-            for line in preview.holds.prefix(maxLines) {
+            try emit("")
+            try emit("Held for a person (\(preview.holdCount), untouched):")
+            try eachShown(preview.holds, streamed?.holds) { line in
                 let known = line.acknowledged.map { "  (acknowledged by \($0.by): \(shown($0.reason)))" } ?? ""
-                out.append("\(line.acknowledged == nil ? "!" : "~") \(pad(line.excess.rupiah, width))  \(pad(shown(line.label), labelWidth))  [\(line.reason.rawValue)] \(shown(line.explanation))\(known)\(mark(line.closest))")
+                try emit("\(line.acknowledged == nil ? "!" : "~") \(pad(line.excess.rupiah, width))  \(pad(shown(line.label), labelWidth))  [\(line.reason.rawValue)] \(shown(line.explanation))\(known)\(mark(line.closest))")
             }
-            if preview.holdCount > maxLines { out.append("  … and \(preview.holdCount - maxLines) more holds (remedy show --all)") }
+            if preview.holdCount > maxLines { try emit("  … and \(preview.holdCount - maxLines) more holds (remedy show --all)") }
         }
         if preview.settledCount > 0 {
-            out.append("")
-            out.append("Already corrected (no excess left): \(preview.settledCount) user(s)")
+            try emit("")
+            try emit("Already corrected (no excess left): \(preview.settledCount) user(s)")
         }
         let totals = plan.totals
-        out.append("")
-        out.append("Totals")
+        try emit("")
+        try emit("Totals")
         if plan.kind == .revert {
-            out.append("  reverts plan        \(plan.reverts ?? "?")")
-            out.append("  to give back        \(totals.toGiveBack.rupiah)  (\(totals.adjustmentCount) users)")
-            out.append("  receivables closed  \(totals.owed.unsignedRupiah)")
-            return out
+            try emit("  reverts plan        \(plan.reverts ?? "?")")
+            try emit("  to give back        \(totals.toGiveBack.rupiah)  (\(totals.adjustmentCount) users)")
+            try emit("  receivables closed  \(totals.owed.unsignedRupiah)")
+            return
         }
-        out.append("  over-credit found   \(totals.overCreditFound.rupiah)")
-        out.append("  to take back        \(totals.toTakeBack.rupiah)  (\(totals.adjustmentCount) users, \(totals.ambiguousCount) ambiguous)")
-        if totals.toGiveBack.isPositive { out.append("  to give back        \(totals.toGiveBack.rupiah)  (restored deductions)") }
-        out.append("  owed (receivables)  \(totals.owed.rupiah)")
-        out.append("  held for review     \(totals.heldExcess.rupiah) excess, \(totals.heldShortfall.rupiah) shortfall  (\(totals.holdCount) users, \(totals.acknowledgedCount) acknowledged)")
-        out.append("  would go negative   \(totals.wouldGoNegative.rupiah)")
-        out.append("  users examined      \(totals.usersExamined), already corrected \(totals.settledCount)")
-        return out
+        try emit("  over-credit found   \(totals.overCreditFound.rupiah)")
+        try emit("  to take back        \(totals.toTakeBack.rupiah)  (\(totals.adjustmentCount) users, \(totals.ambiguousCount) ambiguous)")
+        if totals.toGiveBack.isPositive { try emit("  to give back        \(totals.toGiveBack.rupiah)  (restored deductions)") }
+        try emit("  owed (receivables)  \(totals.owed.rupiah)")
+        try emit("  held for review     \(totals.heldExcess.rupiah) excess, \(totals.heldShortfall.rupiah) shortfall  (\(totals.holdCount) users, \(totals.acknowledgedCount) acknowledged)")
+        try emit("  would go negative   \(totals.wouldGoNegative.rupiah)")
+        try emit("  users examined      \(totals.usersExamined), already corrected \(totals.settledCount)")
+    }
+
+    /// The first `maxLines` lines of a section: from the stream when there is one, else the preview's.
+    private func eachShown<Line>(_ kept: [Line], _ stream: PlanLineStream<Line>?, _ body: (Line) throws -> Void) throws {
+        guard let stream else { return try kept.prefix(maxLines).forEach(body) }
+        let shown = min(maxLines, stream.count)
+        for start in stride(from: 0, to: shown, by: PlanSummary.batchLines) {
+            try stream.lines(start..<min(start + PlanSummary.batchLines, shown)).forEach(body)
+        }
     }
 }

@@ -35,12 +35,14 @@ enum AuditSQL {
         ('approver set updates in remedy.approver_sets', 'approvers.updated', (SELECT count(*) FROM remedy.approver_sets WHERE version > 1),
          (SELECT count(*) FROM remedy.audit_log WHERE action = 'approvers.updated')),
         -- A receivable and a settlement count only with the audit row of the line that made it
-        -- (same key, same amount): one added by SQL has none.
+        -- (same key, same amount): one added by SQL has none. For receivables a semi-join
+        -- on plan and user: only the audit rows of users with a receivable are parsed as JSON.
         ('receivables in remedy.receivables', 'correction.applied', (SELECT count(*) FROM remedy.receivables),
-         (SELECT count(DISTINCT r.id) FROM remedy.receivables r
-            JOIN (SELECT plan_digest, user_id, content::jsonb AS c FROM remedy.audit_log WHERE action = 'correction.applied') a
-              ON a.plan_digest = r.plan_digest AND a.user_id = r.user_id
-             AND a.c->>'idempotency_key' = r.idempotency_key AND (a.c->>'receivable')::numeric = r.amount)),
+         (SELECT count(*) FROM remedy.receivables r
+           WHERE EXISTS (SELECT 1 FROM remedy.audit_log a
+                          WHERE a.action = 'correction.applied' AND a.plan_digest = r.plan_digest AND a.user_id = r.user_id
+                            AND a.content::jsonb->>'idempotency_key' = r.idempotency_key
+                            AND (a.content::jsonb->>'receivable')::numeric = r.amount))),
         ('receivable settlements in remedy.receivable_settlements', 'revert.applied', (SELECT count(*) FROM remedy.receivable_settlements),
          (SELECT count(DISTINCT s.id) FROM remedy.receivable_settlements s
             JOIN (SELECT plan_digest, content::jsonb AS c FROM remedy.audit_log WHERE action = 'revert.applied') a

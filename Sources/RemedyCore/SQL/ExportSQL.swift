@@ -10,21 +10,28 @@ enum ExportSQL {
      ORDER BY started_at, id
     """#
 
-    /// The booking entry of each correction this plan's lines stand for, by this plan or by another
-    /// plan made from the same state (same idempotency key).
-    static let bookedEntries = #"""
+    /// The booking entry of each of these idempotency keys, by this plan or by another plan made
+    /// from the same state (one per key and kind: the book's unique key).
+    static let entriesOfKeys = #"""
     SELECT idempotency_key, plan_digest, run_id::text, user_id, amount::text, balance_before::text, balance_after::text
       FROM remedy.entries
-     WHERE kind = $3 AND (plan_digest = $1 OR idempotency_key = ANY($2::text[]))
-     ORDER BY id
+     WHERE kind = $2 AND idempotency_key = ANY($1::text[])
     """#
 
-    static let receivablesOfPlan = #"""
-    SELECT r.idempotency_key, r.user_id, r.amount::text,
-           EXISTS (SELECT 1 FROM remedy.receivable_settlements s WHERE s.receivable_key = r.idempotency_key)
-      FROM remedy.receivables r
-     WHERE r.plan_digest = $1
-     ORDER BY r.id
+    /// The receivables this plan opened for these idempotency keys.
+    static let receivablesOfKeys = #"""
+    SELECT idempotency_key, amount::text
+      FROM remedy.receivables
+     WHERE plan_digest = $1 AND idempotency_key = ANY($2::text[])
+    """#
+
+    /// This plan's book in sums: users booked, Σ amount, Σ (before − after), Σ receivables opened.
+    static let bookOfPlan = #"""
+    SELECT count(DISTINCT e.user_id)::int8, coalesce(sum(e.amount), 0)::text,
+           coalesce(sum(e.balance_before - e.balance_after), 0)::text,
+           (SELECT coalesce(sum(r.amount), 0)::text FROM remedy.receivables r WHERE r.plan_digest = $1)
+      FROM remedy.entries e
+     WHERE e.plan_digest = $1 AND e.kind = $2
     """#
 
     /// Apply writes an audit row for every skipped line; the latest one per user says why.

@@ -1,10 +1,11 @@
 enum RevertSQL {
-    /// The corrections a plan's runs booked, with the balances they moved and any receivable still open.
-    static let appliedCorrections = #"""
+    /// The corrections a plan's runs booked for these idempotency keys, with the balances they
+    /// moved and any receivable still open.
+    static let appliedCorrectionsOfKeys = #"""
     SELECT e.user_id, e.idempotency_key, e.amount::text, e.balance_before::text, e.balance_after::text,
            COALESCE((SELECT r.amount FROM remedy.open_receivables r WHERE r.idempotency_key = e.idempotency_key), 0)::text
       FROM remedy.entries e
-     WHERE e.plan_digest = $1 AND e.kind = 'discovered'
+     WHERE e.plan_digest = $1 AND e.kind = 'discovered' AND e.idempotency_key = ANY($2::text[])
      ORDER BY e.user_id
     """#
     /// What each named correction of a plan took (balance before − after) and left owed: what a

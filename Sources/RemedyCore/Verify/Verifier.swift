@@ -7,13 +7,16 @@ import Rupiah
 /// else is a residual a person must see.
 public struct Verifier {
     public let spec: JobSpec
-    public let bundle: PlanBundle
+    /// Read with `PlanBundle.readStreaming`: the lines are decoded a batch at a time, at any plan size.
+    public let streamed: StreamedPlanBundle
+    public var bundle: PlanBundle { streamed.bundle }
     public let connection: PostgresConnection
-    static let chunkSize = 1_000
+    /// Lines rechecked per query.
+    static let batchLines = 1_000
 
-    public init(spec: JobSpec, bundle: PlanBundle, connection: PostgresConnection) {
+    public init(spec: JobSpec, streamed: StreamedPlanBundle, connection: PostgresConnection) {
         self.spec = spec
-        self.bundle = bundle
+        self.streamed = streamed
         self.connection = connection
     }
 
@@ -57,7 +60,7 @@ public struct Verifier {
     public func verifyReadOnly(replica: ReadReplica? = nil) throws -> Result {
         var head = ""
         var position: ReadReplicaPosition?
-        let verifier = Verifier(spec: spec, bundle: bundle, connection: replica?.connection ?? connection)
+        let verifier = Verifier(spec: spec, streamed: streamed, connection: replica?.connection ?? connection)
         do {
             let (checked, residuals) = try verifier.recheck { reader in
                 head = try AuditLog(connection: reader).currentHead().hash
@@ -78,15 +81,15 @@ public struct Verifier {
         var residuals: [Residual] = []
         var checked = 0
         try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
-            var expected: [String: Money] = [:]
-            for line in bundle.plan.adjustments {
-                expected[line.userId] = try line.excess.adding(line.delta).subtracting(line.receivable)
-            }
-            let users = expected.keys.sorted()
             let catalog = try ShopCatalog.inspect(spec, on: connection)
             let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType)
-            for start in stride(from: 0, to: users.count, by: Verifier.chunkSize) {
-                let chunk = Array(users[start..<min(start + Verifier.chunkSize, users.count)])
+            // A user has one line in a plan (the reader refuses another), so each batch stands alone.
+            try streamed.adjustments.forEachBatch(of: Verifier.batchLines) { batch in
+                var expected: [String: Money] = [:]
+                for line in batch {
+                    expected[line.userId] = try line.excess.adding(line.delta).subtracting(line.receivable)
+                }
+                let chunk = expected.keys.sorted()
                 let recheck = try template.with(["user_ids": PostgresArray(chunk)]).render(spec.sql["recheck"]!, file: "\(spec.directory)/recheck.sql")
                 var seen = Set<String>()
                 for row in try connection.query(recheck.sql, recheck.parameters) {

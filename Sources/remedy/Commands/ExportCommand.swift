@@ -23,6 +23,10 @@ struct ExportCommand: ParsableCommand {
         With --out and --json, stdout carries one JSON document about the file written (file, \
         bytes, discrepancies…); without --out the export itself is stdout, so --json there needs \
         --format json (the export is then the one JSON document). \
+        With --format html and --out FILE.html, every line is also written as CSV beside the page \
+        (FILE.csv), which the page links: above 2,000 lines the page shows the totals, the charts, \
+        the largest corrections, a sample of each outcome and every held user (one text line each). \
+        The export is written as it is made, in two passes over the plan, at any plan size. \
         CSV columns and the apostrophe rule: runbooks/finance-signoff.md.
         """)
 
@@ -53,10 +57,10 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         var clean = true
         try Terminal.run {
-            let bundle = try PlanBundle.read(plan)
+            let streamed = try PlanBundle.readStreaming(plan, keepingHoldsAndSettled: true)
             let builder: ExportBuilder
             if offline {
-                builder = ExportBuilder(bundle: bundle, connection: nil, offlineReason: "--offline was given")
+                builder = ExportBuilder(streamed: streamed, connection: nil, offlineReason: "--offline was given")
             } else if let source = database.configuredSource {
                 let connection: PostgresConnection
                 do { connection = try database.connect() } catch let error as PostgresError where error.kind == .connection {
@@ -65,24 +69,49 @@ struct ExportCommand: ParsableCommand {
                 // With a replica the cross-check reads there; the primary only confirms it.
                 let readReplica = try replica.connect(confirmingWith: connection)
                 Terminal.progress("export: cross-checking with the database from \(source)\(readReplica.map { ", read on the replica \($0.server)" } ?? "")")
-                var crossChecked = ExportBuilder(bundle: bundle, connection: readReplica?.connection ?? connection)
+                var crossChecked = ExportBuilder(streamed: streamed, connection: readReplica?.connection ?? connection)
                 crossChecked.readReplica = readReplica
                 builder = crossChecked
             } else if replica.url != nil {
                 throw RemedyError(.badInput, "\(replica.source) names a read replica but no primary is configured: give --database-url (or DATABASE_URL) too, which the replica is confirmed against, or export from the bundle alone with --offline")
             } else {
-                builder = ExportBuilder(bundle: bundle, connection: nil,
+                builder = ExportBuilder(streamed: streamed, connection: nil,
                                         offlineReason: "no database configured: no --database-url, DATABASE_URL or PG* variables")
             }
-            let document = try builder.build(redaction: try redaction(connection: builder.connection))
             let dialect: CSVDialect = excel ? .excel : .standard
-            let data: Data
-            switch (format, notices) {
-            case (.csv, false): data = ExportCSV.render(document, dialect: dialect)
-            case (.csv, true): data = try CustomerNotices(document).csv(dialect: dialect)
-            case (.json, false): data = try ExportJSON.render(document)
-            case (.json, true): data = try CustomerNotices(document).json()
-            case (.html, _): data = HTMLReport.render(document)
+            // The HTML page holds part of a large plan's lines: the complete list goes beside it, as CSV.
+            let besidePath = format == .html && !notices ? out.map(ExportCommand.csvBeside) : nil
+            let sink = try out.map { try ExportSink.file($0) } ?? .stream(wholeLines: format != .json && isatty(STDOUT_FILENO) != 0) {
+                Terminal.writeExport($0, json: format == .json)
+            }
+            let beside = try besidePath.map { try ExportSink.file($0) }
+            let document = try builder.export(redaction: try redaction(connection: builder.connection)) { document, highlights, lines in
+                switch (format, notices) {
+                case (.csv, false):
+                    var stream = ExportCSV.Stream(document, dialect: dialect)
+                    try sink.write(stream.header())
+                    try lines.forEach { try sink.write(stream.record($0)) }
+                case (.csv, true): try sink.write(try CustomerNotices(document, lines: lines).csv(dialect: dialect))
+                case (.json, false):
+                    var stream = try ExportJSON.Stream(document)
+                    try sink.write(stream.prefix)
+                    try lines.forEach { try sink.write(try stream.record($0)) }
+                    try sink.write(stream.suffix)
+                case (.json, true): try sink.write(try CustomerNotices(document, lines: lines).json())
+                case (.html, _):
+                    let page = HTMLReport.Stream(document, highlights: highlights, completeList: besidePath.map { URL(fileURLWithPath: $0).lastPathComponent })
+                    var csv = ExportCSV.Stream(document, dialect: dialect)
+                    try sink.write(page.head())
+                    try beside?.write(csv.header())
+                    try lines.forEach { line in
+                        try sink.write(page.record(line))
+                        try beside?.write(csv.record(line))
+                    }
+                    try sink.write(page.tail())
+                }
+                try beside?.finish()
+                try sink.finish()
+                return document
             }
 
             var summary: [String] = []
@@ -99,24 +128,29 @@ struct ExportCommand: ParsableCommand {
             clean = document.crossCheck.discrepancies.isEmpty
 
             if let out {
-                do { try data.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
-                    throw RemedyError(.io, "cannot write \(out): \(error.localizedDescription)")
-                }
                 if output.json {
                     try Terminal.printJSON(ExportOutput(
-                        file: out, bytes: data.count, format: format.rawValue, notices: notices, phase: document.phase == .outcome ? "outcome" : "proposal",
+                        file: out, bytes: sink.bytes, format: format.rawValue, notices: notices, phase: document.phase == .outcome ? "outcome" : "proposal",
                         planDigest: document.plan.digest, job: document.plan.job, crossCheck: document.crossCheck.statement,
-                        auditChainHead: document.auditChainHead?.hash, discrepancies: document.crossCheck.discrepancies.count))
+                        auditChainHead: document.auditChainHead?.hash, discrepancies: document.crossCheck.discrepancies.count,
+                        completeList: besidePath, completeListBytes: beside?.bytes))
                     return
                 }
                 summary.forEach { Terminal.print($0) }
-                Terminal.print("wrote \(data.count) bytes to \(out)")
+                Terminal.print("wrote \(sink.bytes) bytes to \(out)")
+                if let besidePath, let beside { Terminal.print("wrote \(beside.bytes) bytes to \(besidePath) (every line, CSV; the page links it)") }
             } else {
-                Terminal.writeExport(data, json: format == .json)
                 summary.forEach { Terminal.progress($0) }
             }
         }
         if !clean { throw ExitStatus.verificationFailed.exitCode }
+    }
+
+    /// The CSV written beside an HTML report: the same name with `.csv` for `.html`/`.htm`, else `.csv` appended.
+    static func csvBeside(_ html: String) -> String {
+        let url = URL(fileURLWithPath: html)
+        let ext = url.pathExtension.lowercased()
+        return (ext == "html" || ext == "htm" ? url.deletingPathExtension() : url).appendingPathExtension("csv").path
     }
 
     /// The key --redact needs: the file given, else the database's; never the plan's digest or
@@ -143,4 +177,7 @@ struct ExportOutput: Encodable {
     let crossCheck: String
     let auditChainHead: String?
     let discrepancies: Int
+    /// With --format html: the CSV of every line written beside the page, and its size.
+    let completeList: String?
+    let completeListBytes: Int?
 }

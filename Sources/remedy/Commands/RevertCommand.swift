@@ -17,17 +17,17 @@ struct RevertCommand: ParsableCommand {
 
     func run() throws {
         try Terminal.run {
-            let original = try PlanBundle.read(plan)
-            let spec = try JobLocator.load(job: original.plan.job, explicit: jobs.jobsDirectory)
-            let bundle = try RevertPlanner(spec: spec, original: original, plannerKey: try SigningKey.load(path: key), connection: try database.connect())
+            let original = try PlanBundle.readStreaming(plan)
+            let spec = try JobLocator.load(job: original.bundle.plan.job, explicit: jobs.jobsDirectory)
+            let written = try RevertPlanner(spec: spec, original: original, plannerKey: try SigningKey.load(path: key), connection: try database.connect())
                 .plan(outDirectory: out, defaultParent: FileManager.default.currentDirectoryPath + "/remedy-plans")
             if output.json {
-                try Terminal.printJSON(PlanOutput(digest: bundle.digest, bundle: bundle.path, totals: bundle.plan.totals, warnings: bundle.plan.warnings))
+                try Terminal.printJSON(PlanOutput(digest: written.digest, bundle: written.path, totals: written.header.totals, warnings: written.header.warnings))
                 return
             }
-            PlanSummary(bundle: bundle).lines.forEach { Terminal.print($0) }
+            PlanSummary(written: written).lines.forEach { Terminal.print($0) }
             Terminal.print("")
-            Terminal.print(bundle.path)
+            Terminal.print(written.path)
         }
     }
 }

@@ -18,21 +18,29 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         try Terminal.run {
-            let bundle = try PlanBundle.read(plan)
-            let planner = bundle.plan.planner
-            var authorship = "made and signed by \(planner.name) (\(planner.role)); the key was not checked against a trusted set (no database configured)"
-            if database.configuredSource != nil {
-                let trusted = try bundle.trustedPlanner(on: try database.connect())
-                authorship = "made and signed by \(trusted.name) (\(trusted.role)), a trusted key in this database"
-            }
+            // --json prints the whole plan; the summary reads a batch of lines at a time, at any plan size.
             if output.json {
+                let bundle = try PlanBundle.read(plan)
+                _ = try authorship(bundle)
                 try Terminal.printJSON(bundle.plan)
-            } else {
-                PlanSummary(bundle: bundle, maxLines: all ? Int.max : maxLines).lines.forEach { Terminal.print($0) }
-                Terminal.print(authorship)
-                Terminal.print("")
-                Terminal.print(bundle.path)
+                return
             }
+            let streamed = try PlanBundle.readStreaming(plan, keepingHoldsAndSettled: true)
+            let authorship = try authorship(streamed.bundle)
+            try PlanSummary(streamed: streamed, maxLines: all ? Int.max : maxLines).write { Terminal.print($0) }
+            Terminal.print(authorship)
+            Terminal.print("")
+            Terminal.print(streamed.bundle.path)
         }
+    }
+
+    /// Who made the plan, checked against the trusted set when a database is configured.
+    private func authorship(_ bundle: PlanBundle) throws -> String {
+        let planner = bundle.plan.planner
+        guard database.configuredSource != nil else {
+            return "made and signed by \(planner.name) (\(planner.role)); the key was not checked against a trusted set (no database configured)"
+        }
+        let trusted = try bundle.trustedPlanner(on: try database.connect())
+        return "made and signed by \(trusted.name) (\(trusted.role)), a trusted key in this database"
     }
 }

@@ -28,10 +28,10 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         var clean = false
         try Terminal.run {
-            let bundle = try PlanBundle.read(plan)
-            let spec = try JobLocator.load(job: bundle.plan.job, explicit: jobs.jobsDirectory)
+            let streamed = try PlanBundle.readStreaming(plan)
+            let spec = try JobLocator.load(job: streamed.bundle.plan.job, explicit: jobs.jobsDirectory)
             let connection = try database.connect()
-            let verifier = Verifier(spec: spec, bundle: bundle, connection: connection)
+            let verifier = Verifier(spec: spec, streamed: streamed, connection: connection)
             let result = readOnly ? try verifier.verifyReadOnly(replica: try replica.connect(confirmingWith: connection))
                                   : try verifier.verify(actor: "verify")
             clean = result.isClean

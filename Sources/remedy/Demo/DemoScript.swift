@@ -64,7 +64,7 @@ struct DemoScript {
         Terminal.print("$ remedy apply plan --key andi.key   (again) → applied \(again.applied.count), already applied \(again.alreadyApplied.count): nothing twice")
 
         section("6. Verify and audit")
-        let verified = try Verifier(spec: spec, bundle: bundle, connection: connection).verify(actor: "andi")
+        let verified = try Verifier(spec: spec, streamed: try PlanBundle.readStreaming(bundle.path), connection: connection).verify(actor: "andi")
         Terminal.print("$ remedy verify plan   → \(verified.usersChecked) users checked, \(verified.residuals.count) residuals")
         let audit = try AuditLog(connection: connection).verify(recordedHead: report.auditHead)
         Terminal.print("$ remedy audit verify --head \(report.auditHead.prefix(16))…   → \(audit.firstBroken == nil && audit.unaccounted.isEmpty && audit.reachesRecordedHead == true ? "intact" : "BROKEN"), \(audit.rows) rows")
@@ -72,7 +72,7 @@ struct DemoScript {
         Terminal.print("(the users still out of sync are the holds: causes other than this bug, for a person)")
 
         section("7. Export for finance: what was done, cross-checked with the database")
-        let document = try ExportBuilder(bundle: try PlanBundle.read(bundle.path), connection: connection).build()
+        let document = try ExportBuilder(bundle: bundle, connection: connection).build()
         let exports: [(String, Data)] = [
             ("report.html", HTMLReport.render(document)),
             ("lines.csv", ExportCSV.render(document, dialect: .standard)),

@@ -273,8 +273,10 @@ struct ExportOutcomeTests {
         let clamping = try JobCopy { $0.replacingOccurrences(of: "negative_balance: hold", with: "negative_balance: clamp") }
         let harness = try PipelineHarness(users: 200, seed: 21, specDirectory: clamping.directory)
         let (original, applied) = try harness.runPipeline()
-        let revert = try RevertPlanner(spec: harness.spec, original: original, plannerKey: harness.keys["andi"]!, connection: harness.connection)
+        let written = try RevertPlanner(spec: harness.spec, original: try PlanBundle.readStreaming(original.path), plannerKey: harness.keys["andi"]!,
+                                        connection: harness.connection)
             .plan(outDirectory: "\(harness.directory)/revert", defaultParent: harness.directory)
+        let revert = try PlanBundle.read(written.path)
         try harness.approve(revert)
         let proposal = try ExportBuilder(bundle: revert, connection: harness.connection).build()
         #expect(proposal.totals.givenBack == applied.takenBack)
