@@ -43,13 +43,7 @@ struct JobSpecTests {
         ("completed_at: completed_at      #", "completed_at: {column: completed_at}  #", "must be a column name or a list of column names"),
     ])
     func aBadSpecIsRefusedNamingTheKey(original: String, replacement: String, message: String) throws {
-        let copy = try JobCopy { yaml in
-            #expect(yaml.contains(original), "the test's anchor text must exist")
-            return yaml.replacingOccurrences(of: original, with: replacement)
-        }
-        let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy.directory) }
-        #expect(error?.message.contains(message) == true, "\(error?.message ?? "no error")")
-        #expect(error?.message.contains("\n") == false)
+        try expectSpecRefused(replacing: original, with: replacement, message: message)
     }
 
     /// A time column takes an ordered fallback list, rendered as COALESCE of the quoted columns;
