@@ -59,8 +59,8 @@ public struct GatewayEvidenceRun {
         return (settings, apiKey)
     }
 
-    public func run(bundlePath: String, outDirectory: String?, defaultParent: String) throws -> Outcome {
-        let source = try PlanBundle.read(bundlePath)
+    /// `source`: the plan to check, as `PlanBundle.read` read it (the caller has, to find its job).
+    public func run(source: PlanBundle, outDirectory: String?, defaultParent: String) throws -> Outcome {
         let plan = source.plan
         let (settings, apiKey) = try Self.requireReady(spec: spec, environment: environment)
         guard plan.kind == .correction, plan.standingPolicy == nil else {
@@ -82,7 +82,7 @@ public struct GatewayEvidenceRun {
             throw RemedyError(.io, "\(outDirectory) already exists; a plan bundle is never overwritten: choose another --out")
         }
         let shop = try shopTopUps(of: plan)
-        let staging = "\(bundlePath)/\(Self.stagingDirectory)"
+        let staging = "\(source.path)/\(Self.stagingDirectory)"
         var answers = source.storedEvidence()
         let reused = Set(shop.map(\.reference)).filter { answers[$0] != nil }.count
         var reusedStaged = 0

@@ -41,7 +41,7 @@ struct EvidenceCommand: ParsableCommand {
             let spec = try JobLocator.load(job: source.plan.job, explicit: jobs.jobsDirectory)
             let outcome = try GatewayEvidenceRun(spec: spec, plannerKey: try SigningKey.load(path: key), connection: try database.connect(),
                                                  logger: Terminal.logger)
-                .run(bundlePath: plan, outDirectory: out, defaultParent: FileManager.default.currentDirectoryPath + "/remedy-plans")
+                .run(source: source, outDirectory: out, defaultParent: FileManager.default.currentDirectoryPath + "/remedy-plans")
             try EvidenceCommand.report(outcome, json: output.json, maxLines: maxLines)
         }
     }
