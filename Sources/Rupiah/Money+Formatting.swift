@@ -29,8 +29,21 @@ extension Money {
 
     /// Exact decimal text with two places, as PostgreSQL's `numeric(…,2)` prints it: `-9180.00`.
     public var exactText: String {
-        let (whole, sen) = wholeAndSen
-        return (minorUnits < 0 ? "-" : "") + String(whole) + "." + twoDigits(sen)
+        // Written backwards into one buffer (at most 22 bytes: a sign, 17 digits, a dot, 2
+        // digits): apply and export write several per line, a million lines at a time.
+        var magnitude = minorUnits.magnitude
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            var end = 24
+            func put(_ byte: UInt8) { end -= 1; buffer[end] = byte }
+            put(UInt8(ascii: "0") + UInt8(magnitude % 10)); magnitude /= 10
+            put(UInt8(ascii: "0") + UInt8(magnitude % 10)); magnitude /= 10
+            put(UInt8(ascii: "."))
+            repeat { put(UInt8(ascii: "0") + UInt8(magnitude % 10)); magnitude /= 10 } while magnitude > 0
+            if minorUnits < 0 { put(UInt8(ascii: "-")) }
+            let count = 24 - end
+            for index in 0..<count { buffer[index] = buffer[end + index] }
+            return count
+        }
     }
 
     private var wholeAndSen: (whole: UInt64, sen: UInt64) {

@@ -11,10 +11,25 @@ extension Money {
     /// (`9180.0000`); otherwise refused, never rounded. Also refused: empty text, exponents,
     /// `NaN`, `Infinity`, grouping separators, whitespace, and values beyond Int64 sen.
     public init(exactText text: String) throws {
-        let bytes = Array(text.utf8)
-        func fail(_ reason: String) -> MoneyParseError { MoneyParseError(text: text, reason: reason) }
-        guard !bytes.isEmpty else { throw fail("it is empty") }
-        guard bytes.count <= 64 else { throw fail("it is longer than any amount") }
+        // Read in place from the string's bytes: plan lines hold tens of amounts each, and a reader
+        // of a million lines parses tens of millions of them.
+        var text = text
+        let parsed = text.withUTF8 { Money.parse(exactText: $0) }
+        switch parsed {
+        case .success(let money): self = money
+        case .failure(let reason): throw MoneyParseError(text: text, reason: reason.text)
+        }
+    }
+
+    private struct Refusal: Error {
+        let text: String
+    }
+
+    private static func parse(exactText bytes: UnsafeBufferPointer<UInt8>) -> Result<Money, Refusal> {
+        func fail(_ reason: String) -> Result<Money, Refusal> { .failure(Refusal(text: reason)) }
+        guard !bytes.isEmpty else { return fail("it is empty") }
+        guard bytes.count <= 64 else { return fail("it is longer than any amount") }
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
 
         var index = 0
         var negative = false
@@ -22,39 +37,42 @@ extension Money {
             negative = bytes[0] == UInt8(ascii: "-")
             index = 1
         }
-        var integerDigits: [UInt8] = []
-        while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
-            integerDigits.append(bytes[index] - 48)
-            index += 1
-        }
-        var fractionDigits: [UInt8] = []
+        let integerStart = index
+        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        let integerEnd = index
+        var fractionStart = index
+        var fractionEnd = index
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
-                fractionDigits.append(bytes[index] - 48)
-                index += 1
+            fractionStart = index
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            fractionEnd = index
+        }
+        guard index == bytes.count else { return fail("unexpected character at position \(index + 1)") }
+        guard integerEnd > integerStart || fractionEnd > fractionStart else { return fail("it has no digits") }
+        if fractionEnd - fractionStart > 2 {
+            guard bytes[(fractionStart + 2)..<fractionEnd].allSatisfy({ $0 == UInt8(ascii: "0") }) else {
+                return fail("it has more than two decimals (sen), and rounding is not allowed")
             }
         }
-        guard index == bytes.count else { throw fail("unexpected character at position \(index + 1)") }
-        guard !integerDigits.isEmpty || !fractionDigits.isEmpty else { throw fail("it has no digits") }
-        if fractionDigits.count > 2 {
-            guard fractionDigits[2...].allSatisfy({ $0 == 0 }) else {
-                throw fail("it has more than two decimals (sen), and rounding is not allowed")
-            }
-            fractionDigits.removeSubrange(2...)
-        }
-        while fractionDigits.count < 2 { fractionDigits.append(0) }
 
         // Accumulate the magnitude unsigned so that Int64.min, whose magnitude exceeds Int64.max, fits.
         var magnitude: UInt64 = 0
-        for digit in integerDigits + fractionDigits {
+        func push(_ digit: UInt8) -> Bool {
             let (shifted, overflowMultiply) = magnitude.multipliedReportingOverflow(by: 10)
             let (next, overflowAdd) = shifted.addingReportingOverflow(UInt64(digit))
-            guard !overflowMultiply, !overflowAdd else { throw fail("it is too large to hold exactly") }
             magnitude = next
+            return !overflowMultiply && !overflowAdd
+        }
+        for position in integerStart..<integerEnd {
+            guard push(bytes[position] - 48) else { return fail("it is too large to hold exactly") }
+        }
+        for sen in 0..<2 {
+            let position = fractionStart + sen
+            guard push(position < fractionEnd ? bytes[position] - 48 : 0) else { return fail("it is too large to hold exactly") }
         }
         let limit = negative ? UInt64(Int64.max) + 1 : UInt64(Int64.max)
-        guard magnitude <= limit else { throw fail("it is too large to hold exactly") }
-        self.init(minorUnits: negative ? Int64(truncatingIfNeeded: 0 &- magnitude) : Int64(magnitude))
+        guard magnitude <= limit else { return fail("it is too large to hold exactly") }
+        return .success(Money(minorUnits: negative ? Int64(truncatingIfNeeded: 0 &- magnitude) : Int64(magnitude)))
     }
 }

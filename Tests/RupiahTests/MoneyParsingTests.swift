@@ -6,7 +6,8 @@ struct MoneyParsingTests {
     @Test(arguments: [
         ("0", Int64(0)), ("0.00", 0), ("-9180", -918_000), ("9180.5", 918_050), ("1900000.00", 190_000_000),
         ("+12.30", 1_230), (".5", 50), ("7.", 700), ("9180.0000", 918_000), ("-0.01", -1),
-        ("92233720368547758.07", Int64.max), ("-92233720368547758.08", Int64.min),
+        ("92233720368547758.07", Int64.max), ("-92233720368547758.08", Int64.min), ("0009180.5000", 918_050), ("-.05", -5),
+        ("+0", 0), ("12.3", 1_230), ("0.010", 1),
     ])
     func readsNumericTextExactly(text: String, minorUnits: Int64) throws {
         #expect(try Money(exactText: text).minorUnits == minorUnits)
@@ -15,6 +16,7 @@ struct MoneyParsingTests {
     @Test(arguments: [
         "", "-", ".", "12abc", "1e3", "NaN", "Infinity", "1.234", "0.001", " 1", "1 ", "1.000.000",
         "1,5", "--1", "92233720368547758.08", "-92233720368547758.09", "١٢", "１２",
+        "+", "-.", "1.2.3", "1.-2", String(repeating: "9", count: 65),
     ])
     func refusesWhatItCannotHoldExactly(text: String) {
         #expect(throws: MoneyParseError.self) { try Money(exactText: text) }
@@ -75,6 +77,10 @@ struct MoneyFormattingTests {
         }
         #expect(Money(minorUnits: -918_000).exactText == "-9180.00")
         #expect(Money(minorUnits: 5).exactText == "0.05")
+        #expect(Money(minorUnits: -5).exactText == "-0.05")
+        #expect(Money(minorUnits: 0).exactText == "0.00")
+        #expect(Money(minorUnits: .max).exactText == "92233720368547758.07")
+        #expect(Money(minorUnits: .min).exactText == "-92233720368547758.08")
     }
 
     @Test func signedRupiahShowsDirection() {
