@@ -33,7 +33,7 @@ struct RunCommand: ParsableCommand {
             let notifier = try Notifier.from(spec: spec)
             // Each failure is notified once: by prepare before the run exists, by the run after.
             let scheduled = try ScheduledRun.prepare(job: spec.name, notifier: notifier, logger: Terminal.logger) {
-                try ScheduledRun(
+                ScheduledRun(
                     spec: spec, parameters: try JobParameters.resolve(parameters, for: spec), operatorKey: try SigningKey.load(path: key),
                     policy: try policy.map { try StandingPolicy.load(path: $0) }, connection: try database.connect(),
                     notifier: notifier, logger: Terminal.logger)

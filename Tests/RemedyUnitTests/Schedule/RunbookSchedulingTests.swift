@@ -61,7 +61,7 @@ struct RunbookSchedulingTests {
         try units[1].joined(separator: "\n").appending("\n").write(toFile: timer, atomically: true, encoding: .utf8)
 
         let output = "\(directory)/verify.out"
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
         process.arguments = ["verify", "--man=no", service, timer]
