@@ -33,6 +33,12 @@ extension PlanBundle {
     /// what apply needs, at any plan size. With `keepingHoldsAndSettled`, the holds and settled
     /// lines are copied to disk too (export reads every line twice, a batch at a time).
     public static func readStreaming(_ path: String, keepingHoldsAndSettled: Bool = false) throws -> StreamedPlanBundle {
+        try readStreaming(path, keepingHoldsAndSettled: keepingHoldsAndSettled, rulesBatchLines: PlanAdjustmentStream.checkBatch)
+    }
+
+    /// `rulesBatchLines`: lines per batch of the rules' check (tests make it small to check the
+    /// refusal is the first broken line's whichever worker finds it).
+    static func readStreaming(_ path: String, keepingHoldsAndSettled: Bool, rulesBatchLines: Int) throws -> StreamedPlanBundle {
         // The copies: temporary files removed at once, readable only through their descriptors,
         // so what is decoded later is what was checked now.
         let copies = [try temporaryCopy(), keepingHoldsAndSettled ? try temporaryCopy() : nil, keepingHoldsAndSettled ? try temporaryCopy() : nil]
@@ -47,14 +53,43 @@ extension PlanBundle {
         }
         let planPath = path + "/" + planFile
         let stream = PlanAdjustmentStream(handle: copies[0]!, starts: starts[0], planPath: planPath, what: "adjustment", decode: AdjustmentLine.read)
-        for start in stride(from: 0, to: stream.count, by: PlanAdjustmentStream.checkBatch) {
-            try AdjustmentLine.checkRules(of: try stream.lines(start..<min(start + PlanAdjustmentStream.checkBatch, stream.count)),
-                                          in: header.plan, firstIndex: start)
-        }
+        try checkRules(of: stream, in: header.plan, batchLines: rulesBatchLines)
         return StreamedPlanBundle(
             bundle: PlanBundle(path: path, plan: header.plan, digest: header.digest), adjustments: stream,
             holds: copies[1].map { PlanLineStream(handle: $0, starts: starts[1], planPath: planPath, what: "hold", decode: HeldLine.read) },
             settled: copies[2].map { PlanLineStream(handle: $0, starts: starts[2], planPath: planPath, what: "settled line", decode: SettledLine.read) })
+    }
+
+    /// Every adjustment's rules, a batch of lines at a time on each core (the copy is read with
+    /// positional reads, so the workers share it); the refusal names the first broken line, as a
+    /// serial pass would.
+    private static func checkRules(of stream: PlanAdjustmentStream, in plan: Plan, batchLines batch: Int) throws {
+        precondition(batch > 0)
+        let batches = (stream.count + batch - 1) / batch
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4, batches))
+        final class FirstRefusal: @unchecked Sendable {
+            let lock = NSLock()
+            var refusal: (batch: Int, error: Error)?
+            func record(_ batch: Int, _ error: Error) {
+                lock.withLock { if refusal.map({ batch < $0.batch }) ?? true { refusal = (batch, error) } }
+            }
+            func isBefore(_ batch: Int) -> Bool { lock.withLock { refusal.map { $0.batch < batch } ?? false } }
+        }
+        let first = FirstRefusal()
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            // Worker w checks batches w, w + workers, …; each stops at its first refusal or once an
+            // earlier batch is refused, so the earliest refusal is always found.
+            for index in stride(from: worker, to: batches, by: workers) where !first.isBefore(index) {
+                let start = index * batch
+                do {
+                    try AdjustmentLine.checkRules(of: try stream.lines(start..<min(start + batch, stream.count)), in: plan, firstIndex: start)
+                } catch {
+                    first.record(index, error)
+                    return
+                }
+            }
+        }
+        if let refusal = first.refusal { throw refusal.error }
     }
 
     private static func temporaryCopy() throws -> FileHandle {
@@ -105,22 +140,35 @@ public final class PlanLineStream<Line>: @unchecked Sendable {
         try? handle.close()
     }
 
-    /// The lines `range` (in plan order), decoded.
+    /// The lines `range` (in plan order), decoded. Safe from several threads at once: the copy is
+    /// read with positional reads (pread), never by moving a shared file offset.
     public func lines(_ range: Range<Int>) throws -> [Line] {
         guard !range.isEmpty else { return [] }
         let length = starts[range.upperBound] - starts[range.lowerBound]
-        try handle.seek(toOffset: UInt64(starts[range.lowerBound]))
-        guard let bytes = try handle.read(upToCount: length), bytes.count == length else {
+        var bytes = [UInt8](repeating: 0, count: length)
+        let read = bytes.withUnsafeMutableBytes { buffer -> Int in
+            var done = 0
+            while done < length {
+                let count = pread(handle.fileDescriptor, buffer.baseAddress! + done, length - done, off_t(starts[range.lowerBound] + done))
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                done += count
+            }
+            return done
+        }
+        guard read == length else {
             throw RemedyError(.io, "the copy of \(planPath)'s \(what)s could not be read back")
         }
         let base = starts[range.lowerBound]
-        return try range.map { index in
-            let element = bytes[bytes.startIndex + starts[index] - base ..< bytes.startIndex + starts[index + 1] - base]
-            // Checked canonical when the copy was taken: the same reader gives the same line.
-            guard let line = element.withUnsafeBytes({ decode($0) }) else {
-                throw RemedyError(.invariant, "\(what) \(index + 1) of \(planPath) no longer reads as it did when it was checked")
+        return try bytes.withUnsafeBytes { buffer in
+            try range.map { index in
+                let element = UnsafeRawBufferPointer(rebasing: buffer[(starts[index] - base)..<(starts[index + 1] - base)])
+                // Checked canonical when the copy was taken: the same reader gives the same line.
+                guard let line = decode(element) else {
+                    throw RemedyError(.invariant, "\(what) \(index + 1) of \(planPath) no longer reads as it did when it was checked")
+                }
+                return line
             }
-            return line
         }
     }
 

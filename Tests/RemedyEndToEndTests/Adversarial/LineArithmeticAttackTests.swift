@@ -59,6 +59,27 @@ struct LineArithmeticAttackTests {
         try shop.remedy(["audit", "verify"]).requireSuccess()
     }
 
+    /// The rules are checked by several workers at once (issue 13): the refusal must still name the
+    /// first broken line, as the serial whole-plan read does, whichever worker finds one first.
+    @Test func theFirstBrokenLineIsNamedWhicheverWorkerFindsOne() throws {
+        let shop = try EndToEndShop(users: 150, seed: 1_043)
+        let (_, plan) = try PlanForgery.legitimate(shop)
+        try #require(plan.adjustments.count >= 6)
+        var forgedPlan = try Self.edited(plan, line: 2) { $0.balanceAfter = Money(minorUnits: $0.balanceAfter.minorUnits + 1) }
+        forgedPlan = try Self.edited(forgedPlan, line: plan.adjustments.count - 1) { $0.precondition.excess = Money(minorUnits: $0.excess.minorUnits + 1) }
+        let forged = try PlanForgery.record(try PlanForgery.encode(forgedPlan), claiming: forgedPlan, signedWith: shop.key("andi"), in: shop)
+        let serial = Result { try PlanBundle.read(forged.path) }
+        guard case .failure(let serialError) = serial else { Issue.record("the whole-plan read accepted a broken line"); return }
+        #expect("\(serialError)".contains("adjustment 3"))
+        for batchLines in [1, 2, 3, 1_000] {
+            for _ in 0..<10 {
+                let streamed = Result { try PlanBundle.readStreaming(forged.path, keepingHoldsAndSettled: false, rulesBatchLines: batchLines) }
+                guard case .failure(let error) = streamed else { Issue.record("batches of \(batchLines): a broken line was accepted"); return }
+                #expect("\(error)" == "\(serialError)", "batches of \(batchLines)")
+            }
+        }
+    }
+
     /// A revert line must put back what its correction took, as remedy's book says.
     @Test func aRevertLinePuttingBackMoreThanWasTakenIsRefused() throws {
         let shop = try EndToEndShop(users: 150, seed: 1_042)
