@@ -35,3 +35,13 @@ public struct PostgresArray<Element: PostgresEncodable>: PostgresEncodable {
         return String(decoding: literal, as: UTF8.self)
     }
 }
+
+/// An array parameter rendered once, ahead of the statement that sends it (apply renders a batch's
+/// evidence column before its transaction begins, so the rows it locks wait for the server only).
+public struct PostgresRenderedArray: PostgresEncodable, Sendable {
+    public let postgresText: String?
+
+    public init<Element>(_ array: PostgresArray<Element>) {
+        postgresText = array.postgresText
+    }
+}

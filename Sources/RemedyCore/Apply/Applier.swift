@@ -51,7 +51,7 @@ public struct Applier {
         self.logger = logger
     }
 
-    private enum Lines {
+    private enum Lines: Sendable {
         case held([AdjustmentLine])
         case streamed(PlanAdjustmentStream)
 
@@ -103,11 +103,15 @@ public struct Applier {
         faults.checkpoint("run started")
 
         let batchSize = spec.apply.batchSize
+        let (planLines, reverts) = (lines, bundle.plan.reverts)
+        let prefetch = BatchPrefetch { range in PreparedBatch(try planLines.batch(range), revertOf: reverts) }
         var batchStart = 0
         while batchStart < lines.count {
-            let batch = try lines.batch(batchStart..<min(batchStart + batchSize, lines.count))
+            let range = batchStart..<min(batchStart + batchSize, lines.count)
+            let batch = try prefetch.take(range)
+            prefetch.start(range.upperBound..<min(range.upperBound + batchSize, lines.count))
             try applyBatchRetrying(batch, template: template, report: &report, actor: cleared.operator_, lease: lease)
-            batchStart += batch.count
+            batchStart = range.upperBound
             logger.notice("apply: \(batchStart)/\(lines.count) lines (\(report.applied.count) applied, \(report.alreadyApplied.count) already applied, \(report.skipped.count) skipped)",
                           metadata: ["step": "apply", "job": "\(spec.name)", "plan_digest": "\(bundle.digest)", "done": "\(batchStart)", "total": "\(lines.count)",
                                      "applied": "\(report.applied.count)", "already_applied": "\(report.alreadyApplied.count)", "skipped": "\(report.skipped.count)"])
@@ -135,7 +139,7 @@ public struct Applier {
         return report
     }
 
-    private func applyBatchRetrying(_ batch: [AdjustmentLine], template: SQLTemplate, report: inout ApplyReport, actor: Approver,
+    private func applyBatchRetrying(_ batch: PreparedBatch, template: SQLTemplate, report: inout ApplyReport, actor: Approver,
                                     lease: Lease) throws {
         for attempt in 1...Applier.maxBatchAttempts {
             // Renewed before every attempt: retries and the line-by-line fallback below can take
@@ -156,13 +160,13 @@ public struct Applier {
                 Thread.sleep(forTimeInterval: 0.05 * Double(1 << attempt))
             }
         }
-        guard batch.count == 1, let line = batch.first else {
+        guard batch.lines.count == 1, let line = batch.lines.first?.line else {
             // One row held by live traffic must not hold back the rest of its batch: its lines one
             // by one, so that only the held ones are reported contended.
-            logger.warning("apply: batch still contended after \(Applier.maxBatchAttempts) attempts; applying its \(batch.count) lines one by one",
-                           metadata: ["step": "apply", "plan_digest": "\(bundle.digest)", "lines": "\(batch.count)"])
-            for line in batch {
-                try applyBatchRetrying([line], template: template, report: &report, actor: actor, lease: lease)
+            logger.warning("apply: batch still contended after \(Applier.maxBatchAttempts) attempts; applying its \(batch.lines.count) lines one by one",
+                           metadata: ["step": "apply", "plan_digest": "\(bundle.digest)", "lines": "\(batch.lines.count)"])
+            for index in batch.lines.indices {
+                try applyBatchRetrying(batch.single(index, isRevert: bundle.plan.kind == .revert), template: template, report: &report, actor: actor, lease: lease)
             }
             return
         }
@@ -179,11 +183,14 @@ public struct Applier {
         }
     }
 
-    private func applyBatch(_ batch: [AdjustmentLine], template: SQLTemplate, report: ApplyReport, outcome: inout ApplyReport.BatchOutcome,
+    private func applyBatch(_ prepared: PreparedBatch, template: SQLTemplate, report: ApplyReport, outcome: inout ApplyReport.BatchOutcome,
                             actor: Approver, lease: Lease) throws {
+        let batch = prepared.lines.map(\.line)
         let userIds = PostgresArray(batch.map(\.userId))
         let keys = PostgresArray(batch.map(\.idempotencyKey))
-        let specFile = "\(spec.directory)/recheck.sql"
+        // Rendered before the transaction: the row locks are held only for the database's work.
+        let lock = try template.with(["user_ids": userIds]).render(ApplySQL.lockUsers, file: "lock")
+        let recheck = try template.with(["user_ids": userIds]).render(spec.sql["recheck"]!, file: "\(spec.directory)/recheck.sql")
         try connection.transaction {
             for statement in ApplySQL.setLocalTimeouts(lockMilliseconds: spec.apply.lockTimeoutMilliseconds,
                                                        statementMilliseconds: spec.apply.statementTimeoutMilliseconds) {
@@ -191,12 +198,10 @@ public struct Applier {
             }
             // Under this runner's lease, kept until commit: nobody takes the job over mid-batch.
             try lease.hold()
-            let lock = try template.with(["user_ids": userIds]).render(ApplySQL.lockUsers, file: "lock")
             _ = try connection.query(lock.sql, lock.parameters)
             faults.checkpoint("rows locked")
 
             let booked = try liveOrBooked(batch, keys: keys)
-            let recheck = try template.with(["user_ids": userIds]).render(spec.sql["recheck"]!, file: specFile)
             var current: [String: (balance: Money, excess: Money)] = [:]
             for row in try connection.query(recheck.sql, recheck.parameters) {
                 let balance = try row.decode(1, as: Money.self)
@@ -204,9 +209,10 @@ public struct Applier {
                 current[try row.decode(0, as: String.self)] = (balance, excess)
             }
 
-            var toApply: [AdjustmentLine] = []
+            var toApply: [PreparedBatch.Line] = []
             var events: [AuditEvent] = []
-            for line in batch {
+            for preparedLine in prepared.lines {
+                let line = preparedLine.line
                 if booked.contains(line.idempotencyKey) {
                     // Booked before: never again, but not silently either. What that booking left
                     // is rechecked; anything else is a residual a person must see.
@@ -242,15 +248,15 @@ public struct Applier {
                                                                       currentBalance: now.balance, idempotencyKey: line.idempotencyKey)))
                     continue
                 }
-                toApply.append(line)
+                toApply.append(preparedLine)
             }
 
             var applied: [ApplyReport.Applied] = []
             if !toApply.isEmpty {
-                try book(toApply, current: current, runId: report.runId)
+                try book(toApply, evidence: toApply.count == prepared.lines.count ? prepared.evidenceColumn : nil, current: current, runId: report.runId)
                 faults.checkpoint("entries booked")
-                let movedIds = PostgresArray(toApply.map(\.userId))
-                let move = try template.with(["user_ids": movedIds, "deltas": PostgresArray(toApply.map(\.delta))])
+                let movedIds = PostgresArray(toApply.map(\.line.userId))
+                let move = try template.with(["user_ids": movedIds, "deltas": PostgresArray(toApply.map(\.line.delta))])
                     .render(ApplySQL.moveBalances, file: "move balances")
                 _ = try connection.execute(move.sql, move.parameters)
                 // Read back after the update (never from RETURNING, which shows the row before AFTER
@@ -262,7 +268,8 @@ public struct Applier {
                 for row in try connection.query(reread.sql, reread.parameters) {
                     moved[try row.decode(0, as: String.self)] = try row.decode(1, as: Money.self)
                 }
-                for line in toApply {
+                for preparedLine in toApply {
+                    let line = preparedLine.line
                     let before = current[line.userId]!.balance
                     let expected = try before.adding(line.delta)
                     // A trigger on users that also moves the balance must fail the batch, loudly.
@@ -273,7 +280,7 @@ public struct Applier {
                                          delta: line.delta, receivable: line.receivable))
                     events.append(AuditEvent(action: bundle.plan.kind == .revert ? "revert.applied" : "correction.applied",
                                                  actor: actor.name, planDigest: bundle.digest, userId: line.userId,
-                                                 details: CorrectionDetails(line: line, before: before, after: expected, runId: report.runId,
+                                                 details: CorrectionDetails(prepared: preparedLine, before: before, after: expected, runId: report.runId,
                                                                             approvers: report.approvers, job: spec.name, reverts: bundle.plan.reverts)))
                 }
                 faults.checkpoint("balances moved")
@@ -306,24 +313,28 @@ public struct Applier {
         return booked
     }
 
-    /// The two entries of each correction (discovered +E, reversal −E) and any receivable; for a
-    /// revert, one entry cancelling the reversal, and the correction's receivable settled.
-    private func book(_ lines: [AdjustmentLine], current: [String: (balance: Money, excess: Money)], runId: String) throws {
+    /// The two entries of each correction (discovered +E with the evidence, reversal −E) and any
+    /// receivable; for a revert, one entry cancelling the reversal, and the correction's receivable
+    /// settled.
+    /// `evidence`: the batch's rendered evidence column when every line of it is booked.
+    private func book(_ prepared: [PreparedBatch.Line], evidence: PostgresRenderedArray?, current: [String: (balance: Money, excess: Money)],
+                      runId: String) throws {
         let isRevert = bundle.plan.kind == .revert
-        var columns = [[String?]](repeating: [], count: 7)
+        let lines = prepared.map(\.line)
+        var columns = [[String?]](repeating: [], count: 6)
         for line in lines {
             let before = current[line.userId]!.balance
             let after = try before.adding(line.delta)
-            let evidence = String(decoding: CanonicalJSONWriter.encode(line.attribution), as: UTF8.self)
             let entries = isRevert
                 ? [("revert", try line.delta.subtracting(line.receivable))]
                 : [("discovered", line.excess), ("reversal", try line.excess.negated())]
             for (kind, amount) in entries {
-                let values: [String?] = [line.idempotencyKey, kind, line.userId, amount.exactText, before.exactText, after.exactText, evidence]
+                let values: [String?] = [line.idempotencyKey, kind, line.userId, amount.exactText, before.exactText, after.exactText]
                 for (index, value) in values.enumerated() { columns[index].append(value) }
             }
         }
-        try connection.execute(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) })
+        let evidence = evidence ?? PreparedBatch.evidenceColumn(of: prepared, isRevert: isRevert)
+        try connection.execute(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) } + [evidence])
         if isRevert {
             let settling = lines.filter { $0.receivable.isNegative && $0.revertsKey != nil }
             if !settling.isEmpty {
@@ -370,8 +381,25 @@ struct CorrectionDetails: Encodable {
     let evidence: Decomposition
     let approvers: [String]
     let reverts: String?
+    /// `evidence` already encoded (PreparedBatch): written as is, not encoded again.
+    let evidenceJSON: [UInt8]?
+
+    private enum CodingKeys: String, CodingKey {
+        case job, runId, before, after, delta, excess, receivable, entries, idempotencyKey, reason, evidence, approvers, reverts
+    }
 
     init(line: AdjustmentLine, before: Money, after: Money, runId: String, approvers: [String], job: String, reverts: String?) {
+        self.init(line: line, evidenceJSON: nil, reason: CorrectionDetails.reason(of: line, reverts: reverts), before: before, after: after,
+                  runId: runId, approvers: approvers, job: job, reverts: reverts)
+    }
+
+    init(prepared: PreparedBatch.Line, before: Money, after: Money, runId: String, approvers: [String], job: String, reverts: String?) {
+        self.init(line: prepared.line, evidenceJSON: prepared.evidence, reason: prepared.reason, before: before, after: after,
+                  runId: runId, approvers: approvers, job: job, reverts: reverts)
+    }
+
+    private init(line: AdjustmentLine, evidenceJSON: [UInt8]?, reason: String, before: Money, after: Money, runId: String,
+                 approvers: [String], job: String, reverts: String?) {
         self.job = job
         self.runId = runId
         self.before = before
@@ -381,11 +409,16 @@ struct CorrectionDetails: Encodable {
         self.receivable = line.receivable
         self.entries = reverts == nil ? ["discovered", "reversal"] : ["revert"]
         self.idempotencyKey = line.idempotencyKey
-        self.reason = reverts.map { "revert of plan \($0): puts back what it took" }
-            ?? line.attribution.families.map(\.reason).joined(separator: "; ") + ": " + line.attribution.shortText
+        self.reason = reason
         self.reverts = reverts
         self.evidence = line.attribution
+        self.evidenceJSON = evidenceJSON
         self.approvers = approvers
+    }
+
+    static func reason(of line: AdjustmentLine, reverts: String?) -> String {
+        reverts.map { "revert of plan \($0): puts back what it took" }
+            ?? line.attribution.families.map(\.reason).joined(separator: "; ") + ": " + line.attribution.shortText
     }
 }
 

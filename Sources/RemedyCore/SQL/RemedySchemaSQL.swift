@@ -1,7 +1,7 @@
 /// remedy's own schema, beside the shop's tables. Each migration runs once, in order, inside one
 /// transaction; `remedy init` applies the missing ones. Never edit a released migration: add one.
 enum RemedySchemaSQL {
-    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3), (4, version4), (5, version5), (6, version6), (7, version7)]
+    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3), (4, version4), (5, version5), (6, version6), (7, version7), (8, version8)]
 
     static let version1 = #"""
     CREATE SCHEMA IF NOT EXISTS remedy;
@@ -280,6 +280,16 @@ enum RemedySchemaSQL {
         FOR EACH ROW EXECUTE FUNCTION remedy.refuse_change();
     CREATE TRIGGER redaction_key_no_truncate BEFORE TRUNCATE ON remedy.redaction_key
         FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_change();
+    """#
+
+    /// A correction's evidence is stored once, on its `discovered` entry: the `reversal` beside it
+    /// (the same idempotency key) repeated the same jsonb, a third of what apply wrote per
+    /// correction. Reversals booked before this version keep theirs; every other kind must carry it.
+    static let version8 = #"""
+    ALTER TABLE remedy.entries ALTER COLUMN evidence DROP NOT NULL;
+    ALTER TABLE remedy.entries ADD CONSTRAINT entries_evidence_kept CHECK (kind = 'reversal' OR evidence IS NOT NULL);
+    COMMENT ON COLUMN remedy.entries.evidence IS
+        'why: the plan line''s attribution. NULL on a reversal booked from schema version 8 on: its discovered entry (the same idempotency_key) holds it';
     """#
 
     /// Serializes concurrent `remedy init` runs (transaction-scoped: safe behind a pooler).

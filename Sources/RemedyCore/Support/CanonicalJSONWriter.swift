@@ -64,6 +64,9 @@ struct CanonicalJSONWriter {
 
     mutating func money(_ amount: Money) { string(amount.exactText) }
 
+    /// A value this writer wrote before (its canonical bytes), written again as is.
+    mutating func raw(_ canonical: [UInt8]) { bytes.append(contentsOf: canonical) }
+
     mutating func int(_ value: Int) { bytes.append(contentsOf: String(value).utf8) }
 
     mutating func bool(_ value: Bool) { bytes.append(contentsOf: (value ? "true" : "false").utf8) }
@@ -271,7 +274,7 @@ extension CorrectionDetails: CanonicalJSONWritable {
             o.member("before", before)
             o.member("delta", delta)
             o.member("entries") { $0.array(entries) { $0.string($1) } }
-            o.member("evidence", evidence)
+            if let evidenceJSON { o.member("evidence") { $0.raw(evidenceJSON) } } else { o.member("evidence", evidence) }
             o.member("excess", excess)
             o.member("idempotency_key", idempotencyKey)
             o.member("job", job)

@@ -107,6 +107,40 @@ struct DoubleCreditPipelineTests {
         #expect(replan.plan.holds.filter { corrected.contains($0.userId) }.isEmpty)
     }
 
+    /// A correction's evidence is booked once, on its discovered entry (schema 8): the reversal
+    /// beside it carries none, and the book refuses any other entry without it.
+    @Test func theEvidenceIsBookedOnceOnTheDiscoveredEntry() throws {
+        let harness = try PipelineHarness(users: 300, seed: 43)
+        let bundle = try harness.plan()
+        try #require(!bundle.plan.adjustments.isEmpty)
+        try harness.approve(bundle)
+        _ = try Applier(spec: harness.spec, bundle: bundle, connection: harness.connection).apply(operatorKey: harness.keys["andi"]!)
+        let rows = try harness.connection.query(
+            "SELECT idempotency_key, kind, evidence::text FROM remedy.entries WHERE plan_digest = $1 ORDER BY idempotency_key, kind", [bundle.digest])
+        #expect(rows.count == 2 * bundle.plan.adjustments.count)
+        var evidence: [String: String] = [:]
+        for row in rows {
+            let (key, kind, text) = (try row.decode(0, as: String.self), try row.decode(1, as: String.self), try row.decode(2, as: String?.self))
+            switch kind {
+            case "reversal": #expect(text == nil, "reversal \(key)")
+            default: evidence[key] = try #require(text, "discovered \(key)")
+            }
+        }
+        for line in bundle.plan.adjustments {
+            // jsonb prints its own way: compare what it holds, parsed back, with the line's attribution.
+            let stored = try #require(evidence[line.idempotencyKey])
+            #expect(try CanonicalJSON.decode(Decomposition.self, from: Data(stored.utf8)) == line.attribution)
+        }
+        let sample = try #require(bundle.plan.adjustments.first)
+        let refusal = #expect(throws: PostgresError.self) {
+            try harness.connection.execute("""
+                INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, evidence)
+                SELECT 'x', 'discovered', job, plan_digest, run_id, user_id, amount, NULL FROM remedy.entries WHERE idempotency_key = $1 LIMIT 1
+                """, [sample.idempotencyKey])
+        }
+        #expect(refusal.map { "\($0)".contains("entries_evidence_kept") } == true, "\(String(describing: refusal))")
+    }
+
     @Test func twoApprovedPlansFromTheSameStateCannotBothTakeTheExcess() throws {
         let harness = try PipelineHarness(users: 200, seed: 6)
         let first = try harness.plan()

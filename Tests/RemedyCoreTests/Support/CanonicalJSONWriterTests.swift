@@ -90,6 +90,10 @@ struct CanonicalJSONWriterTests {
             for reverts in [nil, "r/\"é"] as [String?] {
                 try expectSame(CorrectionDetails(line: line, before: line.balance, after: line.balanceAfter, runId: report.runId,
                                                  approvers: report.approvers + ["x\u{1}"], job: "j", reverts: reverts))
+                // Apply's way: the evidence encoded once, ahead of the batch, and written as is.
+                let prepared = try #require(PreparedBatch([line], revertOf: reverts).lines.first)
+                try expectSame(CorrectionDetails(prepared: prepared, before: line.balance, after: line.balanceAfter, runId: report.runId,
+                                                 approvers: report.approvers + ["x\u{1}"], job: "j", reverts: reverts))
             }
             try expectSame(line.attribution)
         }

@@ -1,0 +1,93 @@
+import Dispatch
+import Foundation
+import Postgres
+
+/// A batch of plan lines with what apply writes for each that does not depend on the balances it
+/// reads under the lock: the evidence's canonical JSON (booked on the entry and quoted in the audit
+/// row: encoded once, not twice) and the audit row's reason. Prepared before the batch's
+/// transaction begins, so its row locks are held only for the database's work.
+struct PreparedBatch: Sendable {
+    struct Line: Sendable {
+        let line: AdjustmentLine
+        /// `line.attribution` as canonical JSON.
+        let evidence: [UInt8]
+        /// The same bytes as text, for the entry's jsonb column.
+        let evidenceText: String
+        let reason: String
+    }
+
+    let lines: [Line]
+    /// The entries' evidence column when every line of the batch is booked (the usual case), in
+    /// booking order: the evidence on each `discovered` (or `revert`) entry, NULL on its `reversal`.
+    let evidenceColumn: PostgresRenderedArray
+
+    init(_ lines: [AdjustmentLine], revertOf reverts: String?) {
+        self.init(lines: lines.map { line in
+            var writer = CanonicalJSONWriter()
+            line.attribution.write(to: &writer)
+            return Line(line: line, evidence: writer.bytes, evidenceText: String(decoding: writer.bytes, as: UTF8.self),
+                        reason: CorrectionDetails.reason(of: line, reverts: reverts))
+        }, isRevert: reverts != nil)
+    }
+
+    private init(lines: [Line], isRevert: Bool) {
+        self.lines = lines
+        self.evidenceColumn = PreparedBatch.evidenceColumn(of: lines, isRevert: isRevert)
+    }
+
+    /// One line of the batch as a batch of its own (the line-by-line fallback).
+    func single(_ index: Int, isRevert: Bool) -> PreparedBatch {
+        PreparedBatch(lines: [lines[index]], isRevert: isRevert)
+    }
+
+    /// The evidence column of `lines`' entries: a correction books two (the reversal's evidence is
+    /// its discovered entry's, schema 8), a revert one.
+    static func evidenceColumn(of lines: [Line], isRevert: Bool) -> PostgresRenderedArray {
+        PostgresRenderedArray(PostgresArray(lines.flatMap { isRevert ? [$0.evidenceText] : [$0.evidenceText, nil] }))
+    }
+}
+
+/// The next batch, prepared on another thread while the current one is in the database: decoding
+/// plan lines and encoding their evidence is most of apply's own CPU, and the server is idle while
+/// the client does it. At most one batch is ever ahead (bounded memory: two batches of lines).
+final class BatchPrefetch: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "remedy.apply.prepare")
+    private let make: @Sendable (Range<Int>) throws -> PreparedBatch
+    private var pending: (range: Range<Int>, done: DispatchSemaphore, result: Box)?
+
+    private final class Box: @unchecked Sendable {
+        var result: Result<PreparedBatch, Error>?
+    }
+
+    init(_ make: @escaping @Sendable (Range<Int>) throws -> PreparedBatch) {
+        self.make = make
+    }
+
+    /// Starts preparing `range` (nothing if it is empty).
+    func start(_ range: Range<Int>) {
+        precondition(pending == nil, "one batch ahead at most")
+        guard !range.isEmpty else { return }
+        let done = DispatchSemaphore(value: 0)
+        let box = Box()
+        let make = self.make
+        queue.async {
+            box.result = Result { try make(range) }
+            done.signal()
+        }
+        pending = (range, done, box)
+    }
+
+    /// The batch `range`: the one started, waited for; prepared here if another was started.
+    func take(_ range: Range<Int>) throws -> PreparedBatch {
+        guard let started = pending else { return try make(range) }
+        pending = nil
+        started.done.wait()
+        guard started.range == range else { return try make(range) }
+        return try started.result.result!.get()
+    }
+
+    deinit {
+        // A batch still being prepared reads the plan's copy: let it finish before that closes.
+        pending?.done.wait()
+    }
+}
