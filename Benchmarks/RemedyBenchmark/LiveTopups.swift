@@ -82,37 +82,47 @@ final class LiveTopups: @unchecked Sendable {
     }
 }
 
-/// Which lines apply is working on, from its progress lines on stderr (`apply: N/M lines …`, one
-/// per batch, after the batch): the next batch starts at line N. Read from the file as it grows.
+/// Which lines apply is working on, from its progress events on stderr: apply runs with
+/// `--log-format json`, which writes one object per batch, after the batch, with `done` (lines
+/// handled so far): the next batch starts at line `done`. (The plain progress line is written at
+/// most every 5 s off a terminal: aimed at by it, a top-up went to lines long applied.) Read from
+/// the file as it grows.
 final class ApplyProgress: @unchecked Sendable {
     private let path: String
     private let lock = NSLock()
     private var offset: UInt64 = 0
     private var linesDone = 0
     private var lastRead = ContinuousClock.now - .seconds(1)
+    static let doneField = Array(#""done":""#.utf8)
 
     init(stderrPath: String) {
         path = stderrPath
     }
 
-    /// Lines applied so far, as last reported (re-read at most every 20 ms).
+    /// Lines applied so far, as last reported (re-read at most every 5 ms).
     var done: Int {
         lock.withLock {
-            guard ContinuousClock.now - lastRead > .milliseconds(20) else { return linesDone }
+            guard ContinuousClock.now - lastRead > .milliseconds(5) else { return linesDone }
             lastRead = ContinuousClock.now
             guard let handle = FileHandle(forReadingAtPath: path) else { return linesDone }
             defer { try? handle.close() }
             try? handle.seek(toOffset: offset)
-            let data = (try? handle.readToEnd()) ?? Data()
+            let data = [UInt8]((try? handle.readToEnd()) ?? Data())
             guard let lastNewline = data.lastIndex(of: UInt8(ascii: "\n")) else { return linesDone }
-            offset += UInt64(lastNewline - data.startIndex + 1)
-            for line in String(decoding: data[..<lastNewline], as: UTF8.self).split(separator: "\n") {
-                guard let range = line.range(of: "apply: "), let slash = line[range.upperBound...].firstIndex(of: "/"),
-                      let count = Int(line[range.upperBound..<slash]) else { continue }
-                linesDone = count
+            offset += UInt64(lastNewline + 1)
+            for line in data[..<lastNewline].split(separator: UInt8(ascii: "\n")) {
+                if let count = Self.done(in: Array(line)) { linesDone = count }
             }
             return linesDone
         }
+    }
+
+    /// The `done` field of one JSON log line of apply's, if it has one.
+    static func done(in line: [UInt8]) -> Int? {
+        guard line.count >= doneField.count,
+              let start = (0...(line.count - doneField.count)).first(where: { line[$0..<($0 + doneField.count)].elementsEqual(doneField) }) else { return nil }
+        let digits = line[(start + doneField.count)...].prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        return Int(String(decoding: digits, as: UTF8.self))
     }
 }
 

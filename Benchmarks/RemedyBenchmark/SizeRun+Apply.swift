@@ -24,7 +24,8 @@ extension SizeRun {
         var window = (start: ContinuousClock.now, end: ContinuousClock.now)
         let apply: ChildResult
         do {
-            apply = try commands.run(label, ["apply", directory, "--key", "\(work)/andi.key"] + commands.jobsArguments,
+            // JSON logs: a progress event per batch, which the aiming reads (ApplyProgress).
+            apply = try commands.run(label, ["apply", directory, "--key", "\(work)/andi.key", "--log-format", "json"] + commands.jobsArguments,
                                      started: { window.start = ContinuousClock.now })
         } catch {
             _ = try? topups.stop()
