@@ -5,13 +5,10 @@ WITH ids AS (
     SELECT unnest({{$user_ids}}::text[]::{{users.id_type}}[]) AS id
 ),
 ledger AS (
-    SELECT t.{{tx.user}} AS user_id,
-           sum(CASE WHEN t.{{tx.type}} = ANY({{$positive_types}}::text[]) THEN t.{{tx.amount}}
-                    ELSE -t.{{tx.amount}} END) AS ledger
+    SELECT t.{{tx.user}} AS user_id, sum({{expr.ledger_amount}}) AS ledger
       FROM {{tx.table}} t
      WHERE t.{{tx.user}} IN (SELECT id FROM ids)
-       AND t.{{tx.status}} = {{$completed_status}}
-       AND (t.{{tx.type}} = ANY({{$positive_types}}::text[]) OR t.{{tx.type}} = ANY({{$negative_types}}::text[]))
+       AND {{expr.in_ledger}}
      GROUP BY t.{{tx.user}}
 ),
 receivable AS (

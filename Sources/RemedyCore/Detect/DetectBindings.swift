@@ -14,6 +14,10 @@ extension SQLTemplate {
             // A fallback list has no single name: SQL that needs it reads expr.completed_at.
             "expr.completed_at": tx.completedAt.expression(alias: "t"), "expr.created_at": tx.createdAt.expression(alias: "t"),
             "expr.contact": users.contact.map { "u.\($0.sql)::text" } ?? "NULL::text",
+            // The ledger, written once for every query that computes it (detect, the recheck under
+            // apply's lock, verify, the reconciliation): which rows count, and with which sign.
+            "expr.in_ledger": "t.\(tx.status.sql) = {{$completed_status}} AND (t.\(tx.type.sql) = ANY({{$positive_types}}::text[]) OR t.\(tx.type.sql) = ANY({{$negative_types}}::text[]))",
+            "expr.ledger_amount": "CASE WHEN t.\(tx.type.sql) = ANY({{$positive_types}}::text[]) THEN t.\(tx.amount.sql) ELSE -t.\(tx.amount.sql) END",
         ]
         if let single = tx.completedAt.single { fragments["tx.completed_at"] = single.sql }
         if let single = tx.createdAt.single { fragments["tx.created_at"] = single.sql }

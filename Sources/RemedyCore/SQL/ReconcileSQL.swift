@@ -2,12 +2,9 @@
 enum ReconcileSQL {
     static let summary = #"""
     WITH ledger AS (
-        SELECT t.{{tx.user}} AS user_id,
-               sum(CASE WHEN t.{{tx.type}} = ANY({{$positive_types}}::text[]) THEN t.{{tx.amount}}
-                        ELSE -t.{{tx.amount}} END) AS ledger
+        SELECT t.{{tx.user}} AS user_id, sum({{expr.ledger_amount}}) AS ledger
           FROM {{tx.table}} t
-         WHERE t.{{tx.status}} = {{$completed_status}}
-           AND (t.{{tx.type}} = ANY({{$positive_types}}::text[]) OR t.{{tx.type}} = ANY({{$negative_types}}::text[]))
+         WHERE {{expr.in_ledger}}
          GROUP BY t.{{tx.user}}
     ),
     drift AS (
