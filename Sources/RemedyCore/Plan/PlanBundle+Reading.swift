@@ -334,7 +334,9 @@ private struct CanonicalPlanScanner {
     private var copiedTotal = [0, 0, 0]
     /// Hashes of user ids seen in any section: a user appears on one line of a plan.
     private var users: Set<Int> = []
-    private var writer = CanonicalJSONWriter()
+    /// Elements gathered and not yet checked (at most `checkGroup`: bounded memory).
+    private var pending: [PendingElement] = []
+    static let checkGroup = 512
 
     private enum Expect { case firstElementOrEnd, commaOrEnd, element }
 
@@ -357,6 +359,15 @@ private struct CanonicalPlanScanner {
     }
 
     mutating func feed(_ chunk: Data) throws {
+        do { try scan(chunk) } catch let fault as CanonicalFormError {
+            // Elements still queued come earlier in the file: a fault among them is the first.
+            try checkPending()
+            throw fault
+        }
+        if copied.contains(where: { $0.count >= PlanDocumentWriter.bufferSize }) { try flush() }
+    }
+
+    private mutating func scan(_ chunk: Data) throws {
         try chunk.withUnsafeBytes { raw in
             var index = 0
             while index < raw.count {
@@ -373,10 +384,10 @@ private struct CanonicalPlanScanner {
                 index += 1
             }
         }
-        if copied.contains(where: { $0.count >= PlanDocumentWriter.bufferSize }) { try flush() }
     }
 
     mutating func finish() throws {
+        try checkPending()
         guard closed else { throw CanonicalFormError(offset: offset, what: "the document ends before the plan does") }
         guard seen.count == Self.sections.count else {
             throw CanonicalFormError(offset: offset, what: "it lacks the \(PlanDocumentWriter.streamedKeys.enumerated().filter { !seen.contains($0.offset) }.map(\.element).joined(separator: ", ")) array")
@@ -477,60 +488,116 @@ private struct CanonicalPlanScanner {
         }
     }
 
-    /// Reads the element just gathered, writes it again, compares, hands the line on.
+    /// Queues the element just gathered; a full group is checked (`checkPending`).
     private mutating func finishElement(_ section: Int) throws {
         indexInSection += 1
-        let name = ["adjustment", "hold", "settled line"][section]
-        let node = element.withUnsafeBytes { CanonicalJSONReader.parse($0) }
-        writer.removeAll()
-        let userId: String
-        let line: PlanLine
-        switch section {
-        case 0:
-            guard let read = node.flatMap(AdjustmentLine.init(node:)) else { throw notALine(name) }
-            read.write(to: &writer)
-            try totals.add(read, offset: elementStart)
-            userId = read.userId
-            line = .adjustment(copies[0] == nil ? read : nil, copyEnd: copy(section))
-        case 1:
-            guard let read = node.flatMap(HeldLine.init(node:)) else { throw notALine(name) }
-            read.write(to: &writer)
-            try totals.add(read, offset: elementStart)
-            userId = read.userId
-            line = .hold(read, copyEnd: copies[1] == nil ? nil : copy(section))
-        default:
-            guard let read = node.flatMap(SettledLine.init(node:)) else { throw notALine(name) }
-            read.write(to: &writer)
-            totals.add(read)
-            userId = read.userId
-            line = .settled(read, copyEnd: copies[2] == nil ? nil : copy(section))
+        pending.append(PendingElement(section: section, bytes: element, start: elementStart, indexInSection: indexInSection))
+        if pending.count >= Self.checkGroup { try checkPending() }
+    }
+
+    /// The queued elements, each read, written again and compared on every core (most of the
+    /// reader's work), then in file order: counted in the totals, its user checked unique, its
+    /// bytes copied, its line handed on. The first fault in file order is the one thrown, as when
+    /// each element was checked the moment it ended.
+    private mutating func checkPending() throws {
+        guard !pending.isEmpty else { return }
+        let elements = pending
+        pending.removeAll(keepingCapacity: true)
+        var results = [CheckedElement?](repeating: nil, count: elements.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let slots = UncheckedSendable(buffer)
+            let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4, elements.count / 64))
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: elements.count, by: workers) {
+                    slots.value[index] = CheckedElement(elements[index])
+                }
+            }
         }
-        if let at = firstDifference(writer.bytes, element) {
-            throw CanonicalFormError(offset: elementStart + at, what: "\(name) \(indexInSection) differs from its canonical encoding")
+        for (element, checked) in zip(elements, results) {
+            let checked = checked!
+            let name = ["adjustment", "hold", "settled line"][element.section]
+            let userId: String
+            let line: PlanLine
+            switch checked.line {
+            case nil:
+                throw CanonicalFormError(offset: element.start, what: "\(name) \(element.indexInSection) is not a remedy plan line (a member missing, repeated, unknown in type, or escaped)")
+            case .adjustment(let read)?:
+                try totals.add(read, offset: element.start)
+                userId = read.userId
+                line = .adjustment(copies[0] == nil ? read : nil, copyEnd: copy(element))
+            case .hold(let read)?:
+                try totals.add(read, offset: element.start)
+                userId = read.userId
+                line = .hold(read, copyEnd: copies[1] == nil ? nil : copy(element))
+            case .settled(let read)?:
+                totals.add(read)
+                userId = read.userId
+                line = .settled(read, copyEnd: copies[2] == nil ? nil : copy(element))
+            }
+            if let at = checked.differsAt {
+                throw CanonicalFormError(offset: element.start + at, what: "\(name) \(element.indexInSection) differs from its canonical encoding")
+            }
+            // Hashes, not the ids, to stay small at a million lines; the hasher's seed is random per
+            // process, so no plan can be made to collide on purpose (and a collision only refuses).
+            guard users.insert(userId.hashValue).inserted else {
+                throw CanonicalFormError(offset: element.start, what: "\(name) \(element.indexInSection) names a user who already has a line in this plan")
+            }
+            try onLine(line)
         }
-        // Hashes, not the ids, to stay small at a million lines; the hasher's seed is random per
-        // process, so no plan can be made to collide on purpose (and a collision only refuses).
-        guard users.insert(userId.hashValue).inserted else {
-            throw CanonicalFormError(offset: elementStart, what: "\(name) \(indexInSection) names a user who already has a line in this plan")
-        }
-        try onLine(line)
     }
 
     /// Appends the element to its section's copy; where the copy now ends (0 without a copy).
-    private mutating func copy(_ section: Int) -> Int {
-        guard copies[section] != nil else { return 0 }
-        copied[section].append(contentsOf: element)
-        copiedTotal[section] += element.count
-        return copiedTotal[section]
+    private mutating func copy(_ element: PendingElement) -> Int {
+        guard copies[element.section] != nil else { return 0 }
+        copied[element.section].append(contentsOf: element.bytes)
+        copiedTotal[element.section] += element.bytes.count
+        return copiedTotal[element.section]
     }
 
-    private func notALine(_ name: String) -> CanonicalFormError {
-        CanonicalFormError(offset: elementStart, what: "\(name) \(indexInSection) is not a remedy plan line (a member missing, repeated, unknown in type, or escaped)")
-    }
 
     private static func describe(_ byte: UInt8) -> String {
         (0x21...0x7e).contains(byte) ? "\"\(Character(Unicode.Scalar(byte)))\"" : String(format: "byte 0x%02x", byte)
     }
+}
+
+/// An element of a line array as gathered, waiting to be checked.
+private struct PendingElement: Sendable {
+    let section: Int
+    let bytes: [UInt8]
+    /// Its offset in the file, and its place in its array (from 1).
+    let start: Int
+    let indexInSection: Int
+}
+
+/// What checking one element found: its line (nil when it is not one), and where its bytes first
+/// differ from the line's canonical encoding (nil when they do not). Depends on the bytes alone,
+/// so elements are checked on any thread.
+private struct CheckedElement {
+    enum Line {
+        case adjustment(AdjustmentLine)
+        case hold(HeldLine)
+        case settled(SettledLine)
+    }
+
+    let line: Line?
+    let differsAt: Int?
+
+    init(_ element: PendingElement) {
+        let node = element.bytes.withUnsafeBytes { CanonicalJSONReader.parse($0) }
+        var writer = CanonicalJSONWriter(capacity: element.bytes.count)
+        switch element.section {
+        case 0: line = node.flatMap(AdjustmentLine.init(node:)).map { $0.write(to: &writer); return .adjustment($0) }
+        case 1: line = node.flatMap(HeldLine.init(node:)).map { $0.write(to: &writer); return .hold($0) }
+        default: line = node.flatMap(SettledLine.init(node:)).map { $0.write(to: &writer); return .settled($0) }
+        }
+        differsAt = line == nil ? nil : firstDifference(writer.bytes, element.bytes)
+    }
+}
+
+/// A value handed to worker threads that touch disjoint parts of it (checkPending's result slots).
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// The totals of the lines as the pass reads them; the plan's stored totals must equal them

@@ -70,6 +70,58 @@ struct PlanStreamingReadTests {
         #expect(try PlanBundle.readStreaming(original.path).adjustments.count == original.plan.adjustments.count)
     }
 
+    /// Elements are checked in groups on every core; with several faults in a plan the refusal
+    /// must still name the first in the file, as checking each element as it ended did.
+    @Test func theFirstFaultInTheFileIsTheOneNamed() throws {
+        let harness = try PipelineHarness(users: 400, seed: 47)
+        let bundle = try harness.plan()
+        let count = bundle.plan.adjustments.count
+        try #require(count >= 25)
+        let planFile = bundle.path + "/plan.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: planFile))
+        // Where adjustment n (from 1) starts: its bytes are its line's canonical encoding.
+        func elementStart(_ n: Int, in bytes: Data) throws -> Int {
+            try #require(bytes.range(of: CanonicalJSONWriter.encode(bundle.plan.adjustments[n - 1]))).lowerBound
+        }
+        func rewrite(_ bytes: Data) throws {
+            try bytes.write(to: URL(fileURLWithPath: planFile))
+            try Data("\(SHA256.hash(data: bytes).hexString)  plan.json\n".utf8).write(to: URL(fileURLWithPath: bundle.path + "/plan.sha256"))
+        }
+        func refusals() -> (whole: String, streamed: String) {
+            ("\(Result { try PlanBundle.read(bundle.path) })", "\(Result { try PlanBundle.readStreaming(bundle.path) })")
+        }
+        // Adjustment 3 gets a space after its "{" (read, but not canonical); later faults follow.
+        var spaced = original
+        spaced.insert(UInt8(ascii: " "), at: try elementStart(3, in: original) + 1)
+        let laterFaults: [(String, (inout Data) throws -> Void)] = [
+            ("a separator remedy never writes after adjustment 20", { bytes in
+                let at = try elementStart(21, in: bytes)
+                bytes.replaceSubrange((at - 2)..<at, with: Data("} ,".utf8))
+            }),
+            ("adjustment 22 not a line", { bytes in
+                // A required member renamed: read, it is not a line at all.
+                let at = try elementStart(22, in: bytes)
+                bytes.replaceSubrange(at..<(at + 12), with: Data(#"{"ambiguoux""#.utf8))
+            }),
+            ("nothing else", { _ in }),
+        ]
+        for (what, fault) in laterFaults {
+            var bytes = spaced
+            try fault(&bytes)
+            try rewrite(bytes)
+            let (whole, streamed) = refusals()
+            #expect(whole.contains("adjustment 3 differs from its canonical encoding"), "\(what): \(whole)")
+            #expect(whole == streamed, "\(what)")
+        }
+        // The later fault alone is what is named once adjustment 3 is as remedy wrote it.
+        var alone = original
+        try laterFaults[1].1(&alone)
+        try rewrite(alone)
+        #expect(refusals().whole.contains("adjustment 22 is not a remedy plan line"))
+        try rewrite(original)
+        #expect(try PlanBundle.readStreaming(bundle.path).adjustments.count == count)
+    }
+
     @Test func applyFromAStreamedBundleAppliesEveryLineOnce() throws {
         let harness = try PipelineHarness(users: 400, seed: 37)
         let bundle = try harness.plan()
