@@ -30,15 +30,6 @@ public struct CustomerNotices: Codable, Sendable {
         "user_id", "label", "contact", "outcome", "amount", "amount_rupiah", "owed", "references", "message_id", "message_en",
     ]
 
-    public init(_ document: ExportDocument) throws {
-        try self.init(document) { each in try document.lines.forEach(each) }
-    }
-
-    /// From an export's document without its lines, and its lines walked once (`ExportBuilder.Lines`).
-    public init(_ document: ExportDocument, lines: ExportBuilder.Lines) throws {
-        try self.init(document) { each in try lines.forEach(each) }
-    }
-
     fileprivate init(format: String, planDigest: String, phase: ExportPhase, generatedAt: String, notices: [CustomerNotice]) {
         self.format = format
         self.planDigest = planDigest
@@ -47,17 +38,12 @@ public struct CustomerNotices: Codable, Sendable {
         self.notices = notices
     }
 
-    private init(_ document: ExportDocument, walk: ((ExportLine) throws -> Void) throws -> Void) throws {
+    /// Every notice in memory, from a document holding its lines (tests, the demo's small shops);
+    /// `export --notices` writes them as the lines come (`Maker`, `CSVStream`, `JSONStream`).
+    public init(_ document: ExportDocument) throws {
         let maker = try Maker(document)
-        format = CustomerNotices.currentFormat
-        planDigest = document.plan.digest
-        phase = document.phase
-        generatedAt = document.generatedAt
-        var notices: [CustomerNotice] = []
-        try walk { line in
-            if let notice = try maker.notice(line) { notices.append(notice) }
-        }
-        self.notices = notices
+        self.init(format: CustomerNotices.currentFormat, planDigest: document.plan.digest, phase: document.phase,
+                  generatedAt: document.generatedAt, notices: try document.lines.compactMap { try maker.notice($0) })
     }
 
     /// Makes the notice of one line, if the line moved a customer's balance.

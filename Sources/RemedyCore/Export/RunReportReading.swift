@@ -14,6 +14,23 @@ enum RunReportReading {
         case skipped(ApplyReport.Skipped)
     }
 
+    /// How many lines the report holds (nil if it cannot be walked), found without reading them:
+    /// what the lines are kept in is then made once, at its size.
+    static func countLines(path: String) -> Int? {
+        guard let input = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? input.close() }
+        var scanner = RunReportScanner()
+        scanner.countingOnly = true
+        do {
+            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+                try scanner.feed(chunk) { _ in }
+            }
+        } catch {
+            return nil
+        }
+        return scanner.counted
+    }
+
     /// The report without its lines (`applied`, `alreadyApplied`, `skipped` empty), or nil if the
     /// file is not a canonical apply report; `onLine` has then been given the lines before the fault.
     static func read(path: String, _ onLine: (Line) -> Void) -> ApplyReport? {
@@ -48,6 +65,9 @@ private struct RunReportScanner {
     var skeleton: [UInt8] = []
     var seen: Set<Int> = []
     var closed = false
+    /// Only count the elements (`counted`), without reading them.
+    var countingOnly = false
+    private(set) var counted = 0
 
     private var depth = 0
     private var inString = false
@@ -153,6 +173,8 @@ private struct RunReportScanner {
     private mutating func finishElement(_ section: Int, _ onLine: (RunReportReading.Line) -> Void) throws {
         elementOpen = false
         expectingElement = false
+        counted += 1
+        if countingOnly { return }
         guard let node = element.withUnsafeBytes({ CanonicalJSONReader.parse($0) }) else { throw NotAReport() }
         writer.removeAll()
         let line: RunReportReading.Line

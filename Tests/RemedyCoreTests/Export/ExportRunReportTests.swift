@@ -59,7 +59,8 @@ struct ExportRunReportTests {
             let object = try JSONSerialization.jsonObject(with: bytes)
             text = try #require(String(data: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), encoding: .utf8))
         } else {
-            let marker = try #require(text.range(of: "\"user_id\":\""))
+            // The last line's: every line before it reads well.
+            let marker = try #require(text.range(of: "\"user_id\":\"", options: .backwards))
             let character = text[marker.upperBound]
             text.replaceSubrange(marker.upperBound ..< text.index(after: marker.upperBound),
                                  with: String(format: "\\u%04x", character.unicodeScalars.first!.value))
