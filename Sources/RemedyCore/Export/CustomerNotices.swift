@@ -30,37 +30,44 @@ public struct CustomerNotices: Codable, Sendable {
         "user_id", "label", "contact", "outcome", "amount", "amount_rupiah", "owed", "references", "message_id", "message_en",
     ]
 
+    fileprivate init(format: String, planDigest: String, phase: ExportPhase, generatedAt: String, notices: [CustomerNotice]) {
+        self.format = format
+        self.planDigest = planDigest
+        self.phase = phase
+        self.generatedAt = generatedAt
+        self.notices = notices
+    }
+
+    /// Every notice in memory, from a document holding its lines (tests, the demo's small shops);
+    /// `export --notices` writes them as the lines come (`Maker`, `CSVStream`, `JSONStream`).
     public init(_ document: ExportDocument) throws {
-        try self.init(document) { each in try document.lines.forEach(each) }
+        let maker = try Maker(document)
+        self.init(format: CustomerNotices.currentFormat, planDigest: document.plan.digest, phase: document.phase,
+                  generatedAt: document.generatedAt, notices: try document.lines.compactMap { try maker.notice($0) })
     }
 
-    /// From an export's document without its lines, and its lines walked once (`ExportBuilder.Lines`).
-    public init(_ document: ExportDocument, lines: ExportBuilder.Lines) throws {
-        try self.init(document) { each in try lines.forEach(each) }
-    }
+    /// Makes the notice of one line, if the line moved a customer's balance.
+    public struct Maker {
+        private let isRevert: Bool
 
-    private init(_ document: ExportDocument, walk: ((ExportLine) throws -> Void) throws -> Void) throws {
-        guard !document.redacted else {
-            throw RemedyError(.badInput, "customer notices are for contacting customers, and --redact removes their names and contacts; export notices without --redact")
+        public init(_ document: ExportDocument) throws {
+            guard !document.redacted else {
+                throw RemedyError(.badInput, "customer notices are for contacting customers, and --redact removes their names and contacts; export notices without --redact")
+            }
+            isRevert = document.plan.kind == .revert
         }
-        format = CustomerNotices.currentFormat
-        planDigest = document.plan.digest
-        phase = document.phase
-        generatedAt = document.generatedAt
-        let isRevert = document.plan.kind == .revert
-        var notices: [CustomerNotice] = []
-        try walk { line in
-            guard line.section == .adjustment, line.outcome == .applied || line.outcome == .planned, !line.delta.isZero else { return }
+
+        public func notice(_ line: ExportLine) throws -> CustomerNotice? {
+            guard line.section == .adjustment, line.outcome == .applied || line.outcome == .planned, !line.delta.isZero else { return nil }
             let amount = line.delta.isNegative ? try line.delta.negated() : line.delta
             let references = line.evidence.map(\.reference)
             let done = line.outcome == .applied
-            notices.append(CustomerNotice(
+            return CustomerNotice(
                 userId: line.userId, label: line.label, contact: line.contact, outcome: line.outcome, amount: amount,
                 amountRupiah: amount.unsignedRupiah, owed: line.receivable.isPositive ? line.receivable : .zero, references: references,
                 messageId: isRevert ? CustomerNotices.revertId(amount, done: done) : CustomerNotices.correctionId(amount, line, references, done: done),
-                messageEn: isRevert ? CustomerNotices.revertEn(amount, done: done) : CustomerNotices.correctionEn(amount, line, references, done: done)))
+                messageEn: isRevert ? CustomerNotices.revertEn(amount, done: done) : CustomerNotices.correctionEn(amount, line, references, done: done))
         }
-        self.notices = notices
     }
 
     static func lostPurchases(_ line: ExportLine) -> [Money] {
@@ -98,21 +105,69 @@ public struct CustomerNotices: Codable, Sendable {
     }
 
     public func csv(dialect: CSVDialect) -> Data {
-        var writer = CSVWriter(dialect: dialect)
-        writer.record(CustomerNotices.csvColumns.map { .text($0) })
-        for notice in notices {
-            writer.record([
-                .text(notice.userId), .text(notice.label), .text(notice.contact ?? ""), .text(notice.outcome.rawValue),
-                .amount(notice.amount), .text(notice.amountRupiah), .amount(notice.owed), .text(notice.references.joined(separator: " ")),
-                .text(notice.messageId), .text(notice.messageEn),
-            ])
-        }
-        return writer.data
+        var stream = CSVStream(dialect: dialect)
+        var text = stream.header()
+        for notice in notices { text += stream.record(notice) }
+        return Data(text.utf8)
     }
 
     public func json() throws -> Data {
         var data = try CanonicalJSON.encode(self)
         data.append(0x0A)
         return data
+    }
+
+    /// The CSV a record at a time: `header()`, then `record(_:)` for each notice, as `csv` writes it.
+    public struct CSVStream {
+        private var writer: CSVWriter
+
+        public init(dialect: CSVDialect) {
+            writer = CSVWriter(dialect: dialect)
+        }
+
+        public mutating func header() -> String {
+            writer.record(CustomerNotices.csvColumns.map { .text($0) })
+            return writer.take()
+        }
+
+        public mutating func record(_ notice: CustomerNotice) -> String {
+            writer.record([
+                .text(notice.userId), .text(notice.label), .text(notice.contact ?? ""), .text(notice.outcome.rawValue),
+                .amount(notice.amount), .text(notice.amountRupiah), .amount(notice.owed), .text(notice.references.joined(separator: " ")),
+                .text(notice.messageId), .text(notice.messageEn),
+            ])
+            return writer.take()
+        }
+    }
+
+    /// The JSON a notice at a time, byte for byte what `json()` writes: the document's bytes around
+    /// its notices (which sit between `generated_at` and `phase`: keys are sorted), then each notice.
+    public struct JSONStream {
+        static let emptyNotices = Array(#","notices":[],"phase":"#.utf8)
+        public let prefix: Data
+        public let suffix: Data
+        private let encoder = CanonicalJSON.makeEncoder()
+        private var first = true
+
+        public init(_ document: ExportDocument) throws {
+            let empty = CustomerNotices(format: CustomerNotices.currentFormat, planDigest: document.plan.digest, phase: document.phase,
+                                        generatedAt: document.generatedAt, notices: [])
+            let bytes = [UInt8](try CanonicalJSON.encode(empty))
+            let splits = bytes.indices.filter { bytes[$0...].starts(with: JSONStream.emptyNotices) }
+            guard splits.count == 1, let at = splits.first else {
+                throw RemedyError(.invariant, "the notices cannot be placed in their document: \(splits.count) places found")
+            }
+            let open = at + JSONStream.emptyNotices.count - #"],"phase":"#.utf8.count
+            prefix = Data(bytes[..<open])
+            suffix = Data(bytes[open...]) + Data([0x0A])
+        }
+
+        /// One notice's bytes, with the comma before every notice but the first.
+        public mutating func record(_ notice: CustomerNotice) throws -> Data {
+            var data = first ? Data() : Data([UInt8(ascii: ",")])
+            first = false
+            data.append(try encoder.encode(notice))
+            return data
+        }
     }
 }

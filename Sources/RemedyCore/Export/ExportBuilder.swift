@@ -74,7 +74,6 @@ public struct ExportBuilder {
         let runs = BundleRuns.read(bundle)
         // After the facts' snapshot: it shows no WAL beyond this position.
         let replicaPosition = facts == nil ? nil : try readReplica?.position()
-        let words = runs.words()
         var discrepancies: [ExportDiscrepancy] = runs.rejected.map { ExportDiscrepancy(userId: nil, message: $0) }
         let phase: ExportPhase = runs.reports.isEmpty && (facts?.runs.isEmpty ?? true) ? .proposal : .outcome
 
@@ -83,7 +82,7 @@ public struct ExportBuilder {
         var highlights = ExportHighlights()
         var byDay = ExportCharts.ExcessByDay()
         var excesses: [Money] = []
-        try eachLine(phase: phase, words: words, facts: facts, discrepancies: &discrepancies) { line, adjustment in
+        try eachLine(phase: phase, runs: runs, facts: facts, discrepancies: &discrepancies) { line, adjustment in
             try totals.add(line, kind: plan.kind)
             highlights.consider(redaction.map { key in var redacted = line; ExportRedaction.redact(&redacted, key: key); return redacted } ?? line)
             if let adjustment {
@@ -140,7 +139,7 @@ public struct ExportBuilder {
         // Second pass: the same lines again, handed on as they are made.
         let lines = Lines { handle in
             var ignored: [ExportDiscrepancy] = []
-            try eachLine(phase: phase, words: words, facts: facts, discrepancies: &ignored) { line, _ in
+            try eachLine(phase: phase, runs: runs, facts: facts, discrepancies: &ignored) { line, _ in
                 var line = line
                 if let redaction { ExportRedaction.redact(&line, key: redaction) }
                 try handle(line)
@@ -151,12 +150,12 @@ public struct ExportBuilder {
 
     /// Every line of the plan in plan order (adjustments, holds, settled), each with its
     /// adjustment when it is one; the database is asked about a batch of adjustments at a time.
-    private func eachLine(phase: ExportPhase, words: [String: BundleRuns.Word], facts: ExportDatabaseFacts?,
+    private func eachLine(phase: ExportPhase, runs: BundleRuns, facts: ExportDatabaseFacts?,
                           discrepancies: inout [ExportDiscrepancy], _ body: (ExportLine, AdjustmentLine?) throws -> Void) throws {
         try streamed.adjustments.forEachBatch(of: ExportBuilder.batchLines) { batch in
             let looked = try facts.map { try $0.batch(batch, on: connection!) }
             for line in batch {
-                try body(try adjustment(line, phase: phase, word: words[line.userId], facts: facts, batch: looked, discrepancies: &discrepancies), line)
+                try body(try adjustment(line, phase: phase, word: runs.word(for: line.userId), facts: facts, batch: looked, discrepancies: &discrepancies), line)
             }
         }
         try streamed.holds!.forEachBatch(of: ExportBuilder.batchLines) { batch in
@@ -342,8 +341,8 @@ public struct ExportBuilder {
             let report = entry.report
             let recorded = facts?.runs.first { $0.runId == report.runId }
             return ExportRun(runId: report.runId, operatorName: report.operatorName, startedAt: report.startedAt ?? recorded?.startedAt,
-                             finishedAt: report.finishedAt ?? recorded?.finishedAt, applied: report.applied.count,
-                                             alreadyApplied: report.alreadyApplied.count, skipped: report.skipped.count, auditHead: report.auditHead,
+                             finishedAt: report.finishedAt ?? recorded?.finishedAt, applied: entry.applied,
+                             alreadyApplied: entry.alreadyApplied, skipped: entry.skipped, auditHead: report.auditHead,
                              signedAuditHead: report.signedAuditHead, reportInBundle: true, databaseOutcome: recorded?.outcome, inDatabase: facts.map { _ in recorded != nil })
         }
         let reported = Set(result.map(\.runId))

@@ -343,3 +343,30 @@ extension LostPurchaseCandidate {
         self.init(transactionId: transactionId, completedAt: completedAt, amount: amount, afterReference: afterReference)
     }
 }
+
+// A run report's lines (runs/RUN.json, written by CanonicalJSONWriter), read one at a time by
+// export (BundleRuns+Reading).
+extension ApplyReport.Applied: CanonicalJSONReadable {
+    init?(node: CanonicalJSONReader.Node) {
+        guard let m = Members(node), let userId = m.string("user_id"), let label = m.string("label"),
+              let balanceBefore = m.money("balance_before"), let balanceAfter = m.money("balance_after"),
+              let delta = m.money("delta"), let receivable = m.money("receivable") else { return nil }
+        self.init(userId: userId, label: label, balanceBefore: balanceBefore, balanceAfter: balanceAfter, delta: delta, receivable: receivable)
+    }
+}
+
+extension ApplyReport.Skipped: CanonicalJSONReadable {
+    init?(node: CanonicalJSONReader.Node) {
+        guard let m = Members(node), let userId = m.string("user_id"), let label = m.string("label"),
+              let reason = m.string("reason").flatMap(Reason.init(rawValue:)), let plannedExcess = m.money("planned_excess"),
+              let currentExcess = m.optional("current_excess", { node -> Money? in
+                  guard case .string(let text) = node else { return nil }
+                  return try? Money(exactText: text)
+              }),
+              let currentBalance = m.optional("current_balance", { node -> Money? in
+                  guard case .string(let text) = node else { return nil }
+                  return try? Money(exactText: text)
+              }) else { return nil }
+        self.init(userId: userId, label: label, reason: reason, plannedExcess: plannedExcess, currentExcess: currentExcess, currentBalance: currentBalance)
+    }
+}

@@ -91,13 +91,26 @@ struct ExportCommand: ParsableCommand {
                     var stream = ExportCSV.Stream(document, dialect: dialect)
                     try sink.write(stream.header())
                     try lines.forEach { try sink.write(stream.record($0)) }
-                case (.csv, true): try sink.write(try CustomerNotices(document, lines: lines).csv(dialect: dialect))
+                case (.csv, true):
+                    let maker = try CustomerNotices.Maker(document)
+                    var stream = CustomerNotices.CSVStream(dialect: dialect)
+                    try sink.write(stream.header())
+                    try lines.forEach { line in
+                        if let notice = try maker.notice(line) { try sink.write(stream.record(notice)) }
+                    }
                 case (.json, false):
                     var stream = try ExportJSON.Stream(document)
                     try sink.write(stream.prefix)
                     try lines.forEach { try sink.write(try stream.record($0)) }
                     try sink.write(stream.suffix)
-                case (.json, true): try sink.write(try CustomerNotices(document, lines: lines).json())
+                case (.json, true):
+                    let maker = try CustomerNotices.Maker(document)
+                    var stream = try CustomerNotices.JSONStream(document)
+                    try sink.write(stream.prefix)
+                    try lines.forEach { line in
+                        if let notice = try maker.notice(line) { try sink.write(try stream.record(notice)) }
+                    }
+                    try sink.write(stream.suffix)
                 case (.html, _):
                     let page = HTMLReport.Stream(document, highlights: highlights, completeList: besidePath.map { URL(fileURLWithPath: $0).lastPathComponent })
                     var csv = ExportCSV.Stream(document, dialect: dialect)

@@ -95,4 +95,35 @@ struct ExportStreamingTests {
         #expect(row.filter { $0 == "\n" }.count == 1 && row.hasSuffix("\n"))
         #expect(!row.contains("<img") && row.contains("&lt;img") && row.contains("u&lt;1&gt;"))
     }
+
+    /// Customer notices written as lines come (`export --notices`): byte for byte what the whole
+    /// notices document gives, in CSV (both dialects) and JSON.
+    @Test func streamedNoticesAreTheWholeNoticesBytes() throws {
+        let (fixture, report) = try ExportFixture.make(users: 300, seed: 15)
+        try #require(!(try #require(report).applied.isEmpty))
+        let builder = try ExportBuilder(bundle: fixture.bundle, connection: fixture.harness.connection)
+        let generatedAt = "2026-11-29T00:00:00.000000Z"
+        let whole = try CustomerNotices(try builder.build(generatedAt: generatedAt))
+        try #require(whole.notices.count > 1)
+        let (json, standard, excel) = try builder.export(generatedAt: generatedAt) { document, _, lines in
+            let maker = try CustomerNotices.Maker(document)
+            var json = try CustomerNotices.JSONStream(document)
+            var standard = CustomerNotices.CSVStream(dialect: .standard)
+            var excel = CustomerNotices.CSVStream(dialect: .excel)
+            var jsonBytes = json.prefix
+            var standardText = standard.header()
+            var excelText = excel.header()
+            try lines.forEach { line in
+                guard let notice = try maker.notice(line) else { return }
+                jsonBytes.append(try json.record(notice))
+                standardText += standard.record(notice)
+                excelText += excel.record(notice)
+            }
+            jsonBytes.append(json.suffix)
+            return (jsonBytes, standardText, excelText)
+        }
+        #expect(json == (try whole.json()))
+        #expect(Data(standard.utf8) == whole.csv(dialect: .standard))
+        #expect(Data(excel.utf8) == whole.csv(dialect: .excel))
+    }
 }
