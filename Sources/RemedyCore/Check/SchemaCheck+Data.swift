@@ -25,7 +25,9 @@ extension SchemaCheck {
 
     func transactionGroups(_ template: SQLTemplate, on connection: PostgresConnection) throws -> [TransactionGroup] {
         let rendered = try render(template, CheckSQL.transactions)
-        return try connection.query(rendered.sql, rendered.parameters).map { row in
+        let previous = try connection.query(CheckSQL.transactionsPlannerSettings)[0]
+        let (tupleCost, sort) = (try previous.decode(0, as: String.self), try previous.decode(1, as: String.self))
+        let groups = try connection.query(rendered.sql, rendered.parameters).map { row in
             TransactionGroup(
                 type: try row.decode(0, as: String?.self), status: try row.decode(1, as: String?.self),
                 windowDay: try row.decode(2, as: String?.self), rows: try row.decode(3),
@@ -34,6 +36,10 @@ extension SchemaCheck {
                 paidAtNull: try row.decode(8), receivedNull: try row.decode(9), receivedFromCallback: try row.decode(10),
                 receivedFromColumnOnly: try row.decode(11), receivedDisagreeing: try row.decode(12), userOrAmountNull: try row.decode(13))
         }
+        // Put back for what runs next in the transaction (detect, in a plan); on an error the
+        // transaction ends with it.
+        _ = try connection.query(CheckSQL.restorePlannerSettings, [tupleCost, sort])
+        return groups
     }
 
     func checkColumnUse(_ groups: [TransactionGroup], into findings: inout [CheckFinding]) {

@@ -78,7 +78,7 @@ extension SQLTemplate {
         let raw = "(t.\(callback.sql) ->> {{$\(fieldParameter)}})"
         let fromCallback = isTime
             ? "CASE WHEN \(raw) ~ '^[0-9]{1,12}$' THEN to_timestamp(\(raw)::double precision) END"
-            : "CASE WHEN \(raw) ~ '^-?[0-9]{1,15}([.][0-9]{1,2})?$' THEN \(raw)::numeric END"
+            : CallbackFieldSQL.amount(raw)
         return column.map { "COALESCE(\(fromCallback), \($0))" } ?? fromCallback
     }
 }

@@ -52,13 +52,14 @@ enum CheckSQL {
       FROM {{users.table}} u
     """#
 
-    /// One pass over the transactions, grouped by type, status and (for a paid top-up near the
-    /// window) its window day: rows and their sum, and how many have each mapped column NULL or
-    /// where their amount_received comes from. The groups are few; remedy sums them for each
-    /// question (completed purchases, paid top-ups, types the ledger map leaves out, the window),
-    /// so a plan pays for one scan of the table, not one per question. Each row's values are
-    /// computed once, below the `OFFSET 0` fence (the callback's field and its regex once, not
-    /// once per count: at 1,000,000 rows that was more than half the time).
+    /// One pass over the transactions, grouped by type, status, (for a paid top-up near the
+    /// window) its window day and (for a row with a reference) where its amount_received comes
+    /// from: rows and their sum, and how many have each mapped column NULL. The groups are few;
+    /// remedy sums them for each question (completed purchases, paid top-ups, types the ledger map
+    /// leaves out, the window), so a plan pays for one scan of the table, not one per question.
+    /// The callback's field and its pattern are read once per row, in the grouping key
+    /// `received` (the counts below compare the key, not the field again), and the scan and the
+    /// grouping can run in parallel workers (transactionsPlannerSettings).
     static let transactions = #"""
     SELECT r.type,
            r.status,
@@ -69,10 +70,10 @@ enum CheckSQL {
            count(*) FILTER (WHERE r.created_at IS NULL),
            count(*) FILTER (WHERE r.has_reference),
            count(*) FILTER (WHERE r.has_reference AND r.paid_at IS NULL),
-           count(*) FILTER (WHERE r.has_reference AND COALESCE(r.from_callback, r.from_column) IS NULL),
-           count(*) FILTER (WHERE r.has_reference AND r.from_callback IS NOT NULL),
-           count(*) FILTER (WHERE r.has_reference AND r.from_callback IS NULL AND r.from_column IS NOT NULL),
-           count(*) FILTER (WHERE r.has_reference AND r.from_callback <> r.from_column),
+           count(*) FILTER (WHERE r.received = 'none'),
+           count(*) FILTER (WHERE r.received IN ('callback', 'disagree')),
+           count(*) FILTER (WHERE r.received = 'column'),
+           count(*) FILTER (WHERE r.received = 'disagree'),
            count(*) FILTER (WHERE r.user_or_amount_null)
       FROM (SELECT t.{{tx.type}}::text AS type,
                    t.{{tx.status}}::text AS status,
@@ -82,12 +83,24 @@ enum CheckSQL {
                    t.{{tx.reference}} IS NOT NULL AS has_reference,
                    t.{{tx.user}} IS NULL OR t.{{tx.amount}} IS NULL AS user_or_amount_null,
                    CASE WHEN t.{{tx.reference}} IS NOT NULL THEN {{expr.paid_at}} END AS paid_at,
-                   CASE WHEN t.{{tx.reference}} IS NOT NULL THEN {{check.received_from_callback}} END AS from_callback,
-                   CASE WHEN t.{{tx.reference}} IS NOT NULL THEN {{check.received_from_column}} END AS from_column
-              FROM {{tx.table}} t
-            OFFSET 0) r
-     GROUP BY 1, 2, 3
+                   CASE WHEN t.{{tx.reference}} IS NOT NULL THEN {{check.received}} END AS received
+              FROM {{tx.table}} t) r
+     GROUP BY 1, 2, 3, r.received
     """#
+
+    /// The groups above are few (types × statuses × window days × 4 sources), but PostgreSQL
+    /// estimates them from the columns inside the grouping expressions: over a million at
+    /// 300,000 users. On that estimate it sorts every row to group them (7 s of a 13 s pass at
+    /// 300,000 users), and prices the parallel plan's partial groups out, leaving the pass
+    /// serial. For that statement only, sorting is priced out and passing a group from a worker
+    /// made cheap; a hash of the real groups takes kilobytes (SchemaCheck.transactionGroups puts
+    /// the transaction's settings back after it). Returns the settings it replaces.
+    static let transactionsPlannerSettings = """
+    SELECT current_setting('parallel_tuple_cost'), current_setting('enable_sort'),
+           set_config('parallel_tuple_cost', '0.001', true), set_config('enable_sort', 'off', true)
+    """
+    /// $1, $2: what transactionsPlannerSettings returned.
+    static let restorePlannerSettings = "SELECT set_config('parallel_tuple_cost', $1, true), set_config('enable_sort', $2, true)"
 
     /// A paid top-up's place around the window: `before` (the day before since), `after` (the
     /// day after until), its UTC day inside the window, or NULL for any other row (of the
@@ -105,16 +118,17 @@ enum CheckSQL {
     /// For a job without a window (no since, until and paid_at parameters).
     static let noWindowDay = "NULL::text"
 
-    /// The callback's amount_received field as a number (NULL when absent or not a plain
-    /// number, as detect reads it), apart from the column; the field's name is bound as detect binds it.
-    static func receivedFromCallback(callback: SQLIdentifier?) -> String {
-        guard let callback else { return "NULL::numeric" }
+    /// Where a row's amount_received comes from, as detect reads it: `callback` (the callback's
+    /// field is a plain number, CallbackFieldSQL), `disagree` (it is, and the column holds
+    /// another figure), `column` (only the column has one) or `none`. The field's name is bound
+    /// as detect binds it; the field and the pattern are read once.
+    static func received(callback: SQLIdentifier?, column: SQLIdentifier?) -> String {
+        let fromColumn = column.map { "t.\($0.sql)" } ?? "NULL::numeric"
+        let orColumn = "WHEN \(fromColumn) IS NOT NULL THEN 'column' ELSE 'none' END"
+        guard let callback else { return "(CASE \(orColumn))" }
         let raw = "(t.\(callback.sql) ->> {{$amount_received_field}})"
-        return "(CASE WHEN \(raw) ~ '^-?[0-9]{1,15}([.][0-9]{1,2})?$' THEN \(raw)::numeric END)"
-    }
-
-    static func receivedFromColumn(_ column: SQLIdentifier?) -> String {
-        column.map { "t.\($0.sql)" } ?? "NULL::numeric"
+        return "(CASE WHEN \(CallbackFieldSQL.isAmount(raw)) THEN CASE WHEN \(raw)::numeric <> \(fromColumn) THEN 'disagree' ELSE 'callback' END "
+            + "\(orColumn))"
     }
 
     static let noPaidAt = "NULL::timestamptz"
