@@ -108,7 +108,17 @@ struct PlanApprovals {
                            role: try row.decode(1, as: String.self), publicKey: try PublicKeyText(validating: try row.decode(2, as: String.self)),
                            signature: try row.decode(3, as: String.self), signedAt: try row.decode(4, as: String.self))
         }
-        for record in try bundle.approvalFiles() + fromDatabase {
+        let files = try bundle.approvalFiles()
+        // A file in a recorded approver's name that no recorded approval's key signed is that
+        // approval altered (its key edited), not another approval to set aside: the database's
+        // record alone would otherwise still make the quorum of a bundle someone tampered with.
+        let recordedKeys = Set(fromDatabase.map(\.publicKey))
+        for file in files where !recordedKeys.contains(file.publicKey) {
+            if fromDatabase.contains(where: { $0.name == file.name }) {
+                throw RemedyError(.tampered, "the approval file of \(file.name) in \(bundle.path)/approvals is signed with another key than \(file.name)'s approval recorded in the database: it was altered; restore the original file")
+            }
+        }
+        for record in files + fromDatabase {
             if let known = byKey[record.publicKey] {
                 // The same person's signature in two places must be the same statement.
                 guard known.planDigest == record.planDigest else {

@@ -31,4 +31,25 @@ struct ApprovalRowAttackTests {
         }
         try shop.remedy(["audit", "verify"]).requireSuccess()
     }
+
+    /// An approval file whose key was edited (to another valid key, here eve's) no longer matches
+    /// the approval the database records for that person. It is the filed approval altered, not an
+    /// extra one to set aside: before, the database's record alone still made the quorum and the
+    /// tampered bundle applied (found by the reliability suite's changed-bytes test, one seed in many).
+    @Test func anApprovalFileWhoseKeyWasEditedIsRefused() throws {
+        let shop = try EndToEndShop(users: 150, seed: 1_071)
+        let bundle = try shop.plan()
+        try shop.approve(bundle)
+        let eve = try SigningKey.load(path: shop.key("eve"))
+        let budi = try SigningKey.load(path: shop.key("budi"))
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: bundle + "/approvals").first { $0.hasPrefix("budi") })
+        let path = "\(bundle)/approvals/\(file)"
+        let original = try String(contentsOfFile: path, encoding: .utf8)
+        try #require(original.contains(budi.publicKey.base64))
+        try original.replacingOccurrences(of: budi.publicKey.base64, with: eve.publicKey.base64).write(toFile: path, atomically: true, encoding: .utf8)
+        try expectRefusal(["apply", bundle, "--key", shop.key("andi"), "--jobs", shop.jobs], in: shop,
+                          mentioning: ["approval file of budi", "another key", "restore the original file"])
+        try original.write(toFile: path, atomically: true, encoding: .utf8)
+        try shop.apply(bundle).requireSuccess()
+    }
 }
