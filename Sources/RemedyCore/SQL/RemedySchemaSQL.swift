@@ -285,11 +285,15 @@ enum RemedySchemaSQL {
     /// A correction's evidence is stored once, on its `discovered` entry: the `reversal` beside it
     /// (the same idempotency key) repeated the same jsonb, a third of what apply wrote per
     /// correction. Reversals booked before this version keep theirs; every other kind must carry it.
+    /// And the audit row hash's formula, as computed, where a DBA reading the schema finds it.
     static let version8 = #"""
     ALTER TABLE remedy.entries ALTER COLUMN evidence DROP NOT NULL;
     ALTER TABLE remedy.entries ADD CONSTRAINT entries_evidence_kept CHECK (kind = 'reversal' OR evidence IS NOT NULL);
     COMMENT ON COLUMN remedy.entries.evidence IS
         'why: the plan line''s attribution. NULL on a reversal booked from schema version 8 on: its discovered entry (the same idempotency_key) holds it';
+    -- The table's first migration states an older row-hash formula in a comment; this is the one computed.
+    COMMENT ON COLUMN remedy.audit_log.row_hash IS
+        'SHA-256 over the length-prefixed fields remedy-audit/v1, prev_hash, seq, recorded_at, action, actor, plan_digest, user_id, content (AuditLog.rowHash; remedy audit verify recomputes it)';
     """#
 
     /// Serializes concurrent `remedy init` runs (transaction-scoped: safe behind a pooler).
