@@ -11,8 +11,6 @@ struct PreparedBatch: Sendable {
         let line: AdjustmentLine
         /// `line.attribution` as canonical JSON.
         let evidence: [UInt8]
-        /// The same bytes as text, for the entry's jsonb column.
-        let evidenceText: String
         let reason: String
     }
 
@@ -25,8 +23,7 @@ struct PreparedBatch: Sendable {
         self.init(lines: lines.map { line in
             var writer = CanonicalJSONWriter()
             line.attribution.write(to: &writer)
-            return Line(line: line, evidence: writer.bytes, evidenceText: String(decoding: writer.bytes, as: UTF8.self),
-                        reason: CorrectionDetails.reason(of: line, reverts: reverts))
+            return Line(line: line, evidence: writer.bytes, reason: CorrectionDetails.reason(of: line, reverts: reverts))
         }, isRevert: reverts != nil)
     }
 
@@ -43,7 +40,10 @@ struct PreparedBatch: Sendable {
     /// The evidence column of `lines`' entries: a correction books two (the reversal's evidence is
     /// its discovered entry's, schema 8), a revert one.
     static func evidenceColumn(of lines: [Line], isRevert: Bool) -> PostgresRenderedArray {
-        PostgresRenderedArray(PostgresArray(lines.flatMap { isRevert ? [$0.evidenceText] : [$0.evidenceText, nil] }))
+        PostgresRenderedArray(PostgresArray(lines.flatMap { line -> [String?] in
+            let evidence = String(decoding: line.evidence, as: UTF8.self)
+            return isRevert ? [evidence] : [evidence, nil]
+        }))
     }
 }
 
