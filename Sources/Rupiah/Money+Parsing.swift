@@ -13,22 +13,22 @@ extension Money {
     public init(exactText text: String) throws {
         // Read in place from the string's bytes: plan lines hold tens of amounts each, and a reader
         // of a million lines parses tens of millions of them.
-        var text = text
-        let parsed = text.withUTF8 { Money.parse(exactText: $0) }
-        switch parsed {
-        case .success(let money): self = money
-        case .failure(let reason): throw MoneyParseError(text: text, reason: reason.text)
+        var bytes = text
+        do {
+            self = try bytes.withUTF8 { try Money.parse(exactText: $0) }
+        } catch let refusal as Refusal {
+            throw MoneyParseError(text: text, reason: refusal.reason)
         }
     }
 
     private struct Refusal: Error {
-        let text: String
+        let reason: String
     }
 
-    private static func parse(exactText bytes: UnsafeBufferPointer<UInt8>) -> Result<Money, Refusal> {
-        func fail(_ reason: String) -> Result<Money, Refusal> { .failure(Refusal(text: reason)) }
-        guard !bytes.isEmpty else { return fail("it is empty") }
-        guard bytes.count <= 64 else { return fail("it is longer than any amount") }
+    private static func parse(exactText bytes: UnsafeBufferPointer<UInt8>) throws(Refusal) -> Money {
+        func fail(_ reason: String) -> Refusal { Refusal(reason: reason) }
+        guard !bytes.isEmpty else { throw fail("it is empty") }
+        guard bytes.count <= 64 else { throw fail("it is longer than any amount") }
         func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
 
         var index = 0
@@ -48,31 +48,29 @@ extension Money {
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
             fractionEnd = index
         }
-        guard index == bytes.count else { return fail("unexpected character at position \(index + 1)") }
-        guard integerEnd > integerStart || fractionEnd > fractionStart else { return fail("it has no digits") }
+        guard index == bytes.count else { throw fail("unexpected character at position \(index + 1)") }
+        guard integerEnd > integerStart || fractionEnd > fractionStart else { throw fail("it has no digits") }
         if fractionEnd - fractionStart > 2 {
             guard bytes[(fractionStart + 2)..<fractionEnd].allSatisfy({ $0 == UInt8(ascii: "0") }) else {
-                return fail("it has more than two decimals (sen), and rounding is not allowed")
+                throw fail("it has more than two decimals (sen), and rounding is not allowed")
             }
         }
 
         // Accumulate the magnitude unsigned so that Int64.min, whose magnitude exceeds Int64.max, fits.
         var magnitude: UInt64 = 0
-        func push(_ digit: UInt8) -> Bool {
+        func push(_ digit: UInt8) throws(Refusal) {
             let (shifted, overflowMultiply) = magnitude.multipliedReportingOverflow(by: 10)
             let (next, overflowAdd) = shifted.addingReportingOverflow(UInt64(digit))
+            guard !overflowMultiply, !overflowAdd else { throw fail("it is too large to hold exactly") }
             magnitude = next
-            return !overflowMultiply && !overflowAdd
         }
-        for position in integerStart..<integerEnd {
-            guard push(bytes[position] - 48) else { return fail("it is too large to hold exactly") }
-        }
+        for position in integerStart..<integerEnd { try push(bytes[position] - 48) }
         for sen in 0..<2 {
             let position = fractionStart + sen
-            guard push(position < fractionEnd ? bytes[position] - 48 : 0) else { return fail("it is too large to hold exactly") }
+            try push(position < fractionEnd ? bytes[position] - 48 : 0)
         }
         let limit = negative ? UInt64(Int64.max) + 1 : UInt64(Int64.max)
-        guard magnitude <= limit else { return fail("it is too large to hold exactly") }
-        return .success(Money(minorUnits: negative ? Int64(truncatingIfNeeded: 0 &- magnitude) : Int64(magnitude)))
+        guard magnitude <= limit else { throw fail("it is too large to hold exactly") }
+        return Money(minorUnits: negative ? Int64(truncatingIfNeeded: 0 &- magnitude) : Int64(magnitude))
     }
 }
