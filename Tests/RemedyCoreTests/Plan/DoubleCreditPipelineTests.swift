@@ -123,7 +123,9 @@ struct DoubleCreditPipelineTests {
             let (key, kind, text) = (try row.decode(0, as: String.self), try row.decode(1, as: String.self), try row.decode(2, as: String?.self))
             switch kind {
             case "reversal": #expect(text == nil, "reversal \(key)")
-            default: evidence[key] = try #require(text, "discovered \(key)")
+            default:
+                let stored: String = try #require(text, "discovered \(key)")
+                evidence[key] = stored
             }
         }
         for line in bundle.plan.adjustments {
