@@ -103,8 +103,8 @@ public struct Applier {
         faults.checkpoint("run started")
 
         let batchSize = spec.apply.batchSize
-        let (planLines, reverts) = (lines, bundle.plan.reverts)
-        let prefetch = BatchPrefetch { range in PreparedBatch(try planLines.batch(range), revertOf: reverts) }
+        let (planLines, kind, reverts) = (lines, bundle.plan.kind, bundle.plan.reverts)
+        let prefetch = BatchPrefetch { range in PreparedBatch(try planLines.batch(range), kind: kind, reverts: reverts) }
         var batchStart = 0
         while batchStart < lines.count {
             let range = batchStart..<min(batchStart + batchSize, lines.count)
@@ -166,7 +166,7 @@ public struct Applier {
             logger.warning("apply: batch still contended after \(Applier.maxBatchAttempts) attempts; applying its \(batch.lines.count) lines one by one",
                            metadata: ["step": "apply", "plan_digest": "\(bundle.digest)", "lines": "\(batch.lines.count)"])
             for index in batch.lines.indices {
-                try applyBatchRetrying(batch.single(index, isRevert: bundle.plan.kind == .revert), template: template, report: &report, actor: actor, lease: lease)
+                try applyBatchRetrying(batch.single(index), template: template, report: &report, actor: actor, lease: lease)
             }
             return
         }
@@ -253,7 +253,7 @@ public struct Applier {
 
             var applied: [ApplyReport.Applied] = []
             if !toApply.isEmpty {
-                try book(toApply, evidence: toApply.count == prepared.lines.count ? prepared.evidenceColumn : nil, current: current, runId: report.runId)
+                try book(toApply, of: prepared, current: current, runId: report.runId)
                 faults.checkpoint("entries booked")
                 let movedIds = PostgresArray(toApply.map(\.line.userId))
                 let move = try template.with(["user_ids": movedIds, "deltas": PostgresArray(toApply.map(\.line.delta))])
@@ -316,11 +316,10 @@ public struct Applier {
     /// The two entries of each correction (discovered +E with the evidence, reversal −E) and any
     /// receivable; for a revert, one entry cancelling the reversal, and the correction's receivable
     /// settled.
-    /// `evidence`: the batch's rendered evidence column when every line of it is booked.
-    private func book(_ prepared: [PreparedBatch.Line], evidence: PostgresRenderedArray?, current: [String: (balance: Money, excess: Money)],
+    private func book(_ booked: [PreparedBatch.Line], of batch: PreparedBatch, current: [String: (balance: Money, excess: Money)],
                       runId: String) throws {
-        let isRevert = bundle.plan.kind == .revert
-        let lines = prepared.map(\.line)
+        let isRevert = batch.isRevert
+        let lines = booked.map(\.line)
         var columns = [[String?]](repeating: [], count: 6)
         for line in lines {
             let before = current[line.userId]!.balance
@@ -333,8 +332,7 @@ public struct Applier {
                 for (index, value) in values.enumerated() { columns[index].append(value) }
             }
         }
-        let evidence = evidence ?? PreparedBatch.evidenceColumn(of: prepared, isRevert: isRevert)
-        try connection.execute(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) } + [evidence])
+        try connection.execute(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) } + [batch.evidenceColumn(of: booked)])
         if isRevert {
             let settling = lines.filter { $0.receivable.isNegative && $0.revertsKey != nil }
             if !settling.isEmpty {

@@ -15,31 +15,40 @@ struct PreparedBatch: Sendable {
     }
 
     let lines: [Line]
-    /// The entries' evidence column when every line of the batch is booked (the usual case), in
-    /// booking order: the evidence on each `discovered` (or `revert`) entry, NULL on its `reversal`.
-    let evidenceColumn: PostgresRenderedArray
+    /// A revert's lines (one entry each) or a correction's (two: discovered and reversal).
+    let isRevert: Bool
+    /// The entries' evidence column of the whole batch, in booking order: the evidence on each
+    /// `discovered` (or `revert`) entry, NULL on its `reversal` (schema 8).
+    private let wholeEvidenceColumn: PostgresRenderedArray
 
-    init(_ lines: [AdjustmentLine], revertOf reverts: String?) {
+    /// `kind` and `reverts`: the plan's (a revert's lines book one entry; the audit row's reason
+    /// names the plan reverted).
+    init(_ lines: [AdjustmentLine], kind: Plan.Kind, reverts: String?) {
         self.init(lines: lines.map { line in
             var writer = CanonicalJSONWriter()
             line.attribution.write(to: &writer)
             return Line(line: line, evidence: writer.bytes, reason: CorrectionDetails.reason(of: line, reverts: reverts))
-        }, isRevert: reverts != nil)
+        }, isRevert: kind == .revert)
     }
 
     private init(lines: [Line], isRevert: Bool) {
         self.lines = lines
-        self.evidenceColumn = PreparedBatch.evidenceColumn(of: lines, isRevert: isRevert)
+        self.isRevert = isRevert
+        self.wholeEvidenceColumn = PreparedBatch.evidenceColumn(of: lines, isRevert: isRevert)
     }
 
     /// One line of the batch as a batch of its own (the line-by-line fallback).
-    func single(_ index: Int, isRevert: Bool) -> PreparedBatch {
+    func single(_ index: Int) -> PreparedBatch {
         PreparedBatch(lines: [lines[index]], isRevert: isRevert)
     }
 
-    /// The evidence column of `lines`' entries: a correction books two (the reversal's evidence is
-    /// its discovered entry's, schema 8), a revert one.
-    static func evidenceColumn(of lines: [Line], isRevert: Bool) -> PostgresRenderedArray {
+    /// The evidence column of the entries of `booked`, the batch's lines still to book (in order):
+    /// the one rendered ahead when that is all of them, the usual case.
+    func evidenceColumn(of booked: [Line]) -> PostgresRenderedArray {
+        booked.count == lines.count ? wholeEvidenceColumn : PreparedBatch.evidenceColumn(of: booked, isRevert: isRevert)
+    }
+
+    private static func evidenceColumn(of lines: [Line], isRevert: Bool) -> PostgresRenderedArray {
         PostgresRenderedArray(PostgresArray(lines.flatMap { line -> [String?] in
             let evidence = String(decoding: line.evidence, as: UTF8.self)
             return isRevert ? [evidence] : [evidence, nil]

@@ -91,7 +91,7 @@ struct CanonicalJSONWriterTests {
                 try expectSame(CorrectionDetails(line: line, before: line.balance, after: line.balanceAfter, runId: report.runId,
                                                  approvers: report.approvers + ["x\u{1}"], job: "j", reverts: reverts))
                 // Apply's way: the evidence encoded once, ahead of the batch, and written as is.
-                let prepared = try #require(PreparedBatch([line], revertOf: reverts).lines.first)
+                let prepared = try #require(PreparedBatch([line], kind: reverts == nil ? .correction : .revert, reverts: reverts).lines.first)
                 try expectSame(CorrectionDetails(prepared: prepared, before: line.balance, after: line.balanceAfter, runId: report.runId,
                                                  approvers: report.approvers + ["x\u{1}"], job: "j", reverts: reverts))
             }
