@@ -70,3 +70,17 @@ extension SettledLine: CanonicalJSONWritable {
         }
     }
 }
+
+extension LineStrategy.Decision {
+    /// The decided line's canonical JSON, as plan.json holds it; nil for `.none` (no line).
+    var canonicalJSON: [UInt8]? {
+        var writer = CanonicalJSONWriter()
+        switch self {
+        case .adjust(let line): line.write(to: &writer)
+        case .hold(let line): line.write(to: &writer)
+        case .settled(let line): line.write(to: &writer)
+        case .none: return nil
+        }
+        return writer.bytes
+    }
+}

@@ -29,20 +29,23 @@ public final class PlanSpool {
         discard()
     }
 
-    func add(_ decision: LineStrategy.Decision) throws {
-        switch decision {
-        case .adjust(let line):
-            preview.add(line)
-            try sections["adjustments"]!.append(line)
-        case .hold(let line):
-            preview.add(line)
-            try sections["holds"]!.append(line)
-        case .settled(let line):
-            preview.add(line)
-            try sections["settled"]!.append(line)
+    /// A decided line, in its canonical JSON (encoded where it was decided, or here).
+    func add(_ line: DecidedLine) throws {
+        let section: String
+        switch line.decision {
+        case .adjust(let adjustment):
+            preview.add(adjustment)
+            section = "adjustments"
+        case .hold(let hold):
+            preview.add(hold)
+            section = "holds"
+        case .settled(let settled):
+            preview.add(settled)
+            section = "settled"
         case .none:
-            break
+            return
         }
+        try sections[section]!.append(line.canonicalJSON ?? line.decision.canonicalJSON!)
     }
 
     /// Everything written is on disk.
@@ -67,7 +70,6 @@ public final class PlanSpool {
         let path: String
         let handle: FileHandle
         var buffer: [UInt8] = []
-        var writer = CanonicalJSONWriter()
         var count = 0
 
         init(path: String) throws {
@@ -80,11 +82,10 @@ public final class PlanSpool {
             buffer.reserveCapacity(PlanDocumentWriter.bufferSize)
         }
 
-        func append<Line: CanonicalJSONWritable>(_ line: Line) throws {
-            writer.removeAll()
-            if count > 0 { writer.comma() }
-            line.write(to: &writer)
-            buffer.append(contentsOf: writer.bytes)
+        /// One line's canonical JSON, after a comma unless it is the first.
+        func append(_ canonicalJSON: [UInt8]) throws {
+            if count > 0 { buffer.append(UInt8(ascii: ",")) }
+            buffer.append(contentsOf: canonicalJSON)
             count += 1
             if buffer.count >= PlanDocumentWriter.bufferSize { try flush() }
         }

@@ -45,8 +45,8 @@ public struct Planner {
         var adjustments: [AdjustmentLine] = []
         var holds: [HeldLine] = []
         var settled: [SettledLine] = []
-        var plan = try detectAndDecide { decision in
-            switch decision {
+        var plan = try detectAndDecide(encodingLines: false) { line in
+            switch line.decision {
             case .adjust(let line): adjustments.append(line)
             case .hold(let line): holds.append(line)
             case .settled(let line): settled.append(line)
@@ -65,7 +65,7 @@ public struct Planner {
     public func spool(in temporaryDirectory: String, previewLines: Int) throws -> SpooledPlan {
         let spool = try PlanSpool(directory: temporaryDirectory, job: spec.name, previewLines: previewLines)
         do {
-            let header = try detectAndDecide { try spool.add($0) }
+            let header = try detectAndDecide(encodingLines: true) { try spool.add($0) }
             try spool.finish()
             return SpooledPlan(header: header, spool: spool)
         } catch {
@@ -74,10 +74,10 @@ public struct Planner {
         }
     }
 
-    /// One snapshot: each user's decision goes to `onLine` as it is made (holds already marked
-    /// when a person acknowledged them with these numbers). Returns the plan without its lines,
-    /// its totals summed from them.
-    func detectAndDecide(_ onLine: (LineStrategy.Decision) throws -> Void) throws -> Plan {
+    /// One snapshot: each user's decision goes to `onLine` in detect's order (holds already marked
+    /// when a person acknowledged them with these numbers; with `encodingLines`, the line's
+    /// canonical JSON beside it). Returns the plan without its lines, its totals summed from them.
+    func detectAndDecide(encodingLines: Bool, _ onLine: (DecidedLine) throws -> Void) throws -> Plan {
         // Trust and identity from the primary: a lagging replica may still trust a key removed since.
         let store = RemedyStore(connection: connection)
         try store.requireInitialized()
@@ -138,27 +138,20 @@ public struct Planner {
                 strategy = LineStrategy(spec: spec, triggerRefires: refires, negativeForbidden: !catalog.balanceCheckConstraints.isEmpty,
                                         revertKeys: revertKeys, callbackFailures: check.callbackSignatures?.failures ?? [:])
             },
-            onUnreadable: { row in
-                var line = HeldLine(userId: row.userId, label: row.label, balance: .zero, ledger: .zero, openReceivables: .zero,
-                                    excess: .zero, reason: .unreadable,
-                                    explanation: "this user's numbers cannot be read exactly (\(row.problem)); nothing is done to them until a person looks",
-                                    closest: nil)
-                acknowledged.mark(&line)
-                try totals.add(line)
-                try onLine(.hold(line))
-            },
-            onFinding: { finding in
-                var decision = strategy!.decide(finding)
-                switch decision {
-                case .adjust(let line): try totals.add(line)
-                case .hold(var line):
-                    acknowledged.mark(&line)
-                    try totals.add(line)
-                    decision = .hold(line)
-                case .settled(let line): totals.add(line)
-                case .none: break
+            onRows: { rows in
+                // Decided (and, for a spool, encoded) on every core; counted and handed on in order.
+                let decided = ParallelBatch.map(rows) { [strategy = strategy!, acknowledged] row in
+                    DecidedLine(Self.decide(row, strategy: strategy, acknowledged: acknowledged), encoding: encodingLines)
                 }
-                try onLine(decision)
+                for line in decided {
+                    switch line.decision {
+                    case .adjust(let adjustment): try totals.add(adjustment)
+                    case .hold(let hold): try totals.add(hold)
+                    case .settled(let settled): totals.add(settled)
+                    case .none: break
+                    }
+                    try onLine(line)
+                }
             }) }
         guard let identity, let evidence else { throw RemedyError(.invariant, "detect finished without reading the catalog") }
 
@@ -172,6 +165,38 @@ public struct Planner {
             adjustments: [], holds: [], settled: [], totals: totals, warnings: warnings, readReplica: replicaPosition)
         logger.notice("plan: \(totals.adjustmentCount) adjustments, \(totals.holdCount) holds (\(totals.acknowledgedCount) acknowledged), \(totals.settledCount) already corrected", metadata: ["step": "plan", "job": "\(spec.name)", "adjustments": "\(totals.adjustmentCount)", "holds": "\(totals.holdCount)", "settled": "\(totals.settledCount)"])
         return plan
+    }
+}
+
+/// One user's decision, and the canonical JSON of its line when it is for a spool (encoded on
+/// the thread that decided it).
+struct DecidedLine: Sendable {
+    let decision: LineStrategy.Decision
+    let canonicalJSON: [UInt8]?
+
+    init(_ decision: LineStrategy.Decision, encoding: Bool) {
+        self.decision = decision
+        canonicalJSON = encoding ? decision.canonicalJSON : nil
+    }
+}
+
+extension Planner {
+    /// A row's decision. Called on several threads at once: it only reads what it is given.
+    static func decide(_ row: Detector.Row, strategy: LineStrategy, acknowledged: Acknowledgements.Latest) -> LineStrategy.Decision {
+        switch row {
+        case .unreadable(let row):
+            var line = HeldLine(userId: row.userId, label: row.label, balance: .zero, ledger: .zero, openReceivables: .zero,
+                                excess: .zero, reason: .unreadable,
+                                explanation: "this user's numbers cannot be read exactly (\(row.problem)); nothing is done to them until a person looks",
+                                closest: nil)
+            acknowledged.mark(&line)
+            return .hold(line)
+        case .finding(let finding):
+            let decision = strategy.decide(finding)
+            guard case .hold(var line) = decision else { return decision }
+            acknowledged.mark(&line)
+            return .hold(line)
+        }
     }
 }
 

@@ -57,7 +57,7 @@ public struct RevertPlanner {
                 try original.adjustments.forEachBatch(of: RevertPlanner.batchLines) { batch in
                     for line in try revertLines(of: batch, template: template) {
                         try totals.add(line)
-                        try spool.add(.adjust(line))
+                        try spool.add(DecidedLine(.adjust(line), encoding: false))
                     }
                 }
             }

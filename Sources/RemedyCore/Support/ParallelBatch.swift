@@ -1,0 +1,38 @@
+import Foundation
+
+/// The CPU-heavy per-item work of a stream, a bounded batch at a time on every core, results in
+/// the batch's order (detect's rows decoded and decided; the caller then takes them in order, so
+/// totals, refusals and files come out as from a serial pass).
+enum ParallelBatch {
+    /// At most this many threads: the work is a few milliseconds per batch, and more threads than
+    /// cores only add switches.
+    static let maxWorkers = 4
+
+    /// `transform` of every item, in order. Small batches (fewer than `itemsPerWorker` per thread)
+    /// run on fewer threads, a single one on the caller's.
+    static func map<Item, Result>(_ items: [Item], itemsPerWorker: Int = 32, _ transform: (Item) -> Result) -> [Result] {
+        precondition(itemsPerWorker > 0)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, maxWorkers, items.count / itemsPerWorker))
+        guard workers > 1 else { return items.map(transform) }
+        var results = [Result?](repeating: nil, count: items.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            withoutActuallyEscaping(transform) { transform in
+                let shared = Shared(items: items, slots: buffer, transform: transform)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    for index in stride(from: worker, to: shared.items.count, by: workers) {
+                        shared.slots[index] = shared.transform(shared.items[index])
+                    }
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+}
+
+/// What `map` shares with concurrentPerform's threads: the items and the transform are only read,
+/// and each slot has one writer (worker w takes w, w + workers, …), read only after the threads end.
+private struct Shared<Item, Result>: @unchecked Sendable {
+    let items: [Item]
+    let slots: UnsafeMutableBufferPointer<Result?>
+    let transform: (Item) -> Result
+}
