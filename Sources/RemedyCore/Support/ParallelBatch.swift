@@ -8,9 +8,10 @@ enum ParallelBatch {
     /// cores only add switches.
     static let maxWorkers = 4
 
-    /// `transform` of every item, in order. Small batches (fewer than `itemsPerWorker` per thread)
-    /// run on fewer threads, a single one on the caller's.
-    static func map<Item, Result>(_ items: [Item], itemsPerWorker: Int = 32, _ transform: (Item) -> Result) -> [Result] {
+    /// `transform` of every item, in order. It runs on several threads at once (hence `@Sendable`:
+    /// the compiler checks what it captures). Small batches (fewer than `itemsPerWorker` items a
+    /// thread) run on fewer threads, a single one on the caller's.
+    static func map<Item, Result>(_ items: [Item], itemsPerWorker: Int = 32, _ transform: @Sendable (Item) -> Result) -> [Result] {
         precondition(itemsPerWorker > 0)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, maxWorkers, items.count / itemsPerWorker))
         guard workers > 1 else { return items.map(transform) }
@@ -29,10 +30,10 @@ enum ParallelBatch {
     }
 }
 
-/// What `map` shares with concurrentPerform's threads: the items and the transform are only read,
-/// and each slot has one writer (worker w takes w, w + workers, …), read only after the threads end.
+/// What `map` shares with concurrentPerform's threads: the items are only read, and each slot has
+/// one writer (worker w takes w, w + workers, …), read only after the threads end.
 private struct Shared<Item, Result>: @unchecked Sendable {
     let items: [Item]
     let slots: UnsafeMutableBufferPointer<Result?>
-    let transform: (Item) -> Result
+    let transform: @Sendable (Item) -> Result
 }
