@@ -1,7 +1,8 @@
 import Foundation
 import Rupiah
 
-// The run report as CanonicalJSONWriter writes it, streamed to its file a megabyte at a time.
+// The run report as CanonicalJSONWriter writes it, streamed to its file a megabyte at a time; and
+// its lines as export reads them back one at a time (RunReportReading), written again and compared.
 
 extension ApplyReport: CanonicalJSONWritable {
     func write(to writer: inout CanonicalJSONWriter) {
@@ -73,6 +74,15 @@ extension ApplyReport.Applied: CanonicalJSONWritable {
     }
 }
 
+extension ApplyReport.Applied: CanonicalJSONReadable {
+    init?(node: CanonicalJSONReader.Node) {
+        guard let m = CanonicalJSONMembers(node), let userId = m.string("user_id"), let label = m.string("label"),
+              let balanceBefore = m.money("balance_before"), let balanceAfter = m.money("balance_after"),
+              let delta = m.money("delta"), let receivable = m.money("receivable") else { return nil }
+        self.init(userId: userId, label: label, balanceBefore: balanceBefore, balanceAfter: balanceAfter, delta: delta, receivable: receivable)
+    }
+}
+
 extension ApplyReport.Skipped: CanonicalJSONWritable {
     func write(to writer: inout CanonicalJSONWriter) {
         writer.object { o in
@@ -83,5 +93,21 @@ extension ApplyReport.Skipped: CanonicalJSONWritable {
             o.member("reason", reason.rawValue)
             o.member("user_id", userId)
         }
+    }
+}
+
+extension ApplyReport.Skipped: CanonicalJSONReadable {
+    init?(node: CanonicalJSONReader.Node) {
+        guard let m = CanonicalJSONMembers(node), let userId = m.string("user_id"), let label = m.string("label"),
+              let reason = m.string("reason").flatMap(Reason.init(rawValue:)), let plannedExcess = m.money("planned_excess"),
+              let currentExcess = m.optional("current_excess", { node -> Money? in
+                  guard case .string(let text) = node else { return nil }
+                  return try? Money(exactText: text)
+              }),
+              let currentBalance = m.optional("current_balance", { node -> Money? in
+                  guard case .string(let text) = node else { return nil }
+                  return try? Money(exactText: text)
+              }) else { return nil }
+        self.init(userId: userId, label: label, reason: reason, plannedExcess: plannedExcess, currentExcess: currentExcess, currentBalance: currentBalance)
     }
 }

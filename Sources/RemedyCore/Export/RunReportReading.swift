@@ -56,125 +56,43 @@ enum RunReportReading {
 /// Not a canonical report: the reading stops.
 private struct NotAReport: Error {}
 
-/// Walks a report's bytes once, strings and nesting respected. Everything but the elements of
-/// `already_applied`, `applied` and `skipped` goes to `skeleton`; each element is read, written
-/// again, compared and handed on. Canonical form has no whitespace, so none is allowed.
+/// Walks a report's bytes once (LineArrayScanner: strings and nesting respected). Everything but
+/// the elements of `already_applied`, `applied` and `skipped` goes to `skeleton`; each element is
+/// read, written again, compared and handed on. Canonical form has no whitespace, so none is allowed.
 private struct RunReportScanner {
-    static let sections = ["already_applied", "applied", "skipped"].map { Array($0.utf8) }
+    /// Line arrays 0 already_applied (user ids), 1 applied, 2 skipped (objects).
+    static let sections: [(name: String, elementOpener: Character)] = [("already_applied", "\""), ("applied", "{"), ("skipped", "{")]
 
-    var skeleton: [UInt8] = []
-    var seen: Set<Int> = []
-    var closed = false
+    private var walk = LineArrayScanner(sections: sections)
+    var skeleton: [UInt8] { walk.skeleton }
+    var seen: Set<Int> { walk.seen }
+    var closed: Bool { walk.closed }
     /// Only count the elements (`counted`), without reading them.
     var countingOnly = false
     private(set) var counted = 0
-
-    private var depth = 0
-    private var inString = false
-    private var escaped = false
-    private var expectingKey = false
-    private var key: [UInt8]?
-    private var lastKey: [UInt8]?
-    /// Inside one of the line arrays: which (an index of `sections`).
-    private var section: Int?
-    private var expectingElement = true
-    private var element: [UInt8] = []
-    private var elementOpen = false
     private var writer = CanonicalJSONWriter()
 
     mutating func feed(_ chunk: Data, _ onLine: (RunReportReading.Line) -> Void) throws {
-        for byte in chunk { try step(byte, onLine) }
-    }
-
-    private mutating func step(_ byte: UInt8, _ onLine: (RunReportReading.Line) -> Void) throws {
-        if closed { throw NotAReport() }
-        if let section { try stepInSection(section, byte, onLine); return }
-        skeleton.append(byte)
-        if inString {
-            if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") {
-                inString = false
-                if let finished = key { lastKey = finished; key = nil }
-            } else if key != nil {
-                key!.append(byte)
-            }
-            return
-        }
-        switch byte {
-        case UInt8(ascii: "\""):
-            inString = true
-            if depth == 1, expectingKey { key = []; expectingKey = false }
-        case UInt8(ascii: "{"):
-            depth += 1
-            expectingKey = depth == 1
-        case UInt8(ascii: "["):
-            depth += 1
-            if depth == 2, let name = lastKey, let found = Self.sections.firstIndex(of: name) {
-                guard seen.insert(found).inserted else { throw NotAReport() }
-                section = found
-                expectingElement = true
-            }
-            lastKey = nil
-        case UInt8(ascii: "}"), UInt8(ascii: "]"):
-            depth -= 1
-            if depth < 0 { throw NotAReport() }
-            if depth == 0 { closed = true }
-        case UInt8(ascii: ","):
-            expectingKey = depth == 1
-            lastKey = nil
-        case UInt8(ascii: ":"):
-            break
-        default:
-            // A value that is not an array ends the key's chance to name a line array.
-            lastKey = nil
-        }
-    }
-
-    /// Inside a line array: an element (an object, or a user id's string in `already_applied`),
-    /// `,` between elements, `]` at the end; nothing else.
-    private mutating func stepInSection(_ section: Int, _ byte: UInt8, _ onLine: (RunReportReading.Line) -> Void) throws {
-        if elementOpen {
-            element.append(byte)
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                    if depth == 2 { try finishElement(section, onLine) }
+        try chunk.withUnsafeBytes { raw in
+            var index = 0
+            while index < raw.count {
+                index = walk.gatherStringRun(in: raw, from: index)
+                if index == raw.count { break }
+                do {
+                    if case .elementClosed(let section) = try walk.step(raw[index]) { try finishElement(section, onLine) }
+                } catch {
+                    throw NotAReport()
                 }
-                return
+                index += 1
             }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                if depth == 2 { try finishElement(section, onLine) }
-            default: break
-            }
-            return
-        }
-        switch byte {
-        case UInt8(ascii: "{") where expectingElement && section != 0, UInt8(ascii: "\"") where expectingElement && section == 0:
-            elementOpen = true
-            element.removeAll(keepingCapacity: true)
-            element.append(byte)
-            if byte == UInt8(ascii: "{") { depth += 1 } else { inString = true }
-        case UInt8(ascii: ",") where !expectingElement:
-            expectingElement = true
-        case UInt8(ascii: "]") where !expectingElement || element.isEmpty:
-            depth -= 1
-            self.section = nil
-            element.removeAll(keepingCapacity: true)
-            skeleton.append(byte)
-        default:
-            throw NotAReport()
         }
     }
 
     /// Reads the element just gathered, writes it again, compares, hands the line on.
     private mutating func finishElement(_ section: Int, _ onLine: (RunReportReading.Line) -> Void) throws {
-        elementOpen = false
-        expectingElement = false
         counted += 1
         if countingOnly { return }
+        let element = walk.element
         guard let node = element.withUnsafeBytes({ CanonicalJSONReader.parse($0) }) else { throw NotAReport() }
         writer.removeAll()
         let line: RunReportReading.Line

@@ -298,36 +298,26 @@ func firstDifference(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -
     }
 }
 
-/// Walks plan.json's bytes once (strings and nesting respected). Everything but the three line
-/// arrays' elements goes to `skeleton`, which must then be the canonical encoding of the plan
-/// without its lines. Inside the arrays the separators must be exactly remedy's (`[{…},{…}]`), and
-/// each element is read, written again and compared, its line handed on and counted in `totals`.
+/// Walks plan.json's bytes once (LineArrayScanner: strings and nesting respected). Everything but
+/// the three line arrays' elements goes to `skeleton`, which must then be the canonical encoding of
+/// the plan without its lines. Inside the arrays the separators must be exactly remedy's
+/// (`[{…},{…}]`), and each element is read, written again and compared, its line handed on and
+/// counted in `totals`. Every fault names its byte offset in the file.
 private struct CanonicalPlanScanner {
     let copies: [FileHandle?]
     private var onLine: (PlanLine) throws -> Void
-    var skeleton: [UInt8] = []
+    /// Line arrays 0 adjustments, 1 holds, 2 settled; their elements are objects.
+    private var walk = LineArrayScanner(sections: PlanDocumentWriter.streamedKeys.map { ($0, "{") })
+    var skeleton: [UInt8] { walk.skeleton }
     var totals = RecomputedTotals()
     /// (skeleton offset, bytes left out of the skeleton there): to name a skeleton fault's file offset.
     private var removed: [(skeletonOffset: Int, bytes: Int)] = []
 
     private var offset = 0
-    private var depth = 0
-    private var inString = false
-    private var escaped = false
-    private var expectingKey = false
-    private var key: [UInt8]?
-    private var lastKey: [UInt8]?
-    private var closed = false
-    /// Inside one of the line arrays: which (0 adjustments, 1 holds, 2 settled), where its content began.
-    private var section: Int?
+    /// Where the current line array's content began in the file.
     private var sectionStart = 0
-    private var seen: Set<Int> = []
-    /// The element being gathered, and where it started in the file.
-    private var element: [UInt8] = []
+    /// Where the element being gathered started in the file.
     private var elementStart = 0
-    private var elementOpen = false
-    /// In a line array, what may come next outside an element.
-    private var expecting: Expect = .firstElementOrEnd
     private var indexInSection = 0
     /// Per section: bytes waiting to be written to its copy, and how many were copied so far.
     private var copied: [[UInt8]] = [[], [], []]
@@ -337,10 +327,6 @@ private struct CanonicalPlanScanner {
     /// Elements gathered and not yet checked (at most `checkGroup`: bounded memory).
     private var pending: [PendingElement] = []
     static let checkGroup = 512
-
-    private enum Expect { case firstElementOrEnd, commaOrEnd, element }
-
-    private static let sections = PlanDocumentWriter.streamedKeys.map { Array($0.utf8) }
 
     init(copies: [FileHandle?], onLine: @escaping (PlanLine) throws -> Void) {
         self.copies = copies
@@ -372,13 +358,10 @@ private struct CanonicalPlanScanner {
             var index = 0
             while index < raw.count {
                 // Most of a plan's bytes are string runs inside elements: gather them at once.
-                if elementOpen, inString, !escaped {
-                    let start = index
-                    while index < raw.count, raw[index] != UInt8(ascii: "\""), raw[index] != UInt8(ascii: "\\") { index += 1 }
-                    element.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<index]))
-                    offset += index - start
-                    if index == raw.count { break }
-                }
+                let runEnd = walk.gatherStringRun(in: raw, from: index)
+                offset += runEnd - index
+                index = runEnd
+                if index == raw.count { break }
                 try step(raw[index])
                 offset += 1
                 index += 1
@@ -388,9 +371,9 @@ private struct CanonicalPlanScanner {
 
     mutating func finish() throws {
         try checkPending()
-        guard closed else { throw CanonicalFormError(offset: offset, what: "the document ends before the plan does") }
-        guard seen.count == Self.sections.count else {
-            throw CanonicalFormError(offset: offset, what: "it lacks the \(PlanDocumentWriter.streamedKeys.enumerated().filter { !seen.contains($0.offset) }.map(\.element).joined(separator: ", ")) array")
+        guard walk.closed else { throw CanonicalFormError(offset: offset, what: "the document ends before the plan does") }
+        guard walk.seen.count == PlanDocumentWriter.streamedKeys.count else {
+            throw CanonicalFormError(offset: offset, what: "it lacks the \(PlanDocumentWriter.streamedKeys.enumerated().filter { !walk.seen.contains($0.offset) }.map(\.element).joined(separator: ", ")) array")
         }
         try flush()
     }
@@ -404,94 +387,35 @@ private struct CanonicalPlanScanner {
     }
 
     private mutating func step(_ byte: UInt8) throws {
-        if closed { throw CanonicalFormError(offset: offset, what: "bytes follow the end of the plan") }
-        if let section { try stepInSection(section, byte); return }
-        skeleton.append(byte)
-        if inString {
-            if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") {
-                inString = false
-                if let finished = key { lastKey = finished; key = nil }
-            } else if key != nil {
-                key!.append(byte)
+        let event: LineArrayScanner.Event
+        do { event = try walk.step(byte) } catch {
+            switch error {
+            case .bytesAfterEnd: throw CanonicalFormError(offset: offset, what: "bytes follow the end of the plan")
+            case .sectionRepeated(let section): throw CanonicalFormError(offset: offset, what: "\"\(PlanDocumentWriter.streamedKeys[section])\" appears twice")
+            case .unopenedClose: throw CanonicalFormError(offset: offset, what: "a bracket closes what was never opened")
+            case .unexpected(let byte, let section, let expecting):
+                throw CanonicalFormError(offset: offset, what: "\(Self.describe(byte)) where remedy writes \(expecting == .commaOrEnd ? "\",\" or \"]\"" : expecting == .element ? "\"{\"" : "\"{\" or \"]\"") in \"\(PlanDocumentWriter.streamedKeys[section])\"")
             }
-            return
         }
-        switch byte {
-        case UInt8(ascii: "\""):
-            inString = true
-            if depth == 1, expectingKey { key = []; expectingKey = false }
-        case UInt8(ascii: "{"):
-            depth += 1
-            expectingKey = depth == 1
-        case UInt8(ascii: "["):
-            depth += 1
-            if depth == 2, let name = lastKey, let found = Self.sections.firstIndex(of: name) {
-                guard seen.insert(found).inserted else { throw CanonicalFormError(offset: offset, what: "\"\(PlanDocumentWriter.streamedKeys[found])\" appears twice") }
-                section = found
-                sectionStart = offset + 1
-                expecting = .firstElementOrEnd
-                indexInSection = 0
-            }
-            lastKey = nil
-        case UInt8(ascii: "}"), UInt8(ascii: "]"):
-            depth -= 1
-            if depth < 0 { throw CanonicalFormError(offset: offset, what: "a bracket closes what was never opened") }
-            if depth == 0 { closed = true }
-        case UInt8(ascii: ","):
-            expectingKey = depth == 1
-            lastKey = nil
-        default:
-            // A value that is not an array ends the key's chance to name a line array.
-            if byte > 0x20, byte != UInt8(ascii: ":") { lastKey = nil }
-        }
-    }
-
-    /// Inside a line array: `{` starts an element, `,` between elements, `]` ends the array; no
-    /// other byte outside an element.
-    private mutating func stepInSection(_ section: Int, _ byte: UInt8) throws {
-        if elementOpen {
-            element.append(byte)
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                return
-            }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                if depth == 2 {
-                    elementOpen = false
-                    try finishElement(section)
-                    expecting = .commaOrEnd
-                }
-            default: break
-            }
-            return
-        }
-        switch (byte, expecting) {
-        case (UInt8(ascii: "{"), .firstElementOrEnd), (UInt8(ascii: "{"), .element):
-            elementOpen = true
-            element.removeAll(keepingCapacity: true)
-            element.append(byte)
+        switch event {
+        case .none: break
+        case .sectionOpened:
+            sectionStart = offset + 1
+            indexInSection = 0
+        case .elementOpened:
             elementStart = offset
-            depth += 1
-        case (UInt8(ascii: ","), .commaOrEnd):
-            expecting = .element
-        case (UInt8(ascii: "]"), .firstElementOrEnd), (UInt8(ascii: "]"), .commaOrEnd):
-            depth -= 1
-            self.section = nil
-            removed.append((skeleton.count, offset - sectionStart))
-            skeleton.append(byte)
-        default:
-            throw CanonicalFormError(offset: offset, what: "\(Self.describe(byte)) where remedy writes \(expecting == .commaOrEnd ? "\",\" or \"]\"" : expecting == .element ? "\"{\"" : "\"{\" or \"]\"") in \"\(PlanDocumentWriter.streamedKeys[section])\"")
+        case .elementClosed(let section):
+            try finishElement(section)
+        case .sectionClosed:
+            // The "]" is the skeleton's last byte; the array's content was left out just before it.
+            removed.append((walk.skeleton.count - 1, offset - sectionStart))
         }
     }
 
     /// Queues the element just gathered; a full group is checked (`checkPending`).
     private mutating func finishElement(_ section: Int) throws {
         indexInSection += 1
-        pending.append(PendingElement(section: section, bytes: element, start: elementStart, indexInSection: indexInSection))
+        pending.append(PendingElement(section: section, bytes: walk.element, start: elementStart, indexInSection: indexInSection))
         if pending.count >= Self.checkGroup { try checkPending() }
     }
 

@@ -2,7 +2,9 @@ import Foundation
 import Rupiah
 
 // The plan's lines as CanonicalJSONWriter writes them: keys in sorted snake_case order, the same
-// bytes as CanonicalJSON.encode (CanonicalJSONWriterTests compare the two).
+// bytes as CanonicalJSON.encode (CanonicalJSONWriterTests compare the two). Beside each writer, its
+// reader (CanonicalJSONReadable): what PlanBundle's reader makes of a line before writing it again
+// and comparing the bytes.
 
 extension AdjustmentLine: CanonicalJSONWritable {
     func write(to writer: inout CanonicalJSONWriter) {
@@ -24,6 +26,22 @@ extension AdjustmentLine: CanonicalJSONWritable {
             o.member("reverts_key", ifPresent: revertsKey) { $0.string($1) }
             o.member("user_id", userId)
         }
+    }
+}
+
+extension AdjustmentLine: CanonicalJSONReadable {
+    init?(node: CanonicalJSONReader.Node) {
+        guard let m = CanonicalJSONMembers(node), let userId = m.string("user_id"), let label = m.string("label"), let contact = m.optionalString("contact"),
+              let balance = m.money("balance"), let ledger = m.money("ledger"), let openReceivables = m.money("open_receivables"),
+              let excess = m.money("excess"), let delta = m.money("delta"), let receivable = m.money("receivable"),
+              let balanceAfter = m.money("balance_after"), let attribution = m.node("attribution").flatMap(Decomposition.init(node:)),
+              let decompositions = m.int("decompositions"), let ambiguous = m.bool("ambiguous"),
+              let precondition = m.node("precondition").flatMap(CanonicalJSONMembers.init).flatMap({ $0.money("excess") }),
+              let idempotencyKey = m.string("idempotency_key"), let revertsKey = m.optionalString("reverts_key") else { return nil }
+        self.init(userId: userId, label: label, contact: contact, balance: balance, ledger: ledger, openReceivables: openReceivables,
+                  excess: excess, delta: delta, receivable: receivable, balanceAfter: balanceAfter, attribution: attribution,
+                  decompositions: decompositions, ambiguous: ambiguous, precondition: Precondition(excess: precondition),
+                  idempotencyKey: idempotencyKey, revertsKey: revertsKey)
     }
 }
 
@@ -50,6 +68,18 @@ extension HeldLine: CanonicalJSONWritable {
     }
 }
 
+extension HeldLine: CanonicalJSONReadable {
+    init?(node: CanonicalJSONReader.Node) {
+        guard let m = CanonicalJSONMembers(node), let userId = m.string("user_id"), let label = m.string("label"),
+              let balance = m.money("balance"), let ledger = m.money("ledger"), let openReceivables = m.money("open_receivables"),
+              let excess = m.money("excess"), let reason = m.string("reason").flatMap(Reason.init(rawValue:)),
+              let explanation = m.string("explanation"), let closest = m.optional("closest", Decomposition.init(node:)),
+              let acknowledged = m.optional("acknowledged", Acknowledgement.init(node:)) else { return nil }
+        self.init(userId: userId, label: label, balance: balance, ledger: ledger, openReceivables: openReceivables, excess: excess,
+                  reason: reason, explanation: explanation, closest: closest, acknowledged: acknowledged)
+    }
+}
+
 extension Acknowledgement: CanonicalJSONWritable {
     func write(to writer: inout CanonicalJSONWriter) {
         writer.object { o in
@@ -57,6 +87,13 @@ extension Acknowledgement: CanonicalJSONWritable {
             o.member("by", by)
             o.member("reason", reason)
         }
+    }
+}
+
+extension Acknowledgement {
+    init?(node: CanonicalJSONReader.Node) {
+        guard let m = CanonicalJSONMembers(node), let by = m.string("by"), let at = m.string("at"), let reason = m.string("reason") else { return nil }
+        self.init(by: by, at: at, reason: reason)
     }
 }
 
@@ -68,6 +105,14 @@ extension SettledLine: CanonicalJSONWritable {
             o.member("note", note)
             o.member("user_id", userId)
         }
+    }
+}
+
+extension SettledLine: CanonicalJSONReadable {
+    init?(node: CanonicalJSONReader.Node) {
+        guard let m = CanonicalJSONMembers(node), let userId = m.string("user_id"), let label = m.string("label"),
+              let candidateTopUps = m.int("candidate_top_ups"), let note = m.string("note") else { return nil }
+        self.init(userId: userId, label: label, candidateTopUps: candidateTopUps, note: note)
     }
 }
 
