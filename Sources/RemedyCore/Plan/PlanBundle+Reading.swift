@@ -427,18 +427,8 @@ private struct CanonicalPlanScanner {
         guard !pending.isEmpty else { return }
         let elements = pending
         pending.removeAll(keepingCapacity: true)
-        var results = [CheckedElement?](repeating: nil, count: elements.count)
-        results.withUnsafeMutableBufferPointer { buffer in
-            let slots = UncheckedSendable(buffer)
-            let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4, elements.count / 64))
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for index in stride(from: worker, to: elements.count, by: workers) {
-                    slots.value[index] = CheckedElement(elements[index])
-                }
-            }
-        }
+        let results = ParallelBatch.map(elements, itemsPerWorker: 64) { CheckedElement($0) }
         for (element, checked) in zip(elements, results) {
-            let checked = checked!
             let name = ["adjustment", "hold", "settled line"][element.section]
             let userId: String
             let line: PlanLine
@@ -516,12 +506,6 @@ private struct CheckedElement {
         }
         differsAt = line == nil ? nil : firstDifference(writer.bytes, element.bytes)
     }
-}
-
-/// A value handed to worker threads that touch disjoint parts of it (checkPending's result slots).
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// The totals of the lines as the pass reads them; the plan's stored totals must equal them

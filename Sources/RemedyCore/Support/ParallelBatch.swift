@@ -1,8 +1,9 @@
 import Foundation
 
 /// The CPU-heavy per-item work of a stream, a bounded batch at a time on every core, results in
-/// the batch's order (detect's rows decoded and decided; the caller then takes them in order, so
-/// totals, refusals and files come out as from a serial pass).
+/// the batch's order (detect's rows decoded and decided; a plan's lines read, written again and
+/// compared). The caller then takes them in order, so totals, refusals and files come out as from
+/// a serial pass.
 enum ParallelBatch {
     /// At most this many threads: the work is a few milliseconds per batch, and more threads than
     /// cores only add switches.
