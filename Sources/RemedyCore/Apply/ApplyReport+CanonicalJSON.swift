@@ -100,14 +100,8 @@ extension ApplyReport.Skipped: CanonicalJSONReadable {
     init?(node: CanonicalJSONReader.Node) {
         guard let m = CanonicalJSONMembers(node), let userId = m.string("user_id"), let label = m.string("label"),
               let reason = m.string("reason").flatMap(Reason.init(rawValue:)), let plannedExcess = m.money("planned_excess"),
-              let currentExcess = m.optional("current_excess", { node -> Money? in
-                  guard case .string(let text) = node else { return nil }
-                  return try? Money(exactText: text)
-              }),
-              let currentBalance = m.optional("current_balance", { node -> Money? in
-                  guard case .string(let text) = node else { return nil }
-                  return try? Money(exactText: text)
-              }) else { return nil }
+              let currentExcess = m.optionalMoney("current_excess"),
+              let currentBalance = m.optionalMoney("current_balance") else { return nil }
         self.init(userId: userId, label: label, reason: reason, plannedExcess: plannedExcess, currentExcess: currentExcess, currentBalance: currentBalance)
     }
 }

@@ -56,6 +56,15 @@ struct CanonicalJSONMembers {
 
     func money(_ key: String) -> Money? { string(key).flatMap { try? Money(exactText: $0) } }
 
+    /// A missing member is nil (`.some(nil)`); an exact amount is its value; anything else, null
+    /// included (a writer leaves the member out), gives up (nil).
+    func optionalMoney(_ key: String) -> Money?? {
+        optional(key) { node in
+            guard case .string(let text) = node else { return nil }
+            return try? Money(exactText: text)
+        }
+    }
+
     /// A plain JSON integer (`0`, `-12`; no leading zeros, fraction or exponent).
     func int(_ key: String) -> Int? {
         guard case .number(let text)? = node(key) else { return nil }

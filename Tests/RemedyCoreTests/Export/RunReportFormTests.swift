@@ -68,6 +68,8 @@ struct RunReportFormTests {
         case "a line not canonical": return replacing(#""user_id":"u2""#, #""user_id":"\u0075""#)
         case "a line not a line": return replacing(#""user_id":"u2""#, #""user_iq":"u2""#)
         case "a field outside the lines not canonical": return replacing(#""job":"j""#, #""job":"\u006a""#)
+        case "a skipped line's missing amount written as null": return replacing(#","label":"z""#, #","current_excess":null,"label":"z""#)
+        case "a skipped line's amount not exact": return replacing(#","label":"z""#, #","current_excess":"0.071","label":"z""#)
         default: return text
         }
     }
@@ -77,6 +79,7 @@ struct RunReportFormTests {
         "whitespace before a line array", "whitespace between lines", "a comma before the end of a line array",
         "a comma first in a line array", "an object where a user id belongs", "a user id where a line belongs",
         "a line not canonical", "a line not a line", "a field outside the lines not canonical",
+        "a skipped line's missing amount written as null", "a skipped line's amount not exact",
     ])
     func aChangedReportIsNotRead(what: String) throws {
         let canonical = try Self.canonical()
