@@ -82,7 +82,7 @@ public struct Applier {
             try policy.requireWithinRollingDay(bundle.plan.adjustments, planDigest: bundle.digest, job: spec.name, connection: connection)
         }
         let catalog = try ShopCatalog.inspect(spec, on: connection)
-        let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType)
+        let statements = try Statements(spec: spec, template: try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType))
 
         let runId = UUID().uuidString.lowercased()
         var report = ApplyReport(runId: runId, planDigest: bundle.digest, job: spec.name, operatorName: cleared.operator_.name,
@@ -103,14 +103,14 @@ public struct Applier {
         faults.checkpoint("run started")
 
         let batchSize = spec.apply.batchSize
-        let (planLines, kind, reverts) = (lines, bundle.plan.kind, bundle.plan.reverts)
-        let prefetch = BatchPrefetch { range in PreparedBatch(try planLines.batch(range), kind: kind, reverts: reverts) }
+        let (planLines, kind, reverts, job) = (lines, bundle.plan.kind, bundle.plan.reverts, spec.name)
+        let prefetch = BatchPrefetch { range in PreparedBatch(try planLines.batch(range), kind: kind, reverts: reverts, runId: runId, job: job) }
         var batchStart = 0
         while batchStart < lines.count {
             let range = batchStart..<min(batchStart + batchSize, lines.count)
             let batch = try prefetch.take(range)
             prefetch.start(range.upperBound..<min(range.upperBound + batchSize, lines.count))
-            try applyBatchRetrying(batch, template: template, report: &report, actor: cleared.operator_, lease: lease)
+            try applyBatchRetrying(batch, statements: statements, report: &report, actor: cleared.operator_, lease: lease)
             batchStart = range.upperBound
             logger.notice("apply: \(batchStart)/\(lines.count) lines (\(report.applied.count) applied, \(report.alreadyApplied.count) already applied, \(report.skipped.count) skipped)",
                           metadata: ["step": "apply", "job": "\(spec.name)", "plan_digest": "\(bundle.digest)", "done": "\(batchStart)", "total": "\(lines.count)",
@@ -139,7 +139,7 @@ public struct Applier {
         return report
     }
 
-    private func applyBatchRetrying(_ batch: PreparedBatch, template: SQLTemplate, report: inout ApplyReport, actor: Approver,
+    private func applyBatchRetrying(_ batch: PreparedBatch, statements: Statements, report: inout ApplyReport, actor: Approver,
                                     lease: Lease) throws {
         for attempt in 1...Applier.maxBatchAttempts {
             // Renewed before every attempt: retries and the line-by-line fallback below can take
@@ -150,7 +150,7 @@ public struct Applier {
                 // copy of the whole report per attempt made apply quadratic (a third of its CPU at
                 // 154,000 lines, retaining and releasing every earlier line).
                 var outcome = ApplyReport.BatchOutcome(takenBack: report.takenBack, receivablesOpened: report.receivablesOpened)
-                try applyBatch(batch, template: template, report: report, outcome: &outcome, actor: actor, lease: lease)
+                try applyBatch(batch, statements: statements, report: report, outcome: &outcome, actor: actor, lease: lease)
                 report.record(outcome)
                 return
             } catch let error as PostgresError where error.sqlState == "55P03" || error.sqlState == "57014" || error.sqlState == "40P01" {
@@ -166,7 +166,7 @@ public struct Applier {
             logger.warning("apply: batch still contended after \(Applier.maxBatchAttempts) attempts; applying its \(batch.lines.count) lines one by one",
                            metadata: ["step": "apply", "plan_digest": "\(bundle.digest)", "lines": "\(batch.lines.count)"])
             for index in batch.lines.indices {
-                try applyBatchRetrying(batch.single(index), template: template, report: &report, actor: actor, lease: lease)
+                try applyBatchRetrying(batch.single(index), statements: statements, report: &report, actor: actor, lease: lease)
             }
             return
         }
@@ -183,14 +183,14 @@ public struct Applier {
         }
     }
 
-    private func applyBatch(_ prepared: PreparedBatch, template: SQLTemplate, report: ApplyReport, outcome: inout ApplyReport.BatchOutcome,
+    private func applyBatch(_ prepared: PreparedBatch, statements: Statements, report: ApplyReport, outcome: inout ApplyReport.BatchOutcome,
                             actor: Approver, lease: Lease) throws {
         let batch = prepared.lines.map(\.line)
         let userIds = PostgresArray(batch.map(\.userId))
         let keys = PostgresArray(batch.map(\.idempotencyKey))
-        // Rendered before the transaction: the row locks are held only for the database's work.
-        let lock = try template.with(["user_ids": userIds]).render(ApplySQL.lockUsers, file: "lock")
-        let recheck = try template.with(["user_ids": userIds]).render(spec.sql["recheck"]!, file: "\(spec.directory)/recheck.sql")
+        // Bound before the transaction: the row locks are held only for the database's work.
+        let lock = statements.lock.binding(["user_ids": userIds])
+        let recheck = statements.recheck.binding(["user_ids": userIds])
         try connection.transaction {
             for statement in ApplySQL.setLocalTimeouts(lockMilliseconds: spec.apply.lockTimeoutMilliseconds,
                                                        statementMilliseconds: spec.apply.statementTimeoutMilliseconds) {
@@ -256,14 +256,13 @@ public struct Applier {
                 try book(toApply, of: prepared, current: current, runId: report.runId)
                 faults.checkpoint("entries booked")
                 let movedIds = PostgresArray(toApply.map(\.line.userId))
-                let move = try template.with(["user_ids": movedIds, "deltas": PostgresArray(toApply.map(\.line.delta))])
-                    .render(ApplySQL.moveBalances, file: "move balances")
+                let move = statements.move.binding(["user_ids": movedIds, "deltas": PostgresArray(toApply.map(\.line.delta))])
                 _ = try connection.execute(move.sql, move.parameters)
                 // Read back after the update (never from RETURNING, which shows the row before AFTER
                 // triggers ran), with deferred triggers fired first: whatever else moves these
                 // balances in this transaction shows here.
                 _ = try connection.execute(ApplySQL.fireDeferredTriggers)
-                let reread = try template.with(["user_ids": movedIds]).render(ApplySQL.balancesAfterMove, file: "balances after move")
+                let reread = statements.balancesAfterMove.binding(["user_ids": movedIds])
                 var moved: [String: Money] = [:]
                 for row in try connection.query(reread.sql, reread.parameters) {
                     moved[try row.decode(0, as: String.self)] = try row.decode(1, as: Money.self)
@@ -280,8 +279,8 @@ public struct Applier {
                                          delta: line.delta, receivable: line.receivable))
                     events.append(AuditEvent(action: bundle.plan.kind == .revert ? "revert.applied" : "correction.applied",
                                                  actor: actor.name, planDigest: bundle.digest, userId: line.userId,
-                                                 details: CorrectionDetails(prepared: preparedLine, before: before, after: expected, runId: report.runId,
-                                                                            approvers: report.approvers, job: spec.name, reverts: bundle.plan.reverts)))
+                                                 details: CorrectionDetails(prepared: preparedLine, of: prepared, before: before, after: expected,
+                                                                            approvers: report.approvers)))
                 }
                 faults.checkpoint("balances moved")
             }
@@ -294,6 +293,25 @@ public struct Applier {
             outcome.applied = applied
         }
         faults.checkpoint("after commit")
+    }
+
+    /// A batch's statements, rendered from the job's spec once per run; each batch binds its own
+    /// users (and deltas) to them.
+    private struct Statements {
+        let lock: SQLTemplate.Rendered
+        let recheck: SQLTemplate.Rendered
+        let move: SQLTemplate.Rendered
+        let balancesAfterMove: SQLTemplate.Rendered
+
+        init(spec: JobSpec, template: SQLTemplate) throws {
+            let batch = template.with(["user_ids": PostgresArray<String>([]), "deltas": PostgresArray<Money>([])])
+            lock = try batch.render(ApplySQL.lockUsers, file: "lock")
+            recheck = try batch.render(spec.sql["recheck"]!, file: "\(spec.directory)/recheck.sql")
+            move = try batch.render(ApplySQL.moveBalances, file: "move balances")
+            balancesAfterMove = try batch.render(ApplySQL.balancesAfterMove, file: "balances after move")
+            // Each batch binds its users to every statement (JobSpec.load refuses a recheck without them).
+            precondition([lock, recheck, move, balancesAfterMove].allSatisfy { $0.names.contains("user_ids") } && move.names.contains("deltas"))
+        }
     }
 
     /// The batch's keys that are booked, or whose correction is still live under an earlier

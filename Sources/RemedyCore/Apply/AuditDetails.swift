@@ -27,6 +27,8 @@ struct CorrectionDetails: Encodable {
     let reverts: String?
     /// `evidence` already encoded (PreparedBatch): written as is, not encoded again.
     let evidenceJSON: [UInt8]?
+    /// Every member after `before` already written (PreparedBatch, ahead of the row locks).
+    let membersAfterBalances: [UInt8]?
 
     private enum CodingKeys: String, CodingKey {
         case job, runId, before, after, delta, excess, receivable, entries, idempotencyKey, reason, evidence, approvers, reverts
@@ -34,16 +36,26 @@ struct CorrectionDetails: Encodable {
 
     init(line: AdjustmentLine, before: Money, after: Money, runId: String, approvers: [String], job: String, reverts: String?) {
         self.init(line: line, evidenceJSON: nil, reason: CorrectionDetails.reason(of: line, reverts: reverts), before: before, after: after,
-                  runId: runId, approvers: approvers, job: job, reverts: reverts)
+                  runId: runId, approvers: approvers, job: job, reverts: reverts, membersAfterBalances: nil)
     }
 
-    init(prepared: PreparedBatch.Line, before: Money, after: Money, runId: String, approvers: [String], job: String, reverts: String?) {
+    /// Apply's: the line as PreparedBatch wrote it ahead, with the balances read under the lock.
+    init(prepared: PreparedBatch.Line, of batch: PreparedBatch, before: Money, after: Money, approvers: [String]) {
         self.init(line: prepared.line, evidenceJSON: prepared.evidence, reason: prepared.reason, before: before, after: after,
-                  runId: runId, approvers: approvers, job: job, reverts: reverts)
+                  runId: batch.runId, approvers: approvers, job: batch.job, reverts: batch.reverts,
+                  membersAfterBalances: prepared.membersAfterBalances)
+    }
+
+    /// What PreparedBatch writes ahead for a line: every member after `before`.
+    static func membersAfterBalances(line: AdjustmentLine, evidenceJSON: [UInt8], reason: String, runId: String, job: String,
+                                     reverts: String?) -> [UInt8] {
+        let details = CorrectionDetails(line: line, evidenceJSON: evidenceJSON, reason: reason, before: .zero, after: .zero, runId: runId,
+                                        approvers: [], job: job, reverts: reverts, membersAfterBalances: nil)
+        return CanonicalJSONWriter.members { details.writeMembersAfterBalances(to: &$0) }
     }
 
     private init(line: AdjustmentLine, evidenceJSON: [UInt8]?, reason: String, before: Money, after: Money, runId: String,
-                 approvers: [String], job: String, reverts: String?) {
+                 approvers: [String], job: String, reverts: String?, membersAfterBalances: [UInt8]?) {
         self.job = job
         self.runId = runId
         self.before = before
@@ -58,6 +70,7 @@ struct CorrectionDetails: Encodable {
         self.evidence = line.attribution
         self.evidenceJSON = evidenceJSON
         self.approvers = approvers
+        self.membersAfterBalances = membersAfterBalances
     }
 
     static func reason(of line: AdjustmentLine, reverts: String?) -> String {

@@ -4,42 +4,55 @@ import Postgres
 
 /// A batch of plan lines with what apply writes for each that does not depend on the balances it
 /// reads under the lock: the evidence's canonical JSON (booked on the entry and quoted in the audit
-/// row: encoded once, not twice) and the audit row's reason. Prepared before the batch's
-/// transaction begins, so its row locks are held only for the database's work.
+/// row: encoded once, not twice) and the audit row's members after the balances. Prepared before
+/// the batch's transaction begins, so its row locks are held only for the database's work.
 struct PreparedBatch: Sendable {
     struct Line: Sendable {
         let line: AdjustmentLine
         /// `line.attribution` as canonical JSON.
         let evidence: [UInt8]
         let reason: String
+        /// The audit row's members after `before` (CorrectionDetails.membersAfterBalances).
+        let membersAfterBalances: [UInt8]
     }
 
     let lines: [Line]
     /// A revert's lines (one entry each) or a correction's (two: discovered and reversal).
     let isRevert: Bool
+    /// The plan a revert puts back, named in its audit rows.
+    let reverts: String?
+    /// The run and job, named in every audit row.
+    let runId: String
+    let job: String
     /// The entries' evidence column of the whole batch, in booking order: the evidence on each
     /// `discovered` (or `revert`) entry, NULL on its `reversal` (schema 8).
     private let wholeEvidenceColumn: PostgresRenderedArray
 
     /// `kind` and `reverts`: the plan's (a revert's lines book one entry; the audit row's reason
     /// names the plan reverted).
-    init(_ lines: [AdjustmentLine], kind: Plan.Kind, reverts: String?) {
+    init(_ lines: [AdjustmentLine], kind: Plan.Kind, reverts: String?, runId: String, job: String) {
         self.init(lines: lines.map { line in
             var writer = CanonicalJSONWriter()
             line.attribution.write(to: &writer)
-            return Line(line: line, evidence: writer.bytes, reason: CorrectionDetails.reason(of: line, reverts: reverts))
-        }, isRevert: kind == .revert)
+            let reason = CorrectionDetails.reason(of: line, reverts: reverts)
+            return Line(line: line, evidence: writer.bytes, reason: reason,
+                        membersAfterBalances: CorrectionDetails.membersAfterBalances(line: line, evidenceJSON: writer.bytes, reason: reason,
+                                                                                     runId: runId, job: job, reverts: reverts))
+        }, isRevert: kind == .revert, reverts: reverts, runId: runId, job: job)
     }
 
-    private init(lines: [Line], isRevert: Bool) {
+    private init(lines: [Line], isRevert: Bool, reverts: String?, runId: String, job: String) {
         self.lines = lines
         self.isRevert = isRevert
+        self.reverts = reverts
+        self.runId = runId
+        self.job = job
         self.wholeEvidenceColumn = PreparedBatch.evidenceColumn(of: lines, isRevert: isRevert)
     }
 
     /// One line of the batch as a batch of its own (the line-by-line fallback).
     func single(_ index: Int) -> PreparedBatch {
-        PreparedBatch(lines: [lines[index]], isRevert: isRevert)
+        PreparedBatch(lines: [lines[index]], isRevert: isRevert, reverts: reverts, runId: runId, job: job)
     }
 
     /// The evidence column of the entries of `booked`, the batch's lines still to book (in order):

@@ -33,7 +33,8 @@ public enum CorrectionKey {
     /// The key of the generation before this one (nil for a first booking): it must have been
     /// reverted for this one to be bookable.
     static func previous(of key: String) -> String? {
-        guard let slash = key.lastIndex(of: "/"), let generation = Int(key[key.index(after: slash)...]), generation > 0 else { return nil }
+        // By UTF-8 byte, not Character: apply asks this of every line, under its row locks.
+        guard let slash = key.utf8.lastIndex(of: UInt8(ascii: "/")), let generation = Int(key[key.index(after: slash)...]), generation > 0 else { return nil }
         return self.key(base: String(key[..<slash]), generation: generation - 1)
     }
 }

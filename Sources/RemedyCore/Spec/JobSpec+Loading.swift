@@ -113,6 +113,11 @@ extension JobSpec {
         for role in ["detect", "recheck"] where sql[role] == nil {
             throw RemedyError(.badSpec, "\(yamlPath): sql.\(role) is missing")
         }
+        // Apply runs the recheck under the row locks of one batch: it must read those users' books
+        // only, or it rechecks nobody (or everybody).
+        guard sql["recheck"]!.range(of: #"\{\{\s*\$user_ids\s*\}\}"#, options: .regularExpression) != nil else {
+            throw RemedyError(.badSpec, "\(yamlPath): sql.recheck never uses {{$user_ids}}: it must read the books of the given users only (see jobs/shared/recheck.sql)")
+        }
         try top.finish()
 
         return JobSpec(

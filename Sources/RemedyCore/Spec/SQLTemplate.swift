@@ -16,6 +16,15 @@ public struct SQLTemplate {
     public struct Rendered {
         public let sql: String
         public let parameters: [any PostgresEncodable]
+        /// The parameters' names, in their order ($1, $2, …).
+        let names: [String]
+
+        /// The same statement with some parameters bound to other values: apply renders each of
+        /// its statements once per run and binds each batch's ids and deltas here.
+        func binding(_ replacements: [String: any PostgresEncodable]) -> Rendered {
+            precondition(Set(replacements.keys).isSubset(of: names), "only parameters the statement has are bound again")
+            return Rendered(sql: sql, parameters: zip(names, parameters).map { replacements[$0] ?? $1 }, names: names)
+        }
     }
 
     public func render(_ text: String, file: String) throws -> Rendered {
@@ -36,7 +45,7 @@ public struct SQLTemplate {
             if !order.contains(name) { order.append(name) }
             return "$\(order.firstIndex(of: name)! + 1)"
         }
-        return Rendered(sql: sql, parameters: order.map { values[$0]! })
+        return Rendered(sql: sql, parameters: order.map { values[$0]! }, names: order)
     }
 
     private func substitute(_ text: String, file: String, _ replacement: (String) throws -> String) throws -> String {

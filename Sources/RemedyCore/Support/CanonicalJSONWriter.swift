@@ -97,6 +97,15 @@ struct CanonicalJSONWriter {
         bytes.append(UInt8(ascii: "}"))
     }
 
+    /// Members of an object, without its braces, to be written into it later with
+    /// `ObjectWriter.written(_:)` (apply writes an audit row's members that do not depend on the
+    /// balances before it takes its row locks).
+    static func members(_ body: (inout ObjectWriter) -> Void) -> [UInt8] {
+        var members = ObjectWriter(writer: CanonicalJSONWriter(capacity: 512))
+        body(&members)
+        return members.writer.bytes
+    }
+
     struct ObjectWriter {
         fileprivate var writer: CanonicalJSONWriter
         private var isFirst = true
@@ -122,6 +131,18 @@ struct CanonicalJSONWriter {
             writer.bytes.append(UInt8(ascii: "\""))
             writer.bytes.append(UInt8(ascii: ":"))
             write(&writer)
+        }
+
+        /// Members `CanonicalJSONWriter.members` wrote, as they are; their keys come after every
+        /// key written so far, and no member may follow them.
+        mutating func written(_ members: [UInt8]) {
+            guard !members.isEmpty else { return }
+            if !isFirst { writer.bytes.append(UInt8(ascii: ",")) }
+            isFirst = false
+            writer.bytes.append(contentsOf: members)
+            #if DEBUG
+            lastKey = "\u{10FFFF}"
+            #endif
         }
 
         /// Left out when nil, as JSONEncoder's synthesized `encodeIfPresent` does.

@@ -91,9 +91,16 @@ struct CanonicalJSONWriterTests {
                 try expectSame(CorrectionDetails(line: line, before: line.balance, after: line.balanceAfter, runId: report.runId,
                                                  approvers: report.approvers + ["x\u{1}"], job: "j", reverts: reverts))
                 // Apply's way: the evidence encoded once, ahead of the batch, and written as is.
-                let prepared = try #require(PreparedBatch([line], kind: reverts == nil ? .correction : .revert, reverts: reverts).lines.first)
-                try expectSame(CorrectionDetails(prepared: prepared, before: line.balance, after: line.balanceAfter, runId: report.runId,
-                                                 approvers: report.approvers + ["x\u{1}"], job: "j", reverts: reverts))
+                let batch = PreparedBatch([line], kind: reverts == nil ? .correction : .revert, reverts: reverts, runId: report.runId, job: "j")
+                let prepared = try #require(batch.lines.first)
+                let details = CorrectionDetails(prepared: prepared, of: batch, before: line.balance, after: line.balanceAfter,
+                                                approvers: report.approvers + ["x\u{1}"])
+                #expect(details.membersAfterBalances != nil, "the members after the balances were written ahead")
+                try expectSame(details)
+                // The same row written whole, at once, is the same bytes.
+                #expect(CanonicalJSONWriter.encode(details) == CanonicalJSONWriter.encode(
+                    CorrectionDetails(line: line, before: line.balance, after: line.balanceAfter, runId: report.runId,
+                                      approvers: report.approvers + ["x\u{1}"], job: "j", reverts: reverts)))
             }
             try expectSame(line.attribution)
         }

@@ -25,6 +25,21 @@ struct JobSpecTests {
         #expect(try JobSpec.load(directory: copy.directory).digest != original.digest)
     }
 
+    /// Apply rechecks one batch under its row locks: a recheck that is not given the batch's users
+    /// would recheck nobody, or everybody.
+    @Test func aRecheckThatIgnoresTheBatchsUsersIsRefused() throws {
+        let copy = try JobCopy { $0 }
+        let path = copy.root + "/shared/recheck.sql"
+        let recheck = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(recheck.contains("{{$user_ids}}"))
+        try recheck.replacingOccurrences(of: "{{$user_ids}}", with: "ARRAY(SELECT id::text FROM {{users.table}})")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let error = #expect(throws: RemedyError.self) { try JobSpec.load(directory: copy.directory) }
+        #expect(error?.message.contains("sql.recheck never uses {{$user_ids}}") == true, "\(error?.message ?? "no error")")
+        try recheck.replacingOccurrences(of: "{{$user_ids}}", with: "{{ $user_ids }}").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: Never.self) { try JobSpec.load(directory: copy.directory) }
+    }
+
     @Test(arguments: [
         ("max_repeats: 3", "max_repeats: 3\n    max_repeat: 4", "unknown key \"signatures.handler_credit.max_repeat\""),
         ("table: public.users", "table: public.users; DROP TABLE x", "is not a valid SQL name"),
