@@ -86,16 +86,27 @@ enum BenchmarkSQL {
         SELECT name || '=' || current_setting(name) FROM pg_settings
          WHERE name IN ('shared_buffers', 'effective_cache_size', 'work_mem', 'maintenance_work_mem', 'max_wal_size',
                         'checkpoint_timeout', 'wal_buffers', 'max_parallel_workers_per_gather', 'jit',
-                        'fsync', 'synchronous_commit', 'full_page_writes')
+                        'fsync', 'synchronous_commit', 'full_page_writes', 'track_commit_timestamp')
          ORDER BY name
         """
 
     /// Apply's batches as the server saw them: each batch's transaction began at `now()` (its
-    /// entries' booked_at) and wrote its audit rows, all with one clock_timestamp(), just before
-    /// COMMIT; the difference is a lower bound on how long the batch held its row locks, missing
-    /// only COMMIT. Batches are paired with the first audit write at or after their start (no join
-    /// on users: 150,000 rows on each side, without fresh statistics, made a nested loop of it).
+    /// entries' booked_at) and committed at its commit timestamp (track_commit_timestamp), so the
+    /// difference covers every row lock the batch held, from BEGIN to COMMIT. $1: the plan digest.
     static let batchDurations = """
+        WITH batch AS (
+            SELECT booked_at AS began, pg_xact_commit_timestamp(xmin) AS ended, count(*) AS users
+              FROM remedy.entries WHERE plan_digest = $1 AND kind = 'discovered' GROUP BY booked_at, xmin
+        )
+        \(batchPercentiles)
+        """
+
+    /// Without commit timestamps: each batch ends at its audit rows' recorded_at, one
+    /// clock_timestamp() taken before they are hashed and inserted. A lower bound on how long
+    /// the batch held its row locks: it misses the audit insert and COMMIT. Batches are paired
+    /// with the first audit write at or after their start (no join on users: 150,000 rows on
+    /// each side, without fresh statistics, made a nested loop of it).
+    static let batchDurationsToLastTimestamp = """
         WITH began AS (
             SELECT booked_at AS began, count(*) AS users
               FROM remedy.entries WHERE plan_digest = $1 AND kind = 'discovered' GROUP BY booked_at
@@ -104,15 +115,21 @@ enum BenchmarkSQL {
             SELECT DISTINCT recorded_at AS wrote FROM remedy.audit_log WHERE plan_digest = $1 AND action = 'correction.applied'
         ),
         batch AS (
-            SELECT b.began, b.users, (SELECT min(w.wrote) FROM wrote w WHERE w.wrote >= b.began) AS last_write FROM began b
+            SELECT b.began, b.users, (SELECT min(w.wrote) FROM wrote w WHERE w.wrote >= b.began) AS ended FROM began b
         )
+        \(batchPercentiles)
+        """
+
+    private static let batchPercentiles = """
         SELECT count(*)::bigint,
-               COALESCE(percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM last_write - began)), 0)::float8 * 1000,
-               COALESCE(percentile_disc(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM last_write - began)), 0)::float8 * 1000,
-               COALESCE(max(extract(epoch FROM last_write - began)), 0)::float8 * 1000,
+               COALESCE(percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ended - began)), 0)::float8 * 1000,
+               COALESCE(percentile_disc(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM ended - began)), 0)::float8 * 1000,
+               COALESCE(max(extract(epoch FROM ended - began)), 0)::float8 * 1000,
                COALESCE(max(users), 0)::bigint
           FROM batch
         """
+
+    static let tracksCommitTimestamps = "SELECT current_setting('track_commit_timestamp')::boolean"
 
     static let serverVersion = "SHOW server_version"
 }

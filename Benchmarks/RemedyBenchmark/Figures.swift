@@ -14,6 +14,12 @@ struct BatchFigures {
     let p99: Double
     let max: Double
     let largest: Int
+    /// Measured to COMMIT (the server tracks commit timestamps); else to the audit rows'
+    /// timestamp, a lower bound that misses the audit insert and COMMIT.
+    let toCommit: Bool
+
+    /// What the figures measure, for the report.
+    var span: String { toCommit ? "BEGIN → COMMIT" : "BEGIN → audit timestamp, a lower bound: the server does not track commit timestamps" }
 }
 
 /// One run of a remedy command whose peak RSS is a target: its name, the child, what it wrote.

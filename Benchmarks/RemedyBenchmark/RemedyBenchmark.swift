@@ -27,6 +27,8 @@ struct RemedyBenchmark: ParsableCommand {
     static let defaultSettings = [
         "shared_buffers=6GB", "effective_cache_size=16GB", "work_mem=256MB", "maintenance_work_mem=1GB",
         "max_wal_size=16GB", "checkpoint_timeout=30min", "wal_buffers=64MB", "max_parallel_workers_per_gather=2",
+        // Apply's batches are timed from BEGIN to their commit timestamps (batchFigures).
+        "track_commit_timestamp=on",
     ]
 
     @Option(help: ArgumentHelp("Simulated users per size, comma-separated (self-contained mode: each size is loaded into its own cluster's template).", valueName: "N[,N…]"))

@@ -46,7 +46,7 @@ extension Figures {
             "| remedy apply\(label) | \(format(figures.apply?.seconds ?? 0)) s, peak RSS \(format(figures.apply?.peakRSSMegabytes ?? 0, digits: 1)) MB; \(figures.outcome) |",
         ]
         if let batches = figures.batches {
-            rows.append("| apply's batch transactions\(label), server side (BEGIN → last write) | \(batches.count) batches of ≤ \(batches.largest) users: p50 \(format(batches.p50, digits: 1)) ms, p99 \(format(batches.p99, digits: 1)) ms, max \(format(batches.max, digits: 1)) ms |")
+            rows.append("| apply's batch transactions\(label), server side (\(batches.span)) | \(batches.count) batches of ≤ \(batches.largest) users: p50 \(format(batches.p50, digits: 1)) ms, p99 \(format(batches.p99, digits: 1)) ms, max \(format(batches.max, digits: 1)) ms |")
         }
         rows.append("| live top-ups before apply\(label) (idle, 3 s) | \(describe(figures.topupsIdle)) |")
         rows.append("| live top-ups during apply\(label), corrected users at random | \(describe(figures.topupsDuringApply)) |")

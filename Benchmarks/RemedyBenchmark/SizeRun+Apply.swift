@@ -45,10 +45,12 @@ extension SizeRun {
         figures.batches = try batchFigures(digest: bundle.digest, connection: connection)
     }
 
-    /// How long each of apply's batch transactions ran, from the server's timestamps.
+    /// How long each of apply's batch transactions ran, from the server's timestamps: to its
+    /// commit when the server tracks commit timestamps (the self-contained cluster does).
     func batchFigures(digest: String, connection: PostgresConnection) throws -> BatchFigures {
-        let row = try connection.query(BenchmarkSQL.batchDurations, [digest])[0]
+        let toCommit = try connection.query(BenchmarkSQL.tracksCommitTimestamps)[0].decode(0, as: Bool.self)
+        let row = try connection.query(toCommit ? BenchmarkSQL.batchDurations : BenchmarkSQL.batchDurationsToLastTimestamp, [digest])[0]
         return BatchFigures(count: try row.decode(0, as: Int.self), p50: Double(row.text(1) ?? "") ?? 0, p99: Double(row.text(2) ?? "") ?? 0,
-                            max: Double(row.text(3) ?? "") ?? 0, largest: try row.decode(4, as: Int.self))
+                            max: Double(row.text(3) ?? "") ?? 0, largest: try row.decode(4, as: Int.self), toCommit: toCommit)
     }
 }
