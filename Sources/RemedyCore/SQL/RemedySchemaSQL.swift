@@ -1,7 +1,7 @@
 /// remedy's own schema, beside the shop's tables. Each migration runs once, in order, inside one
 /// transaction; `remedy init` applies the missing ones. Never edit a released migration: add one.
 enum RemedySchemaSQL {
-    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3), (4, version4), (5, version5), (6, version6), (7, version7), (8, version8)]
+    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3), (4, version4), (5, version5), (6, version6), (7, version7), (8, version8), (9, version9)]
 
     static let version1 = #"""
     CREATE SCHEMA IF NOT EXISTS remedy;
@@ -294,6 +294,17 @@ enum RemedySchemaSQL {
     -- The table's first migration states an older row-hash formula in a comment; this is the one computed.
     COMMENT ON COLUMN remedy.audit_log.row_hash IS
         'SHA-256 over the length-prefixed fields remedy-audit/v1, prev_hash, seq, recorded_at, action, actor, plan_digest, user_id, content (AuditLog.rowHash; remedy audit verify recomputes it)';
+    """#
+
+    /// An entry's plan is its run's plan: one foreign key on (run_id, plan_digest) to the run
+    /// replaces the two that checked each entry's run and plan apart (a third of apply's entry
+    /// insert, per row). The run's own key to its plan still holds the plan; an entry booked under
+    /// one plan's run but naming another plan is now refused as well.
+    static let version9 = #"""
+    ALTER TABLE remedy.runs ADD CONSTRAINT runs_id_plan_digest_key UNIQUE (id, plan_digest);
+    ALTER TABLE remedy.entries ADD CONSTRAINT entries_run_plan_fkey
+        FOREIGN KEY (run_id, plan_digest) REFERENCES remedy.runs (id, plan_digest);
+    ALTER TABLE remedy.entries DROP CONSTRAINT entries_run_id_fkey, DROP CONSTRAINT entries_plan_digest_fkey;
     """#
 
     /// Serializes concurrent `remedy init` runs (transaction-scoped: safe behind a pooler).

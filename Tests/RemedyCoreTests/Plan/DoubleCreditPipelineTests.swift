@@ -141,6 +141,16 @@ struct DoubleCreditPipelineTests {
                 """, [sample.idempotencyKey])
         }
         #expect(refusal.map { "\($0)".contains("entries_evidence_kept") } == true, "\(String(describing: refusal))")
+
+        // An entry names its run's plan (schema 9): booked under this run, it cannot name another plan.
+        let other = try harness.plan()
+        let crossed = #expect(throws: PostgresError.self) {
+            try harness.connection.execute("""
+                INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, evidence)
+                SELECT 'y', 'discovered', job, $2, run_id, user_id, amount, evidence FROM remedy.entries WHERE idempotency_key = $1 AND kind = 'discovered'
+                """, [sample.idempotencyKey, other.digest])
+        }
+        #expect(crossed.map { "\($0)".contains("entries_run_plan_fkey") } == true, "\(String(describing: crossed))")
     }
 
     @Test func twoApprovedPlansFromTheSameStateCannotBothTakeTheExcess() throws {
