@@ -120,7 +120,6 @@ public struct Applier {
 
         struct Finished: Encodable { let runId: String; let applied: Int; let alreadyApplied: Int; let skipped: Int; let takenBack: Money; let receivablesOpened: Money }
         report.finishedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
-        try lease.renew()
         let finalSeq: Int64 = try connection.transaction {
             try lease.hold()
             try connection.execute(ApplySQL.finishRun, [runId, report.isComplete ? "complete" : "incomplete"])
@@ -142,9 +141,8 @@ public struct Applier {
     private func applyBatchRetrying(_ batch: PreparedBatch, statements: Statements, report: inout ApplyReport, actor: Approver,
                                     lease: Lease) throws {
         for attempt in 1...Applier.maxBatchAttempts {
-            // Renewed before every attempt: retries and the line-by-line fallback below can take
-            // far longer than one lease, and each batch checks the lease is still its own.
-            try lease.renew()
+            // Each attempt's transaction renews the lease (Lease.hold): retries and the
+            // line-by-line fallback below can take far longer than one lease.
             do {
                 // The batch's lines go into a fresh outcome, merged once the batch has committed: a
                 // copy of the whole report per attempt made apply quadratic (a third of its CPU at
@@ -176,7 +174,6 @@ public struct Applier {
         let event = AuditEvent(action: "correction.skipped", actor: actor.name, planDigest: bundle.digest, userId: line.userId,
                                    details: SkipDetails(reason: .contended, plannedExcess: line.excess, currentExcess: nil,
                                                         currentBalance: nil, idempotencyKey: line.idempotencyKey))
-        try lease.renew()
         report.auditHead = try connection.transaction {
             try lease.hold()
             return try AuditLog(connection: connection).append([event])
@@ -192,10 +189,7 @@ public struct Applier {
         let lock = statements.lock.binding(["user_ids": userIds])
         let recheck = statements.recheck.binding(["user_ids": userIds])
         try connection.transaction {
-            for statement in ApplySQL.setLocalTimeouts(lockMilliseconds: spec.apply.lockTimeoutMilliseconds,
-                                                       statementMilliseconds: spec.apply.statementTimeoutMilliseconds) {
-                try connection.execute(statement)
-            }
+            _ = try connection.query(ApplySQL.setLocalTimeouts, [spec.apply.lockTimeoutMilliseconds, spec.apply.statementTimeoutMilliseconds])
             // Under this runner's lease, kept until commit: nobody takes the job over mid-batch.
             try lease.hold()
             _ = try connection.query(lock.sql, lock.parameters)

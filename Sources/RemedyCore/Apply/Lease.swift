@@ -1,11 +1,11 @@
 import Foundation
 import Postgres
 
-/// One runner per job: a row with an owner and an expiry. The runner renews it before every batch
-/// and holds it (FOR SHARE) inside every transaction that writes, so a batch runs only under a
-/// live lease and no one can take the job over in the middle of one. A lease left by a killed
-/// runner lapses at its expiry, at once when its holder was in this very pid namespace and its
-/// process is gone, or when a person breaks it (`remedy lease break`, audited).
+/// One runner per job: a row with an owner and an expiry. The runner renews and holds it inside
+/// every transaction that writes, so a batch runs only under its own lease and no one can take
+/// the job over in the middle of one. A lease left by a killed runner lapses at its expiry, at
+/// once when its holder was in this very pid namespace and its process is gone, or when a person
+/// breaks it (`remedy lease break`, audited).
 public struct Lease {
     public let job: String
     public let owner: UUID
@@ -33,19 +33,14 @@ public struct Lease {
         throw RemedyError(.leaseHeld, "job \(job) is being run by pid \(holderPid) on \(holderHost) since \(try holder.decode(3, as: String.self)) (lease until \(try holder.decode(4, as: String.self))); wait for it; if that run is dead, wait for the lease to expire or break it with `remedy lease break \(job) --key KEY --force`")
     }
 
-    /// Extends the lease; fails if another runner took it after it lapsed, or it was broken.
-    public func renew() throws {
-        guard try connection.execute(LeaseSQL.renew, [job, owner, seconds]) == 1 else {
-            throw RemedyError(.leaseHeld, "the lease on job \(job) was lost (it expired and another runner took it, or someone broke it); stopping; run apply again")
-        }
-    }
-
-    /// Inside a writing transaction: refuses unless the lease is still this runner's and unexpired,
-    /// and keeps it so until the transaction ends. A refusal rolls the transaction back.
+    /// Inside a writing transaction: refuses unless the lease is still this runner's (nobody took
+    /// it after it lapsed, nobody broke it), renews it, and keeps it so until the transaction ends.
+    /// A refusal rolls the transaction back. Every transaction that writes starts with it, so a
+    /// runner renews as often as it writes, in the same round trip.
     public func hold() throws {
         precondition(connection.isInTransaction, "the lease is held inside the transaction that writes")
-        guard try !connection.query(LeaseSQL.hold, [job, owner]).isEmpty else {
-            throw RemedyError(.leaseHeld, "the lease on job \(job) lapsed or was taken over before this batch could commit; the batch was rolled back; run apply again")
+        guard try connection.execute(LeaseSQL.renewAndHold, [job, owner, seconds]) == 1 else {
+            throw RemedyError(.leaseHeld, "the lease on job \(job) was lost (it expired and another runner took it, or someone broke it); the transaction in flight was rolled back; run apply again")
         }
     }
 

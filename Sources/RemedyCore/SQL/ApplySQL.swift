@@ -1,10 +1,9 @@
 /// Apply's statements. Those on the shop's tables are templates: `{{…}}` are the job spec's
 /// validated, quoted names (see SQLTemplate); values are always bound.
 enum ApplySQL {
-    static func setLocalTimeouts(lockMilliseconds: Int, statementMilliseconds: Int) -> [String] {
-        // SET cannot take a bound parameter; these are integers from the validated spec.
-        ["SET LOCAL lock_timeout = '\(lockMilliseconds)ms'", "SET LOCAL statement_timeout = '\(statementMilliseconds)ms'"]
-    }
+    /// The batch's lock and statement timeouts, for its transaction only (SET LOCAL as a function,
+    /// so both are bound, in one round trip). $1, $2: milliseconds.
+    static let setLocalTimeouts = "SELECT set_config('lock_timeout', $1::int || 'ms', true), set_config('statement_timeout', $2::int || 'ms', true)"
 
     /// Lock the batch's users in id order (a fixed order cannot deadlock with another locker).
     /// A separate statement from the recheck: in READ COMMITTED the recheck's snapshot is then

@@ -2,7 +2,7 @@
 /// expiry, checked inside every transaction that writes.
 enum LeaseSQL {
     /// Take the job's lease if it is free, expired, or held by this same owner. A runner's batch
-    /// holds its lease row FOR SHARE, so this waits for that batch to end before deciding.
+    /// holds its lease row locked, so this waits for that batch to end before deciding.
     static let acquire = #"""
     INSERT INTO remedy.leases AS l (job, owner, host, pid, pid_namespace, acquired_at, expires_at)
     VALUES ($1, $2::uuid, $3, $4, $5, now(), now() + make_interval(secs => $6::double precision))
@@ -30,11 +30,10 @@ enum LeaseSQL {
      WHERE job = $1 AND owner = $7::uuid
     """#
 
-    static let renew = "UPDATE remedy.leases SET expires_at = now() + make_interval(secs => $3::double precision) WHERE job = $1 AND owner = $2::uuid"
-
-    /// Inside a writing transaction: the lease is still this runner's and unexpired, and stays so
-    /// until the transaction ends (nobody can take over or break a row held FOR SHARE).
-    static let hold = "SELECT 1 FROM remedy.leases WHERE job = $1 AND owner = $2::uuid AND expires_at > now() FOR SHARE"
+    /// Inside a writing transaction: the lease is still this runner's, renewed from the
+    /// transaction's start, and stays so until the transaction ends (nobody can take over or break
+    /// a row this transaction updated). A lease that lapsed but nobody took is this runner's still.
+    static let renewAndHold = "UPDATE remedy.leases SET expires_at = now() + make_interval(secs => $3::double precision) WHERE job = $1 AND owner = $2::uuid"
 
     static let release = "DELETE FROM remedy.leases WHERE job = $1 AND owner = $2::uuid"
 
