@@ -10,10 +10,13 @@ public struct PostgresArray<Element: PostgresEncodable>: PostgresEncodable {
     }
 
     public var postgresText: String? {
+        // This runs unspecialized (callers hold `any PostgresEncodable`): elements are walked by
+        // index, not enumerated() (a tuple's metadata looked up per element), and the bytes are
+        // scanned by the non-generic PostgresArrayLiteral.
         var literal: [UInt8] = [UInt8(ascii: "{")]
-        for (index, element) in elements.enumerated() {
-            if index > 0 { literal.append(UInt8(ascii: ",")) }
-            guard var text = element.postgresText else {
+        for index in elements.indices {
+            if index > elements.startIndex { literal.append(UInt8(ascii: ",")) }
+            guard var text = elements[index].postgresText else {
                 literal.append(contentsOf: "NULL".utf8)
                 continue
             }
@@ -25,8 +28,8 @@ public struct PostgresArray<Element: PostgresEncodable>: PostgresEncodable {
 }
 
 /// The element quoting of an array literal, outside the generic type: apply sends thousands of
-/// elements per statement (evidence, audit content), and the byte loop inside the generic getter
-/// ran unspecialized in the caller's module (a third of apply's own CPU under its row locks).
+/// elements per statement (evidence, audit content), and a byte loop inside the generic getter
+/// runs unspecialized (it was a third of apply's own CPU under its row locks).
 enum PostgresArrayLiteral {
     /// `"text"` with `"` and `\` escaped; unescaped runs are copied whole.
     static func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>, to literal: inout [UInt8]) {
