@@ -50,8 +50,10 @@ public struct AuditLog {
     public func append(_ events: [AuditEvent]) throws -> String {
         precondition(connection.isInTransaction, "audit rows are appended inside the transaction of the change they record")
         try connection.execute(AuditSQL.lock, [AuditSQL.appendLockKey])
-        var (seq, previous) = try currentHead()
-        let recordedAt = try connection.query(AuditSQL.now)[0].decode(0, as: String.self)
+        let head = try connection.query(AuditSQL.headAndNow)[0]
+        var seq = try head.decode(0, as: Int64?.self) ?? 0
+        var previous = try head.decode(1, as: String?.self) ?? AuditLog.genesisHash
+        let recordedAt = try head.decode(2, as: String.self)
         for chunk in stride(from: 0, to: events.count, by: AuditLog.maxBatch).map({ events[$0..<min($0 + AuditLog.maxBatch, events.count)] }) {
             var columns = [[String?]](repeating: [], count: 9)
             for event in chunk {

@@ -4,7 +4,13 @@ enum AuditSQL {
     static let appendLockKey: Int64 = 0x7265_6d65_6479_00a1
     static let lock = "SELECT pg_advisory_xact_lock($1)"
     static let head = "SELECT seq, row_hash FROM remedy.audit_log ORDER BY seq DESC LIMIT 1"
-    static let now = "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    /// The head (NULLs on an empty log) and the time the rows appended after it are recorded at,
+    /// in one round trip, under the append lock.
+    static let headAndNow = #"""
+    SELECT h.seq, h.row_hash, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+      FROM (SELECT 1) AS one
+      LEFT JOIN LATERAL (SELECT seq, row_hash FROM remedy.audit_log ORDER BY seq DESC LIMIT 1) AS h ON true
+    """#
     static let insert = #"""
     INSERT INTO remedy.audit_log (seq, recorded_at, action, actor, plan_digest, user_id, content, prev_hash, row_hash)
     SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
