@@ -208,7 +208,7 @@ final class JobsDirectoryCopy {
 
     /// The job applying in batches of `batchSize`.
     convenience init(batchSize: Int) throws {
-        try self.init(replacing: "  batch_size: 200", with: "  batch_size: \(batchSize)")
+        try self.init(replacing: "  batch_size: 100", with: "  batch_size: \(batchSize)")
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }

@@ -49,7 +49,7 @@ struct LeaseAttackTests {
     @Test func aBatchThatOutlivesTheLeaseIsNotOvertakenByASecondRunner() throws {
         let jobs = try JobsDirectoryCopy { yaml in
             var text = String(decoding: yaml, as: UTF8.self)
-            for (from, to) in [("  batch_size: 200", "  batch_size: 5"), ("  lease_seconds: 300", "  lease_seconds: 10"),
+            for (from, to) in [("  batch_size: 100", "  batch_size: 5"), ("  lease_seconds: 300", "  lease_seconds: 10"),
                                ("  lock_timeout_milliseconds: 2000", "  lock_timeout_milliseconds: 60000"),
                                ("  statement_timeout_milliseconds: 30000", "  statement_timeout_milliseconds: 90000")] {
                 guard text.contains(from) else { throw RemedyProcess.Failure(description: "job.yaml no longer has \"\(from)\"") }

@@ -22,7 +22,7 @@ extension ReliabilitySuite {
             let context = "(simulator seed \(shopSeed)) \(ReliabilitySettings.replay)"
             let jobs = try JobsDirectoryCopy { yaml in
                 Data(String(decoding: yaml, as: UTF8.self)
-                    .replacingOccurrences(of: "  batch_size: 200", with: "  batch_size: \(LockHygiene.batchSize)")
+                    .replacingOccurrences(of: "  batch_size: 100", with: "  batch_size: \(LockHygiene.batchSize)")
                     .replacingOccurrences(of: "  lock_timeout_milliseconds: 2000", with: "  lock_timeout_milliseconds: \(LockHygiene.lockTimeoutMilliseconds)").utf8)
             }
             let shop = try EndToEndShop(users: LockHygiene.users, seed: shopSeed, jobs: jobs.path)

@@ -46,7 +46,7 @@ struct JobSpecTests {
         ("balance: balance", "balance: 'bal\"ance'", "is not a valid SQL name"),
         ("negative_balance: hold", "negative_balance: forgive", "must be one of hold, allow, clamp"),
         ("tripay_paid_at: { column: tripay_paid_at }", "tripay_paid_at: { column: updated_at }", "updated_at, which moves on any edit"),
-        ("batch_size: 200", "batch_size: 0", "must be a whole number from 1 to 10000"),
+        ("batch_size: 100", "batch_size: 0", "must be a whole number from 1 to 10000"),
         ("strategy: double-credit", "strategy: guess", "strategy \"guess\" is unknown"),
         ("examine: candidates", "examine: everyone", "examine \"everyone\" must be one of all_users, candidates"),
         ("strategy: double-credit", "strategy: balance-drift", "examine: candidates cannot find drift outside the bug window"),
