@@ -1,0 +1,53 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+@testable import RemedyCore
+
+/// Upgrading an installation that already booked corrections: each migration must accept the
+/// book as it stands, and only then hold it to the new rule.
+@Suite("Schema upgrades keep the book that was written before them")
+struct SchemaUpgradeTests {
+    @Test func version9AcceptsEarlierEntriesThenRefusesAnEntryNamingAnotherPlan() throws {
+        try withTestDatabase { connection, _ in
+            try connection.transaction {
+                for migration in RemedySchemaSQL.migrations where migration.version <= 8 {
+                    try connection.executeScript(migration.sql)
+                    try connection.execute(RemedySchemaSQL.recordVersion, [migration.version])
+                }
+            }
+            for digest in ["plan-a", "plan-b"] {
+                try connection.execute("""
+                    INSERT INTO remedy.plans (digest, job, kind, spec_digest, planner_key, planner_name, expires_at, totals)
+                    VALUES ($1, 'j', 'correction', 's', 'k', 'andi', now() + interval '1 day', '{}')
+                    """, [digest])
+            }
+            let run = UUID().uuidString.lowercased()
+            try connection.execute("INSERT INTO remedy.runs (id, plan_digest, job, operator_key, operator_name, host, pid) VALUES ($1::uuid, 'plan-a', 'j', 'k', 'andi', 'h', 1)", [run])
+            // Booked under schema 8: a correction's two entries, under the run of the plan they name.
+            try connection.execute("""
+                INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, evidence)
+                VALUES ('k1', 'discovered', 'j', 'plan-a', $1::uuid, 'u1', 9180, '{}'), ('k1', 'reversal', 'j', 'plan-a', $1::uuid, 'u1', -9180, NULL)
+                """, [run])
+
+            let version9 = try #require(RemedySchemaSQL.migrations.first { $0.version == 9 })
+            try connection.transaction { try connection.executeScript(version9.sql) }
+
+            #expect(try connection.query("SELECT count(*) FROM remedy.entries")[0].decode(0, as: Int.self) == 2, "the book is kept")
+            let crossed = #expect(throws: PostgresError.self) {
+                try connection.execute("""
+                    INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, evidence)
+                    VALUES ('k2', 'discovered', 'j', 'plan-b', $1::uuid, 'u2', 9180, '{}')
+                    """, [run])
+            }
+            #expect(crossed.map { "\($0)".contains("entries_run_plan_fkey") } == true, "\(String(describing: crossed))")
+            // A plan that does not exist is refused too (through the run's own key to its plan).
+            #expect(throws: PostgresError.self) {
+                try connection.execute("""
+                    INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, evidence)
+                    VALUES ('k3', 'discovered', 'j', 'no-such-plan', $1::uuid, 'u3', 9180, '{}')
+                    """, [run])
+            }
+        }
+    }
+}
