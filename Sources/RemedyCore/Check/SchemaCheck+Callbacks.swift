@@ -24,7 +24,7 @@ extension SchemaCheck {
                 facts: facts))
             return nil
         }
-        guard parameters.values["since"] != nil, parameters.values["until"] != nil, parameters.values["paid_at"] != nil else {
+        guard hasWindow else {
             findings.append(CheckFinding("callbacks", .info, "no window parameters: the stored callbacks were not verified", facts: facts))
             return nil
         }

@@ -57,10 +57,15 @@ extension SchemaCheck {
         let withoutCreatedAt = total(\.createdAtNull, where: isPurchase)
         let paidTopups = total(\.withReference, where: isCompletedTopup)
         let withoutPaidAt = total(\.paidAtNull, where: isCompletedTopup)
+        // amount_received's source is read for the paid top-ups of received_scope (CheckSQL): the
+        // window's, give or take a day, or every one for a job without a window. Its three
+        // counts cover those rows once each.
         let withoutReceived = total(\.receivedNull, where: isCompletedTopup)
         let fromCallback = total(\.receivedFromCallback, where: isCompletedTopup)
         let fromColumnOnly = total(\.receivedFromColumnOnly, where: isCompletedTopup)
         let disagreeing = total(\.receivedDisagreeing, where: isCompletedTopup)
+        let receivedRead = withoutReceived + fromCallback + fromColumnOnly
+        let whichTopups = hasWindow ? "paid top-ups in the window and a day either side" : "paid top-ups"
         let incomplete = groups.reduce(0) { $0 + ($1.type == nil || $1.status == nil ? $1.rows : $1.userOrAmountNull) }
         let tx = spec.schema.transactions
 
@@ -89,17 +94,18 @@ extension SchemaCheck {
                 ? CheckFinding("nulls", .warning, "paid_at (\(choice)) is NULL for \(withoutPaidAt) of \(paidTopups) paid top-ups: they can never be in the window; choose another --param paid_at or map the source", facts: facts)
                 : CheckFinding("nulls", .ok, "paid_at (\(choice)) is set on all \(paidTopups) paid top-ups", facts: facts))
         }
-        let receivedFacts = ["rows": String(paidTopups), "null": String(withoutReceived), "from_callback": String(fromCallback),
+        let receivedFacts = ["rows": String(receivedRead), "scope": hasWindow ? "window_with_a_day_each_side" : "all",
+                             "null": String(withoutReceived), "from_callback": String(fromCallback),
                              "from_column_only": String(fromColumnOnly), "callback_and_column_disagree": String(disagreeing)]
         if withoutReceived > 0 {
             findings.append(CheckFinding("nulls", .warning,
-                "amount_received is missing for \(withoutReceived) of \(paidTopups) paid top-ups: a handler credit on them cannot be recognised", facts: receivedFacts))
+                "amount_received is missing for \(withoutReceived) of \(receivedRead) \(whichTopups): a handler credit on them cannot be recognised", facts: receivedFacts))
         }
         let source = spec.schema.amountReceived
         var sources: [String] = []
         if let field = source.callbackField { sources.append("the callback's \(field) for \(fromCallback)") }
-        if let column = source.column { sources.append("column \(column) for \(source.callbackField == nil ? paidTopups - withoutReceived : fromColumnOnly)") }
-        var received = "amount_received of \(paidTopups) paid top-ups comes from " + sources.joined(separator: ", ")
+        if let column = source.column { sources.append("column \(column) for \(source.callbackField == nil ? receivedRead - withoutReceived : fromColumnOnly)") }
+        var received = "amount_received of \(receivedRead) \(whichTopups) comes from " + sources.joined(separator: ", ")
         if source.callbackField != nil, source.column != nil {
             received += "; the callback and the column disagree on \(disagreeing) (the callback is what Tripay sent, and is preferred)"
         }
@@ -160,7 +166,7 @@ extension SchemaCheck {
 
     /// The window: paid top-ups in it by day, and within a day outside it.
     func checkWindow(_ groups: [TransactionGroup], into findings: inout [CheckFinding]) {
-        guard let choice = parameters.values["paid_at"], parameters.values["since"] != nil, parameters.values["until"] != nil else { return }
+        guard hasWindow, let choice = parameters.values["paid_at"] else { return }
         var byDay: [String: Int] = [:]
         for group in groups { if let day = group.windowDay { byDay[day, default: 0] += group.rows } }
         let before = byDay.removeValue(forKey: "before") ?? 0

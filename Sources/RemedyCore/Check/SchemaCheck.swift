@@ -47,7 +47,7 @@ public struct SchemaCheck {
         // The looks at the data need every mapped column readable; what is missing is reported above.
         guard access.readable else { return report }
         var template = try SQLTemplate.bindings(for: spec, parameters: parameters)
-        template = template.adding(checkFragments(paidAt: template.fragments["expr.paid_at"]))
+        template = template.adding(checkFragments(template))
         let groups = try transactionGroups(template, on: connection)
         checkColumnUse(groups, into: &report.findings)
         try checkLedgerMap(groups, into: &report.findings)
@@ -62,18 +62,26 @@ public struct SchemaCheck {
     }
 
     /// The raw callback's field and the column, apart, to see how often they disagree.
-    private func checkFragments(paidAt: String?) -> [String: String] {
+    private func checkFragments(_ template: SQLTemplate) -> [String: String] {
+        let paidAt = template.fragments["expr.paid_at"]
         let source = spec.schema.amountReceived
         let callback = source.callbackField == nil ? nil : spec.schema.transactions.callback
         var fragments = ["check.received": CheckSQL.received(callback: callback, column: source.column)]
         // A job without a paid_at parameter has no window to look at.
         if paidAt == nil { fragments["expr.paid_at"] = CheckSQL.noPaidAt }
-        if paidAt != nil, parameters.values["since"] != nil, parameters.values["until"] != nil {
+        if hasWindow, let paidAt {
             fragments["check.window_day"] = CheckSQL.windowDay
+            fragments["check.received_scope"] = CheckSQL.windowReceivedScope(type: spec.schema.transactions.type.sql, paidAt: paidAt)
         } else {
             fragments["check.window_day"] = CheckSQL.noWindowDay
+            fragments["check.received_scope"] = CheckSQL.everyReceived
         }
         return fragments
+    }
+
+    /// A job with since, until and a paid_at source looks at a bug window.
+    var hasWindow: Bool {
+        parameters.values["paid_at"] != nil && parameters.values["since"] != nil && parameters.values["until"] != nil
     }
 
     func render(_ template: SQLTemplate, _ sql: String) throws -> SQLTemplate.Rendered {

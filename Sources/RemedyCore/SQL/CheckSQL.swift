@@ -58,8 +58,9 @@ enum CheckSQL {
     /// remedy sums them for each question (completed purchases, paid top-ups, types the ledger map
     /// leaves out, the window), so a plan pays for one scan of the table, not one per question.
     /// The callback's field and its pattern are read once per row, in the grouping key
-    /// `received` (the counts below compare the key, not the field again), and the scan and the
-    /// grouping can run in parallel workers (transactionsPlannerSettings).
+    /// `received` (the counts below compare the key, not the field again), and only for the
+    /// top-ups `check.received_scope` admits; the scan and the grouping can run in parallel
+    /// workers (transactionsPlannerSettings).
     static let transactions = #"""
     SELECT r.type,
            r.status,
@@ -83,7 +84,7 @@ enum CheckSQL {
                    t.{{tx.reference}} IS NOT NULL AS has_reference,
                    t.{{tx.user}} IS NULL OR t.{{tx.amount}} IS NULL AS user_or_amount_null,
                    CASE WHEN t.{{tx.reference}} IS NOT NULL THEN {{expr.paid_at}} END AS paid_at,
-                   CASE WHEN t.{{tx.reference}} IS NOT NULL THEN {{check.received}} END AS received
+                   CASE WHEN t.{{tx.reference}} IS NOT NULL AND {{check.received_scope}} THEN {{check.received}} END AS received
               FROM {{tx.table}} t) r
      GROUP BY 1, 2, 3, r.received
     """#
@@ -117,6 +118,19 @@ enum CheckSQL {
 
     /// For a job without a window (no since, until and paid_at parameters).
     static let noWindowDay = "NULL::text"
+
+    /// Whose amount_received source is counted: with a window, the top-ups paid within a day of
+    /// it, the ones a plan can correct. Reading the callback's field of every top-up ever paid
+    /// cost 2.8 s of an 11 s pass at 1,000,000 users, for figures no line rests on.
+    /// `type` (quoted) and `paidAt` (the `expr.paid_at` fragment) come rendered: a fragment holds
+    /// parameters but no names.
+    static func windowReceivedScope(type: String, paidAt: String) -> String {
+        "(t.\(type) = {{$topup_type}} AND \(paidAt) >= {{$since}}::timestamptz - interval '1 day'"
+            + " AND \(paidAt) < {{$until}}::timestamptz + interval '1 day')"
+    }
+
+    /// Without a window: every paid top-up.
+    static let everyReceived = "TRUE"
 
     /// Where a row's amount_received comes from, as detect reads it: `callback` (the callback's
     /// field is a plain number, CallbackFieldSQL), `disagree` (it is, and the column holds

@@ -4,8 +4,8 @@ import Testing
 @testable import RemedyCore
 
 /// A callback's amount_received field counts only as a plain decimal (at most 15 integer digits
-/// and 2 decimals); detect reads it so, and check counts where each paid top-up's figure comes
-/// from the same way.
+/// and 2 decimals); detect reads it so, and check counts where each paid top-up's figure near the
+/// window comes from the same way.
 @Suite("A callback's amount is read alike by detect and check")
 struct CallbackAmountTests {
     @Test func onlyPlainDecimalsOfFifteenDigitsAtMostAreAmounts() throws {
@@ -40,18 +40,26 @@ struct CallbackAmountTests {
               FROM paid p WHERE p.id = t.id
             """)
         try connection.execute("RESET session_replication_role")
+        // check reads the source of the paid top-ups of the window and a day either side, the ones
+        // a plan can correct; the others are left unread.
+        let parameters = try harness.parameters
         let turns = try connection.query("""
-            SELECT count(*) FILTER (WHERE turn = 0)::int, count(*) FILTER (WHERE turn = 1)::int,
-                   count(*) FILTER (WHERE turn = 2)::int, count(*) FILTER (WHERE turn = 3)::int
-              FROM (SELECT row_number() OVER (ORDER BY id) % 4 AS turn FROM transactions
+            SELECT count(*) FILTER (WHERE turn = 0 AND near)::int, count(*) FILTER (WHERE turn = 1 AND near)::int,
+                   count(*) FILTER (WHERE turn = 2 AND near)::int, count(*) FILTER (WHERE turn = 3 AND near)::int,
+                   count(*) FILTER (WHERE NOT near)::int
+              FROM (SELECT row_number() OVER (ORDER BY id) % 4 AS turn,
+                           tripay_paid_at >= $1::timestamptz - interval '1 day' AND tripay_paid_at < $2::timestamptz + interval '1 day' AS near
+                      FROM transactions
                      WHERE transaction_type = 'topup' AND status = 'completed' AND tripay_reference IS NOT NULL) p
-            """)[0]
+            """, [parameters.values["since"]!, parameters.values["until"]!])[0]
         let (agree, disagree, columnOnly, none): (Int, Int, Int, Int) = (try turns.decode(0), try turns.decode(1), try turns.decode(2), try turns.decode(3))
         #expect(min(agree, disagree, columnOnly, none) > 0)
+        #expect(try turns.decode(4, as: Int.self) > 0, "paid top-ups far from the window, to be left out")
 
-        let report = try SchemaCheck(spec: harness.spec, parameters: try harness.parameters).run(on: connection)
+        let report = try SchemaCheck(spec: harness.spec, parameters: parameters).run(on: connection)
         let facts = try #require(report.findings.first { $0.topic == "amount_received" && $0.severity == .info }).facts
         #expect(facts["rows"] == String(agree + disagree + columnOnly + none))
+        #expect(facts["scope"] == "window_with_a_day_each_side")
         #expect(facts["from_callback"] == String(agree + disagree))
         #expect(facts["callback_and_column_disagree"] == String(disagree))
         #expect(facts["from_column_only"] == String(columnOnly))
