@@ -112,7 +112,7 @@ struct ExportCommand: ParsableCommand {
                     }
                     try sink.write(stream.suffix)
                 case (.html, _):
-                    let page = HTMLReport.Stream(document, highlights: highlights, completeList: besidePath.map { URL(fileURLWithPath: $0).lastPathComponent })
+                    var page = HTMLReport.Stream(document, highlights: highlights, completeList: besidePath.map { URL(fileURLWithPath: $0).lastPathComponent })
                     var csv = ExportCSV.Stream(document, dialect: dialect)
                     try sink.write(page.head())
                     try beside?.write(csv.header())

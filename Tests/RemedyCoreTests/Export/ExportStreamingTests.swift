@@ -48,7 +48,7 @@ struct ExportStreamingTests {
         try #require(holds.count >= 20 && adjustments.count > ExportHighlights.largestLines, "a plan with many holds and corrections")
         document.plan.warnings = ["completed_at is NULL on <b>3</b> purchases & \"more\"", "second warning"]
 
-        let layout = HTMLReport.Layout(fullListMaxLines: 10)
+        let layout = HTMLReport.Layout(fullListMaxLines: 10, heldLinesPerBlock: 7)
         let page = HTMLReport.html(document, layout: layout, completeList: "report.csv")
         let full = HTMLReport.html(document, layout: HTMLReport.Layout(fullListMaxLines: .max), completeList: "report.csv")
 
@@ -62,10 +62,14 @@ struct ExportStreamingTests {
         let largest = try #require(adjustments.max { $0.plannedDelta.absoluteMinorUnits < $1.plannedDelta.absoluteMinorUnits })
         #expect(page.contains(HTMLReport.row(largest)))
 
-        // Every held user, once, in one compact line inside the holds block.
-        let block = try #require(page.components(separatedBy: "<pre id=\"holds\" class=\"mono\">").last?.components(separatedBy: "</pre>").first)
-        let heldLines = block.split(separator: "\n")
-        #expect(heldLines.count == holds.count)
+        // Every held user, once, in one compact line, in plan order, in blocks of at most
+        // heldLinesPerBlock lines (the browser lays out only the blocks in view).
+        let holdsDiv = try #require(page.components(separatedBy: "<div id=\"holds\">\n").last?.components(separatedBy: "</div>").first)
+        let blocks = holdsDiv.components(separatedBy: "</pre>\n").dropLast()
+        #expect(blocks.count == (holds.count + 6) / 7)
+        #expect(blocks.allSatisfy { $0.hasPrefix(HTMLReport.heldBlockOpen) && $0.split(separator: "\n").count <= 7 })
+        let block = blocks.map { $0.dropFirst(HTMLReport.heldBlockOpen.count) }.joined()
+        #expect(block == holds.map(HTMLReport.heldRow).joined())
         for hold in holds {
             #expect(block.contains(HTMLReport.heldRow(hold)), "\(hold.userId) is listed")
             #expect(HTMLReport.heldRow(hold).utf8.count <= 60 + hold.userId.utf8.count + HTMLReport.escape(hold.label).utf8.count * 2,
@@ -94,6 +98,13 @@ struct ExportStreamingTests {
         let row = HTMLReport.heldRow(line)
         #expect(row.filter { $0 == "\n" }.count == 1 && row.hasSuffix("\n"))
         #expect(!row.contains("<img") && row.contains("&lt;img") && row.contains("u&lt;1&gt;"))
+
+        // A name with right-to-left letters or bidi controls is isolated: it cannot reorder the
+        // excess, reason or id beside it.
+        for hostile in ["\u{202E}0005 pR", "مريم 12", "\u{2067}abc"] {
+            line.label = hostile
+            #expect(HTMLReport.heldRow(line).hasSuffix("  <bdi>\(HTMLReport.escape(hostile))</bdi>\n"), "\(hostile.debugDescription) is isolated")
+        }
     }
 
     /// Customer notices written as lines come (`export --notices`): byte for byte what the whole
