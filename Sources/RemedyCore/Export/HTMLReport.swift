@@ -387,17 +387,21 @@ public enum HTMLReport {
     static let heldBlockOpen = "<pre class=\"mono held\">"
 
     /// A held user in one line of text (about 60 bytes plus the user id and name): excess right
-    /// aligned, hold reason, user id, name. Line breaks in a name are shown as `\u{a}`. A name
-    /// with any character beyond ASCII is isolated in `<bdi>`: right-to-left letters or bidi
-    /// controls in it cannot reorder the figures beside it. ASCII holds neither, and 70,000
-    /// `<bdi>` elements doubled the time Chromium took to open the page.
+    /// aligned, hold reason, user id, name. Line breaks in a name are shown as `\u{a}`.
     static func heldRow(_ line: ExportLine) -> String {
         let excess = line.excess.rupiah
         let reason = line.reasonCode
         let label = line.label.replacingOccurrences(of: "\r", with: "\\u{d}").replacingOccurrences(of: "\n", with: "\\u{a}")
-        let name = label.utf8.allSatisfy { $0 < 0x80 } ? escape(label) : "<bdi>" + escape(label) + "</bdi>"
         return String(repeating: " ", count: max(0, 16 - excess.count)) + escape(excess) + "  " + escape(reason)
-            + String(repeating: " ", count: max(1, 20 - reason.count)) + escape(line.userId) + "  " + name + "\n"
+            + String(repeating: " ", count: max(1, 20 - reason.count)) + isolated(line.userId) + "  " + isolated(label) + "\n"
+    }
+
+    /// `text` escaped, and isolated in `<bdi>` when it has any character beyond ASCII: right-to-left
+    /// letters or bidi controls in a name (or a user id, where a schema's ids are text) cannot then
+    /// reorder the figures beside it. ASCII holds neither, and a `<bdi>` for each of 70,000 held
+    /// users doubled the time Chromium took to open the page.
+    static func isolated(_ text: String) -> String {
+        text.utf8.allSatisfy { $0 < 0x80 } ? escape(text) : "<bdi>" + escape(text) + "</bdi>"
     }
 
     static func tail(_ document: ExportDocument, listsEveryLine: Bool) -> String {

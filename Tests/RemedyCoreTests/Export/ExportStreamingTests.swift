@@ -99,11 +99,15 @@ struct ExportStreamingTests {
         #expect(row.filter { $0 == "\n" }.count == 1 && row.hasSuffix("\n"))
         #expect(!row.contains("<img") && row.contains("&lt;img") && row.contains("u&lt;1&gt;"))
 
-        // A name with right-to-left letters or bidi controls is isolated: it cannot reorder the
-        // excess, reason or id beside it.
+        // A name or id with right-to-left letters or bidi controls is isolated: it cannot reorder
+        // the excess, reason, id or name beside it.
         for hostile in ["\u{202E}0005 pR", "مريم 12", "\u{2067}abc"] {
             line.label = hostile
             #expect(HTMLReport.heldRow(line).hasSuffix("  <bdi>\(HTMLReport.escape(hostile))</bdi>\n"), "\(hostile.debugDescription) is isolated")
+            var byId = line
+            byId.label = "plain"
+            byId.userId = hostile + "<1>"
+            #expect(HTMLReport.heldRow(byId).hasSuffix("  <bdi>\(HTMLReport.escape(hostile))&lt;1&gt;</bdi>  plain\n"), "an id \(hostile.debugDescription) is isolated")
         }
     }
 
