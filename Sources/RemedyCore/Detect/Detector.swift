@@ -15,6 +15,8 @@ public struct Detector {
     public let parameters: JobParameters
     /// `workMemoryKilobytes` unless a test asks for another figure (the results must not depend on it).
     var workMemoryKilobytes = Detector.workMemoryKilobytes
+    /// `waitingIntervalMilliseconds` unless a test asks for another.
+    var waitingIntervalMilliseconds = Detector.waitingIntervalMilliseconds
 
     public init(spec: JobSpec, parameters: JobParameters) {
         self.spec = spec
@@ -44,13 +46,21 @@ public struct Detector {
     /// the stream and the caller (512 users' evidence: about 250 KB at 1,000,000 users).
     public static let rowsPerBatch = 512
 
+    /// How often `waiting` is told that detect still reads, until its first row.
+    static let waitingIntervalMilliseconds = 10_000
+
     /// `prepare` sees the catalog before the first row streams, inside the same snapshot, so
     /// what it reads (identity, triggers) is of the same instant as the findings. `onRows` gets
-    /// the rows in detect's order, at most `rowsPerBatch` at a time.
+    /// the rows in detect's order, at most `rowsPerBatch` at a time. Until the first row (check's
+    /// probes in `prepare`, then the statement: half a minute at 1,000,000 users), `waiting` is
+    /// told every `waitingIntervalMilliseconds` how long detect has run, from a timer's thread.
     public func run(on connection: PostgresConnection, progress: (Int) -> Void = { _ in },
+                    waiting: @escaping @Sendable (_ elapsedMilliseconds: Int) -> Void = { _ in },
                     prepare: (ShopCatalog) throws -> Void = { _ in },
                     onRows: ([Row]) throws -> Void) throws -> Snapshot {
-        try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
+        let heartbeat = Heartbeat(intervalMilliseconds: waitingIntervalMilliseconds, say: waiting)
+        defer { heartbeat.stop() }
+        return try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
             // JIT compiling detect's large plan (180 functions, in every parallel worker) cost more
             // than it saved: about 2 s of a 14 s detect at 1,000,000 users.
             try connection.execute(CatalogSQL.jitOff)
@@ -70,6 +80,7 @@ public struct Detector {
                 try onRows(try read.map { try $0.get() })
             }
             try connection.stream(rendered.sql, rendered.parameters) { row in
+                if rows == 0 { heartbeat.stop() }
                 rows += 1
                 guard rows <= spec.limits.maxUsers else {
                     throw RemedyError(.invariant, "detect returned more than limits.max_users (\(spec.limits.maxUsers)) users; raise the limit in the job spec if that is expected")

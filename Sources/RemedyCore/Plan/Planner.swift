@@ -110,6 +110,10 @@ public struct Planner {
         let snapshot = try explainingReplicaConflicts { try detector.run(
             on: reader,
             progress: { rows in logger.notice("detect: \(rows) users examined", metadata: ["step": "detect", "job": "\(spec.name)", "done": "\(rows)"]) },
+            waiting: { [logger, job = spec.name] elapsed in
+                logger.notice("detect: still reading, \(elapsed / 1_000) s so far (the database works before the first user comes back)",
+                              metadata: ["step": "detect", "job": "\(job)", "elapsed_milliseconds": "\(elapsed)"])
+            },
             prepare: { catalog in
                 // remedy check's probes, in this snapshot: refuse where check says the job cannot
                 // run here; what it warns about goes in the plan for the approvers.
