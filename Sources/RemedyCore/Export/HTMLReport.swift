@@ -399,7 +399,7 @@ public enum HTMLReport {
     /// `text` escaped, and isolated in `<bdi>` when it has any character beyond ASCII: right-to-left
     /// letters or bidi controls in a name (or a user id, where a schema's ids are text) cannot then
     /// reorder the figures beside it. ASCII holds neither, and a `<bdi>` for each of 70,000 held
-    /// users doubled the time Chromium took to open the page.
+    /// users more than doubled the time Chromium took to open the page.
     static func isolated(_ text: String) -> String {
         text.utf8.allSatisfy { $0 < 0x80 } ? escape(text) : "<bdi>" + escape(text) + "</bdi>"
     }
