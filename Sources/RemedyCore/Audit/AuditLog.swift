@@ -50,10 +50,9 @@ public struct AuditLog {
     public func append(_ events: [AuditEvent]) throws -> String {
         precondition(connection.isInTransaction, "audit rows are appended inside the transaction of the change they record")
         try connection.execute(AuditSQL.lock, [AuditSQL.appendLockKey])
-        let head = try connection.query(AuditSQL.headAndNow)[0]
-        var seq = try head.decode(0, as: Int64?.self) ?? 0
-        var previous = try head.decode(1, as: String?.self) ?? AuditLog.genesisHash
-        let recordedAt = try head.decode(2, as: String.self)
+        let row = try connection.query(AuditSQL.headAndNow)[0]
+        var (seq, previous) = try Self.head(of: row)
+        let recordedAt = try row.decode(2, as: String.self)
         for chunk in stride(from: 0, to: events.count, by: AuditLog.maxBatch).map({ events[$0..<min($0 + AuditLog.maxBatch, events.count)] }) {
             var columns = [[String?]](repeating: [], count: 9)
             for event in chunk {
@@ -70,8 +69,12 @@ public struct AuditLog {
     }
 
     public func currentHead() throws -> (seq: Int64, hash: String) {
-        guard let row = try connection.query(AuditSQL.head).first else { return (0, AuditLog.genesisHash) }
-        return (try row.decode(0, as: Int64.self), try row.decode(1, as: String.self))
+        try Self.head(of: try connection.query(AuditSQL.head)[0])
+    }
+
+    /// The head from AuditSQL.head's columns: an empty log's is seq 0 and the genesis hash.
+    private static func head(of row: PostgresRow) throws -> (seq: Int64, hash: String) {
+        (try row.decode(0, as: Int64?.self) ?? 0, try row.decode(1, as: String?.self) ?? AuditLog.genesisHash)
     }
 
     static func rowHash(seq: Int64, recordedAt: String, action: String, actor: String, planDigest: String?, userId: String?,

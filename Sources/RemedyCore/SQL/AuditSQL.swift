@@ -3,13 +3,17 @@
 enum AuditSQL {
     static let appendLockKey: Int64 = 0x7265_6d65_6479_00a1
     static let lock = "SELECT pg_advisory_xact_lock($1)"
-    static let head = "SELECT seq, row_hash FROM remedy.audit_log ORDER BY seq DESC LIMIT 1"
-    /// The head (NULLs on an empty log) and the time the rows appended after it are recorded at,
-    /// in one round trip, under the append lock.
-    static let headAndNow = #"""
-    SELECT h.seq, h.row_hash, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    /// The head: one row, seq and row_hash, NULLs on an empty log (AuditLog.head(of:)).
+    static let head = #"""
+    SELECT h.seq, h.row_hash
       FROM (SELECT 1) AS one
       LEFT JOIN LATERAL (SELECT seq, row_hash FROM remedy.audit_log ORDER BY seq DESC LIMIT 1) AS h ON true
+    """#
+    /// The head as above and the time the rows appended after it are recorded at, in one round
+    /// trip, under the append lock.
+    static let headAndNow = #"""
+    SELECT head.*, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+      FROM (\#(head)) AS head
     """#
     static let insert = #"""
     INSERT INTO remedy.audit_log (seq, recorded_at, action, actor, plan_digest, user_id, content, prev_hash, row_hash)
