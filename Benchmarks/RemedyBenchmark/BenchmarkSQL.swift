@@ -62,12 +62,12 @@ enum BenchmarkSQL {
     /// The book floor, after apply: the rows apply wrote for the plan (entries, receivables, audit
     /// rows) written again set-based, each statement once, in the transaction that also runs the
     /// bare UPDATE; rolled back (committed on a durable copy that is dropped after). Keys and
-    /// hashes get a prefix so the unique constraints hold; the evidence goes through text, as
-    /// apply sends it, so its parse into jsonb is in the floor too. $1: the plan's digest.
+    /// hashes get a prefix so the unique constraints hold; the evidence is copied as the text
+    /// apply books (schema 10). $1: the plan's digest.
     static let bookFloor = [
         """
         INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, balance_before, balance_after, evidence)
-        SELECT 'floor:' || idempotency_key, kind, job, plan_digest, run_id, user_id, amount, balance_before, balance_after, evidence::text::jsonb
+        SELECT 'floor:' || idempotency_key, kind, job, plan_digest, run_id, user_id, amount, balance_before, balance_after, evidence
           FROM remedy.entries WHERE plan_digest = $1
         """,
         """

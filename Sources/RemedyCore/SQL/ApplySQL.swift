@@ -43,7 +43,7 @@ enum ApplySQL {
 
     static let bookEntries = #"""
     INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, balance_before, balance_after, evidence)
-    SELECT k, kind, $1, $2, $3::uuid, u, a, b, af, e::jsonb
+    SELECT k, kind, $1, $2, $3::uuid, u, a, b, af, e
       FROM unnest($4::text[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::numeric[], $10::text[]) AS x(k, kind, u, a, b, af, e)
     """#
 

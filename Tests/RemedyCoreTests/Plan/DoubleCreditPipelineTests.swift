@@ -129,9 +129,10 @@ struct DoubleCreditPipelineTests {
             }
         }
         for line in bundle.plan.adjustments {
-            // jsonb prints its own way: compare what it holds, parsed back, with the line's attribution.
-            let stored = try #require(evidence[line.idempotencyKey])
-            #expect(try CanonicalJSON.decode(Decomposition.self, from: Data(stored.utf8)) == line.attribution)
+            // Schema 10: the very bytes the plan signed for this line's attribution.
+            var writer = CanonicalJSONWriter()
+            line.attribution.write(to: &writer)
+            #expect(evidence[line.idempotencyKey] == String(decoding: writer.bytes, as: UTF8.self), "\(line.idempotencyKey)")
         }
         let sample = try #require(bundle.plan.adjustments.first)
         let refusal = #expect(throws: PostgresError.self) {
@@ -142,7 +143,8 @@ struct DoubleCreditPipelineTests {
         }
         #expect(refusal.map { "\($0)".contains("entries_evidence_kept") } == true, "\(String(describing: refusal))")
 
-        // An entry names its run's plan (schema 9): booked under this run, it cannot name another plan.
+        // An entry names its run's plan (schema 9; checked per statement from schema 10): booked
+        // under this run, it cannot name another plan.
         let other = try harness.plan()
         let crossed = #expect(throws: PostgresError.self) {
             try harness.connection.execute("""
@@ -150,7 +152,7 @@ struct DoubleCreditPipelineTests {
                 SELECT 'y', 'discovered', job, $2, run_id, user_id, amount, evidence FROM remedy.entries WHERE idempotency_key = $1 AND kind = 'discovered'
                 """, [sample.idempotencyKey, other.digest])
         }
-        #expect(crossed.map { "\($0)".contains("entries_run_plan_fkey") } == true, "\(String(describing: crossed))")
+        #expect(crossed.map { "\($0)".contains("entries_run_plan:") && $0.sqlState == "23503" } == true, "\(String(describing: crossed))")
     }
 
     @Test func twoApprovedPlansFromTheSameStateCannotBothTakeTheExcess() throws {

@@ -50,4 +50,70 @@ struct SchemaUpgradeTests {
             }
         }
     }
+
+    /// Schema 10 books the evidence as text and checks an entry's run and plan once per statement
+    /// instead of by a foreign key: the book written before is kept (its evidence as jsonb
+    /// rendered it), and what the key refused is still refused, a crossed row among good ones
+    /// included, and a run that entries name can no longer be removed or moved to another plan.
+    @Test func version10KeepsTheBookAndStillRefusesAnEntryOffItsRun() throws {
+        try withTestDatabase { connection, _ in
+            try connection.transaction {
+                for migration in RemedySchemaSQL.migrations where migration.version <= 9 {
+                    try connection.executeScript(migration.sql)
+                    try connection.execute(RemedySchemaSQL.recordVersion, [migration.version])
+                }
+            }
+            for digest in ["plan-a", "plan-b"] {
+                try connection.execute("""
+                    INSERT INTO remedy.plans (digest, job, kind, spec_digest, planner_key, planner_name, expires_at, totals)
+                    VALUES ($1, 'j', 'correction', 's', 'k', 'andi', now() + interval '1 day', '{}')
+                    """, [digest])
+            }
+            let run = UUID().uuidString.lowercased()
+            try connection.execute("INSERT INTO remedy.runs (id, plan_digest, job, operator_key, operator_name, host, pid) VALUES ($1::uuid, 'plan-a', 'j', 'k', 'andi', 'h', 1)", [run])
+            try connection.execute("""
+                INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, evidence)
+                VALUES ('k1', 'discovered', 'j', 'plan-a', $1::uuid, 'u1', 9180, '{"top_ups": [], "classification": ["handler_credit"]}'),
+                       ('k1', 'reversal', 'j', 'plan-a', $1::uuid, 'u1', -9180, NULL)
+                """, [run])
+
+            let version10 = try #require(RemedySchemaSQL.migrations.first { $0.version == 10 })
+            try connection.transaction { try connection.executeScript(version10.sql) }
+
+            #expect(try connection.query("SELECT count(*) FROM remedy.entries")[0].decode(0, as: Int.self) == 2, "the book is kept")
+            #expect(try connection.query("SELECT evidence FROM remedy.entries WHERE kind = 'discovered'")[0].decode(0, as: String.self)
+                    == #"{"top_ups": [], "classification": ["handler_credit"]}"#, "jsonb's rendering, kept as text")
+            let canonical = #"{"classification":["handler_credit"],"top_ups":[]}"#
+            try connection.execute("""
+                INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, evidence)
+                VALUES ('k2', 'discovered', 'j', 'plan-a', $1::uuid, 'u2', 9180, $2)
+                """, [run, canonical])
+            #expect(try connection.query("SELECT evidence FROM remedy.entries WHERE idempotency_key = 'k2'")[0].decode(0, as: String.self) == canonical,
+                    "booked byte for byte")
+
+            for (label, planDigest, runId) in [("another plan", "plan-b", run), ("no such plan", "no-such-plan", run),
+                                               ("no such run", "plan-a", UUID().uuidString.lowercased())] {
+                let refused = #expect(throws: PostgresError.self, "\(label)") {
+                    // One stray row among good ones refuses the whole statement.
+                    try connection.execute("""
+                        INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, evidence)
+                        VALUES ('k3', 'discovered', 'j', 'plan-a', $1::uuid, 'u3', 9180, '{}'),
+                               ('k4', 'discovered', 'j', $2, $3::uuid, 'u4', 9180, '{}')
+                        """, [run, planDigest, runId])
+                }
+                #expect(refused.map { "\($0)".contains("entries_run_plan:") && $0.sqlState == "23503" } == true, "\(label): \(String(describing: refused))")
+            }
+            #expect(try connection.query("SELECT count(*) FROM remedy.entries")[0].decode(0, as: Int.self) == 3, "nothing of a refused statement is booked")
+
+            for (label, sql) in [("moved to another plan", "UPDATE remedy.runs SET plan_digest = 'plan-b'"),
+                                 ("renamed", "UPDATE remedy.runs SET id = gen_random_uuid()"),
+                                 ("deleted", "DELETE FROM remedy.runs"),
+                                 ("truncated", "TRUNCATE remedy.runs CASCADE")] {
+                let refused = #expect(throws: PostgresError.self, "a run \(label)") { try connection.execute(sql) }
+                #expect(refused?.sqlState == "42501", "a run \(label): \(String(describing: refused))")
+            }
+            // What apply does to a run stays allowed.
+            #expect(try connection.execute("UPDATE remedy.runs SET finished_at = now(), outcome = 'complete' WHERE id = $1::uuid", [run]) == 1)
+        }
+    }
 }
