@@ -18,9 +18,16 @@ struct ParallelBatchTests {
 
     @Test func aLargeBatchRunsOnMoreThanOneThreadWhenTheMachineHasCores() {
         let threads = Locked(Set<String>())
+        let secondThread = DispatchSemaphore(value: 0)
         _ = ParallelBatch.map(Array(0..<4_096), itemsPerWorker: 32) { item -> Int in
-            usleep(50)
-            _ = threads.withLock { $0.insert("\(pthread_self())") }
+            let count = threads.withLock { seen -> Int in
+                seen.insert("\(pthread_self())")
+                return seen.count
+            }
+            if count == 2 { secondThread.signal() }
+            // The thread with the first item waits (up to 30 s) for another to take work: on a
+            // busy machine one thread could otherwise take every chunk before a second starts.
+            if item == 0, ProcessInfo.processInfo.activeProcessorCount > 1 { _ = secondThread.wait(timeout: .now() + 30) }
             return item
         }
         let used = threads.withLock { $0.count }
