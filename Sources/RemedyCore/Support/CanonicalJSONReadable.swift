@@ -29,16 +29,20 @@ struct CanonicalJSONMembers {
     }
 
     static func isPlainSnakeCase(_ key: String) -> Bool {
-        var previous: UInt8 = UInt8(ascii: "_")
-        for byte in key.utf8 {
-            let isLetterOrDigit = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-            guard isLetterOrDigit || (byte == UInt8(ascii: "_") && previous != UInt8(ascii: "_")) else { return false }
-            previous = byte
+        // Over the key's UTF-8 in place: every member of every object of a plan passes here.
+        var key = key
+        return key.withUTF8 { bytes in
+            var previous: UInt8 = UInt8(ascii: "_")
+            for byte in bytes {
+                let isLetterOrDigit = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                guard isLetterOrDigit || (byte == UInt8(ascii: "_") && previous != UInt8(ascii: "_")) else { return false }
+                previous = byte
+            }
+            return previous != UInt8(ascii: "_")
         }
-        return previous != UInt8(ascii: "_")
     }
 
-    func node(_ key: String) -> CanonicalJSONReader.Node? { members.first { $0.key == key }?.value }
+    func node(_ key: String) -> CanonicalJSONReader.Node? { members.first { CanonicalJSONReader.sameKey($0.key, key) }?.value }
 
     func string(_ key: String) -> String? {
         guard case .string(let text)? = node(key) else { return nil }

@@ -18,6 +18,13 @@ enum CanonicalJSONReader {
         case object([(key: String, value: Node)])
     }
 
+    /// Key equality, lengths first: most keys an object is searched for differ in length, and
+    /// String's own comparison of two different keys is its slow path.
+    @inline(__always)
+    static func sameKey(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a == b
+    }
+
     static func parse(_ bytes: UnsafeRawBufferPointer) -> Node? {
         var parser = Parser(bytes: bytes)
         guard let node = parser.value(depth: 0) else { return nil }
@@ -97,7 +104,7 @@ enum CanonicalJSONReader {
                 index += 1
                 guard let value = value(depth: depth + 1) else { return nil }
                 // A repeated key is refused: no reader may pick one of the two.
-                guard !members.contains(where: { $0.key == key }) else { return nil }
+                guard !members.contains(where: { CanonicalJSONReader.sameKey($0.key, key) }) else { return nil }
                 members.append((key, value))
                 skipSpace()
                 guard index < bytes.count else { return nil }
