@@ -1,0 +1,78 @@
+import CLibPQ
+
+/// One statement of a pipeline: SQL with its bound parameters.
+public struct PostgresStatement {
+    public let sql: String
+    public let parameters: [any PostgresEncodable]
+
+    public init(_ sql: String, _ parameters: [any PostgresEncodable] = []) {
+        self.sql = sql
+        self.parameters = parameters
+    }
+}
+
+extension PostgresConnection {
+    /// Runs several statements in libpq's pipeline mode: all are sent at once and answered in
+    /// order, one round trip instead of one per statement. They run one after another exactly as
+    /// if sent separately (each its own snapshot in READ COMMITTED); the first that fails stops
+    /// the rest (they are not run) and its error is thrown. Inside a transaction the caller's
+    /// ROLLBACK then undoes what ran; outside one, the statements form one implicit transaction.
+    /// Returns each statement's rows. For small results: nothing is read until everything is sent.
+    ///
+    /// `meanwhile` runs once everything is sent, before the answers are read: the client's own
+    /// work overlaps the server's.
+    public func pipeline(_ statements: [PostgresStatement], meanwhile: () -> Void = {}) throws -> [[PostgresRow]] {
+        let handle = try liveHandle()
+        let texts = try statements.map { try Self.parameterTexts($0.sql, $0.parameters) }
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw failure(handle, context: "could not enter pipeline mode")
+        }
+        for (statement, parameters) in zip(statements, texts) {
+            let sent = withCStringArray(parameters) { values in
+                PQsendQueryParams(handle, statement.sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            }
+            guard sent == 1 else { throw abandonPipeline(handle, context: "could not send a statement of the pipeline") }
+        }
+        guard PQpipelineSync(handle) == 1 else { throw abandonPipeline(handle, context: "could not send the pipeline") }
+        meanwhile()
+
+        var results: [[PostgresRow]] = []
+        var firstError: PostgresError?
+        for _ in statements {
+            guard let result = PQgetResult(handle) else { throw abandonPipeline(handle, context: "the pipeline's answer ended early") }
+            switch PQresultStatus(result) {
+            case PGRES_PIPELINE_ABORTED:
+                PQclear(result)
+                results.append([])
+            case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR, PGRES_BAD_RESPONSE:
+                if firstError == nil { firstError = error(from: result, handle: handle) }
+                PQclear(result)
+                results.append([])
+            default:
+                do {
+                    results.append(try finish(result, handle: handle).rows)
+                } catch let failed as PostgresError {
+                    if firstError == nil { firstError = failed }
+                    results.append([])
+                }
+            }
+            // Each statement's answer ends with a NULL.
+            guard PQgetResult(handle) == nil else { throw abandonPipeline(handle, context: "a statement of the pipeline answered more than once") }
+        }
+        guard let sync = PQgetResult(handle) else { throw abandonPipeline(handle, context: "the pipeline's answer ended before its sync") }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        guard synced, PQexitPipelineMode(handle) == 1 else { throw abandonPipeline(handle, context: "the pipeline did not end cleanly") }
+        if let firstError { throw firstError }
+        return results
+    }
+
+    /// A pipeline that went wrong on the client's side leaves the connection in an unknown state:
+    /// it is closed (any open transaction rolls back on the server), and the error says why.
+    private func abandonPipeline(_ handle: OpaquePointer, context: String) -> PostgresError {
+        var error = failure(handle, context: context)
+        error.kind = .connection
+        close()
+        return error
+    }
+}
