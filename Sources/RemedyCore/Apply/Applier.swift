@@ -184,20 +184,24 @@ public struct Applier {
                             actor: Approver, lease: Lease) throws {
         let batch = prepared.lines.map(\.line)
         let userIds = PostgresArray(batch.map(\.userId))
-        let keys = PostgresArray(batch.map(\.idempotencyKey))
         // Bound before the transaction: the row locks are held only for the database's work.
         let lock = statements.lock.binding(["user_ids": userIds])
         let recheck = statements.recheck.binding(["user_ids": userIds])
+        let booked = bookedKeyQueries(batch)
         try connection.transaction {
-            _ = try connection.query(ApplySQL.setLocalTimeouts, [spec.apply.lockTimeoutMilliseconds, spec.apply.statementTimeoutMilliseconds])
-            // Under this runner's lease, kept until commit: nobody takes the job over mid-batch.
-            try lease.hold()
-            _ = try connection.query(lock.sql, lock.parameters)
+            // One round trip for everything read before deciding: the batch's timeouts, its lease
+            // (kept until commit: nobody takes the job over mid-batch), the row locks, then what is
+            // booked and the books. A pipeline runs its statements one after another, each with its
+            // own snapshot, so the booked keys and the recheck are read after the locks are held.
+            let settings = [PostgresStatement(ApplySQL.setLocalTimeouts, [spec.apply.lockTimeoutMilliseconds, spec.apply.statementTimeoutMilliseconds]),
+                            lease.holdStatement, PostgresStatement(lock.sql, lock.parameters)]
+            let read = try connection.pipeline(settings + booked.statements + [PostgresStatement(recheck.sql, recheck.parameters)])
+            try lease.requireHeld(read[1])
             faults.checkpoint("rows locked")
 
-            let booked = try liveOrBooked(batch, keys: keys)
+            let bookedKeys = try booked.read(Array(read[settings.count..<(settings.count + booked.statements.count)]))
             var current: [String: (balance: Money, excess: Money)] = [:]
-            for row in try connection.query(recheck.sql, recheck.parameters) {
+            for row in read[read.count - 1] {
                 let balance = try row.decode(1, as: Money.self)
                 let excess = try balance.subtracting(try row.decode(2, as: Money.self)).subtracting(try row.decode(3, as: Money.self))
                 current[try row.decode(0, as: String.self)] = (balance, excess)
@@ -207,7 +211,7 @@ public struct Applier {
             var events: [AuditEvent] = []
             for preparedLine in prepared.lines {
                 let line = preparedLine.line
-                if booked.contains(line.idempotencyKey) {
+                if bookedKeys.contains(line.idempotencyKey) {
                     // Booked before: never again, but not silently either. What that booking left
                     // is rechecked; anything else is a residual a person must see.
                     let left = try line.excess.adding(line.delta).subtracting(line.receivable)
@@ -244,41 +248,54 @@ public struct Applier {
                 }
                 toApply.append(preparedLine)
             }
-
             var applied: [ApplyReport.Applied] = []
-            if !toApply.isEmpty {
-                try book(toApply, of: prepared, current: current, runId: report.runId)
-                faults.checkpoint("entries booked")
+            if !toApply.isEmpty || !events.isEmpty {
+                // A second round trip for every write but the audit rows: the entries, the balances
+                // moved, deferred triggers fired, the balances read back, and the audit log's lock and
+                // head (the audit rows' hashes need it).
+                var writes: [PostgresStatement] = []
                 let movedIds = PostgresArray(toApply.map(\.line.userId))
-                let move = statements.move.binding(["user_ids": movedIds, "deltas": PostgresArray(toApply.map(\.line.delta))])
-                _ = try connection.execute(move.sql, move.parameters)
-                // Read back after the update (never from RETURNING, which shows the row before AFTER
-                // triggers ran), with deferred triggers fired first: whatever else moves these
-                // balances in this transaction shows here.
-                _ = try connection.execute(ApplySQL.fireDeferredTriggers)
-                let reread = statements.balancesAfterMove.binding(["user_ids": movedIds])
-                var moved: [String: Money] = [:]
-                for row in try connection.query(reread.sql, reread.parameters) {
-                    moved[try row.decode(0, as: String.self)] = try row.decode(1, as: Money.self)
+                if !toApply.isEmpty {
+                    writes += try bookStatements(toApply, of: prepared, current: current, runId: report.runId)
+                    let move = statements.move.binding(["user_ids": movedIds, "deltas": PostgresArray(toApply.map(\.line.delta))])
+                    // Read back after the update (never from RETURNING, which shows the row before AFTER
+                    // triggers ran), with deferred triggers fired first: whatever else moves these
+                    // balances in this transaction shows here.
+                    let reread = statements.balancesAfterMove.binding(["user_ids": movedIds])
+                    writes += [PostgresStatement(move.sql, move.parameters), PostgresStatement(ApplySQL.fireDeferredTriggers),
+                               PostgresStatement(reread.sql, reread.parameters)]
                 }
-                for preparedLine in toApply {
-                    let line = preparedLine.line
-                    let before = current[line.userId]!.balance
-                    let expected = try before.adding(line.delta)
-                    // A trigger on users that also moves the balance must fail the batch, loudly.
-                    guard moved[line.userId] == expected else {
-                        throw RemedyError(.invariant, "the balance of user \(line.userId) moved to \(moved[line.userId]?.rupiah ?? "nothing") instead of \(expected.rupiah) (before \(before.rupiah), delta \(line.delta.rupiah)): something else changes balances on update; the batch was rolled back")
+                let written = try connection.pipeline(writes + AuditLog.lockThenHead) {
+                    if !toApply.isEmpty { faults.checkpoint("entries booked") }
+                }
+
+                if !toApply.isEmpty {
+                    var moved: [String: Money] = [:]
+                    for row in written[writes.count - 1] {
+                        moved[try row.decode(0, as: String.self)] = try row.decode(1, as: Money.self)
                     }
-                    applied.append(.init(userId: line.userId, label: line.label, balanceBefore: before, balanceAfter: expected,
-                                         delta: line.delta, receivable: line.receivable))
-                    events.append(AuditEvent(action: bundle.plan.kind == .revert ? "revert.applied" : "correction.applied",
-                                                 actor: actor.name, planDigest: bundle.digest, userId: line.userId,
-                                                 details: CorrectionDetails(prepared: preparedLine, of: prepared, before: before, after: expected,
-                                                                            approvers: report.approvers)))
+                    for preparedLine in toApply {
+                        let line = preparedLine.line
+                        let before = current[line.userId]!.balance
+                        let expected = try before.adding(line.delta)
+                        // A trigger on users that also moves the balance must fail the batch, loudly.
+                        guard moved[line.userId] == expected else {
+                            throw RemedyError(.invariant, "the balance of user \(line.userId) moved to \(moved[line.userId]?.rupiah ?? "nothing") instead of \(expected.rupiah) (before \(before.rupiah), delta \(line.delta.rupiah)): something else changes balances on update; the batch was rolled back")
+                        }
+                        applied.append(.init(userId: line.userId, label: line.label, balanceBefore: before, balanceAfter: expected,
+                                             delta: line.delta, receivable: line.receivable))
+                        events.append(AuditEvent(action: bundle.plan.kind == .revert ? "revert.applied" : "correction.applied",
+                                                     actor: actor.name, planDigest: bundle.digest, userId: line.userId,
+                                                     details: CorrectionDetails(prepared: preparedLine, of: prepared, before: before, after: expected,
+                                                                                approvers: report.approvers)))
+                    }
+                    faults.checkpoint("balances moved")
                 }
-                faults.checkpoint("balances moved")
+                guard let head = written[written.count - 1].first else {
+                    throw RemedyError(.invariant, "the audit log's head was not read back; the batch was rolled back")
+                }
+                outcome.auditHead = try AuditLog(connection: connection).append(events, head: head)
             }
-            if !events.isEmpty { outcome.auditHead = try AuditLog(connection: connection).append(events) }
             faults.checkpoint("before commit") { try connection.sendWithoutWaitingForTheAnswer("COMMIT") }
             for line in applied {
                 outcome.takenBack = try outcome.takenBack.subtracting(line.delta)
@@ -309,27 +326,34 @@ public struct Applier {
     }
 
     /// The batch's keys that are booked, or whose correction is still live under an earlier
-    /// generation's key (that generation was not reverted): neither may be booked now.
-    private func liveOrBooked(_ batch: [AdjustmentLine], keys: PostgresArray<String>) throws -> Set<String> {
+    /// generation's key (that generation was not reverted): neither may be booked now. As
+    /// statements for the batch's pipeline, and how to read their answers.
+    private func bookedKeyQueries(_ batch: [AdjustmentLine]) -> (statements: [PostgresStatement], read: ([[PostgresRow]]) throws -> Set<String>) {
         let bookedKind = bundle.plan.kind == .revert ? "revert" : "discovered"
-        var booked = Set(try connection.query(ApplySQL.bookedKeys, [keys, bookedKind]).map { try $0.decode(0, as: String.self) })
-        guard bundle.plan.kind == .correction else { return booked }
+        var statements = [PostgresStatement(ApplySQL.bookedKeys, [PostgresArray(batch.map(\.idempotencyKey)), bookedKind])]
         var previousRevertKeys: [String: String] = [:]
-        for line in batch {
-            if let previous = CorrectionKey.previous(of: line.idempotencyKey) { previousRevertKeys[RevertPlanner.revertKey(of: previous)] = line.idempotencyKey }
+        if bundle.plan.kind == .correction {
+            for line in batch {
+                if let previous = CorrectionKey.previous(of: line.idempotencyKey) { previousRevertKeys[RevertPlanner.revertKey(of: previous)] = line.idempotencyKey }
+            }
         }
-        guard !previousRevertKeys.isEmpty else { return booked }
-        let reverted = Set(try connection.query(ApplySQL.bookedKeys, [PostgresArray(Array(previousRevertKeys.keys)), "revert"])
-            .map { try $0.decode(0, as: String.self) })
-        for (revertKey, key) in previousRevertKeys where !reverted.contains(revertKey) { booked.insert(key) }
-        return booked
+        if !previousRevertKeys.isEmpty {
+            statements.append(PostgresStatement(ApplySQL.bookedKeys, [PostgresArray(Array(previousRevertKeys.keys)), "revert"]))
+        }
+        return (statements, { answers in
+            var booked = Set(try answers[0].map { try $0.decode(0, as: String.self) })
+            guard answers.count > 1 else { return booked }
+            let reverted = Set(try answers[1].map { try $0.decode(0, as: String.self) })
+            for (revertKey, key) in previousRevertKeys where !reverted.contains(revertKey) { booked.insert(key) }
+            return booked
+        })
     }
 
     /// The two entries of each correction (discovered +E with the evidence, reversal −E) and any
     /// receivable; for a revert, one entry cancelling the reversal, and the correction's receivable
-    /// settled.
-    private func book(_ booked: [PreparedBatch.Line], of batch: PreparedBatch, current: [String: (balance: Money, excess: Money)],
-                      runId: String) throws {
+    /// settled. As statements for the batch's pipeline.
+    private func bookStatements(_ booked: [PreparedBatch.Line], of batch: PreparedBatch, current: [String: (balance: Money, excess: Money)],
+                                runId: String) throws -> [PostgresStatement] {
         let isRevert = batch.isRevert
         let lines = booked.map(\.line)
         var columns = [[String?]](repeating: [], count: 6)
@@ -344,20 +368,21 @@ public struct Applier {
                 for (index, value) in values.enumerated() { columns[index].append(value) }
             }
         }
-        try connection.execute(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) } + [batch.evidenceColumn(of: booked)])
+        var statements = [PostgresStatement(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) } + [batch.evidenceColumn(of: booked)])]
         if isRevert {
             let settling = lines.filter { $0.receivable.isNegative && $0.revertsKey != nil }
             if !settling.isEmpty {
-                try connection.execute(RevertSQL.settleReceivables, [PostgresArray(settling.compactMap(\.revertsKey)), PostgresArray(settling.map(\.idempotencyKey)),
-                                                                     bundle.digest, runId])
+                statements.append(PostgresStatement(RevertSQL.settleReceivables, [PostgresArray(settling.compactMap(\.revertsKey)), PostgresArray(settling.map(\.idempotencyKey)),
+                                                                                 bundle.digest, runId]))
             }
-            return
+            return statements
         }
         let owed = lines.filter { $0.receivable.isPositive }
         if !owed.isEmpty {
-            try connection.execute(ApplySQL.openReceivables, [spec.name, bundle.digest, PostgresArray(owed.map(\.idempotencyKey)),
-                                                              PostgresArray(owed.map(\.userId)), PostgresArray(owed.map(\.receivable))])
+            statements.append(PostgresStatement(ApplySQL.openReceivables, [spec.name, bundle.digest, PostgresArray(owed.map(\.idempotencyKey)),
+                                                                          PostgresArray(owed.map(\.userId)), PostgresArray(owed.map(\.receivable))]))
         }
+        return statements
     }
 
     private func writeReport(_ report: ApplyReport) throws {

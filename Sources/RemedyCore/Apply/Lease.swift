@@ -39,7 +39,15 @@ public struct Lease {
     /// runner renews as often as it writes, in the same round trip.
     public func hold() throws {
         precondition(connection.isInTransaction, "the lease is held inside the transaction that writes")
-        guard try connection.execute(LeaseSQL.renewAndHold, [job, owner, seconds]) == 1 else {
+        try requireHeld(try connection.query(holdStatement.sql, holdStatement.parameters))
+    }
+
+    /// `hold()` as one statement of a pipeline (apply's batch sends it with its locks); its answer
+    /// goes to `requireHeld`.
+    var holdStatement: PostgresStatement { PostgresStatement(LeaseSQL.renewAndHold, [job, owner, seconds]) }
+
+    func requireHeld(_ renewed: [PostgresRow]) throws {
+        guard renewed.count == 1 else {
             throw RemedyError(.leaseHeld, "the lease on job \(job) was lost (it expired and another runner took it, or someone broke it); the transaction in flight was rolled back; run apply again")
         }
     }

@@ -49,8 +49,21 @@ public struct AuditLog {
     @discardableResult
     public func append(_ events: [AuditEvent]) throws -> String {
         precondition(connection.isInTransaction, "audit rows are appended inside the transaction of the change they record")
-        try connection.execute(AuditSQL.lock, [AuditSQL.appendLockKey])
-        let row = try connection.query(AuditSQL.headAndNow)[0]
+        let (lock, head) = (AuditLog.lockThenHead[0], AuditLog.lockThenHead[1])
+        try connection.execute(lock.sql, lock.parameters)
+        return try append(events, head: try connection.query(head.sql, head.parameters)[0])
+    }
+
+    /// The append lock, then the head and the time read after it (a statement of its own, so in
+    /// READ COMMITTED its snapshot is taken once the lock is held): for a caller that sends them
+    /// in its own pipeline, then appends with `append(_:head:)`.
+    static var lockThenHead: [PostgresStatement] {
+        [PostgresStatement(AuditSQL.lock, [AuditSQL.appendLockKey]), PostgresStatement(AuditSQL.headAndNow)]
+    }
+
+    /// Appends after `lockThenHead` ran in this transaction; `row` is its head's answer.
+    func append(_ events: [AuditEvent], head row: PostgresRow) throws -> String {
+        precondition(connection.isInTransaction, "audit rows are appended inside the transaction of the change they record")
         var (seq, previous) = try Self.head(of: row)
         let recordedAt = try row.decode(2, as: String.self)
         for chunk in stride(from: 0, to: events.count, by: AuditLog.maxBatch).map({ events[$0..<min($0 + AuditLog.maxBatch, events.count)] }) {

@@ -33,7 +33,7 @@ enum LeaseSQL {
     /// Inside a writing transaction: the lease is still this runner's, renewed from the
     /// transaction's start, and stays so until the transaction ends (nobody can take over or break
     /// a row this transaction updated). A lease that lapsed but nobody took is this runner's still.
-    static let renewAndHold = "UPDATE remedy.leases SET expires_at = now() + make_interval(secs => $3::double precision) WHERE job = $1 AND owner = $2::uuid"
+    static let renewAndHold = "UPDATE remedy.leases SET expires_at = now() + make_interval(secs => $3::double precision) WHERE job = $1 AND owner = $2::uuid RETURNING job"
 
     static let release = "DELETE FROM remedy.leases WHERE job = $1 AND owner = $2::uuid"
 
