@@ -8,22 +8,28 @@ import TestSupport
 /// book as it stands, and only then hold it to the new rule.
 @Suite("Schema upgrades keep the book that was written before them")
 struct SchemaUpgradeTests {
+    /// remedy's schema up to `version`, two plans (plan-a, plan-b) and a run of plan-a: returns the run's id.
+    private static func installUpTo(version: Int, on connection: PostgresConnection) throws -> String {
+        try connection.transaction {
+            for migration in RemedySchemaSQL.migrations where migration.version <= version {
+                try connection.executeScript(migration.sql)
+                try connection.execute(RemedySchemaSQL.recordVersion, [migration.version])
+            }
+        }
+        for digest in ["plan-a", "plan-b"] {
+            try connection.execute("""
+                INSERT INTO remedy.plans (digest, job, kind, spec_digest, planner_key, planner_name, expires_at, totals)
+                VALUES ($1, 'j', 'correction', 's', 'k', 'andi', now() + interval '1 day', '{}')
+                """, [digest])
+        }
+        let run = UUID().uuidString.lowercased()
+        try connection.execute("INSERT INTO remedy.runs (id, plan_digest, job, operator_key, operator_name, host, pid) VALUES ($1::uuid, 'plan-a', 'j', 'k', 'andi', 'h', 1)", [run])
+        return run
+    }
+
     @Test func version9AcceptsEarlierEntriesThenRefusesAnEntryNamingAnotherPlan() throws {
         try withTestDatabase { connection, _ in
-            try connection.transaction {
-                for migration in RemedySchemaSQL.migrations where migration.version <= 8 {
-                    try connection.executeScript(migration.sql)
-                    try connection.execute(RemedySchemaSQL.recordVersion, [migration.version])
-                }
-            }
-            for digest in ["plan-a", "plan-b"] {
-                try connection.execute("""
-                    INSERT INTO remedy.plans (digest, job, kind, spec_digest, planner_key, planner_name, expires_at, totals)
-                    VALUES ($1, 'j', 'correction', 's', 'k', 'andi', now() + interval '1 day', '{}')
-                    """, [digest])
-            }
-            let run = UUID().uuidString.lowercased()
-            try connection.execute("INSERT INTO remedy.runs (id, plan_digest, job, operator_key, operator_name, host, pid) VALUES ($1::uuid, 'plan-a', 'j', 'k', 'andi', 'h', 1)", [run])
+            let run = try Self.installUpTo(version: 8, on: connection)
             // Booked under schema 8: a correction's two entries, under the run of the plan they name.
             try connection.execute("""
                 INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, evidence)
@@ -57,20 +63,7 @@ struct SchemaUpgradeTests {
     /// included, and a run that entries name can no longer be removed or moved to another plan.
     @Test func version10KeepsTheBookAndStillRefusesAnEntryOffItsRun() throws {
         try withTestDatabase { connection, _ in
-            try connection.transaction {
-                for migration in RemedySchemaSQL.migrations where migration.version <= 9 {
-                    try connection.executeScript(migration.sql)
-                    try connection.execute(RemedySchemaSQL.recordVersion, [migration.version])
-                }
-            }
-            for digest in ["plan-a", "plan-b"] {
-                try connection.execute("""
-                    INSERT INTO remedy.plans (digest, job, kind, spec_digest, planner_key, planner_name, expires_at, totals)
-                    VALUES ($1, 'j', 'correction', 's', 'k', 'andi', now() + interval '1 day', '{}')
-                    """, [digest])
-            }
-            let run = UUID().uuidString.lowercased()
-            try connection.execute("INSERT INTO remedy.runs (id, plan_digest, job, operator_key, operator_name, host, pid) VALUES ($1::uuid, 'plan-a', 'j', 'k', 'andi', 'h', 1)", [run])
+            let run = try Self.installUpTo(version: 9, on: connection)
             try connection.execute("""
                 INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, evidence)
                 VALUES ('k1', 'discovered', 'j', 'plan-a', $1::uuid, 'u1', 9180, '{"top_ups": [], "classification": ["handler_credit"]}'),
