@@ -265,8 +265,18 @@ public struct Applier {
                     writes += [PostgresStatement(move.sql, move.parameters), PostgresStatement(ApplySQL.fireDeferredTriggers),
                                PostgresStatement(reread.sql, reread.parameters)]
                 }
+                let expected = try toApply.map { try current[$0.line.userId]!.balance.adding($0.line.delta) }
+                var appliedEvents: [AuditEvent] = []
                 let written = try connection.pipeline(writes + AuditLog.lockThenHead) {
                     if !toApply.isEmpty { faults.checkpoint("entries booked") }
+                    // The applied lines' audit rows, made while the server runs the writes; kept only
+                    // if every balance moved as expected (checked below, before they are appended).
+                    appliedEvents = zip(toApply, expected).map { preparedLine, after in
+                        AuditEvent(action: bundle.plan.kind == .revert ? "revert.applied" : "correction.applied",
+                                   actor: actor.name, planDigest: bundle.digest, userId: preparedLine.line.userId,
+                                   details: CorrectionDetails(prepared: preparedLine, of: prepared, before: current[preparedLine.line.userId]!.balance,
+                                                              after: after, approvers: report.approvers))
+                    }
                 }
 
                 if !toApply.isEmpty {
@@ -274,21 +284,17 @@ public struct Applier {
                     for row in written[writes.count - 1] {
                         moved[try row.decode(0, as: String.self)] = try row.decode(1, as: Money.self)
                     }
-                    for preparedLine in toApply {
+                    for (preparedLine, after) in zip(toApply, expected) {
                         let line = preparedLine.line
                         let before = current[line.userId]!.balance
-                        let expected = try before.adding(line.delta)
                         // A trigger on users that also moves the balance must fail the batch, loudly.
-                        guard moved[line.userId] == expected else {
-                            throw RemedyError(.invariant, "the balance of user \(line.userId) moved to \(moved[line.userId]?.rupiah ?? "nothing") instead of \(expected.rupiah) (before \(before.rupiah), delta \(line.delta.rupiah)): something else changes balances on update; the batch was rolled back")
+                        guard moved[line.userId] == after else {
+                            throw RemedyError(.invariant, "the balance of user \(line.userId) moved to \(moved[line.userId]?.rupiah ?? "nothing") instead of \(after.rupiah) (before \(before.rupiah), delta \(line.delta.rupiah)): something else changes balances on update; the batch was rolled back")
                         }
-                        applied.append(.init(userId: line.userId, label: line.label, balanceBefore: before, balanceAfter: expected,
+                        applied.append(.init(userId: line.userId, label: line.label, balanceBefore: before, balanceAfter: after,
                                              delta: line.delta, receivable: line.receivable))
-                        events.append(AuditEvent(action: bundle.plan.kind == .revert ? "revert.applied" : "correction.applied",
-                                                     actor: actor.name, planDigest: bundle.digest, userId: line.userId,
-                                                     details: CorrectionDetails(prepared: preparedLine, of: prepared, before: before, after: expected,
-                                                                                approvers: report.approvers)))
                     }
+                    events += appliedEvents
                     faults.checkpoint("balances moved")
                 }
                 guard let head = written[written.count - 1].first else {
