@@ -17,7 +17,9 @@ extension PostgresConnection {
     /// if sent separately (each its own snapshot in READ COMMITTED); the first that fails stops
     /// the rest (they are not run) and its error is thrown. Inside a transaction the caller's
     /// ROLLBACK then undoes what ran; outside one, the statements form one implicit transaction.
-    /// Returns each statement's rows. For small results: nothing is read until everything is sent.
+    /// Returns each statement's rows, all held in memory: for bounded statements (apply's batches).
+    /// Answers that arrive while libpq is still sending are buffered, so a large answer ahead of a
+    /// large statement does not stall either side.
     ///
     /// `meanwhile` runs once everything is sent, before the answers are read: the client's own
     /// work overlaps the server's.
