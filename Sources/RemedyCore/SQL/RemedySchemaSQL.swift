@@ -319,7 +319,10 @@ enum RemedySchemaSQL {
     ALTER TABLE remedy.entries ALTER COLUMN evidence TYPE text USING evidence::text;
     COMMENT ON COLUMN remedy.entries.evidence IS
         'why: the plan line''s attribution, as the canonical JSON the plan signed (jsonb''s rendering for entries booked before schema version 10). NULL on a reversal booked from schema version 8 on: its discovered entry (the same idempotency_key) holds it';
-    CREATE FUNCTION remedy.refuse_entries_off_their_run() RETURNS trigger LANGUAGE plpgsql AS $$
+    -- Its search_path is fixed: a writer of another schema must not put an operator of its own
+    -- in front of the comparison that decides whether an entry is refused.
+    CREATE FUNCTION remedy.refuse_entries_off_their_run() RETURNS trigger LANGUAGE plpgsql
+        SET search_path = pg_catalog, pg_temp AS $$
     DECLARE
         stray record;
     BEGIN
