@@ -193,13 +193,13 @@ public struct Applier {
             // (kept until commit: nobody takes the job over mid-batch), the row locks, then what is
             // booked and the books. A pipeline runs its statements one after another, each with its
             // own snapshot, so the booked keys and the recheck are read after the locks are held.
-            let settings = [PostgresStatement(ApplySQL.setLocalTimeouts, [spec.apply.lockTimeoutMilliseconds, spec.apply.statementTimeoutMilliseconds]),
-                            lease.holdStatement, PostgresStatement(lock.sql, lock.parameters)]
-            let read = try connection.pipeline(settings + booked.statements + [PostgresStatement(recheck.sql, recheck.parameters)])
+            let locking = [PostgresStatement(ApplySQL.setLocalTimeouts, [spec.apply.lockTimeoutMilliseconds, spec.apply.statementTimeoutMilliseconds]),
+                           lease.holdStatement, PostgresStatement(lock.sql, lock.parameters)]
+            let read = try connection.pipeline(locking + booked.statements + [PostgresStatement(recheck.sql, recheck.parameters)])
             try lease.requireHeld(read[1])
             faults.checkpoint("rows locked")
 
-            let bookedKeys = try booked.read(Array(read[settings.count..<(settings.count + booked.statements.count)]))
+            let bookedKeys = try booked.read(Array(read[locking.count..<(locking.count + booked.statements.count)]))
             var current: [String: (balance: Money, excess: Money)] = [:]
             for row in read[read.count - 1] {
                 let balance = try row.decode(1, as: Money.self)

@@ -49,14 +49,12 @@ public struct AuditLog {
     @discardableResult
     public func append(_ events: [AuditEvent]) throws -> String {
         precondition(connection.isInTransaction, "audit rows are appended inside the transaction of the change they record")
-        let (lock, head) = (AuditLog.lockThenHead[0], AuditLog.lockThenHead[1])
-        try connection.execute(lock.sql, lock.parameters)
-        return try append(events, head: try connection.query(head.sql, head.parameters)[0])
+        return try append(events, head: try connection.pipeline(AuditLog.lockThenHead)[1][0])
     }
 
     /// The append lock, then the head and the time read after it (a statement of its own, so in
-    /// READ COMMITTED its snapshot is taken once the lock is held): for a caller that sends them
-    /// in its own pipeline, then appends with `append(_:head:)`.
+    /// READ COMMITTED its snapshot is taken once the lock is held), sent as one pipeline:
+    /// `append(_:)` sends them alone, apply with its batch's writes, then `append(_:head:)`.
     static var lockThenHead: [PostgresStatement] {
         [PostgresStatement(AuditSQL.lock, [AuditSQL.appendLockKey]), PostgresStatement(AuditSQL.headAndNow)]
     }
