@@ -20,7 +20,7 @@ extension PlanBundle {
     /// The whole plan, every line in memory.
     public static func read(_ path: String) throws -> PlanBundle {
         var lines = PlanLines()
-        let header = try PlanReading(path: path, copies: [nil, nil, nil]).run { lines.add($0) }
+        let header = try PlanReading(path: path, indexing: [false, false, false]).run { lines.add($0) }
         var plan = header.plan
         plan.adjustments = lines.adjustments
         plan.holds = lines.holds
@@ -29,9 +29,10 @@ extension PlanBundle {
         return PlanBundle(path: path, plan: plan, digest: header.digest)
     }
 
-    /// The same reading and the same refusals, keeping only the adjustments, and those on disk:
-    /// what apply needs, at any plan size. With `keepingHoldsAndSettled`, the holds and settled
-    /// lines are copied to disk too (export reads every line twice, a batch at a time).
+    /// The same reading and the same refusals, keeping only where each adjustment lies in plan.json
+    /// and the SHA-256 of its bytes: what apply needs, at any plan size. With
+    /// `keepingHoldsAndSettled`, the holds and settled lines are indexed too (export reads every
+    /// line twice, a batch at a time).
     public static func readStreaming(_ path: String, keepingHoldsAndSettled: Bool = false) throws -> StreamedPlanBundle {
         try readStreaming(path, keepingHoldsAndSettled: keepingHoldsAndSettled, rulesBatchLines: PlanAdjustmentStream.checkBatch)
     }
@@ -39,25 +40,18 @@ extension PlanBundle {
     /// `rulesBatchLines`: lines per batch of the rules' check (tests make it small to check the
     /// refusal is the first broken line's whichever worker finds it).
     static func readStreaming(_ path: String, keepingHoldsAndSettled: Bool, rulesBatchLines: Int) throws -> StreamedPlanBundle {
-        // The copies: temporary files removed at once, readable only through their descriptors,
-        // so what is decoded later is what was checked now.
-        let copies = [try temporaryCopy(), keepingHoldsAndSettled ? try temporaryCopy() : nil, keepingHoldsAndSettled ? try temporaryCopy() : nil]
-        var starts: [[Int]] = [[0], [0], [0]]
-        let header = try PlanReading(path: path, copies: copies).run { line in
-            switch line {
-            case .adjustment(_, let end): starts[0].append(end)
-            case .hold(_, let end?): starts[1].append(end)
-            case .settled(_, let end?): starts[2].append(end)
-            case .hold, .settled: break
-            }
-        }
+        // No copy is written: the lines are read again from the descriptor the check read, and a
+        // line whose bytes no longer hash as they did is refused, so what is decoded later is what
+        // was checked now.
+        let header = try PlanReading(path: path, indexing: [true, keepingHoldsAndSettled, keepingHoldsAndSettled]).run { _ in }
         let planPath = path + "/" + planFile
-        let stream = PlanAdjustmentStream(handle: copies[0]!, starts: starts[0], planPath: planPath, what: "adjustment", decode: AdjustmentLine.read)
+        let file = header.file
+        let stream = PlanAdjustmentStream(file: file, index: header.index[0], planPath: planPath, what: "adjustment", decode: AdjustmentLine.read)
         try checkRules(of: stream, in: header.plan, batchLines: rulesBatchLines)
         return StreamedPlanBundle(
             bundle: PlanBundle(path: path, plan: header.plan, digest: header.digest), adjustments: stream,
-            holds: copies[1].map { PlanLineStream(handle: $0, starts: starts[1], planPath: planPath, what: "hold", decode: HeldLine.read) },
-            settled: copies[2].map { PlanLineStream(handle: $0, starts: starts[2], planPath: planPath, what: "settled line", decode: SettledLine.read) })
+            holds: keepingHoldsAndSettled ? PlanLineStream(file: file, index: header.index[1], planPath: planPath, what: "hold", decode: HeldLine.read) : nil,
+            settled: keepingHoldsAndSettled ? PlanLineStream(file: file, index: header.index[2], planPath: planPath, what: "settled line", decode: SettledLine.read) : nil)
     }
 
     /// Every adjustment's rules, a batch of lines at a time on each core (the copy is read with
@@ -91,16 +85,6 @@ extension PlanBundle {
         }
         if let refusal = first.refusal { throw refusal.error }
     }
-
-    private static func temporaryCopy() throws -> FileHandle {
-        let copyPath = NSTemporaryDirectory() + "remedy-plan-lines-\(UUID().uuidString.lowercased())"
-        guard FileManager.default.createFile(atPath: copyPath, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let copy = FileHandle(forUpdatingAtPath: copyPath) else {
-            throw RemedyError(.io, "cannot create a temporary file in \(NSTemporaryDirectory())")
-        }
-        unlink(copyPath)
-        return copy
-    }
 }
 
 /// A bundle read without holding its lines (`PlanBundle.readStreaming`).
@@ -115,61 +99,50 @@ public struct StreamedPlanBundle {
 
 public typealias PlanAdjustmentStream = PlanLineStream<AdjustmentLine>
 
-/// One section of a plan read by `PlanBundle.readStreaming`, decoded on demand from the copy
-/// taken while it was checked.
+/// One section of a plan read by `PlanBundle.readStreaming`, decoded on demand from plan.json,
+/// through the descriptor that was checked, each line's bytes hashed again before they are used.
 public final class PlanLineStream<Line>: @unchecked Sendable {
     /// Lines decoded at a time when every line's rules are checked.
     static var checkBatch: Int { 1_000 }
-    public var count: Int { starts.count - 1 }
-    private let handle: FileHandle
-    /// Where each element starts in the copy; the last entry is the end of the last one.
-    private let starts: [Int]
+    public var count: Int { index.count }
+    private let file: PlanFile
+    private let index: PlanLineIndex
     private let planPath: String
     private let what: String
     private let decode: (UnsafeRawBufferPointer) -> Line?
 
-    fileprivate init(handle: FileHandle, starts: [Int], planPath: String, what: String, decode: @escaping (UnsafeRawBufferPointer) -> Line?) {
-        self.handle = handle
-        self.starts = starts
+    fileprivate init(file: PlanFile, index: PlanLineIndex, planPath: String, what: String, decode: @escaping (UnsafeRawBufferPointer) -> Line?) {
+        self.file = file
+        self.index = index
         self.planPath = planPath
         self.what = what
         self.decode = decode
     }
 
-    deinit {
-        try? handle.close()
-    }
-
-    /// The lines `range` (in plan order), decoded. Safe from several threads at once: the copy is
+    /// The lines `range` (in plan order), decoded. Safe from several threads at once: plan.json is
     /// read with positional reads (pread), never by moving a shared file offset.
     public func lines(_ range: Range<Int>) throws -> [Line] {
         guard !range.isEmpty else { return [] }
-        let length = starts[range.upperBound] - starts[range.lowerBound]
-        var bytes = [UInt8](repeating: 0, count: length)
-        let read = bytes.withUnsafeMutableBytes { buffer -> Int in
-            var done = 0
-            while done < length {
-                let count = pread(handle.fileDescriptor, buffer.baseAddress! + done, length - done, off_t(starts[range.lowerBound] + done))
-                if count < 0, errno == EINTR { continue }
-                guard count > 0 else { break }
-                done += count
-            }
-            return done
+        let base = index.starts[range.lowerBound]
+        let length = index.ends[range.upperBound - 1] - base
+        guard let bytes = file.read(length, at: base) else {
+            throw changed(range.lowerBound)
         }
-        guard read == length else {
-            throw RemedyError(.io, "the copy of \(planPath)'s \(what)s could not be read back")
-        }
-        let base = starts[range.lowerBound]
         return try bytes.withUnsafeBytes { buffer in
-            try range.map { index in
-                let element = UnsafeRawBufferPointer(rebasing: buffer[(starts[index] - base)..<(starts[index + 1] - base)])
-                // Checked canonical when the copy was taken: the same reader gives the same line.
-                guard let line = decode(element) else {
-                    throw RemedyError(.invariant, "\(what) \(index + 1) of \(planPath) no longer reads as it did when it was checked")
+            try range.map { line in
+                let element = UnsafeRawBufferPointer(rebasing: buffer[(index.starts[line] - base)..<(index.ends[line] - base)])
+                guard index.line(line, hashes: SHA256.hash(data: element)) else { throw changed(line) }
+                // The bytes that were checked canonical: the same reader gives the same line.
+                guard let decoded = decode(element) else {
+                    throw RemedyError(.invariant, "\(what) \(line + 1) of \(planPath) no longer reads as it did when it was checked")
                 }
-                return line
+                return decoded
             }
         }
+    }
+
+    private func changed(_ line: Int) -> RemedyError {
+        RemedyError(.tampered, "\(planPath) changed while remedy was using it: \(what) \(line + 1) is no longer the bytes that were checked; stop whatever writes to the bundle, and restore it from the filed copy")
     }
 
     /// Every line, a batch of `batchLines` at a time, in plan order.
@@ -185,13 +158,81 @@ public final class PlanLineStream<Line>: @unchecked Sendable {
     }
 }
 
+/// plan.json open for reading, closed when the last stream reading it is gone.
+final class PlanFile: @unchecked Sendable {
+    let descriptor: Int32
+
+    init?(path: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// Up to `maxCount` bytes from the descriptor's offset (the reading pass); empty at the end.
+    func read(upTo maxCount: Int) throws -> Data {
+        var chunk = Data(count: maxCount)
+        let count = chunk.withUnsafeMutableBytes { buffer -> Int in
+            while true {
+                let count = Glibc.read(descriptor, buffer.baseAddress!, maxCount)
+                if count < 0, errno == EINTR { continue }
+                return count
+            }
+        }
+        guard count >= 0 else { throw RemedyError(.io, "plan.json could not be read: \(String(cString: strerror(errno)))") }
+        chunk.count = count
+        return chunk
+    }
+
+    /// Exactly `length` bytes at `offset` with positional reads, or nil when the file no longer
+    /// holds them (it was cut short).
+    func read(_ length: Int, at offset: Int) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: length)
+        let done = bytes.withUnsafeMutableBytes { buffer -> Int in
+            var done = 0
+            while done < length {
+                let count = pread(descriptor, buffer.baseAddress! + done, length - done, off_t(offset + done))
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                done += count
+            }
+            return done
+        }
+        return done == length ? bytes : nil
+    }
+}
+
+/// Where each line of one section lies in plan.json, and the SHA-256 of its bytes as checked.
+struct PlanLineIndex: Sendable {
+    private(set) var starts: [Int] = []
+    private(set) var ends: [Int] = []
+    /// 32 bytes a line, in one array (a million lines: 32 MB, not a million arrays).
+    private var digests: [UInt8] = []
+    var count: Int { starts.count }
+
+    mutating func append(start: Int, end: Int, digest: SHA256.Digest) {
+        precondition(end > start && start >= (ends.last ?? 0), "lines are indexed in file order")
+        starts.append(start)
+        ends.append(end)
+        digests.append(contentsOf: digest)
+    }
+
+    /// Whether line `line`'s bytes as checked had this digest.
+    func line(_ line: Int, hashes digest: SHA256.Digest) -> Bool {
+        digest.elementsEqual(digests[(line * SHA256.byteCount)..<((line + 1) * SHA256.byteCount)])
+    }
+}
+
 /// One line as the reading pass hands it on.
 enum PlanLine {
-    /// An adjustment, and where its copy ends (when a copy is taken).
-    case adjustment(AdjustmentLine?, copyEnd: Int)
-    /// Holds and settled lines are always handed on decoded; the copy's end when one is taken.
-    case hold(HeldLine, copyEnd: Int?)
-    case settled(SettledLine, copyEnd: Int?)
+    /// An adjustment; nil when the adjustments are indexed instead (they are decoded again later).
+    case adjustment(AdjustmentLine?)
+    /// Holds and settled lines are always handed on decoded.
+    case hold(HeldLine)
+    case settled(SettledLine)
 }
 
 /// Lines gathered in memory by `PlanBundle.read`.
@@ -202,9 +243,9 @@ private struct PlanLines {
 
     mutating func add(_ line: PlanLine) {
         switch line {
-        case .adjustment(let line, _): if let line { adjustments.append(line) }
-        case .hold(let line, _): holds.append(line)
-        case .settled(let line, _): settled.append(line)
+        case .adjustment(let line): if let line { adjustments.append(line) }
+        case .hold(let line): holds.append(line)
+        case .settled(let line): settled.append(line)
         }
     }
 }
@@ -212,30 +253,33 @@ private struct PlanLines {
 /// One pass over plan.json: hash, canonical form, lines handed on, totals recomputed.
 private struct PlanReading {
     let path: String
-    /// Where each section's bytes go (adjustments, holds, settled); nil to hand on decoded lines only.
-    let copies: [FileHandle?]
+    /// Which sections (adjustments, holds, settled) are indexed, to be read again later.
+    let indexing: [Bool]
 
-    init(path: String, copies: [FileHandle?]) {
+    init(path: String, indexing: [Bool]) {
         self.path = path
-        self.copies = copies
+        self.indexing = indexing
     }
 
     var planPath: String { path + "/" + PlanBundle.planFile }
 
-    func run(_ onLine: (PlanLine) throws -> Void) throws -> (plan: Plan, digest: String) {
-        guard let input = FileHandle(forReadingAtPath: planPath) else {
+    /// The plan without its lines, its digest, the indexed sections' lines (empty for the others)
+    /// and the open file they are read from again.
+    func run(_ onLine: (PlanLine) throws -> Void) throws -> (plan: Plan, digest: String, index: [PlanLineIndex], file: PlanFile) {
+        guard let input = PlanFile(path: planPath) else {
             throw RemedyError(.io, "\(planPath) cannot be read; pass the directory `remedy plan` printed last")
         }
-        defer { try? input.close() }
-        let size = (try? input.seekToEnd()) ?? 0
-        try input.seek(toOffset: 0)
-        guard size <= UInt64(PlanBundle.maxPlanBytes) else { throw RemedyError(.io, "\(planPath) is larger than any plan remedy writes") }
+        var status = stat()
+        guard fstat(input.descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+            throw RemedyError(.io, "\(planPath) is not a regular file; pass the directory `remedy plan` printed last")
+        }
+        guard Int(status.st_size) <= PlanBundle.maxPlanBytes else { throw RemedyError(.io, "\(planPath) is larger than any plan remedy writes") }
 
         var hasher = SHA256()
         var refusal: CanonicalFormError?
         let scanner = try withoutActuallyEscaping(onLine) { onLine in
-            var scanner = CanonicalPlanScanner(copies: copies, onLine: onLine)
-            while let chunk = try input.read(upToCount: PlanDocumentWriter.bufferSize), !chunk.isEmpty {
+            var scanner = CanonicalPlanScanner(indexing: indexing, onLine: onLine)
+            while case let chunk = try input.read(upTo: PlanDocumentWriter.bufferSize), !chunk.isEmpty {
                 hasher.update(data: chunk)
                 // After the first fault the rest is only hashed: a changed digest is the clearer refusal.
                 guard refusal == nil else { continue }
@@ -270,7 +314,7 @@ private struct PlanReading {
         }
         try PlannerSignature.load(path).verify(planDigest: digest, plan: plan)
         try PlanBundle.verifyEvidence(of: plan, at: path)
-        return (plan, digest)
+        return (plan, digest, scanner.index, input)
     }
 
     private func refused(_ error: CanonicalFormError) -> RemedyError {
@@ -302,9 +346,11 @@ func firstDifference(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -
 /// the three line arrays' elements goes to `skeleton`, which must then be the canonical encoding of
 /// the plan without its lines. Inside the arrays the separators must be exactly remedy's
 /// (`[{…},{…}]`), and each element is read, written again and compared, its line handed on and
-/// counted in `totals`. Every fault names its byte offset in the file.
+/// counted in `totals`, and in the sections `indexing` names, its place and digest kept in `index`.
+/// Every fault names its byte offset in the file.
 private struct CanonicalPlanScanner {
-    let copies: [FileHandle?]
+    let indexing: [Bool]
+    private(set) var index = [PlanLineIndex(), PlanLineIndex(), PlanLineIndex()]
     private var onLine: (PlanLine) throws -> Void
     /// Line arrays 0 adjustments, 1 holds, 2 settled; their elements are objects.
     private var walk = LineArrayScanner(sections: PlanDocumentWriter.streamedKeys.map { ($0, "{") })
@@ -319,17 +365,14 @@ private struct CanonicalPlanScanner {
     /// Where the element being gathered started in the file.
     private var elementStart = 0
     private var indexInSection = 0
-    /// Per section: bytes waiting to be written to its copy, and how many were copied so far.
-    private var copied: [[UInt8]] = [[], [], []]
-    private var copiedTotal = [0, 0, 0]
     /// Hashes of user ids seen in any section: a user appears on one line of a plan.
     private var users: Set<Int> = []
     /// Elements gathered and not yet checked (at most `checkGroup`: bounded memory).
     private var pending: [PendingElement] = []
     static let checkGroup = 512
 
-    init(copies: [FileHandle?], onLine: @escaping (PlanLine) throws -> Void) {
-        self.copies = copies
+    init(indexing: [Bool], onLine: @escaping (PlanLine) throws -> Void) {
+        self.indexing = indexing
         self.onLine = onLine
     }
 
@@ -350,7 +393,6 @@ private struct CanonicalPlanScanner {
             try checkPending()
             throw fault
         }
-        if copied.contains(where: { $0.count >= PlanDocumentWriter.bufferSize }) { try flush() }
     }
 
     private mutating func scan(_ chunk: Data) throws {
@@ -374,15 +416,6 @@ private struct CanonicalPlanScanner {
         guard walk.closed else { throw CanonicalFormError(offset: offset, what: "the document ends before the plan does") }
         guard walk.seen.count == PlanDocumentWriter.streamedKeys.count else {
             throw CanonicalFormError(offset: offset, what: "it lacks the \(PlanDocumentWriter.streamedKeys.enumerated().filter { !walk.seen.contains($0.offset) }.map(\.element).joined(separator: ", ")) array")
-        }
-        try flush()
-    }
-
-    private mutating func flush() throws {
-        for (section, copy) in copies.enumerated() {
-            guard let copy, !copied[section].isEmpty else { continue }
-            try copy.write(contentsOf: copied[section])
-            copied[section].removeAll(keepingCapacity: true)
         }
     }
 
@@ -419,15 +452,15 @@ private struct CanonicalPlanScanner {
         if pending.count >= Self.checkGroup { try checkPending() }
     }
 
-    /// The queued elements, each read, written again and compared on every core (most of the
-    /// reader's work), then in file order: counted in the totals, its user checked unique, its
-    /// bytes copied, its line handed on. The first fault in file order is the one thrown, as when
+    /// The queued elements, each read, written again and compared (and hashed, when its section is
+    /// indexed) on every core (most of the reader's work), then in file order: counted in the
+    /// totals, its user checked unique, indexed, its line handed on. The first fault in file order is the one thrown, as when
     /// each element was checked the moment it ended.
     private mutating func checkPending() throws {
         guard !pending.isEmpty else { return }
         let elements = pending
         pending.removeAll(keepingCapacity: true)
-        let results = ParallelBatch.map(elements, itemsPerWorker: 64) { CheckedElement($0) }
+        let results = ParallelBatch.map(elements, itemsPerWorker: 64) { [indexing] in CheckedElement($0, hashed: indexing[$0.section]) }
         for (element, checked) in zip(elements, results) {
             let name = ["adjustment", "hold", "settled line"][element.section]
             let userId: String
@@ -438,15 +471,15 @@ private struct CanonicalPlanScanner {
             case .adjustment(let read)?:
                 try totals.add(read, offset: element.start)
                 userId = read.userId
-                line = .adjustment(copies[0] == nil ? read : nil, copyEnd: copy(element))
+                line = .adjustment(indexing[0] ? nil : read)
             case .hold(let read)?:
                 try totals.add(read, offset: element.start)
                 userId = read.userId
-                line = .hold(read, copyEnd: copies[1] == nil ? nil : copy(element))
+                line = .hold(read)
             case .settled(let read)?:
                 totals.add(read)
                 userId = read.userId
-                line = .settled(read, copyEnd: copies[2] == nil ? nil : copy(element))
+                line = .settled(read)
             }
             if let at = checked.differsAt {
                 throw CanonicalFormError(offset: element.start + at, what: "\(name) \(element.indexInSection) differs from its canonical encoding")
@@ -456,16 +489,11 @@ private struct CanonicalPlanScanner {
             guard users.insert(userId.hashValue).inserted else {
                 throw CanonicalFormError(offset: element.start, what: "\(name) \(element.indexInSection) names a user who already has a line in this plan")
             }
+            if let digest = checked.digest {
+                index[element.section].append(start: element.start, end: element.start + element.bytes.count, digest: digest)
+            }
             try onLine(line)
         }
-    }
-
-    /// Appends the element to its section's copy; where the copy now ends (0 without a copy).
-    private mutating func copy(_ element: PendingElement) -> Int {
-        guard copies[element.section] != nil else { return 0 }
-        copied[element.section].append(contentsOf: element.bytes)
-        copiedTotal[element.section] += element.bytes.count
-        return copiedTotal[element.section]
     }
 
 
@@ -483,9 +511,9 @@ private struct PendingElement: Sendable {
     let indexInSection: Int
 }
 
-/// What checking one element found: its line (nil when it is not one), and where its bytes first
-/// differ from the line's canonical encoding (nil when they do not). Depends on the bytes alone,
-/// so elements are checked on any thread.
+/// What checking one element found: its line (nil when it is not one), where its bytes first
+/// differ from the line's canonical encoding (nil when they do not), and their SHA-256 when asked.
+/// Depends on the bytes alone, so elements are checked on any thread.
 private struct CheckedElement {
     enum Line {
         case adjustment(AdjustmentLine)
@@ -495,8 +523,9 @@ private struct CheckedElement {
 
     let line: Line?
     let differsAt: Int?
+    let digest: SHA256.Digest?
 
-    init(_ element: PendingElement) {
+    init(_ element: PendingElement, hashed: Bool) {
         let node = element.bytes.withUnsafeBytes { CanonicalJSONReader.parse($0) }
         var writer = CanonicalJSONWriter(capacity: element.bytes.count)
         switch element.section {
@@ -505,6 +534,7 @@ private struct CheckedElement {
         default: line = node.flatMap(SettledLine.init(node:)).map { $0.write(to: &writer); return .settled($0) }
         }
         differsAt = line == nil ? nil : firstDifference(writer.bytes, element.bytes)
+        digest = hashed ? SHA256.hash(data: element.bytes) : nil
     }
 }
 

@@ -122,6 +122,79 @@ struct PlanStreamingReadTests {
         #expect(try PlanBundle.readStreaming(bundle.path).adjustments.count == count)
     }
 
+    /// No copy of the lines is taken: they are read again from plan.json's descriptor, so a line
+    /// changed in place after the check (the same file, written to) must be refused, naming it,
+    /// while a file put in plan.json's place (a rename) is not what is read at all.
+    @Test func aLineChangedAfterTheCheckIsRefusedNotRead() throws {
+        let harness = try PipelineHarness(users: 400, seed: 41)
+        let bundle = try harness.plan()
+        let count = bundle.plan.adjustments.count
+        try #require(count >= 10)
+        let planFile = bundle.path + "/plan.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: planFile))
+        let changed = 6
+        let element = try #require(original.range(of: CanonicalJSONWriter.encode(bundle.plan.adjustments[changed])))
+        // A character of the user id: the line still reads, for another user.
+        let at = try #require(original.range(of: Data(#""user_id":""#.utf8), in: element)).upperBound
+        func overwrite(_ byte: UInt8, at offset: Int) throws {
+            let handle = try #require(FileHandle(forUpdatingAtPath: planFile))
+            try handle.seek(toOffset: UInt64(offset))
+            try handle.write(contentsOf: [byte])
+            try handle.close()
+        }
+
+        let streamed = try PlanBundle.readStreaming(bundle.path)
+        try overwrite(Self.otherHexDigit(original[at]), at: at)
+        #expect(try streamed.adjustments.lines(0..<changed) == Array(bundle.plan.adjustments[0..<changed]))
+        let refusal = #expect(throws: RemedyError.self) { try streamed.adjustments.lines(0..<count) }
+        #expect(refusal?.code == .tampered)
+        #expect(refusal?.message.contains("adjustment \(changed + 1) is no longer the bytes that were checked") == true, "\(String(describing: refusal))")
+        try overwrite(original[at], at: at)
+        #expect(try streamed.adjustments.lines(0..<count) == bundle.plan.adjustments)
+
+        // Cut short: the lines past the cut are refused.
+        try FileHandle(forUpdatingAtPath: planFile)!.truncate(atOffset: UInt64(element.lowerBound + 5))
+        #expect(throws: RemedyError.self) { try streamed.adjustments.lines((changed)..<count) }
+        try original.write(to: URL(fileURLWithPath: planFile))
+
+        // Another file renamed into plan.json's place: the open file is still the one checked.
+        let again = try PlanBundle.readStreaming(bundle.path)
+        var other = original
+        other[at] = Self.otherHexDigit(original[at])
+        try other.write(to: URL(fileURLWithPath: planFile), options: .atomic)
+        #expect(try again.adjustments.lines(0..<count) == bundle.plan.adjustments)
+        try original.write(to: URL(fileURLWithPath: planFile), options: .atomic)
+    }
+
+    /// Apply stops at the changed line: the batches before it are applied, the changed one and
+    /// every later one are not.
+    @Test func applyStopsAtALineChangedAfterTheCheck() throws {
+        let harness = try PipelineHarness(users: 400, seed: 43)
+        let bundle = try harness.plan()
+        try harness.approve(bundle)
+        let planFile = bundle.path + "/plan.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: planFile))
+        let line = try #require(bundle.plan.adjustments.first)
+        let element = try #require(original.range(of: CanonicalJSONWriter.encode(line)))
+        let at = try #require(original.range(of: Data(#""user_id":""#.utf8), in: element)).upperBound
+        let streamed = try PlanBundle.readStreaming(bundle.path)
+        let handle = try #require(FileHandle(forUpdatingAtPath: planFile))
+        try handle.seek(toOffset: UInt64(at))
+        try handle.write(contentsOf: [Self.otherHexDigit(original[at])])
+        try handle.close()
+        let refusal = #expect(throws: RemedyError.self) {
+            try Applier(spec: harness.spec, streamed: streamed, connection: harness.connection).apply(operatorKey: harness.keys["andi"]!)
+        }
+        #expect(refusal?.code == .tampered, "\(String(describing: refusal))")
+        let booked = try harness.connection.query("SELECT count(*)::int FROM remedy.entries")[0].decode(0, as: Int.self)
+        #expect(booked == 0)
+    }
+
+    /// A user id's first character changed to another that keeps it an id.
+    static func otherHexDigit(_ byte: UInt8) -> UInt8 {
+        byte == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+    }
+
     @Test func applyFromAStreamedBundleAppliesEveryLineOnce() throws {
         let harness = try PipelineHarness(users: 400, seed: 37)
         let bundle = try harness.plan()
