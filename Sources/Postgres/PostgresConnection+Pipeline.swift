@@ -11,7 +11,36 @@ public struct PostgresStatement {
     }
 }
 
+/// Statements to send as one pipeline, built up in order; each `add` returns where its answers
+/// will be, so a caller names its answers instead of counting positions (a statement added in
+/// the middle later moves nothing that was named).
+public struct PostgresPipeline {
+    public private(set) var statements: [PostgresStatement] = []
+
+    public init() {}
+
+    /// The slot of this statement's rows in the pipeline's answers.
+    @discardableResult
+    public mutating func add(_ statement: PostgresStatement) -> Int {
+        statements.append(statement)
+        return statements.count - 1
+    }
+
+    /// The slots of these statements' rows, in order.
+    @discardableResult
+    public mutating func add(_ more: [PostgresStatement]) -> Range<Int> {
+        let start = statements.count
+        statements += more
+        return start..<statements.count
+    }
+}
+
 extension PostgresConnection {
+    /// `pipeline(_:meanwhile:)` of the statements built up in `pipeline`; answers by their slots.
+    public func pipeline(_ pipeline: PostgresPipeline, meanwhile: () -> Void = {}) throws -> [[PostgresRow]] {
+        try self.pipeline(pipeline.statements, meanwhile: meanwhile)
+    }
+
     /// Runs several statements in libpq's pipeline mode: all are sent at once and answered in
     /// order, one round trip instead of one per statement. They run one after another exactly as
     /// if sent separately (each its own snapshot in READ COMMITTED); the first that fails stops

@@ -26,6 +26,21 @@ import TestSupport
         }
     }
 
+    /// A pipeline built up statement by statement: each answer is where its `add` said.
+    @Test func answersAreFoundByTheSlotsTheirStatementsWereGiven() throws {
+        try withTestDatabase { connection, _ throws in
+            var pipeline = PostgresPipeline()
+            let first = pipeline.add(PostgresStatement("SELECT 'first'"))
+            let middle = pipeline.add([PostgresStatement("SELECT 'a' UNION ALL SELECT 'b'"), PostgresStatement("SELECT 'c' WHERE false")])
+            let last = pipeline.add(PostgresStatement("SELECT $1::text", ["last"]))
+            #expect(first == 0 && middle == 1..<3 && last == 3)
+            let rows = try connection.pipeline(pipeline)
+            #expect(try rows[first].map { try $0.decode(0, as: String.self) } == ["first"])
+            #expect(try rows[middle].map { try $0.map { try $0.decode(0, as: String.self) } } == [["a", "b"], []])
+            #expect(try rows[last].map { try $0.decode(0, as: String.self) } == ["last"])
+        }
+    }
+
     @Test func theFirstFailureIsThrownAndWhatFollowsItDoesNotRun() throws {
         try withTestDatabase { connection, _ throws in
             try connection.execute("CREATE TABLE entries (id int PRIMARY KEY)")

@@ -193,15 +193,19 @@ public struct Applier {
             // (kept until commit: nobody takes the job over mid-batch), the row locks, then what is
             // booked and the books. A pipeline runs its statements one after another, each with its
             // own snapshot, so the booked keys and the recheck are read after the locks are held.
-            let locking = [PostgresStatement(ApplySQL.setLocalTimeouts, [spec.apply.lockTimeoutMilliseconds, spec.apply.statementTimeoutMilliseconds]),
-                           lease.holdStatement, PostgresStatement(lock.sql, lock.parameters)]
-            let read = try connection.pipeline(locking + booked.statements + [PostgresStatement(recheck.sql, recheck.parameters)])
-            try lease.requireHeld(read[1])
+            var reads = PostgresPipeline()
+            reads.add(PostgresStatement(ApplySQL.setLocalTimeouts, [spec.apply.lockTimeoutMilliseconds, spec.apply.statementTimeoutMilliseconds]))
+            let leaseHeld = reads.add(lease.holdStatement)
+            reads.add(PostgresStatement(lock.sql, lock.parameters))
+            let bookedKeysRead = reads.add(booked.statements)
+            let books = reads.add(PostgresStatement(recheck.sql, recheck.parameters))
+            let read = try connection.pipeline(reads)
+            try lease.requireHeld(read[leaseHeld])
             faults.checkpoint("rows locked")
 
-            let bookedKeys = try booked.read(Array(read[locking.count..<(locking.count + booked.statements.count)]))
+            let bookedKeys = try booked.read(Array(read[bookedKeysRead]))
             var current: [String: (balance: Money, excess: Money)] = [:]
-            for row in read[read.count - 1] {
+            for row in read[books] {
                 let balance = try row.decode(1, as: Money.self)
                 let excess = try balance.subtracting(try row.decode(2, as: Money.self)).subtracting(try row.decode(3, as: Money.self))
                 current[try row.decode(0, as: String.self)] = (balance, excess)
@@ -253,21 +257,23 @@ public struct Applier {
                 // A second round trip for every write but the audit rows: the entries, the balances
                 // moved, deferred triggers fired, the balances read back, and the audit log's lock and
                 // head (the audit rows' hashes need it).
-                var writes: [PostgresStatement] = []
+                var writes = PostgresPipeline()
+                var movedBalances: Int?
                 let movedIds = PostgresArray(toApply.map(\.line.userId))
                 if !toApply.isEmpty {
-                    writes += try bookStatements(toApply, of: prepared, current: current, runId: report.runId)
+                    writes.add(try bookStatements(toApply, of: prepared, current: current, runId: report.runId))
                     let move = statements.move.binding(["user_ids": movedIds, "deltas": PostgresArray(toApply.map(\.line.delta))])
                     // Read back after the update (never from RETURNING, which shows the row before AFTER
                     // triggers ran), with deferred triggers fired first: whatever else moves these
                     // balances in this transaction shows here.
                     let reread = statements.balancesAfterMove.binding(["user_ids": movedIds])
-                    writes += [PostgresStatement(move.sql, move.parameters), PostgresStatement(ApplySQL.fireDeferredTriggers),
-                               PostgresStatement(reread.sql, reread.parameters)]
+                    writes.add([PostgresStatement(move.sql, move.parameters), PostgresStatement(ApplySQL.fireDeferredTriggers)])
+                    movedBalances = writes.add(PostgresStatement(reread.sql, reread.parameters))
                 }
+                let auditHead = writes.add(AuditLog.lockThenHead).last!
                 let expected = try toApply.map { try current[$0.line.userId]!.balance.adding($0.line.delta) }
                 var appliedEvents: [AuditEvent] = []
-                let written = try connection.pipeline(writes + AuditLog.lockThenHead) {
+                let written = try connection.pipeline(writes) {
                     if !toApply.isEmpty { faults.checkpoint("entries booked") }
                     // The applied lines' audit rows, made while the server runs the writes; kept only
                     // if every balance moved as expected (checked below, before they are appended).
@@ -279,9 +285,9 @@ public struct Applier {
                     }
                 }
 
-                if !toApply.isEmpty {
+                if let movedBalances {
                     var moved: [String: Money] = [:]
-                    for row in written[writes.count - 1] {
+                    for row in written[movedBalances] {
                         moved[try row.decode(0, as: String.self)] = try row.decode(1, as: Money.self)
                     }
                     for (preparedLine, after) in zip(toApply, expected) {
@@ -297,7 +303,7 @@ public struct Applier {
                     events += appliedEvents
                     faults.checkpoint("balances moved")
                 }
-                guard let head = written[written.count - 1].first else {
+                guard let head = written[auditHead].first else {
                     throw RemedyError(.invariant, "the audit log's head was not read back; the batch was rolled back")
                 }
                 outcome.auditHead = try AuditLog(connection: connection).append(events, head: head)
