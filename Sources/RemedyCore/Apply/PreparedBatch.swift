@@ -109,7 +109,7 @@ final class BatchPrefetch: @unchecked Sendable {
     }
 
     deinit {
-        // A batch still being prepared reads the plan's copy: let it finish before that closes.
+        // A batch still being prepared reads plan.json: let it finish before the Applier is gone.
         pending?.done.wait()
     }
 }

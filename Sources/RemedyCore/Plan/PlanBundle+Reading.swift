@@ -54,7 +54,7 @@ extension PlanBundle {
             settled: keepingHoldsAndSettled ? PlanLineStream(file: file, index: header.index[2], planPath: planPath, what: "settled line", decode: SettledLine.read) : nil)
     }
 
-    /// Every adjustment's rules, a batch of lines at a time on each core (the copy is read with
+    /// Every adjustment's rules, a batch of lines at a time on each core (plan.json is read with
     /// positional reads, so the workers share it); the refusal names the first broken line, as a
     /// serial pass would.
     private static func checkRules(of stream: PlanAdjustmentStream, in plan: Plan, batchLines batch: Int) throws {
