@@ -125,7 +125,7 @@ public final class PlanLineStream<Line>: @unchecked Sendable {
         guard !range.isEmpty else { return [] }
         let base = index.starts[range.lowerBound]
         let length = index.ends[range.upperBound - 1] - base
-        guard let bytes = file.read(length, at: base) else {
+        guard let bytes = file.bytes(length, at: base) else {
             throw changed(range.lowerBound)
         }
         return try bytes.withUnsafeBytes { buffer in
@@ -173,11 +173,11 @@ final class PlanFile: @unchecked Sendable {
     }
 
     /// Up to `maxCount` bytes from the descriptor's offset (the reading pass); empty at the end.
-    func read(upTo maxCount: Int) throws -> Data {
+    func nextChunk(upTo maxCount: Int) throws -> Data {
         var chunk = Data(count: maxCount)
         let count = chunk.withUnsafeMutableBytes { buffer -> Int in
             while true {
-                let count = Glibc.read(descriptor, buffer.baseAddress!, maxCount)
+                let count = read(descriptor, buffer.baseAddress!, maxCount)
                 if count < 0, errno == EINTR { continue }
                 return count
             }
@@ -189,7 +189,7 @@ final class PlanFile: @unchecked Sendable {
 
     /// Exactly `length` bytes at `offset` with positional reads, or nil when the file no longer
     /// holds them (it was cut short).
-    func read(_ length: Int, at offset: Int) -> [UInt8]? {
+    func bytes(_ length: Int, at offset: Int) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: length)
         let done = bytes.withUnsafeMutableBytes { buffer -> Int in
             var done = 0
@@ -279,7 +279,7 @@ private struct PlanReading {
         var refusal: CanonicalFormError?
         let scanner = try withoutActuallyEscaping(onLine) { onLine in
             var scanner = CanonicalPlanScanner(indexing: indexing, onLine: onLine)
-            while case let chunk = try input.read(upTo: PlanDocumentWriter.bufferSize), !chunk.isEmpty {
+            while case let chunk = try input.nextChunk(upTo: PlanDocumentWriter.bufferSize), !chunk.isEmpty {
                 hasher.update(data: chunk)
                 // After the first fault the rest is only hashed: a changed digest is the clearer refusal.
                 guard refusal == nil else { continue }
