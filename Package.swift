@@ -84,7 +84,7 @@ let package = Package(
             dependencies: ["EphemeralPostgres", "Postgres", .product(name: "Logging", package: "swift-log")]
         ),
         // Unit tests: no database; folders mirror Sources/RemedyCore.
-        .testTarget(name: "RemedyUnitTests", dependencies: ["RemedyCore", "Rupiah", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "RemedyUnitTests", dependencies: ["RemedyCore", "Rupiah", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
         // Tests that need a cluster (a database per test), by the pipeline step they exercise.
         .testTarget(name: "RemedyCoreTests", dependencies: ["RemedyCore", "Rupiah", "TestSupport", "ShopSimulator", "Postgres"]),
         .testTarget(name: "ShopSimulatorTests", dependencies: ["ShopSimulator", "TestSupport", "Rupiah", "Postgres"]),

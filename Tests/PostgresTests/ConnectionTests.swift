@@ -138,31 +138,3 @@ import TestSupport
         try seen.joined(separator: " ").write(toFile: marker, atomically: true, encoding: .utf8)
     }
 }
-
-final class CollectedLogs: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [(level: Logger.Level, message: String)] = []
-
-    var entries: [(level: Logger.Level, message: String)] {
-        lock.withLock { stored }
-    }
-
-    func append(_ level: Logger.Level, _ message: String) {
-        lock.withLock { stored.append((level, message)) }
-    }
-}
-
-struct CollectingLogHandler: LogHandler {
-    let logs: CollectedLogs
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        logs.append(event.level, event.message.description)
-    }
-}

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 import Rupiah
 
 /// The one way every command reads a plan bundle (show, approve, apply, verify, export, revert,
@@ -18,23 +19,50 @@ import Rupiah
 /// a database before all of this passed.
 extension PlanBundle {
     /// The whole plan, every line in memory.
-    public static func read(_ path: String) throws -> PlanBundle {
-        var lines = PlanLines()
-        let header = try PlanReading(path: path, indexing: [false, false, false]).run { lines.add($0) }
-        var plan = header.plan
-        plan.adjustments = lines.adjustments
-        plan.holds = lines.holds
-        plan.settled = lines.settled
-        try AdjustmentLine.checkRules(of: plan.adjustments, in: plan)
-        return PlanBundle(path: path, plan: plan, digest: header.digest)
+    public static func read(_ path: String, logger: Logger = .silent) throws -> PlanBundle {
+        try announcingLargePlan(path, logger: logger) {
+            var lines = PlanLines()
+            let header = try PlanReading(path: path, indexing: [false, false, false]).run { lines.add($0) }
+            var plan = header.plan
+            plan.adjustments = lines.adjustments
+            plan.holds = lines.holds
+            plan.settled = lines.settled
+            try AdjustmentLine.checkRules(of: plan.adjustments, in: plan)
+            return PlanBundle(path: path, plan: plan, digest: header.digest)
+        }
     }
 
     /// The same reading and the same refusals, keeping only where each adjustment lies in plan.json
     /// and the SHA-256 of its bytes: what apply needs, at any plan size. With
     /// `keepingHoldsAndSettled`, the holds and settled lines are indexed too (export reads every
     /// line twice, a batch at a time).
-    public static func readStreaming(_ path: String, keepingHoldsAndSettled: Bool = false) throws -> StreamedPlanBundle {
-        try readStreaming(path, keepingHoldsAndSettled: keepingHoldsAndSettled, rulesBatchLines: PlanAdjustmentStream.checkBatch)
+    public static func readStreaming(_ path: String, keepingHoldsAndSettled: Bool = false, logger: Logger = .silent) throws -> StreamedPlanBundle {
+        try announcingLargePlan(path, logger: logger) {
+            try readStreaming(path, keepingHoldsAndSettled: keepingHoldsAndSettled, rulesBatchLines: PlanAdjustmentStream.checkBatch)
+        }
+    }
+
+    /// Below this size a plan is checked without a word (under a second on this machine class).
+    static let announcedBytes = 16_000_000
+    static let waitingIntervalMilliseconds = 5_000
+
+    /// A plan of `announcedBytes` or more is announced on `logger`, and again every
+    /// `intervalMilliseconds` until `check` returns: at 1,000,000 users the check takes 8 s,
+    /// before apply's first batch or show's first line.
+    static func announcingLargePlan<Result>(_ path: String, logger: Logger, announcedBytes: Int = announcedBytes,
+                                            intervalMilliseconds: Int = waitingIntervalMilliseconds,
+                                            _ check: () throws -> Result) throws -> Result {
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: path + "/" + planFile)[.size] as? Int) ?? 0
+        guard bytes >= announcedBytes else { return try check() }
+        let megabytes = "\((bytes + (1 << 19)) >> 20) MB"
+        logger.notice("plan: checking \(planFile) (\(megabytes)): its digest, its form, its totals and every line's arithmetic",
+                      metadata: ["step": "read-plan", "bytes": "\(bytes)"])
+        let heartbeat = Heartbeat(intervalMilliseconds: intervalMilliseconds) { [logger] elapsed in
+            logger.notice("plan: still checking \(planFile) (\(megabytes)), \(elapsed / 1_000) s so far",
+                          metadata: ["step": "read-plan", "elapsed_ms": "\(elapsed)"])
+        }
+        defer { heartbeat.stop() }
+        return try check()
     }
 
     /// `rulesBatchLines`: lines per batch of the rules' check (tests make it small to check the

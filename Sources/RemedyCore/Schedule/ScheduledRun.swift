@@ -92,7 +92,7 @@ public struct ScheduledRun {
             part.totals = try PlanTotals(adjustments: allowed, holds: [], settled: [], usersExamined: plan.totals.usersExamined)
             let bundle = try recorder.write(part, outDirectory: nil, defaultParent: defaultParent)
             // Read back through the one reader, like any plan a person would apply.
-            let report = try Applier(spec: spec, streamed: try PlanBundle.readStreaming(bundle.path), connection: connection, logger: logger)
+            let report = try Applier(spec: spec, streamed: try PlanBundle.readStreaming(bundle.path, logger: logger), connection: connection, logger: logger)
                 .apply(operatorKey: operatorKey, policy: policy)
             automatic = bundle
             applied = report

@@ -24,7 +24,7 @@ struct ApplyCommand: ParsableCommand {
         var status = ExitStatus.ok
         try Terminal.run {
             // The plan's lines are read a batch at a time, never all held: memory stays flat at any size.
-            let streamed = try PlanBundle.readStreaming(plan)
+            let streamed = try PlanBundle.readStreaming(plan, logger: Terminal.logger)
             let spec = try JobLocator.load(job: streamed.bundle.plan.job, explicit: jobs.jobsDirectory)
             let signingKey = try SigningKey.load(path: key)
             let connection = try database.connect()

@@ -14,7 +14,7 @@ struct ApproveCommand: ParsableCommand {
 
     func run() throws {
         try Terminal.run {
-            let bundle = try PlanBundle.read(plan)
+            let bundle = try PlanBundle.read(plan, logger: Terminal.logger)
             let signingKey = try SigningKey.load(path: key)
             let connection = try database.connect()
             let (record, file) = try PlanSignOff(bundle: bundle, connection: connection).approve(with: signingKey)

@@ -37,7 +37,7 @@ struct EvidenceCommand: ParsableCommand {
 
     func run() throws {
         try Terminal.run {
-            let source = try PlanBundle.read(plan)
+            let source = try PlanBundle.read(plan, logger: Terminal.logger)
             let spec = try JobLocator.load(job: source.plan.job, explicit: jobs.jobsDirectory)
             let outcome = try GatewayEvidenceRun(spec: spec, plannerKey: try SigningKey.load(path: key), connection: try database.connect(),
                                                  logger: Terminal.logger)

@@ -17,7 +17,7 @@ struct RevertCommand: ParsableCommand {
 
     func run() throws {
         try Terminal.run {
-            let original = try PlanBundle.readStreaming(plan)
+            let original = try PlanBundle.readStreaming(plan, logger: Terminal.logger)
             let spec = try JobLocator.load(job: original.bundle.plan.job, explicit: jobs.jobsDirectory)
             let written = try RevertPlanner(spec: spec, original: original, plannerKey: try SigningKey.load(path: key), connection: try database.connect())
                 .plan(outDirectory: out, defaultParent: FileManager.default.currentDirectoryPath + "/remedy-plans")

@@ -20,12 +20,12 @@ struct ShowCommand: ParsableCommand {
         try Terminal.run {
             // --json prints the whole plan; the summary reads a batch of lines at a time, at any plan size.
             if output.json {
-                let bundle = try PlanBundle.read(plan)
+                let bundle = try PlanBundle.read(plan, logger: Terminal.logger)
                 _ = try authorship(bundle)
                 try Terminal.printJSON(bundle.plan)
                 return
             }
-            let streamed = try PlanBundle.readStreaming(plan, keepingHoldsAndSettled: true)
+            let streamed = try PlanBundle.readStreaming(plan, keepingHoldsAndSettled: true, logger: Terminal.logger)
             let authorship = try authorship(streamed.bundle)
             try PlanSummary(streamed: streamed, maxLines: all ? Int.max : maxLines).write { Terminal.print($0) }
             Terminal.print(authorship)

@@ -28,7 +28,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         var clean = false
         try Terminal.run {
-            let streamed = try PlanBundle.readStreaming(plan)
+            let streamed = try PlanBundle.readStreaming(plan, logger: Terminal.logger)
             let spec = try JobLocator.load(job: streamed.bundle.plan.job, explicit: jobs.jobsDirectory)
             let connection = try database.connect()
             let verifier = Verifier(spec: spec, streamed: streamed, connection: connection)
