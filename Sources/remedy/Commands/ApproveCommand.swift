@@ -14,7 +14,9 @@ struct ApproveCommand: ParsableCommand {
 
     func run() throws {
         try Terminal.run {
-            let bundle = try PlanBundle.read(plan, logger: Terminal.logger)
+            // Checked line by line like apply's reading, never all held: a signature needs the
+            // digest and the header, and the totals the reader recomputed from the lines.
+            let bundle = try PlanBundle.readStreaming(plan, logger: Terminal.logger).bundle
             let signingKey = try SigningKey.load(path: key)
             let connection = try database.connect()
             let (record, file) = try PlanSignOff(bundle: bundle, connection: connection).approve(with: signingKey)
