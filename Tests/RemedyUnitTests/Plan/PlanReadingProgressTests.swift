@@ -12,16 +12,18 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: bundle) }
         let logs = CollectedLogs()
         let result = try PlanBundle.announcingLargePlan(bundle, logger: logs.logger, announcedBytes: 1_000, intervalMilliseconds: 20) {
-            Thread.sleep(forTimeInterval: 0.2)
+            Thread.sleep(forTimeInterval: 0.5)
             return 42
         }
         #expect(result == 42)
         let messages = logs.entries.map(\.message)
         #expect(messages.first == "plan: checking plan.json (0 MB): its digest, its form, its totals and every line's arithmetic")
         #expect(messages.dropFirst().contains { $0.hasPrefix("plan: still checking plan.json") }, "\(messages)")
-        // Nothing is said once the check returned.
+        // The heartbeat stops with the check: a line already being said may still finish (let it),
+        // but none starts after, though ten intervals pass.
+        Thread.sleep(forTimeInterval: 0.3)
         let said = logs.entries.count
-        Thread.sleep(forTimeInterval: 0.1)
+        Thread.sleep(forTimeInterval: 0.2)
         #expect(logs.entries.count == said)
     }
 
