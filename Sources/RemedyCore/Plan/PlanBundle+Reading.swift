@@ -153,11 +153,11 @@ public final class PlanLineStream<Line>: @unchecked Sendable {
         guard !range.isEmpty else { return [] }
         let base = index.starts[range.lowerBound]
         let length = index.ends[range.upperBound - 1] - base
-        guard let bytes = file.bytes(length, at: base) else {
-            throw changed(range.lowerBound)
-        }
+        let bytes = file.bytes(length, at: base)
         return try bytes.withUnsafeBytes { buffer in
             try range.map { line in
+                // A file cut short since: the first line it no longer holds is the one named.
+                guard index.ends[line] - base <= buffer.count else { throw changed(line) }
                 let element = UnsafeRawBufferPointer(rebasing: buffer[(index.starts[line] - base)..<(index.ends[line] - base)])
                 guard index.line(line, hashes: SHA256.hash(data: element)) else { throw changed(line) }
                 // The bytes that were checked canonical: the same reader gives the same line.
@@ -215,9 +215,9 @@ final class PlanFile: @unchecked Sendable {
         return chunk
     }
 
-    /// Exactly `length` bytes at `offset` with positional reads, or nil when the file no longer
+    /// Up to `length` bytes at `offset` with positional reads: fewer only when the file no longer
     /// holds them (it was cut short).
-    func bytes(_ length: Int, at offset: Int) -> [UInt8]? {
+    func bytes(_ length: Int, at offset: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: length)
         let done = bytes.withUnsafeMutableBytes { buffer -> Int in
             var done = 0
@@ -229,7 +229,7 @@ final class PlanFile: @unchecked Sendable {
             }
             return done
         }
-        return done == length ? bytes : nil
+        return Array(bytes.prefix(done))
     }
 }
 

@@ -155,6 +155,9 @@ struct PlanStreamingReadTests {
         // Cut short: the lines past the cut are refused.
         try FileHandle(forUpdatingAtPath: planFile)!.truncate(atOffset: UInt64(element.lowerBound + 5))
         #expect(throws: RemedyError.self) { try streamed.adjustments.lines((changed)..<count) }
+        // Read from a line before the cut: the refusal names the first line the file lost.
+        let cut = #expect(throws: RemedyError.self) { try streamed.adjustments.lines(0..<count) }
+        #expect(cut?.message.contains("adjustment \(changed + 1) is no longer the bytes that were checked") == true, "\(String(describing: cut))")
         try original.write(to: URL(fileURLWithPath: planFile))
 
         // Another file renamed into plan.json's place: the open file is still the one checked.
