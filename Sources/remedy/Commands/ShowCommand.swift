@@ -8,6 +8,8 @@ struct ShowCommand: ParsableCommand {
         plan.json is checked against its digest, its canonical form, its totals, every line's arithmetic \
         and the planner's signature. When a database is configured (--database-url, DATABASE_URL or \
         libpq's PG* variables) the planner's key is also checked against the trusted set there.
+        With --json the whole plan is printed, a batch of lines at a time; a line of plan.json changed \
+        while it is printed stops the output there, with an error and a non-zero exit.
         """)
 
     @Argument(help: "The plan bundle directory.", completion: Completion.bundle) var plan: String
@@ -18,15 +20,16 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         try Terminal.run {
-            // --json prints the whole plan; the summary reads a batch of lines at a time, at any plan size.
-            if output.json {
-                let bundle = try PlanBundle.read(plan, logger: Terminal.logger)
-                _ = try authorship(bundle)
-                try Terminal.printJSON(bundle.plan)
-                return
-            }
+            // Both read a batch of lines at a time, at any plan size.
             let streamed = try PlanBundle.readStreaming(plan, keepingHoldsAndSettled: true, logger: Terminal.logger)
             let authorship = try authorship(streamed.bundle)
+            if output.json {
+                // A line changed after the check stops the document where it is: the error's own
+                // JSON then starts a line of its own.
+                defer { Terminal.writeJSON("\n") }
+                try streamed.writeJSON(to: Terminal.writeJSON)
+                return
+            }
             try PlanSummary(streamed: streamed, maxLines: all ? Int.max : maxLines).write { Terminal.print($0) }
             Terminal.print(authorship)
             Terminal.print("")

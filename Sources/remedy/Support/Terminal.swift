@@ -53,10 +53,12 @@ enum Terminal {
     /// Exact JSON: what the encoder escapes stays its escape; the C1, bidi and other characters
     /// it leaves raw are written as JSON escapes, which decode to the same strings.
     static func printJSON<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        Swift.print(TerminalSafe.json(String(decoding: try encoder.encode(value), as: UTF8.self)))
+        Swift.print(TerminalSafe.json(String(decoding: try OutputJSON.makeEncoder().encode(value), as: UTF8.self)))
+    }
+
+    /// One piece of a JSON document printed in parts (`show --json`), escaped as `printJSON` escapes.
+    static func writeJSON(_ piece: String) {
+        FileHandle.standardOutput.write(Data(TerminalSafe.json(piece).utf8))
     }
 
     /// An export on stdout. JSON stays exact JSON (`TerminalSafe.json`). CSV and HTML keep their
