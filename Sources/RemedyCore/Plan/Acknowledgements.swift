@@ -33,19 +33,32 @@ public struct Acknowledgements {
         }
     }
 
+    static let holdsReadAtATime = 1_000
+
     /// Records that `key`'s owner knows about `userId`'s hold in `bundle`, with its numbers.
-    public func acknowledge(userIdOrLabel: String, in bundle: PlanBundle, reason: String, key: SigningKey) throws -> HeldLine {
+    /// The holds are searched a batch at a time: a plan of any size, in bounded memory.
+    public func acknowledge(userIdOrLabel: String, in streamed: StreamedPlanBundle, reason: String, key: SigningKey) throws -> HeldLine {
+        guard let holds = streamed.holds else {
+            throw RemedyError(.invariant, "acknowledging needs the plan's holds; read it keeping them")
+        }
+        let bundle = streamed.bundle
         let store = RemedyStore(connection: connection)
         try store.requireInitialized()
         let person = try store.requireTrusted(key, as: "acknowledging")
         guard try !connection.query(RemedyStoreSQL.planExists, [bundle.digest]).isEmpty else {
             throw RemedyError(.tampered, "no plan with digest \(bundle.digest.prefix(16))… is recorded in this database")
         }
-        let matches = bundle.plan.holds.filter { $0.userId == userIdOrLabel || $0.label == userIdOrLabel }
-        guard let hold = matches.first, matches.count == 1 else {
-            throw RemedyError(.badInput, matches.isEmpty
+        var first: HeldLine?, matchCount = 0
+        try holds.forEachBatch(of: Self.holdsReadAtATime) { batch in
+            for hold in batch where hold.userId == userIdOrLabel || hold.label == userIdOrLabel {
+                matchCount += 1
+                first = first ?? hold
+            }
+        }
+        guard let hold = first, matchCount == 1 else {
+            throw RemedyError(.badInput, matchCount == 0
                 ? "\(userIdOrLabel) is not held in this plan; `remedy show PLAN` lists the holds"
-                : "\(userIdOrLabel) names \(matches.count) held users; use the user id")
+                : "\(userIdOrLabel) names \(matchCount) held users; use the user id")
         }
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.count >= 3, trimmed.count <= 2_000 else { throw RemedyError(.badInput, "--reason must say why, in 3 to 2000 characters") }

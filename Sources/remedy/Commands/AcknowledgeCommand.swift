@@ -18,7 +18,7 @@ struct AcknowledgeCommand: ParsableCommand {
     func run() throws {
         try Terminal.run {
             let hold = try Acknowledgements(connection: try database.connect())
-                .acknowledge(userIdOrLabel: user, in: try PlanBundle.read(plan, logger: Terminal.logger), reason: reason, key: try SigningKey.load(path: key))
+                .acknowledge(userIdOrLabel: user, in: try PlanBundle.readStreaming(plan, keepingHoldsAndSettled: true, logger: Terminal.logger), reason: reason, key: try SigningKey.load(path: key))
             if output.json {
                 try Terminal.printJSON(AcknowledgeOutput(userId: hold.userId, label: hold.label, excess: hold.excess,
                                                          holdReason: hold.reason.rawValue, reason: reason, bundle: plan))
