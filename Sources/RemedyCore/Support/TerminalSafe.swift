@@ -15,6 +15,9 @@
 public enum TerminalSafe {
     /// Whether `scalar` is shown escaped.
     public static func escapes(_ scalar: Unicode.Scalar) -> Bool {
+        // ASCII's only Cc characters are C0 and DEL, and it has no Cf, Zl or Zp: answered without
+        // the Unicode tables (show --json at 1,000,000 users spent a third of its time in them).
+        if scalar.isASCII { return scalar.value < 0x20 || scalar.value == 0x7F }
         switch scalar.properties.generalCategory {
         case .control, .format, .lineSeparator, .paragraphSeparator: return true
         default: return false

@@ -24,6 +24,15 @@ struct TerminalSafeTests {
         #expect(!shown.unicodeScalars.contains(where: TerminalSafe.escapes))
     }
 
+    /// ASCII is answered without the Unicode tables: the same answer as theirs, for all 128.
+    @Test func asciiIsEscapedExactlyWhereTheUnicodeTablesSay() {
+        for value in UInt8(0)...0x7F {
+            let scalar = Unicode.Scalar(value)
+            let tables = [.control, .format, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
+            #expect(TerminalSafe.escapes(scalar) == tables, "U+\(String(value, radix: 16))")
+        }
+    }
+
     @Test func ordinaryTextIsLeftAlone() {
         for text in ["andi", "dewi 🌸🇮🇩 lestari", "Rp 1.900.000", "-Rp 9.180", "é (e + \u{301})", "back\\slash \\u{1b}", "جميل", "  padded  "] {
             #expect(text.terminalSafe == text)
