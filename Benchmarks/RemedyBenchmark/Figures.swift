@@ -26,7 +26,7 @@ struct BatchFigures {
 struct CommandFigures {
     let name: String
     let run: ChildResult
-    /// Bytes of the file it wrote (exports), or nil.
+    /// Bytes of what it wrote (an export's file, show --json's stdout), or nil.
     let bytes: Int?
 }
 

@@ -60,7 +60,7 @@ struct SizeRun {
             figures.planRuns.append(try commands.required("plan-\(run)", planArguments(job: "tripay-double-credit", out: "\(work)/plan-\(run)")))
         }
         let planDirectory = "\(work)/plan-\(max(1, settings.planRuns))"
-        let bundle = try signedOff(planDirectory, ring: ring, connection: connection)
+        let bundle = try approve(planDirectory, commands: commands, into: &figures)
         figures.planTotals = bundle.plan.totals
         figures.planBytes = fileSize(planDirectory + "/plan.json")
         let moves = try BalanceMoves(bundle.plan)
@@ -73,14 +73,15 @@ struct SizeRun {
         figures.applied.bookFloor = try yardsticks.bookFloor(digest: bundle.digest, moves)
         for table in ["public.users", "remedy.entries", "remedy.receivables", "remedy.audit_log"] { _ = try connection.execute("VACUUM \(table)") }
 
-        try runReadingCommands(planDirectory: planDirectory, commands: commands, into: &figures)
+        try runReadingCommands(planDirectory: planDirectory, heldUser: bundle.plan.holds.first?.userId, commands: commands, into: &figures)
     }
 
     func planArguments(job: String, out: String) -> [String] {
         ["plan", job, "--param", "since=\(Self.since)", "--param", "until=\(Self.until)", "--key", "\(work)/andi.key", "--out", out, "--jobs", settings.jobs]
     }
 
-    /// The bundle read back and approved by the quorum (finance and a second engineer), in-process.
+    /// The bundle read back and approved by the quorum (finance and a second engineer), in-process
+    /// (the durable run's; the main run approves with `remedy approve`, measured).
     func signedOff(_ directory: String, ring: KeyRing, connection: PostgresConnection) throws -> PlanBundle {
         let bundle = try PlanBundle.read(directory)
         for name in ["sari", "budi"] {
