@@ -235,6 +235,9 @@ struct GatewayEvidenceTests {
         let askedBefore = setup.gateway.requests.count
         let (resumed, _) = try setup.evidence(out: out)
         try resumed.requireSuccess()
+        // The local steps are said (at 1,000,000 users they took minutes with no request to show).
+        #expect(resumed.stderr.contains("remedy: evidence: reading 4 answer(s) kept from an earlier run"), "\(resumed)")
+        #expect(resumed.stderr.contains("remedy: evidence: comparing "), "\(resumed)")
         let askedAgain = Array(setup.gateway.askedReferences.dropFirst(askedBefore))
         #expect(Set(askedAgain).isDisjoint(with: answeredFirst), "answers kept from the interrupted run were asked for again")
         let plan = try PlanBundle.read(out).plan
