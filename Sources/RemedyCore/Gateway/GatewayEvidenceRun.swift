@@ -177,10 +177,8 @@ public struct GatewayEvidenceRun {
     static let heartbeatMilliseconds = 5_000
 
     private func saying(_ what: String) -> Heartbeat {
-        logger.notice("evidence: \(what)", metadata: ["step": "evidence", "job": "\(spec.name)"])
-        return Heartbeat(intervalMilliseconds: Self.heartbeatMilliseconds) { [logger, job = spec.name] elapsed in
-            logger.notice("evidence: still \(what), \(elapsed / 1_000) s so far", metadata: ["step": "evidence", "job": "\(job)", "elapsed_ms": "\(elapsed)"])
-        }
+        Heartbeat.announcing(what, prefix: "evidence", logger: logger, metadata: ["step": "evidence", "job": "\(spec.name)"],
+                             intervalMilliseconds: Self.heartbeatMilliseconds)
     }
 
     /// The top-ups the plan's corrections and holds name, with the shop's merchant_ref and status,

@@ -54,13 +54,10 @@ extension PlanBundle {
                                             _ check: () throws -> Result) throws -> Result {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path + "/" + planFile)[.size] as? Int) ?? 0
         guard bytes >= announcedBytes else { return try check() }
-        let megabytes = "\((bytes + (1 << 19)) >> 20) MB"
-        logger.notice("plan: checking \(planFile) (\(megabytes)): its digest, its form, its totals and every line's arithmetic",
-                      metadata: ["step": "read-plan", "bytes": "\(bytes)"])
-        let heartbeat = Heartbeat(intervalMilliseconds: intervalMilliseconds) { [logger] elapsed in
-            logger.notice("plan: still checking \(planFile) (\(megabytes)), \(elapsed / 1_000) s so far",
-                          metadata: ["step": "read-plan", "elapsed_ms": "\(elapsed)"])
-        }
+        let heartbeat = Heartbeat.announcing("checking \(planFile) (\((bytes + (1 << 19)) >> 20) MB)", prefix: "plan",
+                                             detail: ": its digest, its form, its totals and every line's arithmetic",
+                                             logger: logger, metadata: ["step": "read-plan"], announcedMetadata: ["bytes": "\(bytes)"],
+                                             intervalMilliseconds: intervalMilliseconds)
         defer { heartbeat.stop() }
         return try check()
     }

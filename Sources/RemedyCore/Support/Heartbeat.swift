@@ -1,4 +1,5 @@
 import Dispatch
+import Logging
 
 /// Says, every `intervalMilliseconds` until `stop()`, how long a step has run with nothing else
 /// to show: detect reads for half a minute at 1,000,000 users before its first row, and a person
@@ -25,5 +26,19 @@ final class Heartbeat {
 
     deinit {
         timer.cancel()
+    }
+}
+
+extension Heartbeat {
+    /// A local step with nothing else to show, said on `logger` now as "PREFIX: WHAT DETAIL" (with
+    /// `metadata` and `announcedMetadata`), then every `intervalMilliseconds` as "PREFIX: still
+    /// WHAT, N s so far" (with `metadata` and the elapsed time) until the heartbeat returned stops.
+    static func announcing(_ what: String, prefix: String, detail: String = "", logger: Logger, metadata: Logger.Metadata,
+                           announcedMetadata: Logger.Metadata = [:], intervalMilliseconds: Int) -> Heartbeat {
+        logger.notice("\(prefix): \(what)\(detail)", metadata: metadata.merging(announcedMetadata) { $1 })
+        return Heartbeat(intervalMilliseconds: intervalMilliseconds) { elapsed in
+            logger.notice("\(prefix): still \(what), \(elapsed / 1_000) s so far",
+                          metadata: metadata.merging(["elapsed_ms": "\(elapsed)"]) { $1 })
+        }
     }
 }
