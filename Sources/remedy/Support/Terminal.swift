@@ -56,7 +56,7 @@ enum Terminal {
         Swift.print(TerminalSafe.json(String(decoding: try OutputJSON.makeEncoder().encode(value), as: UTF8.self)))
     }
 
-    /// One piece of a JSON document printed in parts (`show --json`), escaped as `printJSON` escapes.
+    /// JSON, or a piece of a document printed in parts (`show --json`), escaped as `printJSON` escapes.
     static func writeJSON(_ piece: String) {
         FileHandle.standardOutput.write(Data(TerminalSafe.json(piece).utf8))
     }
@@ -66,7 +66,7 @@ enum Terminal {
     /// line goes through `print` (a CSV's CR before the line break is dropped, not shown).
     static func writeExport(_ data: Data, json: Bool) {
         if json {
-            FileHandle.standardOutput.write(Data(TerminalSafe.json(String(decoding: data, as: UTF8.self)).utf8))
+            writeJSON(String(decoding: data, as: UTF8.self))
         } else if isatty(STDOUT_FILENO) != 0 {
             // Split on the bytes: a Swift Character "\r\n" is not "\n".
             var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
