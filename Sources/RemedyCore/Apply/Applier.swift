@@ -70,9 +70,12 @@ public struct Applier {
         }
     }
 
-    public func apply(operatorKey: SigningKey, policy: StandingPolicy? = nil) throws -> ApplyReport {
+    /// `allowUnindexedRecheck`: go on where a batch's users cannot be found through an index
+    /// (ApplyPreflight refuses otherwise).
+    public func apply(operatorKey: SigningKey, policy: StandingPolicy? = nil, allowUnindexedRecheck: Bool = false) throws -> ApplyReport {
         let cleared = try ApplyPreflight(spec: spec, bundle: bundle, connection: connection)
-            .check(operatorKey: operatorKey, policy: policy, adjustments: { [lines] in try lines.batch($0.clamped(to: 0..<lines.count)) })
+            .check(operatorKey: operatorKey, policy: policy, allowUnindexedRecheck: allowUnindexedRecheck,
+                   adjustments: { [lines] in try lines.batch($0.clamped(to: 0..<lines.count)) })
         for reason in cleared.ignored {
             logger.warning("apply: an approval does not count and was set aside: \(reason)", metadata: ["step": "apply", "plan_digest": "\(bundle.digest)"])
         }

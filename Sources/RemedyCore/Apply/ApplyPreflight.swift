@@ -3,8 +3,9 @@ import Rupiah
 
 /// Every reason apply refuses, checked before anything is written: the plan is the one recorded
 /// here, made by a trusted planner with this job spec, for this database, unexpired, approved by
-/// the quorum, and a revert's every line puts back exactly what its correction took. (The plan's
-/// form, totals and line arithmetic were checked when the bundle was read.)
+/// the quorum, a revert's every line puts back exactly what its correction took, and each batch
+/// can find its users' rows through an index (or the operator accepted that it cannot). (The
+/// plan's form, totals and line arithmetic were checked when the bundle was read.)
 public struct ApplyPreflight {
     public let spec: JobSpec
     public let bundle: PlanBundle
@@ -25,8 +26,9 @@ public struct ApplyPreflight {
 
     /// `policy`: for the automatic part of a `remedy run`, the standing policy that authorises it.
     /// `adjustments` gives the plan's lines by index range (clamped to the plan), for the checks
-    /// that need them without holding them all.
-    public func check(operatorKey: SigningKey, policy: StandingPolicy? = nil,
+    /// that need them without holding them all. `allowUnindexedRecheck`: the operator accepts that
+    /// each batch reads a whole unindexed table under its locks (PerUserLookup).
+    public func check(operatorKey: SigningKey, policy: StandingPolicy? = nil, allowUnindexedRecheck: Bool = false,
                       adjustments: (Range<Int>) throws -> [AdjustmentLine]) throws -> Cleared {
         let store = RemedyStore(connection: connection)
         try store.requireInitialized()
@@ -51,6 +53,7 @@ public struct ApplyPreflight {
             throw RemedyError(.expired, "this plan expired at \(plan.expiresAt); make a new plan and have it approved again")
         }
         let operatorApprover = try store.requireTrusted(operatorKey, as: "operator")
+        if !allowUnindexedRecheck { try PerUserLookup.requireIndexed(spec, on: connection) }
         if plan.kind == .revert { try checkRevertLines(adjustments) }
         if let required = plan.standingPolicy {
             // Authorised by a standing policy instead of per-plan approvals: the very policy, still

@@ -55,7 +55,7 @@ public struct CheckFinding: Codable, Sendable, Equatable {
     }
 
     /// What was looked at: `access` (tables, columns, privileges), `nulls`, `ledger`, `window`,
-    /// `amount_received`, `callbacks`, `triggers`, `balance`.
+    /// `amount_received`, `callbacks`, `triggers`, `balance`, `indexes`.
     public var topic: String
     public var severity: Severity
     /// One sentence for a person, amounts in rupiah as Indonesians write them.

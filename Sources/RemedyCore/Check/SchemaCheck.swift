@@ -58,6 +58,7 @@ public struct SchemaCheck {
         let catalog = try ShopCatalog.inspect(spec, on: connection)
         checkTriggers(catalog, into: &report.findings)
         try checkBalance(access.balance, template, catalog: catalog, on: connection, into: &report.findings)
+        try checkIndexes(on: connection, into: &report.findings)
         return report
     }
 

@@ -39,6 +39,40 @@ enum CatalogSQL {
      ORDER BY 1
     """#
 
+    /// Whether a table's rows can be found by one column ($2) through an index, as apply's lock
+    /// and recheck find a batch's users: the table's kind, its leaves (the table itself, or a
+    /// partitioned table's leaf partitions), the bytes of their heaps (what a full read costs),
+    /// how many leaves have a valid, non-partial btree or hash index whose first column is $2,
+    /// and one such index's name. A view or a foreign table has no leaves: what is behind it is
+    /// not seen. (A partial index is not counted: whether its predicate covers every row the
+    /// recheck reads is not decided here.)
+    static let perUserIndex = #"""
+    WITH rel AS (
+        SELECT c.oid, c.relkind FROM pg_class c WHERE c.oid = to_regclass($1)
+    ),
+    leaf AS (
+        SELECT rel.oid AS relid FROM rel WHERE rel.relkind IN ('r', 'm')
+        UNION ALL
+        SELECT p.relid FROM rel, pg_partition_tree(rel.oid) p WHERE rel.relkind = 'p' AND p.isleaf
+    ),
+    indexed AS (
+        SELECT l.relid, min(i.indexrelid::regclass::text) AS index_name
+          FROM leaf l
+          JOIN pg_attribute a ON a.attrelid = l.relid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+          JOIN pg_index i ON i.indrelid = l.relid AND i.indkey[0] = a.attnum
+          JOIN pg_class ic ON ic.oid = i.indexrelid
+          JOIN pg_am am ON am.oid = ic.relam
+         WHERE i.indisvalid AND i.indisready AND i.indpred IS NULL AND am.amname IN ('btree', 'hash')
+         GROUP BY l.relid
+    )
+    SELECT rel.relkind::text,
+           (SELECT count(*) FROM leaf)::bigint,
+           (SELECT COALESCE(sum(pg_relation_size(l.relid)), 0) FROM leaf l)::bigint,
+           (SELECT count(*) FROM indexed)::bigint,
+           (SELECT min(x.index_name) FROM indexed x)
+      FROM rel
+    """#
+
     static let jitOff = "SET LOCAL jit = off"
     /// work_mem for the rest of the transaction ($1 like '256MB'): SET takes no parameters, set_config does.
     static let localWorkMemory = "SELECT set_config('work_mem', $1, true)"

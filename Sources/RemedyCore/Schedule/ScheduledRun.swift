@@ -15,9 +15,12 @@ public struct ScheduledRun {
     public let connection: PostgresConnection
     public let notifier: Notifier
     public let logger: Logger
+    /// Apply where a batch's users cannot be found through an index (PerUserLookup).
+    public let allowUnindexedRecheck: Bool
 
     public init(spec: JobSpec, parameters: JobParameters, operatorKey: SigningKey, policy: StandingPolicy?,
-                connection: PostgresConnection, notifier: Notifier, logger: Logger = .silent) {
+                connection: PostgresConnection, notifier: Notifier, logger: Logger = .silent, allowUnindexedRecheck: Bool = false) {
+        self.allowUnindexedRecheck = allowUnindexedRecheck
         self.spec = spec
         self.parameters = parameters
         self.operatorKey = operatorKey
@@ -64,6 +67,8 @@ public struct ScheduledRun {
         if let policy, let signers {
             logger.notice("policy \(policy.name) holds: signed by \(signers.map { "\($0.name) (\($0.role))" }.joined(separator: ", ")), valid until \(policy.validUntil)", metadata: ["step": "policy", "job": "\(spec.name)"])
         }
+        // What apply would refuse is refused before anything is planned or written.
+        if policy != nil, !allowUnindexedRecheck { try PerUserLookup.requireIndexed(spec, on: connection) }
         let plan = try Planner(spec: spec, parameters: parameters, plannerKey: operatorKey, connection: connection, logger: logger).makePlan()
         guard plan.totals.hasDrift else {
             logger.notice("no drift beyond \(plan.totals.acknowledgedCount) acknowledged hold(s)", metadata: ["step": "plan", "job": "\(spec.name)"])
@@ -93,7 +98,7 @@ public struct ScheduledRun {
             let bundle = try recorder.write(part, outDirectory: nil, defaultParent: defaultParent)
             // Read back through the one reader, like any plan a person would apply.
             let report = try Applier(spec: spec, streamed: try PlanBundle.readStreaming(bundle.path, logger: logger), connection: connection, logger: logger)
-                .apply(operatorKey: operatorKey, policy: policy)
+                .apply(operatorKey: operatorKey, policy: policy, allowUnindexedRecheck: allowUnindexedRecheck)
             automatic = bundle
             applied = report
             notify(RunNotification(event: .appliedAutomatically, job: spec.name,

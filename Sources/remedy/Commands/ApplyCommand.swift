@@ -7,8 +7,9 @@ struct ApplyCommand: ParsableCommand {
         abstract: "Apply an approved plan exactly once, in short audited batches.",
         discussion: """
         Refuses, naming the reason, unless plan.json matches its digest, the job spec is unchanged, \
-        the database is the plan's, the plan is unexpired and the approvals meet the quorum. \
-        Lines whose excess changed since the plan are skipped as stale. Safe to re-run after any \
+        the database is the plan's, the plan is unexpired, the approvals meet the quorum and each \
+        batch can find its users' rows through an index (remedy check, topic indexes; \
+        --allow-unindexed-recheck accepts a large table without one). Lines whose excess changed since the plan are skipped as stale. Safe to re-run after any \
         interruption: nothing is applied twice. Exits 0 only if every line is applied (or was \
         already); 3 if any line was refused (stale, residual, would go negative, user gone); 1 if \
         live traffic kept a row locked through every retry (run apply again).
@@ -16,6 +17,8 @@ struct ApplyCommand: ParsableCommand {
 
     @Argument(help: "The plan bundle directory.", completion: Completion.bundle) var plan: String
     @Option(help: ArgumentHelp("The operator's key file (a trusted approver).", valueName: "FILE"), completion: Completion.key) var key: String
+    @Flag(help: "Go on where the shop has no index to find a batch's users by (users' id, transactions' user column) and the table is over 32 MB: each batch then reads the whole table while it holds its users' rows locked, and their live top-ups wait.")
+    var allowUnindexedRecheck = false
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var jobs: JobsOptions
     @OptionGroup var output: OutputOptions
@@ -28,7 +31,7 @@ struct ApplyCommand: ParsableCommand {
             let spec = try JobLocator.load(job: streamed.bundle.plan.job, explicit: jobs.jobsDirectory)
             let signingKey = try SigningKey.load(path: key)
             let connection = try database.connect()
-            let report = try Applier(spec: spec, streamed: streamed, connection: connection, logger: Terminal.logger).apply(operatorKey: signingKey)
+            let report = try Applier(spec: spec, streamed: streamed, connection: connection, logger: Terminal.logger).apply(operatorKey: signingKey, allowUnindexedRecheck: allowUnindexedRecheck)
             // Lines apply would not move (stale, residual, would go negative, gone) are refused;
             // lines live traffic kept locked are an error to retry.
             if !report.isComplete {

@@ -75,6 +75,7 @@ struct CheckCommand: ParsableCommand {
         ("access", "Tables and columns"), ("nulls", "Mapped columns on the rows they are used for"),
         ("amount_received", "Where amount_received comes from"), ("ledger", "Transaction types and statuses"),
         ("window", "The window"), ("callbacks", "Stored Tripay callbacks"), ("triggers", "Triggers"), ("balance", "The balance column"),
+        ("indexes", "How apply finds a batch's rows"),
     ]
     static let marks: [CheckFinding.Severity: String] = [.ok: "ok     ", .info: "info   ", .warning: "WARNING", .error: "ERROR  "]
 }

@@ -22,6 +22,8 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("param"), help: ArgumentHelp("A job parameter as name=value; repeat for each.", valueName: "NAME=VALUE"))
     var parameters: [String] = []
     @Option(help: ArgumentHelp("Directory for the bundles (default: ./remedy-plans).", valueName: "DIR"), completion: .directory) var out: String?
+    @Flag(help: "Apply automatically even where the shop has no index to find a batch's users by (remedy check lists it): each batch then reads the whole table under its locks.")
+    var allowUnindexedRecheck = false
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var jobs: JobsOptions
     @OptionGroup var output: OutputOptions
@@ -36,7 +38,7 @@ struct RunCommand: ParsableCommand {
                 ScheduledRun(
                     spec: spec, parameters: try JobParameters.resolve(parameters, for: spec), operatorKey: try SigningKey.load(path: key),
                     policy: try policy.map { try StandingPolicy.load(path: $0) }, connection: try database.connect(),
-                    notifier: notifier, logger: Terminal.logger)
+                    notifier: notifier, logger: Terminal.logger, allowUnindexedRecheck: allowUnindexedRecheck)
             }
             let outcome = try scheduled.run(defaultParent: out ?? FileManager.default.currentDirectoryPath + "/remedy-plans")
             exitCode = outcome.exitCode

@@ -111,6 +111,36 @@ struct ScheduledRunTests {
         #expect(server.requestCount == 4)
     }
 
+    /// apply refuses a batch that would read a whole unindexed table under its locks; a run that
+    /// may apply automatically refuses it before planning, unless the operator accepted it.
+    @Test func aRunThatWouldApplyOnAnUnindexedLargeTableStopsBeforeAnythingIsPlanned() throws {
+        let harness = try PipelineHarness(users: 120, seed: 53, job: "balance-drift")
+        try harness.connection.executeScript("""
+            DROP INDEX public.idx_transactions_user_id;
+            SET session_replication_role = replica;
+            INSERT INTO public.transactions (user_id, transaction_type, amount, status, product_name, created_at)
+            SELECT (SELECT id FROM public.users ORDER BY id LIMIT 1), 'topup', 10000, 'expired', repeat('x', 1800),
+                   timestamptz '2020-01-01 00:00:00+00' + g * interval '1 minute'
+              FROM generate_series(1, 20000) g;
+            RESET session_replication_role;
+            """)
+        let policy = try writePolicy(harness)
+        let before = try harness.books()
+        func run(allowing: Bool) throws -> ScheduledRun.Outcome {
+            try ScheduledRun(spec: harness.spec, parameters: try harness.parameters, operatorKey: harness.keys["andi"]!, policy: policy,
+                             connection: harness.connection, notifier: Notifier(url: nil), allowUnindexedRecheck: allowing)
+                .run(defaultParent: harness.directory)
+        }
+        #expect { _ = try run(allowing: false) } throws: { error in
+            "\(error)".contains("public.transactions has no index whose first column is user_id")
+                && "\(error)".contains("--allow-unindexed-recheck")
+        }
+        #expect(try harness.connection.query("SELECT count(*) FROM remedy.plans")[0].decode(0, as: Int.self) == 0)
+        #expect(try harness.books().mapValues(\.balance) == before.mapValues(\.balance))
+        let accepted = try run(allowing: true)
+        #expect(try #require(accepted.applied).applied.count > 0)
+    }
+
     @Test func anAutomaticPlanCannotBeAppliedWithoutItsPolicy() throws {
         let harness = try PipelineHarness(users: 200, seed: 53, job: "balance-drift")
         let policy = try writePolicy(harness)

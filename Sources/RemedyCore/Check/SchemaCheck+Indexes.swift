@@ -1,0 +1,33 @@
+import Postgres
+
+/// Whether apply can find a batch's users and their transactions through an index
+/// (PerUserLookup): a finding for each of the two lookups. Without one on a large table, apply
+/// refuses unless told to accept a full read under every batch's locks; a plan records the
+/// warning for its approvers.
+extension SchemaCheck {
+    func checkIndexes(on connection: PostgresConnection, into findings: inout [CheckFinding]) throws {
+        for lookup in try PerUserLookup.read(spec, on: connection) {
+            let facts = ["table": lookup.table.description, "column": lookup.column.description, "relkind": lookup.kind,
+                         "table_bytes": String(lookup.tableBytes), "leaves": String(lookup.leaves),
+                         "indexed_leaves": String(lookup.indexedLeaves), "index": lookup.indexName ?? "",
+                         "full_read_bytes_limit": String(PerUserLookup.fullReadBytesLimit)]
+            if lookup.isOpaque {
+                findings.append(CheckFinding("indexes", .info,
+                    "\(lookup.table) is a \(lookup.kind == "v" ? "view" : "foreign table"): whether the rows behind it are indexed by \(lookup.column.unqualifiedName) is not seen from here; apply reads them a batch of users at a time",
+                    facts: facts))
+            } else if lookup.isIndexed {
+                findings.append(CheckFinding("indexes", .ok,
+                    "\(lookup.spelled): index \(lookup.indexName ?? "")\(lookup.kind == "p" ? " (on each of \(lookup.leaves) partitions)" : ""); apply finds a batch's rows through it",
+                    facts: facts))
+            } else if lookup.fullReadTooLarge {
+                findings.append(CheckFinding("indexes", .warning,
+                    "\(lookup.missing) no index whose first column is \(lookup.column.unqualifiedName) (\(lookup.megabytes) MB): each batch of apply (and of verify) would read all of it, apply while holding those users' rows locked; apply refuses without --allow-unindexed-recheck. \(lookup.createIndexStatement) fixes it without blocking the shop's writes",
+                    facts: facts))
+            } else {
+                findings.append(CheckFinding("indexes", .info,
+                    "\(lookup.missing) no index whose first column is \(lookup.column.unqualifiedName), but at \(lookup.megabytes) MB reading it whole for each batch is cheap (apply refuses above \(PerUserLookup.fullReadBytesLimit >> 20) MB)",
+                    facts: facts))
+            }
+        }
+    }
+}
