@@ -19,10 +19,8 @@ public struct SchemaCheck {
         let reader = replica?.connection ?? connection
         do {
             return try reader.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
-                // As plan runs the probes (Detector.run): JIT compiling the pass over the
-                // transactions cost more than it saved, and its grouping stays in memory.
-                try reader.execute(CatalogSQL.jitOff)
-                _ = try reader.query(CatalogSQL.localWorkMemory, ["\(Detector.workMemoryKilobytes)kB"])
+                // As plan runs the probes (Detector.run), its grouping in memory.
+                try ReadSnapshot.configure(spec, on: reader, scanWorkMemoryKilobytes: Detector.workMemoryKilobytes)
                 var report = try probe(on: reader)
                 if let replica {
                     report.readReplica = try replica.position()
@@ -33,7 +31,8 @@ public struct SchemaCheck {
                 return report
             }
         } catch {
-            throw replica.map { ReadReplica.explainingRecoveryConflict(error, server: $0.server) } ?? error
+            let explained = ReadSnapshot.explainingTimeout(error, spec: spec, step: "check's pass over the transactions")
+            throw replica.map { ReadReplica.explainingRecoveryConflict(explained, server: $0.server) } ?? explained
         }
     }
 

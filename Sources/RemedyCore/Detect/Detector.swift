@@ -60,11 +60,17 @@ public struct Detector {
                     onRows: ([Row]) throws -> Void) throws -> Snapshot {
         let heartbeat = Heartbeat(intervalMilliseconds: waitingIntervalMilliseconds, say: waiting)
         defer { heartbeat.stop() }
-        return try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
-            // JIT compiling detect's large plan (180 functions, in every parallel worker) cost more
-            // than it saved: about 2 s of a 14 s detect at 1,000,000 users.
-            try connection.execute(CatalogSQL.jitOff)
-            _ = try connection.query(CatalogSQL.localWorkMemory, ["\(workMemoryKilobytes)kB"])
+        do {
+            return try snapshot(on: connection, progress: progress, heartbeat: heartbeat, prepare: prepare, onRows: onRows)
+        } catch {
+            throw ReadSnapshot.explainingTimeout(error, spec: spec, step: "detect (or check's probe, in plan's snapshot)")
+        }
+    }
+
+    private func snapshot(on connection: PostgresConnection, progress: (Int) -> Void, heartbeat: Heartbeat,
+                          prepare: (ShopCatalog) throws -> Void, onRows: ([Row]) throws -> Void) throws -> Snapshot {
+        try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
+            try ReadSnapshot.configure(spec, on: connection, scanWorkMemoryKilobytes: workMemoryKilobytes)
             let takenAt = try connection.query(CatalogSQL.snapshotTime)[0].decode(0, as: String.self)
             let catalog = try ShopCatalog.inspect(spec, on: connection)
             try prepare(catalog)

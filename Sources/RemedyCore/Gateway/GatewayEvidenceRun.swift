@@ -81,7 +81,8 @@ public struct GatewayEvidenceRun {
         if let outDirectory, FileManager.default.fileExists(atPath: outDirectory) {
             throw RemedyError(.io, "\(outDirectory) already exists; a plan bundle is never overwritten: choose another --out")
         }
-        let shop = try shopTopUps(of: plan)
+        let shop: [ShopTopUp]
+        do { shop = try shopTopUps(of: plan) } catch { throw ReadSnapshot.explainingTimeout(error, spec: spec, step: "reading the plan's top-ups from the shop") }
         let staging = "\(source.path)/\(Self.stagingDirectory)"
         var answers = source.storedEvidence()
         let reused = Set(shop.map(\.reference)).filter { answers[$0] != nil }.count
@@ -189,6 +190,7 @@ public struct GatewayEvidenceRun {
         for line in plan.holds { named += (line.closest?.topUps ?? []).map { (line.userId, $0) } }
         let ids = Array(Set(named.map(\.topUp.transactionId))).sorted()
         return try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
+            try ReadSnapshot.configure(spec, on: connection)
             var rows: [String: (status: String, merchantRef: String?)] = [:]
             if !ids.isEmpty {
                 let json = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)

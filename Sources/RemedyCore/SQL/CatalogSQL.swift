@@ -76,5 +76,7 @@ enum CatalogSQL {
     static let jitOff = "SET LOCAL jit = off"
     /// work_mem for the rest of the transaction ($1 like '256MB'): SET takes no parameters, set_config does.
     static let localWorkMemory = "SELECT set_config('work_mem', $1, true)"
+    /// statement_timeout for the rest of the transaction ($1 in milliseconds), whatever the role's.
+    static let localStatementTimeout = "SELECT set_config('statement_timeout', $1::int || 'ms', true)"
     static let snapshotTime = "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 }

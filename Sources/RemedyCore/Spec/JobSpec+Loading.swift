@@ -69,6 +69,12 @@ extension JobSpec {
             leaseSeconds: try applyNode.int("lease_seconds", default: 300, range: 10...86_400))
         try applyNode.finish()
 
+        var snapshot = SnapshotSettings(statementTimeoutMilliseconds: 1_800_000)
+        if var snapshotNode = try top.optionalChild("snapshot") {
+            snapshot = SnapshotSettings(statementTimeoutMilliseconds: try snapshotNode.int("statement_timeout_milliseconds", default: 1_800_000, range: 1_000...86_400_000))
+            try snapshotNode.finish()
+        }
+
         var limitsNode = try top.child("limits")
         let maxSingleText = try limitsNode.optionalString("max_single_adjustment")
         let maxSingle: Money?
@@ -123,7 +129,7 @@ extension JobSpec {
         return JobSpec(
             name: name, version: version, description: description, strategy: strategy, examine: examine,
             parameters: parameters, schema: schema, ledger: ledger, signatures: signatures,
-            negativeBalance: negativeBalance, approval: approval, apply: apply, limits: limits, notifyWebhookEnvironment: notifyEnvironment, gateway: gateway,
+            negativeBalance: negativeBalance, approval: approval, apply: apply, snapshot: snapshot, limits: limits, notifyWebhookEnvironment: notifyEnvironment, gateway: gateway,
             sql: sql, digest: try digest(directory: directory, sharedFiles: sqlFiles.filter { $0.contains("/shared/") }), directory: directory)
     }
 

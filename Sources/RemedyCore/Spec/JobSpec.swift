@@ -17,6 +17,8 @@ public struct JobSpec: Sendable {
     public let negativeBalance: NegativeBalancePolicy
     public let approval: ApprovalRule
     public let apply: ApplySettings
+    /// How long one statement of a read-only snapshot may run (check, plan, verify, evidence).
+    public let snapshot: SnapshotSettings
     public let limits: Limits
     /// The environment variable holding the webhook URL for notifications (never the URL itself:
     /// it is a secret).
@@ -185,6 +187,14 @@ public struct ApplySettings: Sendable {
     public let lockTimeoutMilliseconds: Int
     public let statementTimeoutMilliseconds: Int
     public let leaseSeconds: Int
+}
+
+/// remedy's own bound on each statement of its read-only snapshots (check's probe and detect
+/// take half a minute at 1,000,000 users), set for the transaction whatever the role's default:
+/// a role's `statement_timeout` is set for other work (Supabase gives API roles 3 and 8 s; 3 s
+/// stopped detect at 300,000 users). `apply.statement_timeout_milliseconds` bounds apply's.
+public struct SnapshotSettings: Sendable {
+    public let statementTimeoutMilliseconds: Int
 }
 
 public struct Limits: Sendable {

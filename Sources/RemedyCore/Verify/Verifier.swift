@@ -80,28 +80,33 @@ public struct Verifier {
         try RemedyStore(connection: connection).requireInitialized()
         var residuals: [Residual] = []
         var checked = 0
-        try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
-            let catalog = try ShopCatalog.inspect(spec, on: connection)
-            let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType)
-            // A user has one line in a plan (the reader refuses another), so each batch stands alone.
-            try streamed.adjustments.forEachBatch(of: Verifier.batchLines) { batch in
-                var expected: [String: Money] = [:]
-                for line in batch {
-                    expected[line.userId] = try line.excess.adding(line.delta).subtracting(line.receivable)
+        do {
+            try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
+                try ReadSnapshot.configure(spec, on: connection)
+                let catalog = try ShopCatalog.inspect(spec, on: connection)
+                let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType)
+                // A user has one line in a plan (the reader refuses another), so each batch stands alone.
+                try streamed.adjustments.forEachBatch(of: Verifier.batchLines) { batch in
+                    var expected: [String: Money] = [:]
+                    for line in batch {
+                        expected[line.userId] = try line.excess.adding(line.delta).subtracting(line.receivable)
+                    }
+                    let chunk = expected.keys.sorted()
+                    let recheck = try template.with(["user_ids": PostgresArray(chunk)]).render(spec.sql["recheck"]!, file: "\(spec.directory)/recheck.sql")
+                    var seen = Set<String>()
+                    for row in try connection.query(recheck.sql, recheck.parameters) {
+                        let userId = try row.decode(0, as: String.self)
+                        let balance = try row.decode(1, as: Money.self)
+                        let excess = try balance.subtracting(try row.decode(2, as: Money.self)).subtracting(try row.decode(3, as: Money.self))
+                        guard let left = expected[userId], seen.insert(userId).inserted else { continue }
+                        if excess != left { residuals.append(Residual(userId: userId, balance: balance, excess: excess, expectedExcess: left)) }
+                    }
+                    checked += seen.count
                 }
-                let chunk = expected.keys.sorted()
-                let recheck = try template.with(["user_ids": PostgresArray(chunk)]).render(spec.sql["recheck"]!, file: "\(spec.directory)/recheck.sql")
-                var seen = Set<String>()
-                for row in try connection.query(recheck.sql, recheck.parameters) {
-                    let userId = try row.decode(0, as: String.self)
-                    let balance = try row.decode(1, as: Money.self)
-                    let excess = try balance.subtracting(try row.decode(2, as: Money.self)).subtracting(try row.decode(3, as: Money.self))
-                    guard let left = expected[userId], seen.insert(userId).inserted else { continue }
-                    if excess != left { residuals.append(Residual(userId: userId, balance: balance, excess: excess, expectedExcess: left)) }
-                }
-                checked += seen.count
+                try alsoRead(connection)
             }
-            try alsoRead(connection)
+        } catch {
+            throw ReadSnapshot.explainingTimeout(error, spec: spec, step: "verify's recheck of a batch")
         }
         return (checked, residuals)
     }

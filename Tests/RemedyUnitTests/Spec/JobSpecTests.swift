@@ -47,6 +47,8 @@ struct JobSpecTests {
         ("negative_balance: hold", "negative_balance: forgive", "must be one of hold, allow, clamp"),
         ("tripay_paid_at: { column: tripay_paid_at }", "tripay_paid_at: { column: updated_at }", "updated_at, which moves on any edit"),
         ("batch_size: 100", "batch_size: 0", "must be a whole number from 1 to 10000"),
+        ("statement_timeout_milliseconds: 1800000", "statement_timeout_milliseconds: 0", "must be a whole number from 1000 to 86400000"),
+        ("statement_timeout_milliseconds: 1800000", "statement_timeout_milliseconds: 1800000\n  lock_timeout_milliseconds: 5", "unknown key \"snapshot.lock_timeout_milliseconds\""),
         ("strategy: double-credit", "strategy: guess", "strategy \"guess\" is unknown"),
         ("examine: candidates", "examine: everyone", "examine \"everyone\" must be one of all_users, candidates"),
         ("strategy: double-credit", "strategy: balance-drift", "examine: candidates cannot find drift outside the bug window"),
