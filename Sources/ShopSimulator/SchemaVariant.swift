@@ -10,6 +10,8 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
     public var schemaName = "public"
     /// Only the top-up callback writes `completed_at`: purchases and every other row have it NULL.
     public var purchasesWithoutCompletedAt = false
+    /// transactions partitioned by month of created_at (SchemaVariantSQL.partitionTransactions).
+    public var partitionedTransactions = false
     /// `balance DECIMAL(10,2)`: at most Rp 99.999.999,99.
     public var narrowBalance = false
     /// `users.id` is a foreign key to `auth.users` (Supabase's auth schema).
@@ -21,9 +23,10 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
     /// caller picks a name of its own).
     public var rowSecurityReader: String?
 
-    public init(schemaName: String = "public", purchasesWithoutCompletedAt: Bool = false, narrowBalance: Bool = false,
-                authUsers: Bool = false, balanceHistoryTrigger: Bool = false, rowSecurityReader: String? = nil) {
+    public init(schemaName: String = "public", purchasesWithoutCompletedAt: Bool = false, partitionedTransactions: Bool = false,
+                narrowBalance: Bool = false, authUsers: Bool = false, balanceHistoryTrigger: Bool = false, rowSecurityReader: String? = nil) {
         self.schemaName = schemaName
+        self.partitionedTransactions = partitionedTransactions
         self.purchasesWithoutCompletedAt = purchasesWithoutCompletedAt
         self.narrowBalance = narrowBalance
         self.authUsers = authUsers
@@ -37,6 +40,7 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
         var parts: [String] = []
         if schemaName != "public" { parts.append("schema \(schemaName)") }
         if purchasesWithoutCompletedAt { parts.append("purchases without completed_at") }
+        if partitionedTransactions { parts.append("transactions partitioned by month") }
         if narrowBalance { parts.append("DECIMAL(10,2) balances") }
         if authUsers { parts.append("user ids referencing auth.users") }
         if balanceHistoryTrigger { parts.append("a balance-history trigger on users") }
@@ -67,6 +71,7 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
                 try connection.executeScript(SchemaVariantSQL.balanceFunction(triggerVariant, schema: schema))
             }
             if purchasesWithoutCompletedAt { try connection.executeScript(SchemaVariantSQL.dropPurchaseCompletedAt(schema)) }
+            if partitionedTransactions { try connection.executeScript(SchemaVariantSQL.partitionTransactions(schema)) }
             if narrowBalance { try connection.executeScript(SchemaVariantSQL.narrowBalance(schema)) }
             if authUsers { try connection.executeScript(SchemaVariantSQL.authUsers(schema)) }
             if balanceHistoryTrigger { try connection.executeScript(SchemaVariantSQL.balanceHistory(schema)) }

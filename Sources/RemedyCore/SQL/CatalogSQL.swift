@@ -43,7 +43,8 @@ enum CatalogSQL {
     /// and recheck find a batch's users: the table's kind, its leaves (the table itself, or a
     /// partitioned table's leaf partitions), the bytes of their heaps (what a full read costs),
     /// how many leaves have a valid, non-partial btree or hash index whose first column is $2,
-    /// and one such index's name. A view or a foreign table has no leaves: what is behind it is
+    /// and one such index's name (a partitioned table's own, which its partitions' are made from,
+    /// when it has one). A view or a foreign table has no leaves: what is behind it is
     /// not seen. (A partial index is not counted: whether its predicate covers every row the
     /// recheck reads is not decided here.)
     static let perUserIndex = #"""
@@ -69,7 +70,11 @@ enum CatalogSQL {
            (SELECT count(*) FROM leaf)::bigint,
            (SELECT COALESCE(sum(pg_relation_size(l.relid)), 0) FROM leaf l)::bigint,
            (SELECT count(*) FROM indexed)::bigint,
-           (SELECT min(x.index_name) FROM indexed x)
+           COALESCE((SELECT min(i.indexrelid::regclass::text)
+                       FROM pg_index i
+                       JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum = i.indkey[0] AND a.attname = $2
+                      WHERE rel.relkind = 'p' AND i.indrelid = rel.oid AND i.indpred IS NULL),
+                    (SELECT min(x.index_name) FROM indexed x))
       FROM rel
     """#
 

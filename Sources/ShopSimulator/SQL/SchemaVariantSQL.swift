@@ -31,6 +31,46 @@ enum SchemaVariantSQL {
         """
     }
 
+    /// transactions becomes a table partitioned by month of created_at, as large shops keep it:
+    /// its keys must then hold the partition key (primary key (id, created_at), the reference
+    /// unique with created_at), and the user index, foreign key, balance trigger and policy are
+    /// made on the partitioned table, which gives them to every partition. A default partition
+    /// takes rows outside the months loaded (live traffic in tests). The rows are copied with no
+    /// trigger on the new table: balances stay as the history left them.
+    static func partitionTransactions(_ schema: String) -> String {
+        let literal = "'" + schema.replacingOccurrences(of: "'", with: "''") + "'"
+        return """
+        ALTER TABLE \(schema).transactions RENAME TO transactions_unpartitioned;
+        CREATE TABLE \(schema).transactions (LIKE \(schema).transactions_unpartitioned INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
+            PARTITION BY RANGE (created_at);
+        DO $partitions$
+        DECLARE
+            month timestamptz;
+        BEGIN
+            FOR month IN SELECT generate_series(date_trunc('month', min(created_at), 'UTC'), date_trunc('month', max(created_at), 'UTC'), interval '1 month')
+                           FROM \(schema).transactions_unpartitioned LOOP
+                EXECUTE format('CREATE TABLE %s.%I PARTITION OF %s.transactions FOR VALUES FROM (%L) TO (%L)',
+                               \(literal), 'transactions_' || to_char(month AT TIME ZONE 'UTC', 'YYYY_MM'), \(literal),
+                               month, month + interval '1 month');
+            END LOOP;
+        END
+        $partitions$;
+        CREATE TABLE \(schema).transactions_default PARTITION OF \(schema).transactions DEFAULT;
+        INSERT INTO \(schema).transactions SELECT * FROM \(schema).transactions_unpartitioned;
+        DROP TABLE \(schema).transactions_unpartitioned;
+        ALTER TABLE \(schema).transactions ADD PRIMARY KEY (id, created_at);
+        ALTER TABLE \(schema).transactions ADD CONSTRAINT transactions_tripay_reference_key UNIQUE (tripay_reference, created_at);
+        CREATE INDEX idx_transactions_user_id ON \(schema).transactions (user_id);
+        ALTER TABLE \(schema).transactions
+            ADD CONSTRAINT transactions_user_id_fkey FOREIGN KEY (user_id) REFERENCES \(schema).users (id) ON DELETE CASCADE;
+        CREATE TRIGGER trigger_auto_update_balance AFTER INSERT OR UPDATE ON \(schema).transactions
+            FOR EACH ROW EXECUTE FUNCTION \(schema).auto_update_user_balance();
+        ALTER TABLE \(schema).transactions ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY transactions_select_own ON \(schema).transactions FOR SELECT
+            USING (user_id::text = current_setting('request.jwt.claim.sub', true));
+        """
+    }
+
     static func narrowBalance(_ schema: String) -> String {
         "ALTER TABLE \(schema).users ALTER COLUMN balance TYPE numeric(10,2);"
     }

@@ -71,6 +71,8 @@ struct PerUserLookupTests {
             #expect(halves.missing == "1 of shop.halves's 2 partitions have")
             let whole = try read("shop.whole")
             #expect(whole.kind == "p" && whole.leaves == 2 && whole.indexedLeaves == 2 && whole.isIndexed, "\(whole)")
+            #expect(whole.indexName == "shop.whole_user_id_idx", "the partitioned table's own index, not a partition's")
+            #expect(halves.indexName == "shop.halves_a_user_id_idx")
             let seen = try read("shop.seen")
             #expect(seen.isOpaque && !seen.isIndexed && !seen.fullReadTooLarge, "\(seen)")
 
