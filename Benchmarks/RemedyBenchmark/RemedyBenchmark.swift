@@ -50,6 +50,8 @@ struct RemedyBenchmark: ParsableCommand {
     @Flag(help: "With --server: let the durable step ALTER SYSTEM that server (only one nobody else is using; without it, --server skips the durable step).")
     var alterSystem = false
     @Flag(help: "Skip rendering the HTML report in headless Chromium.") var noBrowser = false
+    @Flag(help: "Pass --allow-unindexed-recheck to remedy apply: to measure a template whose transactions have no index by user (apply refuses it otherwise).")
+    var allowUnindexedRecheck = false
     @Option(help: ArgumentHelp("Keep the children's output, plan bundles and exports here (default: removed at exit).", valueName: "DIR"))
     var keep: String?
 
@@ -110,8 +112,9 @@ struct RemedyBenchmark: ParsableCommand {
         // A shared server is not reconfigured unless its owner says so.
         let durable = !noDurable && (server == nil || alterSystem)
         if !noDurable, !durable { note("the durable step is skipped: it would ALTER SYSTEM the shared --server (pass --alter-system on a server of your own)") }
-        let runSettings = RunSettings(remedyPath: remedyPath, jobs: jobsDirectory, runs: max(1, runs), planRuns: max(1, planRuns),
+        var runSettings = RunSettings(remedyPath: remedyPath, jobs: jobsDirectory, runs: max(1, runs), planRuns: max(1, planRuns),
                                       topupPauseMs: topupPauseMs, durable: durable, chromium: chromium, logger: logger)
+        if allowUnindexedRecheck { runSettings.applyArguments = ["--allow-unindexed-recheck"] }
         let mode = server == nil ? "the simulator (seed \(Self.seed)) loaded into a throwaway cluster at \(sizes.map(String.init).joined(separator: ", ")) users"
                                  : "copies of \(templates.joined(separator: ", ")) on \(server!)"
         var output = RunHeader.lines(remedyPath: remedyPath, mode: mode)

@@ -5,6 +5,8 @@ struct RemedyCommands {
     let jobs: String
     /// Where each child's stdout and stderr go, as LABEL.stdout and LABEL.stderr.
     let work: String
+    /// Extra arguments of every `remedy apply`.
+    let applyArguments: [String]
 
     /// Runs `remedy ARGUMENTS --database-url URL` and returns the child, whatever its exit status.
     func run(_ label: String, _ arguments: [String], started: () -> Void = {}) throws -> ChildResult {

@@ -25,7 +25,7 @@ extension SizeRun {
         let apply: ChildResult
         do {
             // JSON logs: a progress event per batch, which the aiming reads (ApplyProgress).
-            apply = try commands.run(label, ["apply", directory, "--key", "\(work)/andi.key", "--log-format", "json"] + commands.jobsArguments,
+            apply = try commands.run(label, ["apply", directory, "--key", "\(work)/andi.key", "--log-format", "json"] + commands.jobsArguments + commands.applyArguments,
                                      started: { window.start = ContinuousClock.now })
         } catch {
             _ = try? topups.stop()

@@ -14,7 +14,8 @@ extension SizeRun {
         note("durable: fsync, synchronous_commit, full_page_writes on; fresh copy \(copy.name)")
         let connection = try server.connect(database: copy.name)
         defer { connection.close() }
-        let commands = RemedyCommands(remedyPath: settings.remedyPath, url: server.url(database: copy.name), jobs: settings.jobs, work: work)
+        let commands = RemedyCommands(remedyPath: settings.remedyPath, url: server.url(database: copy.name), jobs: settings.jobs, work: work,
+                                      applyArguments: settings.applyArguments)
         var figures = ApplyFigures()
         figures.settings = try connection.query(BenchmarkSQL.settings).map { try $0.decode(0, as: String.self) }
         _ = try RemedyStore(connection: connection).initialize(approvers: try ApproverFile.load(path: ring.approversFile))

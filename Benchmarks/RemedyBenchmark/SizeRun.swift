@@ -14,6 +14,8 @@ struct RunSettings {
     let durable: Bool
     let chromium: String?
     let logger: Logger
+    /// Extra arguments of every `remedy apply` (`--allow-unindexed-recheck`).
+    var applyArguments: [String] = []
 }
 
 /// One size of shop measured on copies of its template: the yardsticks and every remedy command of
@@ -48,7 +50,8 @@ struct SizeRun {
         let connection = try server.connect(database: copy.name)
         defer { connection.close() }  // before the drop (defers run last first)
         try describeServer(connection, into: &figures)
-        let commands = RemedyCommands(remedyPath: settings.remedyPath, url: server.url(database: copy.name), jobs: settings.jobs, work: work)
+        let commands = RemedyCommands(remedyPath: settings.remedyPath, url: server.url(database: copy.name), jobs: settings.jobs, work: work,
+                                      applyArguments: settings.applyArguments)
 
         let yardsticks = Yardsticks(connection: connection, runs: settings.runs)
         figures.seedQuery = try yardsticks.seedQuery()
