@@ -10,6 +10,8 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
     public var schemaName = "public"
     /// Only the top-up callback writes `completed_at`: purchases and every other row have it NULL.
     public var purchasesWithoutCompletedAt = false
+    /// users.id a bigint identity instead of a uuid (SchemaVariantSQL.bigintUserIds).
+    public var bigintUserIds = false
     /// transactions partitioned by month of created_at (SchemaVariantSQL.partitionTransactions).
     public var partitionedTransactions = false
     /// `balance DECIMAL(10,2)`: at most Rp 99.999.999,99.
@@ -23,9 +25,11 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
     /// caller picks a name of its own).
     public var rowSecurityReader: String?
 
-    public init(schemaName: String = "public", purchasesWithoutCompletedAt: Bool = false, partitionedTransactions: Bool = false,
-                narrowBalance: Bool = false, authUsers: Bool = false, balanceHistoryTrigger: Bool = false, rowSecurityReader: String? = nil) {
+    public init(schemaName: String = "public", purchasesWithoutCompletedAt: Bool = false, bigintUserIds: Bool = false,
+                partitionedTransactions: Bool = false, narrowBalance: Bool = false, authUsers: Bool = false, balanceHistoryTrigger: Bool = false,
+                rowSecurityReader: String? = nil) {
         self.schemaName = schemaName
+        self.bigintUserIds = bigintUserIds
         self.partitionedTransactions = partitionedTransactions
         self.purchasesWithoutCompletedAt = purchasesWithoutCompletedAt
         self.narrowBalance = narrowBalance
@@ -40,6 +44,7 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
         var parts: [String] = []
         if schemaName != "public" { parts.append("schema \(schemaName)") }
         if purchasesWithoutCompletedAt { parts.append("purchases without completed_at") }
+        if bigintUserIds { parts.append("bigint user ids") }
         if partitionedTransactions { parts.append("transactions partitioned by month") }
         if narrowBalance { parts.append("DECIMAL(10,2) balances") }
         if authUsers { parts.append("user ids referencing auth.users") }
@@ -54,6 +59,9 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
         guard schemaName.range(of: name, options: .regularExpression) != nil, schemaName.lowercased() != "simulator",
               schemaName.lowercased() != "remedy", schemaName.lowercased() != "auth" else {
             throw ShopSimulatorError.invalidOptions("schema name \"\(schemaName)\" must be a plain name other than simulator, remedy and auth")
+        }
+        if bigintUserIds, authUsers || balanceHistoryTrigger {
+            throw ShopSimulatorError.invalidOptions("bigint user ids go with neither auth users nor the balance-history trigger (both keep uuid user ids)")
         }
         if let role = rowSecurityReader, role.range(of: #"^[a-z_][a-z0-9_]{0,62}$"#, options: .regularExpression) == nil {
             throw ShopSimulatorError.invalidOptions("role name \"\(role)\" must be lowercase letters, digits and _")
@@ -71,6 +79,7 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
                 try connection.executeScript(SchemaVariantSQL.balanceFunction(triggerVariant, schema: schema))
             }
             if purchasesWithoutCompletedAt { try connection.executeScript(SchemaVariantSQL.dropPurchaseCompletedAt(schema)) }
+            if bigintUserIds { try connection.executeScript(SchemaVariantSQL.bigintUserIds(schema)) }
             if partitionedTransactions { try connection.executeScript(SchemaVariantSQL.partitionTransactions(schema)) }
             if narrowBalance { try connection.executeScript(SchemaVariantSQL.narrowBalance(schema)) }
             if authUsers { try connection.executeScript(SchemaVariantSQL.authUsers(schema)) }

@@ -83,6 +83,23 @@ struct SchemaVariantTests {
         _ = try shop.runPipelineAgainstTruth()
     }
 
+    /// users.id a bigint: detect casts the batch's ids to it, plan orders users by the id's text
+    /// ("10" before "9"), and the pipeline corrects what the truth says.
+    @Test func bigintUserIds() throws {
+        let shop = try VariantShop(seed: 66, schema: SchemaVariant(bigintUserIds: true))
+        #expect(try shop.scalar("""
+            SELECT count(*) FROM information_schema.columns
+             WHERE table_schema = 'public' AND ((table_name = 'users' AND column_name = 'id') OR (table_name = 'transactions' AND column_name = 'user_id'))
+               AND data_type = 'bigint'
+            """) == 2)
+        let report = try shop.check()
+        #expect(report.status == 0, "\(report)")
+        try shop.initialize()
+        let plan = try shop.runPipelineAgainstTruth()
+        let ids = plan.adjustments.map(\.userId)
+        #expect(ids == ids.sorted() && ids.contains { $0.count == 1 } && ids.contains { $0.count == 3 }, "\(ids.prefix(20))")
+    }
+
     @Test func extraTypesAndStatusesAreListedForConfirmation() throws {
         // The default shop has warranty claims (the trigger never moves a balance for them) and
         // refunded top-ups (the trigger takes a completed row back when it leaves completed).
