@@ -100,6 +100,21 @@ struct SchemaVariantTests {
         #expect(ids == ids.sorted() && ids.contains { $0.count == 1 } && ids.contains { $0.count == 3 }, "\(ids.prefix(20))")
     }
 
+    /// Type and status as enums, with transactions partitioned and user ids bigint: every
+    /// comparison with the spec's words reads them as text (an enum has no `=` with a text
+    /// parameter), and the pipeline corrects what the truth says.
+    @Test func enumTypeAndStatusOnPartitionedTransactionsWithBigintIds() throws {
+        let shop = try VariantShop(seed: 68, schema: SchemaVariant(bigintUserIds: true, enumTypeAndStatus: true, partitionedTransactions: true))
+        #expect(try shop.scalar("""
+            SELECT count(*) FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
+             WHERE a.attrelid = 'public.transactions'::regclass AND a.attname IN ('status', 'transaction_type') AND ty.typtype = 'e'
+            """) == 2)
+        let report = try shop.check()
+        #expect(report.status == 0, "\(report)")
+        try shop.initialize()
+        _ = try shop.runPipelineAgainstTruth()
+    }
+
     @Test func extraTypesAndStatusesAreListedForConfirmation() throws {
         // The default shop has warranty claims (the trigger never moves a balance for them) and
         // refunded top-ups (the trigger takes a completed row back when it leaves completed).

@@ -19,19 +19,19 @@ WITH in_window AS MATERIALIZED (
     -- such purchase completed in [since, until + tolerance]), to be matched by a hash join.
     SELECT t.{{tx.user}} AS user_id,
            t.{{tx.id}} AS id,
-           t.{{tx.type}} AS type,
+           {{expr.type}} AS type,
            t.{{tx.reference}} AS reference,
            t.{{tx.amount}} AS amount,
-           t.{{tx.status}} AS status,
+           {{expr.status}} AS status,
            {{expr.completed_at}} AS completed_at,
            {{expr.paid_at}} AS paid_at,
-           (t.{{tx.type}} = {{$topup_type}}
+           ({{expr.type}} = {{$topup_type}}
                 AND t.{{tx.reference}} IS NOT NULL
                 AND {{expr.paid_at}} >= {{$since}}::timestamptz
                 AND {{expr.paid_at}} < {{$until}}::timestamptz) IS TRUE AS is_candidate,
-           CASE WHEN t.{{tx.type}} = {{$topup_type}} THEN {{expr.amount_received}} END AS amount_received,
+           CASE WHEN {{expr.type}} = {{$topup_type}} THEN {{expr.amount_received}} END AS amount_received,
            -- A candidate's evidence is built here, in the parallel workers of this pass.
-           CASE WHEN (t.{{tx.type}} = {{$topup_type}}
+           CASE WHEN ({{expr.type}} = {{$topup_type}}
                           AND t.{{tx.reference}} IS NOT NULL
                           AND {{expr.paid_at}} >= {{$since}}::timestamptz
                           AND {{expr.paid_at}} < {{$until}}::timestamptz) IS TRUE
@@ -41,15 +41,15 @@ WITH in_window AS MATERIALIZED (
                     'paid_at', to_char({{expr.paid_at}} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                     'amount', COALESCE(t.{{tx.amount}}, 0)::text,
                     'amount_received', COALESCE({{expr.amount_received}}, 0)::text,
-                    'status', t.{{tx.status}}) END AS evidence
+                    'status', {{expr.status}}) END AS evidence
       FROM {{tx.table}} t
-     WHERE (t.{{tx.type}} = {{$topup_type}}
+     WHERE ({{expr.type}} = {{$topup_type}}
                 AND t.{{tx.reference}} IS NOT NULL
                 AND {{expr.paid_at}} >= {{$since}}::timestamptz
                 AND {{expr.paid_at}} < {{$until}}::timestamptz)
         OR ({{$lost_update_enabled}}::boolean
-                AND t.{{tx.type}} = {{$purchase_type}}
-                AND t.{{tx.status}} = {{$completed_status}}
+                AND {{expr.type}} = {{$purchase_type}}
+                AND {{expr.status}} = {{$completed_status}}
                 AND {{expr.completed_at}} >= {{$since}}::timestamptz
                 AND {{expr.completed_at}} <= {{$until}}::timestamptz
                     + make_interval(secs => {{$lost_update_tolerance_seconds}}::double precision))
@@ -73,7 +73,7 @@ ledger AS (
     -- constants: PostgreSQL folds them and runs one branch. Every user's books:
     SELECT t.{{tx.user}} AS user_id,
            sum({{expr.ledger_amount}}) AS ledger,
-           count(*) FILTER (WHERE t.{{tx.amount}} < 0 AND t.{{tx.type}} = ANY({{$positive_types}}::text[])) AS corrections
+           count(*) FILTER (WHERE t.{{tx.amount}} < 0 AND {{expr.type}} = ANY({{$positive_types}}::text[])) AS corrections
       FROM {{tx.table}} t
      WHERE {{$examine_all_users}}::boolean
        AND {{expr.in_ledger}}
@@ -84,7 +84,7 @@ ledger AS (
     -- this pass serial: 6.5 s of a 14 s detect at 1,000,000 users).
     SELECT t.{{tx.user}} AS user_id,
            sum({{expr.ledger_amount}}) AS ledger,
-           count(*) FILTER (WHERE t.{{tx.amount}} < 0 AND t.{{tx.type}} = ANY({{$positive_types}}::text[])) AS corrections
+           count(*) FILTER (WHERE t.{{tx.amount}} < 0 AND {{expr.type}} = ANY({{$positive_types}}::text[])) AS corrections
       FROM {{tx.table}} t
      WHERE NOT {{$examine_all_users}}::boolean
        AND {{expr.in_ledger}}
@@ -92,7 +92,7 @@ ledger AS (
                -- (Its own t: the window's top-ups, read again from the table.)
                SELECT t.{{tx.user}}
                  FROM {{tx.table}} t
-                WHERE t.{{tx.type}} = {{$topup_type}}
+                WHERE {{expr.type}} = {{$topup_type}}
                   AND t.{{tx.reference}} IS NOT NULL
                   AND {{expr.paid_at}} >= {{$since}}::timestamptz
                   AND {{expr.paid_at}} < {{$until}}::timestamptz)
@@ -104,12 +104,12 @@ correction AS (
     SELECT t.{{tx.user}} AS user_id,
            json_agg(json_build_object(
                'transaction_id', t.{{tx.id}}::text,
-               'type', t.{{tx.type}},
+               'type', {{expr.type}},
                'amount', t.{{tx.amount}}::text) ORDER BY t.{{tx.id}}) AS corrections
       FROM {{tx.table}} t
      WHERE t.{{tx.user}} IN (SELECT l.user_id FROM ledger l WHERE l.corrections > 0)
-       AND t.{{tx.status}} = {{$completed_status}}
-       AND t.{{tx.amount}} < 0 AND t.{{tx.type}} = ANY({{$positive_types}}::text[])
+       AND {{expr.status}} = {{$completed_status}}
+       AND t.{{tx.amount}} < 0 AND {{expr.type}} = ANY({{$positive_types}}::text[])
      GROUP BY t.{{tx.user}}
 ),
 candidates AS (
@@ -168,14 +168,14 @@ purchases AS (
            -- json, not jsonb: the same members, without parsing each object again.
            json_agg(json_build_object(
                'transaction_id', t.{{tx.id}}::text,
-               'status', t.{{tx.status}},
+               'status', {{expr.status}},
                'amount', t.{{tx.amount}}::text,
                'created_at', to_char({{expr.created_at}} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
              ORDER BY {{expr.created_at}}, t.{{tx.id}}) AS purchases
       FROM {{tx.table}} t
      WHERE t.{{tx.user}} IN (SELECT user_id FROM drifting)
-       AND t.{{tx.type}} = {{$purchase_type}}
-       AND t.{{tx.status}} = ANY({{$deductible_statuses}}::text[])
+       AND {{expr.type}} = {{$purchase_type}}
+       AND {{expr.status}} = ANY({{$deductible_statuses}}::text[])
      GROUP BY t.{{tx.user}}
 )
 SELECT u.{{users.id}}::text AS user_id,

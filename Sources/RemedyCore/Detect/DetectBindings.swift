@@ -14,10 +14,14 @@ extension SQLTemplate {
             // A fallback list has no single name: SQL that needs it reads expr.completed_at.
             "expr.completed_at": tx.completedAt.expression(alias: "t"), "expr.created_at": tx.createdAt.expression(alias: "t"),
             "expr.contact": users.contact.map { "u.\($0.sql)::text" } ?? "NULL::text",
+            // A row's type and status as text, whatever the column's type: shops often make them
+            // enums, which compare with no text parameter (`operator does not exist`). For a text
+            // column the cast is no operation at all.
+            "expr.type": "t.\(tx.type.sql)::text", "expr.status": "t.\(tx.status.sql)::text",
             // The ledger, written once for every query that computes it (detect, the recheck under
             // apply's lock, verify, the reconciliation): which rows count, and with which sign.
-            "expr.in_ledger": "t.\(tx.status.sql) = {{$completed_status}} AND (t.\(tx.type.sql) = ANY({{$positive_types}}::text[]) OR t.\(tx.type.sql) = ANY({{$negative_types}}::text[]))",
-            "expr.ledger_amount": "CASE WHEN t.\(tx.type.sql) = ANY({{$positive_types}}::text[]) THEN t.\(tx.amount.sql) ELSE -t.\(tx.amount.sql) END",
+            "expr.in_ledger": "t.\(tx.status.sql)::text = {{$completed_status}} AND (t.\(tx.type.sql)::text = ANY({{$positive_types}}::text[]) OR t.\(tx.type.sql)::text = ANY({{$negative_types}}::text[]))",
+            "expr.ledger_amount": "CASE WHEN t.\(tx.type.sql)::text = ANY({{$positive_types}}::text[]) THEN t.\(tx.amount.sql) ELSE -t.\(tx.amount.sql) END",
         ]
         if let single = tx.completedAt.single { fragments["tx.completed_at"] = single.sql }
         if let single = tx.createdAt.single { fragments["tx.created_at"] = single.sql }
@@ -61,7 +65,7 @@ extension SQLTemplate {
         var filter = ""
         if let status = log.status {
             values["callback_log_statuses"] = PostgresArray(log.handledStatuses)
-            filter = " AND g.\(status.sql) = ANY({{$callback_log_statuses}}::text[])"
+            filter = " AND g.\(status.sql)::text = ANY({{$callback_log_statuses}}::text[])"
         }
         let count = "(SELECT count(*) FROM \(log.table.sql) g WHERE g.\(log.reference.sql) = c.reference\(filter))::text"
         return "(SELECT json_agg(json_build_object('reference', c.reference, 'runs', \(count)) ORDER BY c.reference)"

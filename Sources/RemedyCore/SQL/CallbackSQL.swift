@@ -11,8 +11,8 @@ enum CallbackSQL {
            {{callback.body_bytes}},
            t.{{callback.signature}}::text
       FROM {{tx.table}} t
-     WHERE t.{{tx.type}} = {{$topup_type}}
-       AND t.{{tx.status}} = {{$completed_status}}
+     WHERE {{expr.type}} = {{$topup_type}}
+       AND {{expr.status}} = {{$completed_status}}
        AND t.{{tx.reference}} IS NOT NULL
        AND {{expr.paid_at}} >= {{$since}}::timestamptz
        AND {{expr.paid_at}} < {{$until}}::timestamptz

@@ -75,6 +75,22 @@ enum SchemaVariantSQL {
         """
     }
 
+    /// transactions' type and status become enum types, as many shops declare them (a rewrite
+    /// of the column, which fires no trigger).
+    static func enumTypeAndStatus(_ schema: String) -> String {
+        """
+        CREATE TYPE \(schema).transaction_type AS ENUM ('topup', 'purchase', 'refund', 'warranty_claim');
+        CREATE TYPE \(schema).transaction_status AS ENUM ('pending', 'processing', 'completed', 'failed', 'cancelled', 'refunded', 'expired');
+        ALTER TABLE \(schema).transactions
+            DROP CONSTRAINT transactions_status_check, DROP CONSTRAINT transactions_transaction_type_check,
+            ALTER COLUMN status DROP DEFAULT;
+        ALTER TABLE \(schema).transactions
+            ALTER COLUMN status TYPE \(schema).transaction_status USING status::\(schema).transaction_status,
+            ALTER COLUMN transaction_type TYPE \(schema).transaction_type USING transaction_type::\(schema).transaction_type;
+        ALTER TABLE \(schema).transactions ALTER COLUMN status SET DEFAULT 'pending';
+        """
+    }
+
     /// transactions becomes a table partitioned by month of created_at, as large shops keep it:
     /// its keys must then hold the partition key (primary key (id, created_at), the reference
     /// unique with created_at), and the user index, foreign key, balance trigger and policy are
