@@ -115,6 +115,22 @@ struct SchemaVariantTests {
         _ = try shop.runPipelineAgainstTruth()
     }
 
+    /// Times without a time zone (an ORM's `timestamp(3)`) fit two readings: UTC, or the wall
+    /// time of the shop's zone. remedy reads UTC, and check says so for each mapped time column,
+    /// for a person to confirm (plan records it for the approvers). Holding UTC, as here, the
+    /// pipeline corrects what the truth says.
+    @Test func timesWithoutATimeZoneAreReadAsUTCAndSaidSo() throws {
+        let shop = try VariantShop(seed: 69, schema: SchemaVariant(naiveTimestamps: true))
+        let report = try shop.check()
+        #expect(report.status == 2, "\(report)")
+        for column in ["completed_at", "created_at", "tripay_paid_at"] {
+            #expect(report.stdout.contains("  WARNING transactions.\(column) is timestamp(3) without time zone, so its values carry no zone: remedy reads them as UTC."), "\(column): \(report)")
+        }
+        try shop.initialize()
+        let plan = try shop.runPipelineAgainstTruth()
+        #expect(plan.warnings.filter { $0.contains("so its values carry no zone: remedy reads them as UTC") }.count == 3, "\(plan.warnings)")
+    }
+
     @Test func extraTypesAndStatusesAreListedForConfirmation() throws {
         // The default shop has warranty claims (the trigger never moves a balance for them) and
         // refunded top-ups (the trigger takes a completed row back when it leaves completed).

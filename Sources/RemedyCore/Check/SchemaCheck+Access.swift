@@ -43,6 +43,11 @@ extension SchemaCheck {
                 (tx.table, "schema.transactions", "schema.transactions.table", txColumns)]
     }
 
+    /// The mapped columns whose values are instants (compared with the window and with each other).
+    static func isTimeKey(_ key: String) -> Bool {
+        key == "completed_at" || key == "created_at" || key.hasPrefix("paid_at_sources.")
+    }
+
     func checkAccess(role: String, on connection: PostgresConnection, into findings: inout [CheckFinding]) throws -> Access {
         var access = Access()
         for mapped in mappedColumns {
@@ -77,6 +82,11 @@ extension SchemaCheck {
                 if isBalance, !canUpdate {
                     findings.append(CheckFinding("access", .warning,
                         "role \(role) may read but not update \(spelled): plan works, apply will be refused; GRANT UPDATE (\(column.description)) ON \(mapped.table) TO \(role) before applying",
+                        facts: factsText))
+                } else if facts.baseType == "timestamp without time zone", Self.isTimeKey(key) {
+                    // Two readings fit such a value; remedy takes one, and says so for a person to confirm.
+                    findings.append(CheckFinding("access", .warning,
+                        "\(spelled) is \(facts.type), so its values carry no zone: remedy reads them as UTC. If the shop writes another zone's wall time there (Jakarta's is +07:00), every time read moves by that offset and so does the window: confirm what the shop writes, or widen since and until by the offset",
                         facts: factsText))
                 } else if ["real", "double precision", "money"].contains(facts.baseType),
                           isBalance || column == spec.schema.transactions.amount || column == spec.schema.amountReceived.column {

@@ -75,6 +75,19 @@ enum SchemaVariantSQL {
         """
     }
 
+    /// The transactions' times without a time zone (as an ORM's default `timestamp(3)` keeps
+    /// them), holding UTC wall time, as an app writing `toISOString()` leaves it.
+    static func naiveTimestamps(_ schema: String) -> String {
+        """
+        ALTER TABLE \(schema).transactions ALTER COLUMN created_at DROP DEFAULT;
+        ALTER TABLE \(schema).transactions
+            ALTER COLUMN tripay_paid_at TYPE timestamp(3) USING tripay_paid_at AT TIME ZONE 'UTC',
+            ALTER COLUMN completed_at TYPE timestamp(3) USING completed_at AT TIME ZONE 'UTC',
+            ALTER COLUMN created_at TYPE timestamp(3) USING created_at AT TIME ZONE 'UTC';
+        ALTER TABLE \(schema).transactions ALTER COLUMN created_at SET DEFAULT (now() AT TIME ZONE 'UTC');
+        """
+    }
+
     /// transactions' type and status become enum types, as many shops declare them (a rewrite
     /// of the column, which fires no trigger).
     static func enumTypeAndStatus(_ schema: String) -> String {
