@@ -76,8 +76,8 @@ enum CheckSQL {
            count(*) FILTER (WHERE r.received = 'column'),
            count(*) FILTER (WHERE r.received = 'disagree'),
            count(*) FILTER (WHERE r.user_or_amount_null)
-      FROM (SELECT t.{{tx.type}}::text AS type,
-                   t.{{tx.status}}::text AS status,
+      FROM (SELECT {{expr.type}} AS type,
+                   {{expr.status}} AS status,
                    t.{{tx.amount}} AS amount,
                    {{expr.completed_at}} AS completed_at,
                    {{expr.created_at}} AS created_at,
