@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import RemedyCore
 import Testing
+import TestSupport
 
 /// A shop that never indexed its transactions' user column (PostgreSQL does not index a foreign
 /// key's column by itself): each batch of apply would read the whole table while it holds its
@@ -11,17 +12,7 @@ import Testing
 struct UnindexedShopTests {
     @Test func applyRefusesAWholeTableReadUnderItsLocksUntilTheOperatorAcceptsIt() throws {
         let shop = try EndToEndShop(users: 60, seed: 66)
-        // Past the limit with rows outside the ledger and the window (expired, no reference), the
-        // shop's balance trigger kept out of their insert.
-        try shop.connection.executeScript("""
-            DROP INDEX public.idx_transactions_user_id;
-            SET session_replication_role = replica;
-            INSERT INTO public.transactions (user_id, transaction_type, amount, status, product_name, created_at)
-            SELECT (SELECT id FROM public.users ORDER BY id LIMIT 1), 'topup', 10000, 'expired', repeat('x', 1800),
-                   timestamptz '2020-01-01 00:00:00+00' + g * interval '1 minute'
-              FROM generate_series(1, 20000) g;
-            RESET session_replication_role;
-            """)
+        try shop.connection.executeScript(UnindexedShopSQL.dropIndexAndGrow)
         let bytes = try shop.connection.query("SELECT pg_relation_size('public.transactions')")[0].decode(0, as: Int64.self)
         try #require(bytes > PerUserLookup.fullReadBytesLimit)
         let megabytes = (bytes + (1 << 19)) >> 20

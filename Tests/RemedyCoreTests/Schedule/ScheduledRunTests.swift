@@ -115,15 +115,7 @@ struct ScheduledRunTests {
     /// may apply automatically refuses it before planning, unless the operator accepted it.
     @Test func aRunThatWouldApplyOnAnUnindexedLargeTableStopsBeforeAnythingIsPlanned() throws {
         let harness = try PipelineHarness(users: 120, seed: 53, job: "balance-drift")
-        try harness.connection.executeScript("""
-            DROP INDEX public.idx_transactions_user_id;
-            SET session_replication_role = replica;
-            INSERT INTO public.transactions (user_id, transaction_type, amount, status, product_name, created_at)
-            SELECT (SELECT id FROM public.users ORDER BY id LIMIT 1), 'topup', 10000, 'expired', repeat('x', 1800),
-                   timestamptz '2020-01-01 00:00:00+00' + g * interval '1 minute'
-              FROM generate_series(1, 20000) g;
-            RESET session_replication_role;
-            """)
+        try harness.connection.executeScript(UnindexedShopSQL.dropIndexAndGrow)
         let policy = try writePolicy(harness)
         let before = try harness.books()
         func run(allowing: Bool) throws -> ScheduledRun.Outcome {
