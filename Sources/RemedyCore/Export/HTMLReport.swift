@@ -103,13 +103,14 @@ public enum HTMLReport {
        blocks in view (a 70,000-line block took Chromium 10 s to open, blocks of 1,000 under 3 s);
        each off-screen block keeps the height of its lines, so the scrollbar stays true. */
     pre.held { margin: 0; line-height: 1.25em; content-visibility: auto; contain-intrinsic-size: auto 1250em; }
+    h3.held-reason { margin: 14px 0 4px; font-size: 14px; }
     @page { size: A4; margin: 14mm 11mm; }
     @media print {
       body { margin: 0; max-width: none; padding: 0; font-size: 9pt; }
       #filters { display: none !important; }
       #lines tbody tr[hidden] { display: table-row !important; }
       pre.held { content-visibility: visible; }
-      h2 { break-after: avoid; }
+      h2, h3 { break-after: avoid; }
       thead { display: table-header-group; }
       tr, .figure, figure { break-inside: avoid; }
       .figure .v { font-size: 14pt; }
@@ -163,8 +164,11 @@ public enum HTMLReport {
         /// The file name of the complete line list written beside the page (nil: none written).
         let completeList: String?
         let heldLinesPerBlock: Int
-        /// Held users written so far (compact layout): where a block ends.
-        private var heldWritten = 0
+        /// Held users (compact layout), by hold reason, until `tail()` writes them a reason at a
+        /// time: a heading names the reason once instead of every line repeating it (at 1M users,
+        /// 70,573 holds, that is a quarter of the page). What waits here is the held section's own
+        /// bytes, which the page holds anyway.
+        private var held: [String: [HeldRow]] = [:]
 
         /// `document` without its lines; `highlights` from the export's first pass.
         public init(_ document: ExportDocument, highlights: ExportHighlights, layout: Layout = Layout(), completeList: String?) {
@@ -179,21 +183,16 @@ public enum HTMLReport {
             HTMLReport.head(document, highlights: highlights, listsEveryLine: listsEveryLine, completeList: completeList)
         }
 
-        /// Every line as a table row (small plans); else only held users, one compact text line
-        /// each, `heldLinesPerBlock` to a block.
+        /// Every line as a table row (small plans); else nothing now, and held users kept for the
+        /// tail.
         public mutating func record(_ line: ExportLine) -> String {
             if listsEveryLine { return HTMLReport.row(line, gatewayVerdicts: document.gatewayVerdicts) }
-            guard line.outcome == .held else { return "" }
-            var h = ""
-            if heldWritten % heldLinesPerBlock == 0 {
-                h += heldWritten == 0 ? HTMLReport.heldBlockOpen : "</pre>\n" + HTMLReport.heldBlockOpen
-            }
-            heldWritten += 1
-            return h + HTMLReport.heldRow(line)
+            if line.outcome == .held { held[line.reasonCode, default: []].append(HeldRow(line)) }
+            return ""
         }
 
         public func tail() -> String {
-            (listsEveryLine || heldWritten == 0 ? "" : "</pre>\n") + HTMLReport.tail(document, listsEveryLine: listsEveryLine)
+            (listsEveryLine ? "" : HTMLReport.heldGroups(held, linesPerBlock: heldLinesPerBlock)) + HTMLReport.tail(document, listsEveryLine: listsEveryLine)
         }
     }
 
@@ -348,7 +347,7 @@ public enum HTMLReport {
         for line in shown { h += row(line, gatewayVerdicts: document.gatewayVerdicts) }
         h += "</tbody></table>\n</section>\n"
         h += "<section id=\"holds-section\">\n<h2>Held for a person (\(totals.counts.held) users, untouched)</h2>\n"
-        h += "<p class=\"sub\">One line per held user: excess, hold reason, user id, name. Why each is held, and its evidence, is in the complete list.</p>\n"
+        h += "<p class=\"sub\">By hold reason, the largest group first; in each, one line per held user in plan order: excess, user id, name. Why each is held, and its evidence, is in the complete list.</p>\n"
         h += "<div id=\"holds\">\n"
         return h
     }
@@ -386,14 +385,40 @@ public enum HTMLReport {
     /// Where a block of held users starts.
     static let heldBlockOpen = "<pre class=\"mono held\">"
 
-    /// A held user in one line of text (about 60 bytes plus the user id and name): excess right
-    /// aligned, hold reason, user id, name. Line breaks in a name are shown as `\u{a}`.
-    static func heldRow(_ line: ExportLine) -> String {
-        let excess = line.excess.rupiah
-        let reason = line.reasonCode
-        let label = line.label.replacingOccurrences(of: "\r", with: "\\u{d}").replacingOccurrences(of: "\n", with: "\\u{a}")
-        return String(repeating: " ", count: max(0, 16 - excess.count)) + escape(excess) + "  " + escape(reason)
-            + String(repeating: " ", count: max(1, 20 - reason.count)) + isolated(line.userId) + "  " + isolated(label) + "\n"
+    /// A held user as the tail writes it: the excess (right aligned to its group's widest), then
+    /// the user id and name, ready to print.
+    struct HeldRow {
+        let excess: String
+        let rest: String
+
+        init(_ line: ExportLine) {
+            excess = line.excess.rupiah
+            let label = line.label.replacingOccurrences(of: "\r", with: "\\u{d}").replacingOccurrences(of: "\n", with: "\\u{a}")
+            rest = HTMLReport.isolated(line.userId) + "  " + HTMLReport.isolated(label) + "\n"
+        }
+
+        /// One line of text (about 18 bytes plus the user id and name). Line breaks in a name are
+        /// shown as `\u{a}`.
+        func text(excessWidth: Int) -> String {
+            String(repeating: " ", count: max(0, excessWidth - excess.count)) + HTMLReport.escape(excess) + "  " + rest
+        }
+    }
+
+    /// The held users of a compact page, a group per hold reason (most users first, then by
+    /// reason), each under a heading with its count, in blocks of `linesPerBlock` lines.
+    static func heldGroups(_ groups: [String: [HeldRow]], linesPerBlock: Int) -> String {
+        precondition(linesPerBlock > 0)
+        var h = ""
+        for (reason, rows) in groups.sorted(by: { ($0.value.count, $1.key) > ($1.value.count, $0.key) }) {
+            let width = rows.map(\.excess.count).max() ?? 0
+            h += "<h3 class=\"held-reason\">\(escape(reason)): \(rows.count) held</h3>\n"
+            for start in stride(from: 0, to: rows.count, by: linesPerBlock) {
+                h += heldBlockOpen
+                for row in rows[start..<min(start + linesPerBlock, rows.count)] { h += row.text(excessWidth: width) }
+                h += "</pre>\n"
+            }
+        }
+        return h
     }
 
     /// `text` escaped, and isolated in `<bdi>` when it has any character beyond ASCII: right-to-left

@@ -62,18 +62,32 @@ struct ExportStreamingTests {
         let largest = try #require(adjustments.max { $0.plannedDelta.absoluteMinorUnits < $1.plannedDelta.absoluteMinorUnits })
         #expect(page.contains(HTMLReport.row(largest)))
 
-        // Every held user, once, in one compact line, in plan order, in blocks of at most
-        // heldLinesPerBlock lines (the browser lays out only the blocks in view).
+        // Every held user, once, in one compact line under a heading per hold reason (the
+        // largest group first), in plan order within it, in blocks of at most heldLinesPerBlock
+        // lines (the browser lays out only the blocks in view).
         let holdsDiv = try #require(page.components(separatedBy: "<div id=\"holds\">\n").last?.components(separatedBy: "</div>").first)
-        let blocks = holdsDiv.components(separatedBy: "</pre>\n").dropLast()
-        #expect(blocks.count == (holds.count + 6) / 7)
-        #expect(blocks.allSatisfy { $0.hasPrefix(HTMLReport.heldBlockOpen) && $0.split(separator: "\n").count <= 7 })
-        let block = blocks.map { $0.dropFirst(HTMLReport.heldBlockOpen.count) }.joined()
-        #expect(block == holds.map(HTMLReport.heldRow).joined())
-        for hold in holds {
-            #expect(block.contains(HTMLReport.heldRow(hold)), "\(hold.userId) is listed")
-            #expect(HTMLReport.heldRow(hold).utf8.count <= 60 + hold.userId.utf8.count + HTMLReport.escape(hold.label).utf8.count * 2,
-                    "a held user costs about 60 bytes plus the id and name")
+        let groups = Dictionary(grouping: holds, by: \.reasonCode)
+        try #require(groups.count >= 2, "holds of more than one reason: \(groups.keys)")
+        let order = groups.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }
+        let sections = holdsDiv.components(separatedBy: "<h3 class=\"held-reason\">").dropFirst()
+        #expect(sections.count == groups.count)
+        for ((reason, members), section) in zip(order, sections) {
+            let heading = "\(reason): \(members.count) held</h3>\n"
+            #expect(section.hasPrefix(heading), "\(section.prefix(80))")
+            let blocks = section.dropFirst(heading.count).components(separatedBy: "</pre>\n").dropLast()
+            #expect(blocks.count == (members.count + 6) / 7)
+            #expect(blocks.allSatisfy { $0.hasPrefix(HTMLReport.heldBlockOpen) && $0.split(separator: "\n").count <= 7 })
+            let text = blocks.map { $0.dropFirst(HTMLReport.heldBlockOpen.count) }.joined()
+            let width = members.map { $0.excess.rupiah.count }.max()!
+            #expect(text == members.map { HTMLReport.HeldRow($0).text(excessWidth: width) }.joined())
+            for hold in members {
+                let row = HTMLReport.HeldRow(hold).text(excessWidth: width)
+                let excess = hold.excess.rupiah
+                #expect(row.hasPrefix(String(repeating: " ", count: width - excess.count) + HTMLReport.escape(excess) + "  " + HTMLReport.isolated(hold.userId) + "  "),
+                        "excess aligned, then the user id, no reason: \(row)")
+                #expect(row.utf8.count <= width + 5 + hold.userId.utf8.count + HTMLReport.escape(hold.label).utf8.count * 2,
+                        "a held user costs the excess and about 5 bytes plus the id and name")
+            }
         }
         // Smaller than the page listing every line in full, and it says where the complete list is.
         #expect(page.utf8.count < full.utf8.count)
@@ -95,7 +109,7 @@ struct ExportStreamingTests {
     @Test func aHeldUsersCompactLineIsEscaped() {
         var line = ExportBuilder.settled(SettledLine(userId: "u<1>", label: "a\nb <img src=x onerror=alert(1)>", candidateTopUps: 0, note: ""))
         line.outcome = .held
-        let row = HTMLReport.heldRow(line)
+        let row = HTMLReport.HeldRow(line).text(excessWidth: 16)
         #expect(row.filter { $0 == "\n" }.count == 1 && row.hasSuffix("\n"))
         #expect(!row.contains("<img") && row.contains("&lt;img") && row.contains("u&lt;1&gt;"))
 
@@ -103,11 +117,11 @@ struct ExportStreamingTests {
         // the excess, reason, id or name beside it.
         for hostile in ["\u{202E}0005 pR", "مريم 12", "\u{2067}abc"] {
             line.label = hostile
-            #expect(HTMLReport.heldRow(line).hasSuffix("  <bdi>\(HTMLReport.escape(hostile))</bdi>\n"), "\(hostile.debugDescription) is isolated")
+            #expect(HTMLReport.HeldRow(line).text(excessWidth: 16).hasSuffix("  <bdi>\(HTMLReport.escape(hostile))</bdi>\n"), "\(hostile.debugDescription) is isolated")
             var byId = line
             byId.label = "plain"
             byId.userId = hostile + "<1>"
-            #expect(HTMLReport.heldRow(byId).hasSuffix("  <bdi>\(HTMLReport.escape(hostile))&lt;1&gt;</bdi>  plain\n"), "an id \(hostile.debugDescription) is isolated")
+            #expect(HTMLReport.HeldRow(byId).text(excessWidth: 16).hasSuffix("  <bdi>\(HTMLReport.escape(hostile))&lt;1&gt;</bdi>  plain\n"), "an id \(hostile.debugDescription) is isolated")
         }
     }
 
