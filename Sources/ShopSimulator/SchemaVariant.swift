@@ -14,8 +14,9 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
     public var bigintUserIds = false
     /// transactions' type and status as enum types (SchemaVariantSQL.enumTypeAndStatus).
     public var enumTypeAndStatus = false
-    /// transactions' times as `timestamp(3)` without a time zone, holding UTC (SchemaVariantSQL.naiveTimestamps).
-    public var naiveTimestamps = false
+    /// transactions' times as `timestamp(3)` without a time zone, holding the wall time of this
+    /// zone (`UTC`, `Asia/Jakarta`; SchemaVariantSQL.naiveTimestamps); nil keeps timestamptz.
+    public var naiveTimestampsZone: String?
     /// transactions partitioned by month of created_at (SchemaVariantSQL.partitionTransactions).
     public var partitionedTransactions = false
     /// `balance DECIMAL(10,2)`: at most Rp 99.999.999,99.
@@ -30,12 +31,12 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
     public var rowSecurityReader: String?
 
     public init(schemaName: String = "public", purchasesWithoutCompletedAt: Bool = false, bigintUserIds: Bool = false,
-                enumTypeAndStatus: Bool = false, naiveTimestamps: Bool = false, partitionedTransactions: Bool = false, narrowBalance: Bool = false, authUsers: Bool = false, balanceHistoryTrigger: Bool = false,
+                enumTypeAndStatus: Bool = false, naiveTimestampsZone: String? = nil, partitionedTransactions: Bool = false, narrowBalance: Bool = false, authUsers: Bool = false, balanceHistoryTrigger: Bool = false,
                 rowSecurityReader: String? = nil) {
         self.schemaName = schemaName
         self.bigintUserIds = bigintUserIds
         self.enumTypeAndStatus = enumTypeAndStatus
-        self.naiveTimestamps = naiveTimestamps
+        self.naiveTimestampsZone = naiveTimestampsZone
         self.partitionedTransactions = partitionedTransactions
         self.purchasesWithoutCompletedAt = purchasesWithoutCompletedAt
         self.narrowBalance = narrowBalance
@@ -52,7 +53,7 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
         if purchasesWithoutCompletedAt { parts.append("purchases without completed_at") }
         if bigintUserIds { parts.append("bigint user ids") }
         if enumTypeAndStatus { parts.append("enum types and statuses") }
-        if naiveTimestamps { parts.append("times without a time zone") }
+        if let zone = naiveTimestampsZone { parts.append("times without a time zone, holding \(zone) wall time") }
         if partitionedTransactions { parts.append("transactions partitioned by month") }
         if narrowBalance { parts.append("DECIMAL(10,2) balances") }
         if authUsers { parts.append("user ids referencing auth.users") }
@@ -89,7 +90,7 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
             if purchasesWithoutCompletedAt { try connection.executeScript(SchemaVariantSQL.dropPurchaseCompletedAt(schema)) }
             if bigintUserIds { try connection.executeScript(SchemaVariantSQL.bigintUserIds(schema)) }
             if enumTypeAndStatus { try connection.executeScript(SchemaVariantSQL.enumTypeAndStatus(schema)) }
-            if naiveTimestamps { try connection.executeScript(SchemaVariantSQL.naiveTimestamps(schema)) }
+            if let zone = naiveTimestampsZone { try connection.executeScript(SchemaVariantSQL.naiveTimestamps(schema, zone: zone)) }
             if partitionedTransactions { try connection.executeScript(SchemaVariantSQL.partitionTransactions(schema)) }
             if narrowBalance { try connection.executeScript(SchemaVariantSQL.narrowBalance(schema)) }
             if authUsers { try connection.executeScript(SchemaVariantSQL.authUsers(schema)) }

@@ -120,7 +120,7 @@ struct SchemaVariantTests {
     /// for a person to confirm (plan records it for the approvers). Holding UTC, as here, the
     /// pipeline corrects what the truth says.
     @Test func timesWithoutATimeZoneAreReadAsUTCAndSaidSo() throws {
-        let shop = try VariantShop(seed: 69, schema: SchemaVariant(naiveTimestamps: true))
+        let shop = try VariantShop(seed: 69, schema: SchemaVariant(naiveTimestampsZone: "UTC"))
         let report = try shop.check()
         #expect(report.status == 2, "\(report)")
         for column in ["completed_at", "created_at", "tripay_paid_at"] {
@@ -129,6 +129,63 @@ struct SchemaVariantTests {
         try shop.initialize()
         let plan = try shop.runPipelineAgainstTruth()
         #expect(plan.warnings.filter { $0.contains("so its values carry no zone: remedy reads them as UTC") }.count == 3, "\(plan.warnings)")
+    }
+
+    /// A shop whose app runs in WIB writes Jakarta's wall time into its zone-less times (Laravel's
+    /// `timestamps()` with `APP_TIMEZONE=Asia/Jakarta`). Read as UTC, every paid_at is seven hours
+    /// late, and check says it cannot tell. Named in schema.transactions.local_time_zone, check is
+    /// satisfied, the plan's paid_at are the instants the payments happened, and the pipeline
+    /// corrects what the truth says. A zone PostgreSQL does not know is refused before anything
+    /// is read or written.
+    @Test func wallTimesOfTheShopsZoneAreReadInTheZoneTheSpecNames() throws {
+        let shop = try VariantShop(seed: 70, schema: SchemaVariant(naiveTimestampsZone: "Asia/Jakarta"))
+        try shop.initialize()
+        func paidAt(_ plan: Plan) throws -> (transactionId: String, paidAt: String) {
+            let topUp = try #require(plan.adjustments.first?.attribution.topUps.first)
+            return (topUp.transactionId, topUp.paidAt)
+        }
+        let instantSQL = """
+            SELECT to_char((tripay_paid_at AT TIME ZONE 'Asia/Jakarta') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                   to_char(tripay_paid_at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+              FROM public.transactions WHERE id::text = $1
+            """
+
+        // Unnamed: read as UTC, said so, and seven hours off.
+        let unnamed = try shop.check()
+        #expect(unnamed.status == 2, "\(unnamed)")
+        #expect(unnamed.stdout.contains("transactions.tripay_paid_at is timestamp(3) without time zone, so its values carry no zone: remedy reads them as UTC."), "\(unnamed)")
+        let misread = try shop.plan()
+        let (misreadId, misreadPaidAt) = try paidAt(misread.plan)
+        let misreadRow = try shop.connection.query(instantSQL, [misreadId])[0]
+        #expect(misreadPaidAt == (try misreadRow.decode(1, as: String.self)), "the wall time, taken for UTC")
+        #expect(misreadPaidAt != (try misreadRow.decode(0, as: String.self)))
+
+        // A zone PostgreSQL does not know: check's error, plan's one line, nothing written.
+        let unknown = try JobsDirectoryCopy(replacing: "    callback: tripay_callback_data  #", with: "    local_time_zone: Asia/Jakrta\n    callback: tripay_callback_data  #")
+        shop.shop.jobs = unknown.path
+        let refusedCheck = try shop.check()
+        #expect(refusedCheck.status == 1 && refusedCheck.stdout.contains("ERROR   schema.transactions.local_time_zone \"Asia/Jakrta\" is not a time zone this PostgreSQL knows"), "\(refusedCheck)")
+        #expect(!refusedCheck.stdout.contains("read as wall time in Asia/Jakrta"), "\(refusedCheck)")
+        let before = try DatabaseFingerprint.take(shop.shop)
+        let refusedPlan = try shop.shop.remedy(["plan", "tripay-double-credit"] + shop.shop.windowParameters + ["--key", shop.shop.key("andi"), "--out", shop.shop.directory + "/refused", "--jobs", shop.shop.jobs])
+        let errors = refusedPlan.stderrLines.filter { $0.hasPrefix("remedy: error:") }
+        #expect(!refusedPlan.exitedZero && errors.count == 1 && errors[0].contains("local_time_zone \"Asia/Jakrta\" is not a time zone this PostgreSQL knows"), "\(refusedPlan)")
+        #expect(try DatabaseFingerprint.take(shop.shop) == before)
+        #expect(!FileManager.default.fileExists(atPath: shop.shop.directory + "/refused"))
+
+        // Named: every mapped time is read in WIB.
+        let named = try JobsDirectoryCopy(replacing: "    callback: tripay_callback_data  #", with: "    local_time_zone: Asia/Jakarta\n    callback: tripay_callback_data  #")
+        shop.shop.jobs = named.path
+        let report = try shop.check()
+        #expect(report.status == 0, "\(report)")
+        for column in ["completed_at", "created_at", "tripay_paid_at"] {
+            #expect(report.stdout.contains("transactions.\(column) ("), "\(column)")
+            #expect(report.stdout.contains("): timestamp(3) without time zone, read as wall time in Asia/Jakarta (schema.transactions.local_time_zone)"), "\(report)")
+        }
+        let plan = try shop.runPipelineAgainstTruth()
+        #expect(!plan.warnings.contains { $0.contains("carry no zone") }, "\(plan.warnings)")
+        let (id, instant) = try paidAt(plan)
+        #expect(instant == (try shop.connection.query(instantSQL, [id])[0].decode(0, as: String.self)), "paid_at is the instant of the payment")
     }
 
     @Test func extraTypesAndStatusesAreListedForConfirmation() throws {

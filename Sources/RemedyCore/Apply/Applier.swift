@@ -85,7 +85,7 @@ public struct Applier {
             try policy.requireWithinRollingDay(bundle.plan.adjustments, planDigest: bundle.digest, job: spec.name, connection: connection)
         }
         let catalog = try ShopCatalog.inspect(spec, on: connection)
-        let statements = try Statements(spec: spec, template: try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType))
+        let statements = try Statements(spec: spec, template: try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType, zonelessTimes: catalog.zonelessTimes))
 
         let runId = UUID().uuidString.lowercased()
         var report = ApplyReport(runId: runId, planDigest: bundle.digest, job: spec.name, operatorName: cleared.operator_.name,

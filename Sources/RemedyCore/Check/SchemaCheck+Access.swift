@@ -13,6 +13,8 @@ extension SchemaCheck {
     struct Access {
         var readable = true
         var balance: ColumnFacts?
+        /// Mapped time columns without a zone (read in `schema.transactions.local_time_zone`).
+        var zonelessTimes: Set<SQLIdentifier> = []
     }
 
     /// The mapped columns of a table, each with the spec key that maps it.
@@ -50,6 +52,7 @@ extension SchemaCheck {
 
     func checkAccess(role: String, on connection: PostgresConnection, into findings: inout [CheckFinding]) throws -> Access {
         var access = Access()
+        let localTimeZone = try spec.schema.transactions.localTimeZone.flatMap { try ShopCatalog.isKnownTimeZone($0, on: connection) ? $0 : nil }
         for mapped in mappedColumns {
             guard try checkTable(mapped.table, key: mapped.tableKey, on: connection, into: &findings) else {
                 access.readable = false
@@ -84,10 +87,16 @@ extension SchemaCheck {
                         "role \(role) may read but not update \(spelled): plan works, apply will be refused; GRANT UPDATE (\(column.description)) ON \(mapped.table) TO \(role) before applying",
                         facts: factsText))
                 } else if facts.baseType == "timestamp without time zone", Self.isTimeKey(key) {
-                    // Two readings fit such a value; remedy takes one, and says so for a person to confirm.
-                    findings.append(CheckFinding("access", .warning,
-                        "\(spelled) is \(facts.type), so its values carry no zone: remedy reads them as UTC. If the shop writes another zone's wall time there (Jakarta's is +07:00), every time read moves by that offset and so does the window: confirm what the shop writes, or widen since and until by the offset",
-                        facts: factsText))
+                    access.zonelessTimes.insert(column)
+                    if let zone = localTimeZone {
+                        findings.append(CheckFinding("access", .ok, "\(spelled) (\(mapped.key).\(key)): \(facts.type), read as wall time in \(zone) (schema.transactions.local_time_zone)",
+                                                     facts: factsText.merging(["local_time_zone": zone]) { $1 }))
+                    } else {
+                        // Two readings fit such a value; remedy takes one, and says so for a person to confirm.
+                        findings.append(CheckFinding("access", .warning,
+                            "\(spelled) is \(facts.type), so its values carry no zone: remedy reads them as UTC. If the shop writes another zone's wall time there (an app set to Asia/Jakarta writes +07:00), every time read moves by that offset and so does the window: confirm what the shop writes, and name its zone in schema.transactions.local_time_zone if it is not UTC",
+                            facts: factsText))
+                    }
                 } else if ["real", "double precision", "money"].contains(facts.baseType),
                           isBalance || column == spec.schema.transactions.amount || column == spec.schema.amountReceived.column {
                     findings.append(CheckFinding("access", .warning,
@@ -98,7 +107,26 @@ extension SchemaCheck {
                 }
             }
         }
+        checkLocalTimeZone(known: localTimeZone != nil, &access, into: &findings)
         return access
+    }
+
+    /// `schema.transactions.local_time_zone`, where set: a zone PostgreSQL knows (else no time can
+    /// be read, and the looks at the data are skipped), and one that applies to a mapped column.
+    private func checkLocalTimeZone(known: Bool, _ access: inout Access, into findings: inout [CheckFinding]) {
+        guard let zone = spec.schema.transactions.localTimeZone else { return }
+        guard known else {
+            findings.append(CheckFinding("access", .error,
+                "schema.transactions.local_time_zone \"\(zone)\" is not a time zone this PostgreSQL knows (pg_timezone_names); use a name such as Asia/Jakarta",
+                facts: ["local_time_zone": zone]))
+            access.readable = false
+            return
+        }
+        if access.readable, access.zonelessTimes.isEmpty {
+            findings.append(CheckFinding("access", .warning,
+                "schema.transactions.local_time_zone is \(zone), but every mapped time column carries its zone (timestamptz): it changes nothing; remove it from job.yaml",
+                facts: ["local_time_zone": zone]))
+        }
     }
 
     /// Whether the role reads every row of `table`; a finding either way.

@@ -43,9 +43,11 @@ public struct SchemaCheck {
         let who = try connection.query("SELECT current_database()::text, current_user::text")[0]
         var report = CheckReport(job: spec.name, database: try who.decode(0), role: try who.decode(1), findings: [])
         let access = try checkAccess(role: report.role, on: connection, into: &report.findings)
-        // The looks at the data need every mapped column readable; what is missing is reported above.
+        // The looks at the data need every mapped column readable, and times read as plan reads
+        // them; what is missing is reported above.
         guard access.readable else { return report }
-        var template = try SQLTemplate.bindings(for: spec, parameters: parameters)
+        var template = try SQLTemplate.bindings(for: spec, parameters: parameters,
+                                                zonelessTimes: ZonelessTimes(columns: access.zonelessTimes, zone: spec.schema.transactions.localTimeZone))
         template = template.adding(checkFragments(template))
         let groups = try transactionGroups(template, on: connection)
         checkColumnUse(groups, into: &report.findings)

@@ -3,7 +3,11 @@ import Postgres
 /// The names and values a job's SQL may use, built from its spec and parameters. This is the
 /// whole vocabulary of `{{…}}` tokens; jobs/README.md lists it for people writing SQL.
 extension SQLTemplate {
-    public static func bindings(for spec: JobSpec, parameters: JobParameters, userIdType: String? = nil) throws -> SQLTemplate {
+    /// `zonelessTimes` (ShopCatalog) says how each mapped time column reads as an instant; without
+    /// it the time expressions (`expr.paid_at`, `expr.completed_at`, `expr.created_at`) are left
+    /// out, so SQL reading times can only be rendered by a caller that looked at the columns.
+    public static func bindings(for spec: JobSpec, parameters: JobParameters, userIdType: String? = nil,
+                                zonelessTimes: ZonelessTimes? = nil) throws -> SQLTemplate {
         let users = spec.schema.users
         let tx = spec.schema.transactions
         var fragments: [String: String] = [
@@ -11,8 +15,6 @@ extension SQLTemplate {
             "users.label": users.label.sql,
             "tx.table": tx.table.sql, "tx.id": tx.id.sql, "tx.user": tx.user.sql, "tx.type": tx.type.sql,
             "tx.status": tx.status.sql, "tx.amount": tx.amount.sql, "tx.reference": tx.reference.sql,
-            // A fallback list has no single name: SQL that needs it reads expr.completed_at.
-            "expr.completed_at": tx.completedAt.expression(alias: "t"), "expr.created_at": tx.createdAt.expression(alias: "t"),
             "expr.contact": users.contact.map { "u.\($0.sql)::text" } ?? "NULL::text",
             // A row's type and status as text, whatever the column's type: shops often make them
             // enums, which compare with no text parameter (`operator does not exist`). For a text
@@ -23,6 +25,7 @@ extension SQLTemplate {
             "expr.in_ledger": "t.\(tx.status.sql)::text = {{$completed_status}} AND (t.\(tx.type.sql)::text = ANY({{$positive_types}}::text[]) OR t.\(tx.type.sql)::text = ANY({{$negative_types}}::text[]))",
             "expr.ledger_amount": "CASE WHEN t.\(tx.type.sql)::text = ANY({{$positive_types}}::text[]) THEN t.\(tx.amount.sql) ELSE -t.\(tx.amount.sql) END",
         ]
+        // A fallback list has no single name: SQL that needs it reads expr.completed_at.
         if let single = tx.completedAt.single { fragments["tx.completed_at"] = single.sql }
         if let single = tx.createdAt.single { fragments["tx.created_at"] = single.sql }
         if let userIdType { fragments["users.id_type"] = userIdType }
@@ -45,15 +48,23 @@ extension SQLTemplate {
             "purchases_only_beyond_ordinary": spec.strategy == .doubleCredit && spec.signatures.callbackLog == nil,
         ]
         for (name, value) in parameters.values { values[name] = value }
+        if let zonelessTimes {
+            fragments["expr.completed_at"] = zonelessTimes.read(tx.completedAt, alias: "t", zoneValue: "{{$local_time_zone}}")
+            fragments["expr.created_at"] = zonelessTimes.read(tx.createdAt, alias: "t", zoneValue: "{{$local_time_zone}}")
+            if let zone = zonelessTimes.zone, zonelessTimes.usesZone { values["local_time_zone"] = zone }
+        }
         fragments["expr.logged_runs"] = loggedRuns(spec.signatures.callbackLog, userId: users.id, values: &values)
 
-        fragments["expr.amount_received"] = expression(for: spec.schema.amountReceived, callback: tx.callback,
-                                                       fieldParameter: "amount_received_field", values: &values, isTime: false)
+        fragments["expr.amount_received"] = expression(for: spec.schema.amountReceived, callback: tx.callback, fieldParameter: "amount_received_field",
+                                                       values: &values, column: spec.schema.amountReceived.column.map { "t.\($0.sql)" }, isTime: false)
         if let choice = parameters.values["paid_at"] {
             guard let source = spec.schema.paidAtSources[choice] else {
                 throw RemedyError(.badSpec, "parameter paid_at \"\(choice)\" has no entry in schema.paid_at_sources")
             }
-            fragments["expr.paid_at"] = expression(for: source, callback: tx.callback, fieldParameter: "paid_at_field", values: &values, isTime: true)
+            if let zonelessTimes {
+                fragments["expr.paid_at"] = expression(for: source, callback: tx.callback, fieldParameter: "paid_at_field", values: &values,
+                                                       column: source.column.map { zonelessTimes.read($0, alias: "t", zoneValue: "{{$local_time_zone}}") }, isTime: true)
+            }
         }
         return SQLTemplate(fragments: fragments, values: values)
     }
@@ -72,11 +83,11 @@ extension SQLTemplate {
             + " FROM candidate c WHERE c.user_id = u.\(userId.sql))::text"
     }
 
-    /// A column, or a field of the raw callback that falls back to the column. A field whose text
-    /// is not a plain number reads as NULL instead of failing the whole snapshot on one bad row.
+    /// A column (`column`: how it is read), or a field of the raw callback that falls back to the
+    /// column. A field whose text is not a plain number reads as NULL instead of failing the whole
+    /// snapshot on one bad row.
     private static func expression(for source: ShopSchemaMap.Source, callback: SQLIdentifier?, fieldParameter: String,
-                                   values: inout [String: any PostgresEncodable], isTime: Bool) -> String {
-        let column = source.column.map { "t.\($0.sql)" }
+                                   values: inout [String: any PostgresEncodable], column: String?, isTime: Bool) -> String {
         guard let field = source.callbackField, let callback else { return column ?? "NULL" }
         values[fieldParameter] = field
         let raw = "(t.\(callback.sql) ->> {{$\(fieldParameter)}})"

@@ -19,6 +19,8 @@ public struct ShopCatalog: Sendable {
     /// The transactions table as `regclass` prints it (as the triggers' `table` is), to tell its
     /// triggers from the users table's by exact name.
     let transactionsTable: String
+    /// Which mapped time columns hold wall times without a zone, and the zone the spec reads them in.
+    public let zonelessTimes: ZonelessTimes
 
     public static func inspect(_ spec: JobSpec, on connection: PostgresConnection) throws -> ShopCatalog {
         let users = spec.schema.users
@@ -50,7 +52,29 @@ public struct ShopCatalog: Sendable {
             "\(try row.decode(0, as: String.self)): \(try row.decode(1, as: String.self))"
         }
         let transactionsTable = try connection.query(CatalogSQL.regclassText, [transactions.table.sql])[0].decode(0, as: String.self)
-        return ShopCatalog(triggers: triggers, balanceCheckConstraints: checks, userIdType: idType, transactionsTable: transactionsTable)
+        return ShopCatalog(triggers: triggers, balanceCheckConstraints: checks, userIdType: idType, transactionsTable: transactionsTable,
+                           zonelessTimes: try zonelessTimes(spec, on: connection))
+    }
+
+    /// The mapped time columns of the transactions table whose type is `timestamp without time
+    /// zone`, and the spec's zone for them, refused when PostgreSQL does not know it (else the
+    /// first statement reading a column would fail on it, after check had passed).
+    public static func zonelessTimes(_ spec: JobSpec, on connection: PostgresConnection) throws -> ZonelessTimes {
+        let transactions = spec.schema.transactions
+        let mapped = transactions.completedAt.columns + transactions.createdAt.columns + spec.schema.paidAtSources.values.compactMap(\.column)
+        var zoneless: Set<SQLIdentifier> = []
+        for column in Set(mapped) {
+            let type = try connection.query(CatalogSQL.columnType, [transactions.table.sql, column.unqualifiedName]).first?.decode(0, as: String.self)
+            if type == "timestamp without time zone" { zoneless.insert(column) }
+        }
+        if let zone = transactions.localTimeZone, try !isKnownTimeZone(zone, on: connection) {
+            throw RemedyError(.badSpec, "schema.transactions.local_time_zone \"\(zone)\" is not a time zone this PostgreSQL knows (pg_timezone_names); use a name such as Asia/Jakarta in \(spec.directory)/job.yaml")
+        }
+        return ZonelessTimes(columns: zoneless, zone: transactions.localTimeZone)
+    }
+
+    static func isKnownTimeZone(_ zone: String, on connection: PostgresConnection) throws -> Bool {
+        try connection.query(CatalogSQL.timeZoneKnown, [zone])[0].decode(0, as: Bool.self)
     }
 
     /// Refuses a table the connected role sees only through row-level security.

@@ -207,7 +207,10 @@ public struct GatewayEvidenceRun {
                                         merchantRef: row?.merchantRef))
             }
             if let since = plan.parameters["since"], let until = plan.parameters["until"] {
-                for row in try connection.query(GatewaySQL.neverCompletedTopUps(spec), [spec.ledger.topupType, since, until]) {
+                let times = try ShopCatalog.zonelessTimes(spec, on: connection)
+                let query = GatewaySQL.neverCompletedTopUps(spec, times: times)
+                let values: [any PostgresEncodable] = [spec.ledger.topupType, since, until] + (query.readsZone ? [times.zone!] : [])
+                for row in try connection.query(query.sql, values) {
                     let id = try row.decode(1, as: String.self)
                     guard seen.insert(id).inserted else { continue }
                     let amountText = try row.decode(4, as: String?.self) ?? ""

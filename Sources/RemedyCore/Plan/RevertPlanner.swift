@@ -53,7 +53,7 @@ public struct RevertPlanner {
                 let (refires, reason) = catalog.balanceTriggerRefires(spec)
                 evidence = PlanEvidence(triggers: catalog.triggers, triggerRefires: refires, triggerRefiresReason: reason,
                                         balanceCheckConstraints: catalog.balanceCheckConstraints)
-                let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType)
+                let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType, zonelessTimes: catalog.zonelessTimes)
                 try original.adjustments.forEachBatch(of: RevertPlanner.batchLines) { batch in
                     for line in try revertLines(of: batch, template: template) {
                         try totals.add(line)

@@ -6,6 +6,9 @@ enum CatalogSQL {
     /// The table as `regclass` prints it (schema-qualified only when not on the search path).
     static let regclassText = "SELECT to_regclass($1)::text"
 
+    /// Whether $1 is a time zone name PostgreSQL knows (as `AT TIME ZONE` takes it).
+    static let timeZoneKnown = "SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)"
+
     /// The type of a column as `regtype` prints it (quoted where needed), and whether it exists.
     static let columnType = #"""
     SELECT a.atttypid::regtype::text

@@ -15,11 +15,12 @@ enum GatewaySQL {
 
     /// Top-ups created in the window that never completed: no time in the first completed_at
     /// column (a row completed and later refunded has one, and is not owed).
-    /// $1: the top-up type, $2 and $3: the window. Columns: reference, id, user, status, amount, merchant_ref.
-    static func neverCompletedTopUps(_ spec: JobSpec) -> String {
+    /// $1: the top-up type, $2 and $3: the window, $4 (only where `times` reads a column in a zone):
+    /// the zone. Columns: reference, id, user, status, amount, merchant_ref.
+    static func neverCompletedTopUps(_ spec: JobSpec, times: ZonelessTimes) -> (sql: String, readsZone: Bool) {
         let t = spec.schema.transactions
-        let created = t.createdAt.expression(alias: "t")
-        return """
+        let created = times.read(t.createdAt, alias: "t", zoneValue: "$4")
+        let sql = """
         SELECT t.\(t.reference.sql)::text, t.\(t.id.sql)::text, t.\(t.user.sql)::text, t.\(t.status.sql)::text,
                t.\(t.amount.sql)::text, \(merchantRef(spec))
           FROM \(t.table.sql) t
@@ -29,6 +30,7 @@ enum GatewaySQL {
            AND \(created) >= $2::timestamptz AND \(created) < $3::timestamptz
          ORDER BY 1, 2
         """
+        return (sql, times.readsInZone(t.createdAt))
     }
 
     private static func merchantRef(_ spec: JobSpec) -> String {

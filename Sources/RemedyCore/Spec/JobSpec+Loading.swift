@@ -186,7 +186,8 @@ extension JobSpec {
             completedAt: ShopSchemaMap.TimeColumn(try txNode.identifiers("completed_at")),
             createdAt: ShopSchemaMap.TimeColumn(try txNode.identifiers("created_at")),
             callback: callback,
-            callbackSignature: try loadCallbackSignature(&txNode, callback: callback))
+            callbackSignature: try loadCallbackSignature(&txNode, callback: callback),
+            localTimeZone: try loadLocalTimeZone(&txNode, file: node.file))
         try txNode.finish()
 
         var receivedNode = try node.child("amount_received")
@@ -206,6 +207,21 @@ extension JobSpec {
             try sourceNode.finish()
         }
         return ShopSchemaMap(users: users, transactions: transactions, amountReceived: amountReceived, paidAtSources: paidAtSources)
+    }
+
+    /// `schema.transactions.local_time_zone`: a zone name as the tz database spells them (letters,
+    /// digits, `/`, `_`, `+`, `-`). Whether PostgreSQL knows it is checked on the database
+    /// (ShopCatalog), before anything is read.
+    private static func loadLocalTimeZone(_ txNode: inout SpecNode, file: String) throws -> String? {
+        guard let zone = try txNode.optionalString("local_time_zone") else { return nil }
+        let allowed = zone.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || [UInt8(ascii: "/"), UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(byte)
+        }
+        guard allowed, (1...64).contains(zone.utf8.count), zone.first?.isLetter == true else {
+            throw RemedyError(.badSpec, "\(file): schema.transactions.local_time_zone must be a time zone name such as Asia/Jakarta, not \"\(zone.prefix(80))\"")
+        }
+        return zone
     }
 
     /// `schema.transactions.callback_signature`: the signature column, the body it signs (raw_body,

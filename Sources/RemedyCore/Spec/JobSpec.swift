@@ -80,6 +80,11 @@ public struct ShopSchemaMap: Sendable {
         /// Where the shop kept each callback's `X-Callback-Signature` and the body it signs: remedy
         /// verifies them before a correction rests on the top-up. Optional.
         public let callbackSignature: CallbackSignature?
+        /// The zone whose wall time the shop writes into mapped time columns of type `timestamp
+        /// without time zone` (`Asia/Jakarta` for an app set to WIB), read from them with `AT TIME
+        /// ZONE`. Absent: such columns are read as UTC, and check says so. Columns that carry
+        /// their zone (`timestamptz`) are never affected.
+        public let localTimeZone: String?
     }
     /// Tripay signs the raw request body: HMAC-SHA256 keyed with the merchant's private key, in
     /// lowercase hex. Only the bytes as received can be verified (text, bytea or json; jsonb
@@ -105,12 +110,6 @@ public struct ShopSchemaMap: Sendable {
 
         /// The single mapped column, or nil when a fallback list is mapped.
         public var single: SQLIdentifier? { columns.count == 1 ? columns[0] : nil }
-
-        /// The value on a row of `alias`: the quoted column, or COALESCE of the quoted columns.
-        public func expression(alias: String) -> String {
-            let quoted = columns.map { "\(alias).\($0.sql)" }
-            return quoted.count == 1 ? quoted[0] : "COALESCE(\(quoted.joined(separator: ", ")))"
-        }
 
         /// As written in the spec: `completed_at`, or `[completed_at, created_at]`.
         public var description: String {

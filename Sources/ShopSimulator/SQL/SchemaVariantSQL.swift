@@ -72,15 +72,17 @@ enum SchemaVariantSQL {
     }
 
     /// The transactions' times without a time zone (as an ORM's default `timestamp(3)` keeps
-    /// them), holding UTC wall time, as an app writing `toISOString()` leaves it.
-    static func naiveTimestamps(_ schema: String) -> String {
-        """
+    /// them), holding `zone`'s wall time: UTC as an app writing `toISOString()` leaves it, or
+    /// Asia/Jakarta as one set to WIB (Laravel's `APP_TIMEZONE`) does.
+    static func naiveTimestamps(_ schema: String, zone: String) -> String {
+        let zone = "'" + zone.replacingOccurrences(of: "'", with: "''") + "'"
+        return """
         ALTER TABLE \(schema).transactions ALTER COLUMN created_at DROP DEFAULT;
         ALTER TABLE \(schema).transactions
-            ALTER COLUMN tripay_paid_at TYPE timestamp(3) USING tripay_paid_at AT TIME ZONE 'UTC',
-            ALTER COLUMN completed_at TYPE timestamp(3) USING completed_at AT TIME ZONE 'UTC',
-            ALTER COLUMN created_at TYPE timestamp(3) USING created_at AT TIME ZONE 'UTC';
-        ALTER TABLE \(schema).transactions ALTER COLUMN created_at SET DEFAULT (now() AT TIME ZONE 'UTC');
+            ALTER COLUMN tripay_paid_at TYPE timestamp(3) USING tripay_paid_at AT TIME ZONE \(zone),
+            ALTER COLUMN completed_at TYPE timestamp(3) USING completed_at AT TIME ZONE \(zone),
+            ALTER COLUMN created_at TYPE timestamp(3) USING created_at AT TIME ZONE \(zone);
+        ALTER TABLE \(schema).transactions ALTER COLUMN created_at SET DEFAULT (now() AT TIME ZONE \(zone));
         """
     }
 

@@ -20,7 +20,8 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Only the top-up callback writes completed_at: purchases have it NULL.") var purchasesWithoutCompletedAt = false
     @Flag(help: "users.id a bigint identity instead of a uuid (transactions.user_id follows).") var bigintUserIds = false
     @Flag(help: "transactions' type and status as enum types.") var enumTypeAndStatus = false
-    @Flag(help: "transactions' times as timestamp(3) without a time zone, holding UTC.") var naiveTimestamps = false
+    @Option(help: ArgumentHelp("transactions' times as timestamp(3) without a time zone, holding this zone's wall time (UTC, Asia/Jakarta).", valueName: "ZONE"))
+    var naiveTimestamps: String?
     @Flag(help: "transactions partitioned by month of created_at (primary key (id, created_at)).") var partitionedTransactions = false
     @Flag(help: "Balances in DECIMAL(10,2).") var narrowBalance = false
     @Flag(help: "users.id is a foreign key to auth.users.") var authUsers = false
@@ -44,7 +45,7 @@ struct SimulateCommand: ParsableCommand {
             var options = SimulationOptions(seed: seed, userCount: users, triggerVariant: variant)
             options.includeGoldenCases = true
             options.schemaVariant = SchemaVariant(schemaName: schema, purchasesWithoutCompletedAt: purchasesWithoutCompletedAt,
-                                                  bigintUserIds: bigintUserIds, enumTypeAndStatus: enumTypeAndStatus, naiveTimestamps: naiveTimestamps,
+                                                  bigintUserIds: bigintUserIds, enumTypeAndStatus: enumTypeAndStatus, naiveTimestampsZone: naiveTimestamps,
                                                   partitionedTransactions: partitionedTransactions, narrowBalance: narrowBalance, authUsers: authUsers,
                                                   balanceHistoryTrigger: balanceHistoryTrigger, rowSecurityReader: rowSecurityReader)
             if let name = signCallbacksWithEnv {

@@ -33,7 +33,7 @@ struct DetectPlanShapeTests {
         }
 
         // The settings do give different plans: serial, and parallel passes.
-        let detect = try SQLTemplate.bindings(for: harness.spec, parameters: try harness.parameters, userIdType: "uuid")
+        let detect = try SQLTemplate.bindings(for: harness.spec, parameters: try harness.parameters, userIdType: "uuid", zonelessTimes: .allCarryTheirZone)
             .render(harness.spec.sql["detect"]!, file: "detect.sql")
         func explain(_ settings: [String]) throws -> String {
             for setting in settings { try harness.connection.execute(setting) }
