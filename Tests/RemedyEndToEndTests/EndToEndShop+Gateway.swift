@@ -8,17 +8,19 @@ extension EndToEndShop {
     static let gatewayKeyVariable = "TRIPAY_API_KEY"
 
     /// Every top-up with a reference, as Tripay's callbacks told the shop: their status (PAID where
-    /// the shop completed the row, UNPAID where none came), amount_received and paid_at.
-    func gatewayRecords() throws -> [FakeTripayGateway.Record] {
-        try connection.query("""
+    /// the shop completed the row, UNPAID where none came), amount_received and paid_at (its wall
+    /// time read in `paidAtZone` where the shop keeps it without a zone).
+    func gatewayRecords(paidAtZone: String? = nil) throws -> [FakeTripayGateway.Record] {
+        let paidAt = paidAtZone == nil ? "tripay_paid_at" : "(tripay_paid_at AT TIME ZONE $1::text)"
+        return try connection.query("""
             SELECT tripay_reference, COALESCE(tripay_merchant_ref, id::text),
                    COALESCE(tripay_status, CASE WHEN status = 'completed' THEN 'PAID' ELSE 'UNPAID' END),
                    amount::bigint,
                    COALESCE((tripay_callback_data->>'amount_received')::numeric, tripay_amount, 0)::bigint,
-                   extract(epoch FROM tripay_paid_at)::bigint
+                   extract(epoch FROM \(paidAt))::bigint
               FROM transactions
              WHERE transaction_type = 'topup' AND tripay_reference IS NOT NULL
-            """).map { row in
+            """, paidAtZone.map { [$0] } ?? []).map { row in
             let amount = try row.decode(3, as: Int64.self)
             let received = try row.decode(4, as: Int64.self)
             return FakeTripayGateway.Record(

@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import RemedyCore
 import Rupiah
+import ShopSimulator
 import Testing
 import TestSupport
 
@@ -167,6 +168,40 @@ struct GatewayEvidenceTests {
         #expect(show.stdout.contains("never completed by the shop (the shop owes these users"), "\(show)")
         #expect(show.stdoutLines.filter { $0.contains("[gatewayDisagrees]") && $0.hasSuffix("[disagrees]") }.count == 5, "\(show)")
         try setup.requireKeyNowhere()
+    }
+
+    /// A shop writing WIB wall times into columns without a zone: read as UTC, every paid_at is
+    /// seven hours from the gateway's and each correction is held for it; with the zone named in
+    /// schema.transactions.local_time_zone, the gateway confirms every one.
+    @Test func wallTimesAgreeWithTheGatewayOnlyReadInTheShopsZone() throws {
+        let shop = try EndToEndShop(users: 150, seed: 45, schema: SchemaVariant(naiveTimestampsZone: "Asia/Jakarta"))
+        let gateway = try FakeTripayGateway(apiKey: Self.apiKey, records: try shop.gatewayRecords(paidAtZone: "Asia/Jakarta"))
+        let jobs = try shop.jobsWithGateway(gateway)
+        shop.jobs = jobs.path
+        func evidence(_ bundle: String) throws -> Plan {
+            let out = "\(shop.directory)/checked-\(UUID().uuidString.prefix(8))"
+            try shop.remedy(["evidence", bundle, "--key", shop.key("andi"), "--out", out, "--jobs", jobs.path],
+                            environment: [EndToEndShop.gatewayKeyVariable: Self.apiKey]).requireSuccess()
+            return try PlanBundle.read(out).plan
+        }
+
+        let misread = try shop.readPlan(try shop.plan())
+        try #require(misread.adjustments.count > 5)
+        let held = try evidence(shop.plan())
+        #expect(held.adjustments.isEmpty, "every correction rests on a paid_at seven hours off")
+        #expect(held.holds.contains { $0.reason == .gatewayDisagrees && $0.explanation.contains("(25200 s apart, tolerance 300 s)") })
+
+        let yaml = jobs.path + "/tripay-double-credit/job.yaml"
+        let text = try String(contentsOfFile: yaml, encoding: .utf8)
+        try #require(text.contains("    callback: tripay_callback_data  #"))
+        try text.replacingOccurrences(of: "    callback: tripay_callback_data  #", with: "    local_time_zone: Asia/Jakarta\n    callback: tripay_callback_data  #")
+            .write(toFile: yaml, atomically: true, encoding: .utf8)
+        let bundle = try shop.plan()
+        let planned = try shop.readPlan(bundle)
+        let confirmed = try evidence(bundle)
+        #expect(confirmed.adjustments.count == planned.adjustments.count && planned.adjustments.count > 5)
+        let verdicts = confirmed.gateway?.references.map(\.verdict) ?? []
+        #expect(!verdicts.isEmpty && !verdicts.contains(.disagrees) && !verdicts.contains(.unknown), "\(confirmed.gateway?.references.filter { $0.verdict != .confirmed }.prefix(3) ?? [])")
     }
 
     @Test func aFlakyGatewayIsRetriedAndARefusedKeyStopsWithOneLineChangingNothing() throws {
