@@ -126,6 +126,7 @@ struct SchemaVariantTests {
         for column in ["completed_at", "created_at", "tripay_paid_at"] {
             #expect(report.stdout.contains("  WARNING transactions.\(column) is timestamp(3) without time zone, so its values carry no zone: remedy reads them as UTC."), "\(column): \(report)")
         }
+        #expect(report.stdout.contains("ok      transactions.tripay_paid_at (read as UTC) agrees with the callback's paid_at within 15 minutes on "), "\(report)")
         try shop.initialize()
         let plan = try shop.runPipelineAgainstTruth()
         #expect(plan.warnings.filter { $0.contains("so its values carry no zone: remedy reads them as UTC") }.count == 3, "\(plan.warnings)")
@@ -154,6 +155,9 @@ struct SchemaVariantTests {
         let unnamed = try shop.check()
         #expect(unnamed.status == 2, "\(unnamed)")
         #expect(unnamed.stdout.contains("transactions.tripay_paid_at is timestamp(3) without time zone, so its values carry no zone: remedy reads them as UTC."), "\(unnamed)")
+        // The callback's paid_at (Unix seconds, the gateway's clock) measures which reading is right.
+        #expect(unnamed.stdout.contains("WARNING transactions.tripay_paid_at (read as UTC) is +7 h from the callback's paid_at on "), "\(unnamed)")
+        #expect(unnamed.stdout.contains("name the zone whose offset this is in schema.transactions.local_time_zone"), "\(unnamed)")
         let misread = try shop.plan()
         let (misreadId, misreadPaidAt) = try paidAt(misread.plan)
         let misreadRow = try shop.connection.query(instantSQL, [misreadId])[0]
@@ -182,10 +186,37 @@ struct SchemaVariantTests {
             #expect(report.stdout.contains("transactions.\(column) ("), "\(column)")
             #expect(report.stdout.contains("): timestamp(3) without time zone, read as wall time in Asia/Jakarta (schema.transactions.local_time_zone)"), "\(report)")
         }
+        #expect(report.stdout.contains("ok      transactions.tripay_paid_at (read as wall time in Asia/Jakarta) agrees with the callback's paid_at within 15 minutes on "), "\(report)")
         let plan = try shop.runPipelineAgainstTruth()
         #expect(!plan.warnings.contains { $0.contains("carry no zone") }, "\(plan.warnings)")
         let (id, instant) = try paidAt(plan)
         #expect(instant == (try shop.connection.query(instantSQL, [id])[0].decode(0, as: String.self)), "paid_at is the instant of the payment")
+    }
+
+    /// A timestamptz column that an app filled with WIB wall time as if it were UTC: its type
+    /// says nothing is wrong; the callback's paid_at shows the seven hours, and check says which
+    /// source to trust. A column written minutes after the payment is told apart from a zone.
+    @Test func aZonedColumnHoldingAnotherZonesWallTimeIsMeasuredAgainstTheCallback() throws {
+        let shop = try VariantShop(seed: 71, schema: SchemaVariant())
+        let clean = try shop.check()
+        #expect(clean.stdout.contains("ok      transactions.tripay_paid_at (a timestamptz) agrees with the callback's paid_at within 15 minutes on "), "\(clean)")
+        try shop.connection.executeScript("""
+            ALTER TABLE public.transactions DISABLE TRIGGER USER;
+            UPDATE public.transactions SET tripay_paid_at = tripay_paid_at + interval '7 hours', completed_at = completed_at + interval '20 minutes'
+             WHERE transaction_type = 'topup';
+            ALTER TABLE public.transactions ENABLE TRIGGER USER;
+            """)
+        let shifted = try shop.check()
+        #expect(shifted.status == 2, "\(shifted)")
+        #expect(shifted.stdout.contains("WARNING transactions.tripay_paid_at (a timestamptz) is +7 h from the callback's paid_at on "), "\(shifted)")
+        #expect(shifted.stdout.contains("the shop stored another zone's wall time as if it were UTC, or the callback's clock is off: choose paid_at=callback_paid_at"), "\(shifted)")
+        #expect(shifted.stdout.contains("WARNING transactions.completed_at (a timestamptz) is +15 min from the callback's paid_at on "), "\(shifted)")
+        #expect(shifted.stdout.contains("it is written some time after the payment"), "\(shifted)")
+        let json = try shop.check(json: true)
+        let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let findings = (document?["report"] as? [String: Any])?["findings"] as? [[String: Any]] ?? []
+        let paidAt = findings.first { $0["topic"] as? String == "times" && ($0["facts"] as? [String: String])?["column"] == "tripay_paid_at" }
+        #expect((paidAt?["facts"] as? [String: String])?["offset_seconds"] == "25200", "exact in --json: \(paidAt ?? [:])")
     }
 
     @Test func extraTypesAndStatusesAreListedForConfirmation() throws {

@@ -55,7 +55,8 @@ public struct CheckFinding: Codable, Sendable, Equatable {
     }
 
     /// What was looked at: `access` (tables, columns, privileges), `nulls`, `ledger`, `window`,
-    /// `amount_received`, `callbacks`, `triggers`, `balance`, `indexes`.
+    /// `times` (paid_at against the callback's), `amount_received`, `callbacks`, `triggers`,
+    /// `balance`, `indexes`.
     public var topic: String
     public var severity: Severity
     /// One sentence for a person, amounts in rupiah as Indonesians write them.

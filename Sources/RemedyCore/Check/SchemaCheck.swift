@@ -46,13 +46,14 @@ public struct SchemaCheck {
         // The looks at the data need every mapped column readable, and times read as plan reads
         // them; what is missing is reported above.
         guard access.readable else { return report }
-        var template = try SQLTemplate.bindings(for: spec, parameters: parameters,
-                                                zonelessTimes: ZonelessTimes(columns: access.zonelessTimes, zone: spec.schema.transactions.localTimeZone))
+        let times = ZonelessTimes(columns: access.zonelessTimes, zone: spec.schema.transactions.localTimeZone)
+        var template = try SQLTemplate.bindings(for: spec, parameters: parameters, zonelessTimes: times)
         template = template.adding(checkFragments(template))
         let groups = try transactionGroups(template, on: connection)
         checkColumnUse(groups, into: &report.findings)
         try checkLedgerMap(groups, into: &report.findings)
         checkWindow(groups, into: &report.findings)
+        try checkTimesAgainstCallback(template, zonelessTimes: times, on: connection, into: &report.findings)
         if let mapping = spec.schema.transactions.callbackSignature, let merchantKey {
             report.callbackSignatures = try checkCallbackSignatures(mapping, key: merchantKey, template, on: connection, into: &report.findings)
         }

@@ -122,6 +122,28 @@ enum CheckSQL {
     END
     """#
 
+    /// How far a paid_at column, read as `read` (rendered: no names, parameters only), lies from
+    /// the callback's paid_at field (Unix seconds, `$check_paid_at_field`), in buckets of
+    /// `bucketSeconds`, over at most `sampleRows` completed top-ups (those the callback dates
+    /// within a day of the window, when there is one: the callback's time needs no zone).
+    /// Columns: offset in seconds (the column's minus the callback's), rows.
+    static func timeOffsets(read: String, callback: SQLIdentifier, windowed: Bool, bucketSeconds: Int, sampleRows: Int) -> String {
+        let field = "(t.\(callback.sql) ->> {{$check_paid_at_field}})"
+        let window = windowed
+            ? "AND \(field)::numeric >= extract(epoch FROM {{$since}}::timestamptz) - 86400 AND \(field)::numeric < extract(epoch FROM {{$until}}::timestamptz) + 86400"
+            : ""
+        return """
+        SELECT s.bucket::bigint, count(*)::bigint
+          FROM (SELECT round((extract(epoch FROM \(read)) - \(field)::numeric) / \(bucketSeconds)) * \(bucketSeconds) AS bucket
+                  FROM {{tx.table}} t
+                 WHERE {{expr.type}} = {{$topup_type}} AND {{expr.status}} = {{$completed_status}}
+                   AND \(field) ~ '^[0-9]{1,12}$' \(window)
+                   AND \(read) IS NOT NULL
+                 LIMIT \(sampleRows)) s
+         GROUP BY 1
+        """
+    }
+
     /// For a job without a window (no since, until and paid_at parameters).
     static let noWindowDay = "NULL::text"
 

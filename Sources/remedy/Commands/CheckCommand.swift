@@ -45,8 +45,11 @@ struct CheckCommand: ParsableCommand {
             }
             Terminal.print("Check of job \(report.job) on database \(report.database) as role \(report.role)")
             if let position = report.readReplica { Terminal.print("  read on the \(position.description)") }
-            for (topic, heading) in CheckCommand.headings {
-                let findings = report.findings.filter { $0.topic == topic }
+            // A topic without a heading is printed last, never left out.
+            let known = Set(CheckCommand.headings.map(\.0))
+            let others = report.findings.contains { !known.contains($0.topic) } ? [("", "Other")] : []
+            for (topic, heading) in CheckCommand.headings + others {
+                let findings = report.findings.filter { topic.isEmpty ? !known.contains($0.topic) : $0.topic == topic }
                 guard !findings.isEmpty else { continue }
                 Terminal.print("")
                 Terminal.print(heading)
@@ -74,7 +77,7 @@ struct CheckCommand: ParsableCommand {
     static let headings = [
         ("access", "Tables and columns"), ("nulls", "Mapped columns on the rows they are used for"),
         ("amount_received", "Where amount_received comes from"), ("ledger", "Transaction types and statuses"),
-        ("window", "The window"), ("callbacks", "Stored Tripay callbacks"), ("triggers", "Triggers"), ("balance", "The balance column"),
+        ("window", "The window"), ("times", "paid_at against the callback's paid_at (the gateway's clock)"), ("callbacks", "Stored Tripay callbacks"), ("triggers", "Triggers"), ("balance", "The balance column"),
         ("indexes", "How apply finds a batch's rows"),
     ]
     static let marks: [CheckFinding.Severity: String] = [.ok: "ok     ", .info: "info   ", .warning: "WARNING", .error: "ERROR  "]
