@@ -407,10 +407,3 @@ public struct Applier {
         try? report.writeCanonical(toFile: "\(directory)/\(report.runId).json")
     }
 }
-
-extension SQLTemplate {
-    /// The same names with more bound values.
-    func with(_ extra: [String: any PostgresEncodable]) -> SQLTemplate {
-        SQLTemplate(fragments: fragments, values: values.merging(extra) { _, new in new })
-    }
-}

@@ -93,10 +93,3 @@ public struct SchemaCheck {
         try template.render(sql, file: "CheckSQL")
     }
 }
-
-extension SQLTemplate {
-    /// The same template with more fragments.
-    func adding(_ more: [String: String]) -> SQLTemplate {
-        SQLTemplate(fragments: fragments.merging(more) { _, new in new }, values: values)
-    }
-}

@@ -64,3 +64,15 @@ public struct SQLTemplate {
         return output + rest
     }
 }
+
+extension SQLTemplate {
+    /// The same names with more bound values.
+    func with(_ extra: [String: any PostgresEncodable]) -> SQLTemplate {
+        SQLTemplate(fragments: fragments, values: values.merging(extra) { _, new in new })
+    }
+
+    /// The same template with more fragments.
+    func adding(_ more: [String: String]) -> SQLTemplate {
+        SQLTemplate(fragments: fragments.merging(more) { _, new in new }, values: values)
+    }
+}
