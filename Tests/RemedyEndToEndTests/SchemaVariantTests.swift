@@ -134,10 +134,11 @@ struct SchemaVariantTests {
 
     /// A shop whose app runs in WIB writes Jakarta's wall time into its zone-less times (Laravel's
     /// `timestamps()` with `APP_TIMEZONE=Asia/Jakarta`). Read as UTC, every paid_at is seven hours
-    /// late, and check says it cannot tell. Named in schema.transactions.local_time_zone, check is
-    /// satisfied, the plan's paid_at are the instants the payments happened, and the pipeline
-    /// corrects what the truth says. A zone PostgreSQL does not know is refused before anything
-    /// is read or written.
+    /// late: the column's type cannot tell, the callback's own paid_at can, and plan refuses a
+    /// window read that far off (reading paid_at from the callback instead needs no zone). Named
+    /// in schema.transactions.local_time_zone, check is satisfied, the plan's paid_at are the
+    /// instants the payments happened, and the pipeline corrects what the truth says. A zone
+    /// PostgreSQL does not know is refused before anything is read or written.
     @Test func wallTimesOfTheShopsZoneAreReadInTheZoneTheSpecNames() throws {
         let shop = try VariantShop(seed: 70, schema: SchemaVariant(naiveTimestampsZone: "Asia/Jakarta"))
         try shop.initialize()
@@ -151,18 +152,25 @@ struct SchemaVariantTests {
               FROM public.transactions WHERE id::text = $1
             """
 
-        // Unnamed: read as UTC, said so, and seven hours off.
+        // Unnamed: read as UTC, said so, and the callback's paid_at (Unix seconds, the gateway's
+        // clock) shows it seven hours off: plan does not run on a window read that far off.
         let unnamed = try shop.check()
-        #expect(unnamed.status == 2, "\(unnamed)")
+        #expect(unnamed.status == 1, "\(unnamed)")
         #expect(unnamed.stdout.contains("transactions.tripay_paid_at is timestamp(3) without time zone, so its values carry no zone: remedy reads them as UTC."), "\(unnamed)")
-        // The callback's paid_at (Unix seconds, the gateway's clock) measures which reading is right.
-        #expect(unnamed.stdout.contains("WARNING transactions.tripay_paid_at (read as UTC) is +7 h from the callback's paid_at on "), "\(unnamed)")
-        #expect(unnamed.stdout.contains("name the zone whose offset this is in schema.transactions.local_time_zone"), "\(unnamed)")
-        let misread = try shop.plan()
-        let (misreadId, misreadPaidAt) = try paidAt(misread.plan)
-        let misreadRow = try shop.connection.query(instantSQL, [misreadId])[0]
-        #expect(misreadPaidAt == (try misreadRow.decode(1, as: String.self)), "the wall time, taken for UTC")
-        #expect(misreadPaidAt != (try misreadRow.decode(0, as: String.self)))
+        #expect(unnamed.stdout.contains("ERROR   transactions.tripay_paid_at (read as UTC), the paid_at this plan would use, is +7 h from the callback's paid_at on "), "\(unnamed)")
+        #expect(unnamed.stdout.contains("so the window would be read that far off: name the shop's zone in schema.transactions.local_time_zone"), "\(unnamed)")
+        #expect(unnamed.stdout.contains("WARNING transactions.completed_at (read as UTC) is +7 h from the callback's paid_at on "), "\(unnamed)")
+        let unnamedBefore = try DatabaseFingerprint.take(shop.shop)
+        let unnamedPlan = try shop.shop.remedy(["plan", "tripay-double-credit"] + shop.shop.windowParameters + ["--key", shop.shop.key("andi"), "--out", shop.shop.directory + "/misread", "--jobs", shop.shop.jobs])
+        let unnamedErrors = unnamedPlan.stderrLines.filter { $0.hasPrefix("remedy: error:") }
+        #expect(!unnamedPlan.exitedZero && unnamedErrors.count == 1 && unnamedErrors[0].contains("the paid_at this plan would use, is +7 h"), "\(unnamedPlan)")
+        #expect(try DatabaseFingerprint.take(shop.shop) == unnamedBefore)
+        // Read from the callback instead, the window needs no zone, and plan runs (warning on the columns).
+        let byCallback = try shop.shop.remedy(["plan", "tripay-double-credit"] + shop.shop.windowParameters
+            + ["--param", "paid_at=callback_paid_at", "--key", shop.shop.key("andi"), "--out", shop.shop.directory + "/by-callback", "--jobs", shop.shop.jobs])
+        #expect(byCallback.exitedZero, "\(byCallback)")
+        let (callbackId, callbackPaidAt) = try paidAt(try shop.shop.readPlan(shop.shop.directory + "/by-callback"))
+        #expect(callbackPaidAt == (try shop.connection.query(instantSQL, [callbackId])[0].decode(0, as: String.self)))
 
         // A zone PostgreSQL does not know: check's error, plan's one line, nothing written.
         let unknown = try JobsDirectoryCopy(replacing: "    callback: tripay_callback_data  #", with: "    local_time_zone: Asia/Jakrta\n    callback: tripay_callback_data  #")
@@ -207,9 +215,9 @@ struct SchemaVariantTests {
             ALTER TABLE public.transactions ENABLE TRIGGER USER;
             """)
         let shifted = try shop.check()
-        #expect(shifted.status == 2, "\(shifted)")
-        #expect(shifted.stdout.contains("WARNING transactions.tripay_paid_at (a timestamptz) is +7 h from the callback's paid_at on "), "\(shifted)")
-        #expect(shifted.stdout.contains("the shop stored another zone's wall time as if it were UTC, or the callback's clock is off: choose paid_at=callback_paid_at"), "\(shifted)")
+        #expect(shifted.status == 1, "\(shifted)")
+        #expect(shifted.stdout.contains("ERROR   transactions.tripay_paid_at (a timestamptz), the paid_at this plan would use, is +7 h from the callback's paid_at on "), "\(shifted)")
+        #expect(shifted.stdout.contains("so the window would be read that far off: choose --param paid_at=callback_paid_at, the gateway's own time"), "\(shifted)")
         #expect(shifted.stdout.contains("WARNING transactions.completed_at (a timestamptz) is +15 min from the callback's paid_at on "), "\(shifted)")
         #expect(shifted.stdout.contains("it is written some time after the payment"), "\(shifted)")
         let json = try shop.check(json: true)

@@ -48,6 +48,17 @@ extension SchemaCheck {
                 findings.append(CheckFinding("times", .warning,
                     "\(spelled) (\(reading)) agrees with the callback's \(field) on only \(share): compare the two on the rows that differ before trusting either as paid_at",
                     facts: facts))
+            } else if abs(top.offset) >= 3_600, top.rows * 100 >= compared * Self.timeAgreementPercent,
+                      let chosen = parameters.values["paid_at"], spec.schema.paidAtSources[chosen]?.column == column,
+                      spec.schema.paidAtSources[chosen]?.callbackField == nil {
+                // The window itself would be read that far off: every top-up near its edges
+                // attributed or not by the misreading. Plan does not run on it.
+                let fix = zonelessTimes.columns.contains(column)
+                    ? "name the shop's zone in schema.transactions.local_time_zone (Asia/Jakarta is +07:00)"
+                    : "choose --param paid_at=\(sourceName), the gateway's own time"
+                findings.append(CheckFinding("times", .error,
+                    "\(spelled) (\(reading)), the paid_at this plan would use, is \(Self.describe(offsetSeconds: top.offset)) from the callback's \(field) on \(share), so the window would be read that far off: \(fix)",
+                    facts: facts))
             } else {
                 let cause = abs(top.offset) < 3_600
                     ? "it is written some time after the payment (a callback handled late, or a clock off), so it is not when the gateway says the top-up was paid: prefer paid_at=\(sourceName) if the window's edges matter"
