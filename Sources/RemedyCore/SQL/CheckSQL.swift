@@ -128,16 +128,19 @@ enum CheckSQL {
     /// within a day of the window, when there is one: the callback's time needs no zone).
     /// Columns: offset in seconds (the column's minus the callback's), rows.
     static func timeOffsets(read: String, callback: SQLIdentifier, windowed: Bool, bucketSeconds: Int, sampleRows: Int) -> String {
-        let field = "(t.\(callback.sql) ->> {{$check_paid_at_field}})"
+        // NULL unless the field is plain digits: a cast in WHERE may run before the pattern is
+        // tested, and one odd callback must not fail the whole check.
+        let raw = "(t.\(callback.sql) ->> {{$check_paid_at_field}})"
+        let seconds = "(CASE WHEN \(raw) ~ '^[0-9]{1,12}$' THEN \(raw)::numeric END)"
         let window = windowed
-            ? "AND \(field)::numeric >= extract(epoch FROM {{$since}}::timestamptz) - 86400 AND \(field)::numeric < extract(epoch FROM {{$until}}::timestamptz) + 86400"
+            ? "AND \(seconds) >= extract(epoch FROM {{$since}}::timestamptz) - 86400 AND \(seconds) < extract(epoch FROM {{$until}}::timestamptz) + 86400"
             : ""
         return """
         SELECT s.bucket::bigint, count(*)::bigint
-          FROM (SELECT round((extract(epoch FROM \(read)) - \(field)::numeric) / \(bucketSeconds)) * \(bucketSeconds) AS bucket
+          FROM (SELECT round((extract(epoch FROM \(read)) - \(seconds)) / \(bucketSeconds)) * \(bucketSeconds) AS bucket
                   FROM {{tx.table}} t
                  WHERE {{expr.type}} = {{$topup_type}} AND {{expr.status}} = {{$completed_status}}
-                   AND \(field) ~ '^[0-9]{1,12}$' \(window)
+                   AND \(seconds) IS NOT NULL \(window)
                    AND \(read) IS NOT NULL
                  LIMIT \(sampleRows)) s
          GROUP BY 1
