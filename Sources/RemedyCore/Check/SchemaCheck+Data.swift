@@ -21,10 +21,14 @@ extension SchemaCheck {
         let receivedFromColumnOnly: Int
         let receivedDisagreeing: Int
         let userOrAmountNull: Int
+        /// For each column `timeComparison` names: its offset from the callback's paid_at, in
+        /// buckets (nil where not compared).
+        let timeOffsets: [Int?]
     }
 
     func transactionGroups(_ template: SQLTemplate, on connection: PostgresConnection) throws -> [TransactionGroup] {
         let rendered = try render(template, CheckSQL.transactions)
+        let offsetColumns = timeComparison?.columns.count ?? 0
         let previous = try connection.query(CheckSQL.transactionsPlannerSettings)[0]
         let (tupleCost, sort) = (try previous.decode(0, as: String.self), try previous.decode(1, as: String.self))
         let groups = try connection.query(rendered.sql, rendered.parameters).map { row in
@@ -34,7 +38,8 @@ extension SchemaCheck {
                 sum: try Money(exactText: try row.decode(4, as: String.self)),
                 completedAtNull: try row.decode(5), createdAtNull: try row.decode(6), withReference: try row.decode(7),
                 paidAtNull: try row.decode(8), receivedNull: try row.decode(9), receivedFromCallback: try row.decode(10),
-                receivedFromColumnOnly: try row.decode(11), receivedDisagreeing: try row.decode(12), userOrAmountNull: try row.decode(13))
+                receivedFromColumnOnly: try row.decode(11), receivedDisagreeing: try row.decode(12), userOrAmountNull: try row.decode(13),
+                timeOffsets: try (0..<offsetColumns).map { try row.decode(14 + $0, as: Int?.self) })
         }
         // Put back for what runs next in the transaction (detect, in a plan); on an error the
         // transaction ends with it.

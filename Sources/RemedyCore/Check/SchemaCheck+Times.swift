@@ -6,28 +6,52 @@ import Postgres
 /// app writes WIB wall time into a zone-less column, or into a timestamptz as if it were UTC,
 /// shows a seven-hour offset on nearly every row; the column's type cannot tell, the data can.
 extension SchemaCheck {
-    /// Paid top-ups compared per column at most: the first this many found, so a large shop
-    /// costs a bounded part of a scan.
-    static let timeSampleRows = 20_000
     /// Offsets are counted in buckets of this many seconds: a callback handled a few minutes
     /// late still counts as agreeing.
     static let timeBucketSeconds = 900
     /// The share of compared rows the most common offset must have to be called the column's.
     static let timeAgreementPercent = 90
 
-    func checkTimesAgainstCallback(_ template: SQLTemplate, zonelessTimes: ZonelessTimes, on connection: PostgresConnection,
-                                   into findings: inout [CheckFinding]) throws {
-        let transactions = spec.schema.transactions
-        guard let callback = transactions.callback,
-              let (sourceName, field) = spec.schema.paidAtSources.sorted(by: { $0.key < $1.key })
-                .first(where: { $0.value.unixSeconds && $0.value.callbackField != nil }).map({ ($0.key, $0.value.callbackField!) }) else { return }
+    /// The callback-based paid_at source (a field in Unix seconds) and the mapped paid_at columns
+    /// compared with it; nil when the spec has no such source or no stored callback.
+    var timeComparison: (sourceName: String, field: String, columns: [SQLIdentifier])? {
+        guard spec.schema.transactions.callback != nil,
+              let source = spec.schema.paidAtSources.sorted(by: { $0.key < $1.key })
+                .first(where: { $0.value.unixSeconds && $0.value.callbackField != nil }) else { return nil }
         let columns = Set(spec.schema.paidAtSources.values.compactMap(\.column)).sorted { $0.description < $1.description }
-        for column in columns {
-            let read = zonelessTimes.read(column, alias: "t", zoneValue: "{{$local_time_zone}}")
-            let sql = CheckSQL.timeOffsets(read: read, callback: callback, windowed: hasWindow,
-                                           bucketSeconds: Self.timeBucketSeconds, sampleRows: Self.timeSampleRows)
-            let rendered = try render(template.with(["check_paid_at_field": field]), sql)
-            let rows = try connection.query(rendered.sql, rendered.parameters).map { (offset: try $0.decode(0, as: Int.self), rows: try $0.decode(1, as: Int.self)) }
+        return columns.isEmpty ? nil : (source.key, source.value.callbackField!, columns)
+    }
+
+    /// The offsets as items of check's one grouped pass over the transactions (CheckSQL.transactions):
+    /// no scan of their own. Every completed top-up the pass reads the callback of is compared.
+    func timeFragments(_ template: SQLTemplate, zonelessTimes: ZonelessTimes) -> [String: String] {
+        guard let comparison = timeComparison, let callback = spec.schema.transactions.callback else {
+            return ["check.offsets": "", "check.offset_columns": ""]
+        }
+        let tx = spec.schema.transactions
+        let names = comparison.columns.indices.map { "time_offset_\($0)" }
+        let items = zip(comparison.columns, names).map { column, name in
+            CheckSQL.timeOffset(read: zonelessTimes.read(column, alias: "t", zoneValue: "{{$local_time_zone}}"), callback: callback,
+                                status: "t.\(tx.status.sql)::text", reference: "t.\(tx.reference.sql)",
+                                scope: template.fragments["check.received_scope"] ?? CheckSQL.everyReceived,
+                                bucketSeconds: Self.timeBucketSeconds, as: name)
+        }
+        return ["check.offsets": items.joined(separator: "\n"), "check.offset_columns": names.map { ", r.\($0)" }.joined()]
+    }
+
+    var timeValues: [String: any PostgresEncodable] {
+        timeComparison.map { ["check_paid_at_field": $0.field] } ?? [:]
+    }
+
+    func checkTimesAgainstCallback(_ groups: [TransactionGroup], zonelessTimes: ZonelessTimes, into findings: inout [CheckFinding]) {
+        guard let (sourceName, field, columns) = timeComparison else { return }
+        let transactions = spec.schema.transactions
+        for (index, column) in columns.enumerated() {
+            var byOffset: [Int: Int] = [:]
+            for group in groups {
+                if let offset = group.timeOffsets[index] { byOffset[offset, default: 0] += group.rows }
+            }
+            let rows = byOffset.map { (offset: $0.key, rows: $0.value) }
             let compared = rows.reduce(0) { $0 + $1.rows }
             let spelled = "\(transactions.table.unqualifiedName).\(column.unqualifiedName)"
             var facts = ["column": column.description, "callback_source": "paid_at_sources.\(sourceName)", "compared": String(compared),

@@ -76,6 +76,7 @@ enum CheckSQL {
            count(*) FILTER (WHERE r.received = 'column'),
            count(*) FILTER (WHERE r.received = 'disagree'),
            count(*) FILTER (WHERE r.user_or_amount_null)
+           {{check.offset_columns}}
       FROM (SELECT {{expr.type}} AS type,
                    {{expr.status}} AS status,
                    t.{{tx.amount}} AS amount,
@@ -85,8 +86,9 @@ enum CheckSQL {
                    t.{{tx.user}} IS NULL OR t.{{tx.amount}} IS NULL AS user_or_amount_null,
                    CASE WHEN t.{{tx.reference}} IS NOT NULL THEN {{expr.paid_at}} END AS paid_at,
                    CASE WHEN t.{{tx.reference}} IS NOT NULL AND {{check.received_scope}} THEN {{check.received}} END AS received
+                   {{check.offsets}}
               FROM {{tx.table}} t) r
-     GROUP BY 1, 2, 3, r.received
+     GROUP BY 1, 2, 3, r.received {{check.offset_columns}}
     """#
 
     /// The groups above are few (types × statuses × window days × 4 sources), but PostgreSQL
@@ -122,29 +124,18 @@ enum CheckSQL {
     END
     """#
 
-    /// How far a paid_at column, read as `read` (rendered: no names, parameters only), lies from
-    /// the callback's paid_at field (Unix seconds, `$check_paid_at_field`), in buckets of
-    /// `bucketSeconds`, over at most `sampleRows` completed top-ups (those the callback dates
-    /// within a day of the window, when there is one: the callback's time needs no zone).
-    /// Columns: offset in seconds (the column's minus the callback's), rows.
-    static func timeOffsets(read: String, callback: SQLIdentifier, windowed: Bool, bucketSeconds: Int, sampleRows: Int) -> String {
-        // NULL unless the field is plain digits: a cast in WHERE may run before the pattern is
-        // tested, and one odd callback must not fail the whole check.
+    /// For the grouped pass above: how far a paid_at column, read as `read`, lies from the
+    /// callback's paid_at field (Unix seconds, `$check_paid_at_field`), rounded to
+    /// `bucketSeconds`, on a completed top-up of `scope` (rendered: parameters only, no names, as
+    /// a fragment must be); NULL on any other row, and where either time is missing. A field
+    /// that is not plain digits is NULL, never cast: a cast may run before a pattern beside it
+    /// is tested, and one odd callback must not fail the check.
+    static func timeOffset(read: String, callback: SQLIdentifier, status: String, reference: String, scope: String,
+                           bucketSeconds: Int, as name: String) -> String {
         let raw = "(t.\(callback.sql) ->> {{$check_paid_at_field}})"
         let seconds = "(CASE WHEN \(raw) ~ '^[0-9]{1,12}$' THEN \(raw)::numeric END)"
-        let window = windowed
-            ? "AND \(seconds) >= extract(epoch FROM {{$since}}::timestamptz) - 86400 AND \(seconds) < extract(epoch FROM {{$until}}::timestamptz) + 86400"
-            : ""
-        return """
-        SELECT s.bucket::bigint, count(*)::bigint
-          FROM (SELECT round((extract(epoch FROM \(read)) - \(seconds)) / \(bucketSeconds)) * \(bucketSeconds) AS bucket
-                  FROM {{tx.table}} t
-                 WHERE {{expr.type}} = {{$topup_type}} AND {{expr.status}} = {{$completed_status}}
-                   AND \(seconds) IS NOT NULL \(window)
-                   AND \(read) IS NOT NULL
-                 LIMIT \(sampleRows)) s
-         GROUP BY 1
-        """
+        return ", CASE WHEN \(status) = {{$completed_status}} AND \(reference) IS NOT NULL AND \(scope)"
+            + " THEN (round((extract(epoch FROM \(read)) - \(seconds)) / \(bucketSeconds)) * \(bucketSeconds))::bigint END AS \(name)"
     }
 
     /// For a job without a window (no since, until and paid_at parameters).
