@@ -60,7 +60,9 @@ enum CheckSQL {
     /// The callback's field and its pattern are read once per row, in the grouping key
     /// `received` (the counts below compare the key, not the field again), and only for the
     /// top-ups `check.received_scope` admits; the scan and the grouping can run in parallel
-    /// workers (transactionsPlannerSettings).
+    /// workers (transactionsPlannerSettings). `check.offsets` adds, for those top-ups when
+    /// completed, each paid_at column's offset from the callback's paid_at (timeOffset) to the
+    /// grouping key, and `check.offset_columns` returns them (both empty when nothing is compared).
     static let transactions = #"""
     SELECT r.type,
            r.status,
