@@ -22,28 +22,40 @@ extension SchemaCheck {
         return columns.isEmpty ? nil : (source.key, source.value.callbackField!, columns)
     }
 
+    /// Rows of the table per top-up compared, at most: the sample thins as the table grows, so
+    /// the comparison costs about what it costs on a table of this many rows.
+    static let timeSampleRowsPerSlot = 1_000_000
+
     /// The offsets as items of check's one grouped pass over the transactions (CheckSQL.transactions):
-    /// no scan of their own. Every completed top-up the pass reads the callback of is compared.
-    func timeFragments(_ template: SQLTemplate, zonelessTimes: ZonelessTimes) -> [String: String] {
+    /// no scan of their own. The completed top-ups the pass reads the callback of are compared;
+    /// on a table of more than `timeSampleRowsPerSlot` rows, one in the smallest power of two
+    /// that keeps the work to about that many rows' worth (a zone is read alike on every row).
+    func timeFragments(_ template: SQLTemplate, zonelessTimes: ZonelessTimes, sampleEvery: Int) -> [String: String] {
         guard let comparison = timeComparison, let callback = spec.schema.transactions.callback else {
             return ["check.offsets": "", "check.offset_columns": ""]
         }
         let tx = spec.schema.transactions
-        let names = comparison.columns.indices.map { "time_offset_\($0)" }
-        let items = zip(comparison.columns, names).map { column, name in
-            CheckSQL.timeOffset(read: zonelessTimes.read(column, alias: "t", zoneValue: "{{$local_time_zone}}"), callback: callback,
-                                status: "t.\(tx.status.sql)::text", reference: "t.\(tx.reference.sql)",
-                                scope: template.fragments["check.received_scope"] ?? CheckSQL.everyReceived,
-                                bucketSeconds: Self.timeBucketSeconds, as: name)
-        }
-        return ["check.offsets": items.joined(separator: "\n"), "check.offset_columns": names.map { ", r.\($0)" }.joined()]
+        let items = CheckSQL.timeOffsets(reads: comparison.columns.map { zonelessTimes.read($0, alias: "t", zoneValue: "{{$local_time_zone}}") },
+                                         callback: callback, status: "t.\(tx.status.sql)::text", reference: "t.\(tx.reference.sql)",
+                                         scope: template.fragments["check.received_scope"] ?? CheckSQL.everyReceived,
+                                         sampleEvery: sampleEvery, bucketSeconds: Self.timeBucketSeconds)
+        return ["check.offsets": items, "check.offset_columns": comparison.columns.indices.map { ", r.time_offset_\($0)" }.joined()]
+    }
+
+    /// One top-up in how many is compared (a power of two), from the planner's row count.
+    func timeSampleEvery(on connection: PostgresConnection) throws -> Int {
+        guard timeComparison != nil else { return 1 }
+        let rows = try connection.query(CheckSQL.estimatedRows, [spec.schema.transactions.table.sql])[0].decode(0, as: Int.self)
+        var sampleEvery = 1
+        while sampleEvery < 1 << 20, rows / sampleEvery > Self.timeSampleRowsPerSlot { sampleEvery *= 2 }
+        return sampleEvery
     }
 
     var timeValues: [String: any PostgresEncodable] {
         timeComparison.map { ["check_paid_at_field": $0.field] } ?? [:]
     }
 
-    func checkTimesAgainstCallback(_ groups: [TransactionGroup], zonelessTimes: ZonelessTimes, into findings: inout [CheckFinding]) {
+    func checkTimesAgainstCallback(_ groups: [TransactionGroup], zonelessTimes: ZonelessTimes, sampleEvery: Int, into findings: inout [CheckFinding]) {
         guard let (sourceName, field, columns) = timeComparison else { return }
         let transactions = spec.schema.transactions
         for (index, column) in columns.enumerated() {
@@ -55,14 +67,14 @@ extension SchemaCheck {
             let compared = rows.reduce(0) { $0 + $1.rows }
             let spelled = "\(transactions.table.unqualifiedName).\(column.unqualifiedName)"
             var facts = ["column": column.description, "callback_source": "paid_at_sources.\(sourceName)", "compared": String(compared),
-                         "bucket_seconds": String(Self.timeBucketSeconds)]
+                         "bucket_seconds": String(Self.timeBucketSeconds), "sample_one_in": String(sampleEvery)]
             guard let top = rows.max(by: { ($0.rows, -abs($0.offset)) < ($1.rows, -abs($1.offset)) }) else {
                 findings.append(CheckFinding("times", .info, "\(spelled): no paid top-up near the window has both it and the callback's \(field) to compare", facts: facts))
                 continue
             }
             facts["offset_seconds"] = String(top.offset)
             facts["rows_at_offset"] = String(top.rows)
-            let share = "\(top.rows) of \(compared) paid top-ups\(hasWindow ? " near the window" : "")"
+            let share = "\(top.rows) of \(compared) paid top-ups\(hasWindow ? " near the window" : "")\(sampleEvery > 1 ? " (one in \(sampleEvery) compared)" : "")"
             let reading = zonelessTimes.columns.contains(column)
                 ? (zonelessTimes.zone.map { "read as wall time in \($0)" } ?? "read as UTC")
                 : "a timestamptz"

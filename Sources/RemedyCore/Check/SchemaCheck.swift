@@ -49,12 +49,13 @@ public struct SchemaCheck {
         let times = ZonelessTimes(columns: access.zonelessTimes, zone: spec.schema.transactions.localTimeZone)
         var template = try SQLTemplate.bindings(for: spec, parameters: parameters, zonelessTimes: times)
         template = template.adding(checkFragments(template))
-        template = template.adding(timeFragments(template, zonelessTimes: times)).with(timeValues)
+        let timeSampleEvery = try timeSampleEvery(on: connection)
+        template = template.adding(timeFragments(template, zonelessTimes: times, sampleEvery: timeSampleEvery)).with(timeValues)
         let groups = try transactionGroups(template, on: connection)
         checkColumnUse(groups, into: &report.findings)
         try checkLedgerMap(groups, into: &report.findings)
         checkWindow(groups, into: &report.findings)
-        checkTimesAgainstCallback(groups, zonelessTimes: times, into: &report.findings)
+        checkTimesAgainstCallback(groups, zonelessTimes: times, sampleEvery: timeSampleEvery, into: &report.findings)
         if let mapping = spec.schema.transactions.callbackSignature, let merchantKey {
             report.callbackSignatures = try checkCallbackSignatures(mapping, key: merchantKey, template, on: connection, into: &report.findings)
         }
