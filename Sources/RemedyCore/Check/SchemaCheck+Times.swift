@@ -22,14 +22,14 @@ extension SchemaCheck {
         return columns.isEmpty ? nil : (source.key, source.value.callbackField!, columns)
     }
 
-    /// Rows of the table per top-up compared, at most: the sample thins as the table grows, so
-    /// the comparison costs about what it costs on a table of this many rows.
+    /// Up to this many rows in the table, every top-up near the window is compared; above, one
+    /// in the smallest power of two that brings the rows divided by it to this many, so the
+    /// comparison costs about what it costs on a table of this size.
     static let timeSampleRowsPerSlot = 1_000_000
 
     /// The offsets as items of check's one grouped pass over the transactions (CheckSQL.transactions):
-    /// no scan of their own. The completed top-ups the pass reads the callback of are compared;
-    /// on a table of more than `timeSampleRowsPerSlot` rows, one in the smallest power of two
-    /// that keeps the work to about that many rows' worth (a zone is read alike on every row).
+    /// no scan of their own. The completed top-ups the pass reads the callback of are compared,
+    /// one in `sampleEvery` (a zone is misread alike on every row, so a sample shows it).
     func timeFragments(_ template: SQLTemplate, zonelessTimes: ZonelessTimes, sampleEvery: Int) -> [String: String] {
         guard let comparison = timeComparison, let callback = spec.schema.transactions.callback else {
             return ["check.offsets": "", "check.offset_columns": ""]
