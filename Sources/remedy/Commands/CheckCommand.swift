@@ -9,9 +9,12 @@ struct CheckCommand: ParsableCommand {
         Reports every mapped table and column (exists, type, readable by this role: grants and \
         row-level security), how often a mapped column is NULL on the rows it is used for, \
         transaction types and statuses the ledger map leaves out, the paid top-ups in and around \
-        the window, where amount_received comes from, the stored callbacks' signatures (where the \
+        the window, each mapped paid_at column against the callback's own paid_at (a column read \
+        in the wrong zone shows an offset of hours: set schema.transactions.local_time_zone), \
+        where amount_received comes from, the stored callbacks' signatures (where the \
         spec maps callback_signature: forged, altered or unsigned callbacks are listed), the balance trigger and the other triggers \
-        on the users table, CHECK constraints on the balance and how large a balance its column holds.
+        on the users table, CHECK constraints on the balance and how large a balance its column holds, \
+        and whether apply finds a batch's users and their transactions through an index.
 
         Exit status: 0 fit to plan, 2 warnings to confirm, 1 the job cannot run here.
         `remedy plan` runs the same checks, records their warnings in plan.json and refuses where this exits 1.
