@@ -208,6 +208,13 @@ struct SchemaVariantTests {
         let shop = try VariantShop(seed: 71, schema: SchemaVariant())
         let clean = try shop.check()
         #expect(clean.stdout.contains("ok      transactions.tripay_paid_at (a timestamptz) agrees with the callback's paid_at within 15 minutes on "), "\(clean)")
+        // A zone named for columns that all carry theirs changes nothing, and check says so.
+        let zoned = try JobsDirectoryCopy(replacing: "    callback: tripay_callback_data  #", with: "    local_time_zone: Asia/Jakarta\n    callback: tripay_callback_data  #")
+        let defaultJobs = shop.shop.jobs
+        shop.shop.jobs = zoned.path
+        let needless = try shop.check()
+        #expect(needless.status == 2 && needless.stdout.contains("WARNING schema.transactions.local_time_zone is Asia/Jakarta, but every mapped time column carries its zone (timestamptz): it changes nothing"), "\(needless)")
+        shop.shop.jobs = defaultJobs
         try shop.connection.executeScript("""
             ALTER TABLE public.transactions DISABLE TRIGGER USER;
             UPDATE public.transactions SET tripay_paid_at = tripay_paid_at + interval '7 hours', completed_at = completed_at + interval '20 minutes'
