@@ -35,8 +35,8 @@ extension SchemaCheck {
             return ["check.offsets": "", "check.offset_columns": ""]
         }
         let tx = spec.schema.transactions
-        let items = CheckSQL.timeOffsets(reads: comparison.columns.map { zonelessTimes.read($0, alias: "t", zoneValue: "{{$local_time_zone}}") },
-                                         callback: callback, status: "t.\(tx.status.sql)::text", reference: "t.\(tx.reference.sql)",
+        let items = CheckSQL.timeOffsets(reads: comparison.columns.map { zonelessTimes.read($0, alias: "t", zoneValue: ZonelessTimes.templateZone) },
+                                         callback: callback, status: template.fragments["expr.status"]!, reference: "t.\(tx.reference.sql)",
                                          scope: template.fragments["check.received_scope"] ?? CheckSQL.everyReceived,
                                          sampleEvery: sampleEvery, bucketSeconds: Self.timeBucketSeconds)
         return ["check.offsets": items, "check.offset_columns": comparison.columns.indices.map { ", r.time_offset_\($0)" }.joined()]

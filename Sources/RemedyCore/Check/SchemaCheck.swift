@@ -78,7 +78,7 @@ public struct SchemaCheck {
             fragments["check.window_day"] = CheckSQL.windowDay
             // Only the top-ups a plan can correct: reading the callback's field of every top-up
             // ever paid cost 2.8 s of an 11 s pass at 1,000,000 users, for figures no line rests on.
-            fragments["check.received_scope"] = CheckSQL.nearWindow(type: "t." + spec.schema.transactions.type.sql + "::text", paidAt: paidAt)
+            fragments["check.received_scope"] = CheckSQL.nearWindow(type: template.fragments["expr.type"]!, paidAt: paidAt)
         } else {
             fragments["check.window_day"] = CheckSQL.noWindowDay
             fragments["check.received_scope"] = CheckSQL.everyReceived

@@ -10,20 +10,21 @@ extension SQLTemplate {
                                 zonelessTimes: ZonelessTimes? = nil) throws -> SQLTemplate {
         let users = spec.schema.users
         let tx = spec.schema.transactions
+        // A row's type and status as text, whatever the column's type: shops often make them
+        // enums, which compare with no text parameter (`operator does not exist`). For a text
+        // column the cast is no operation at all.
+        let type = "t.\(tx.type.sql)::text", status = "t.\(tx.status.sql)::text"
         var fragments: [String: String] = [
             "users.table": users.table.sql, "users.id": users.id.sql, "users.balance": users.balance.sql,
             "users.label": users.label.sql,
             "tx.table": tx.table.sql, "tx.id": tx.id.sql, "tx.user": tx.user.sql, "tx.type": tx.type.sql,
             "tx.status": tx.status.sql, "tx.amount": tx.amount.sql, "tx.reference": tx.reference.sql,
             "expr.contact": users.contact.map { "u.\($0.sql)::text" } ?? "NULL::text",
-            // A row's type and status as text, whatever the column's type: shops often make them
-            // enums, which compare with no text parameter (`operator does not exist`). For a text
-            // column the cast is no operation at all.
-            "expr.type": "t.\(tx.type.sql)::text", "expr.status": "t.\(tx.status.sql)::text",
+            "expr.type": type, "expr.status": status,
             // The ledger, written once for every query that computes it (detect, the recheck under
             // apply's lock, verify, the reconciliation): which rows count, and with which sign.
-            "expr.in_ledger": "t.\(tx.status.sql)::text = {{$completed_status}} AND (t.\(tx.type.sql)::text = ANY({{$positive_types}}::text[]) OR t.\(tx.type.sql)::text = ANY({{$negative_types}}::text[]))",
-            "expr.ledger_amount": "CASE WHEN t.\(tx.type.sql)::text = ANY({{$positive_types}}::text[]) THEN t.\(tx.amount.sql) ELSE -t.\(tx.amount.sql) END",
+            "expr.in_ledger": "\(status) = {{$completed_status}} AND (\(type) = ANY({{$positive_types}}::text[]) OR \(type) = ANY({{$negative_types}}::text[]))",
+            "expr.ledger_amount": "CASE WHEN \(type) = ANY({{$positive_types}}::text[]) THEN t.\(tx.amount.sql) ELSE -t.\(tx.amount.sql) END",
         ]
         // A fallback list has no single name: SQL that needs it reads expr.completed_at.
         if let single = tx.completedAt.single { fragments["tx.completed_at"] = single.sql }
@@ -49,9 +50,9 @@ extension SQLTemplate {
         ]
         for (name, value) in parameters.values { values[name] = value }
         if let zonelessTimes {
-            fragments["expr.completed_at"] = zonelessTimes.read(tx.completedAt, alias: "t", zoneValue: "{{$local_time_zone}}")
-            fragments["expr.created_at"] = zonelessTimes.read(tx.createdAt, alias: "t", zoneValue: "{{$local_time_zone}}")
-            if let zone = zonelessTimes.zone, zonelessTimes.usesZone { values["local_time_zone"] = zone }
+            fragments["expr.completed_at"] = zonelessTimes.read(tx.completedAt, alias: "t", zoneValue: ZonelessTimes.templateZone)
+            fragments["expr.created_at"] = zonelessTimes.read(tx.createdAt, alias: "t", zoneValue: ZonelessTimes.templateZone)
+            if let zone = zonelessTimes.zone, zonelessTimes.usesZone { values[ZonelessTimes.templateZoneParameter] = zone }
         }
         fragments["expr.logged_runs"] = loggedRuns(spec.signatures.callbackLog, userId: users.id, values: &values)
 
@@ -63,7 +64,7 @@ extension SQLTemplate {
             }
             if let zonelessTimes {
                 fragments["expr.paid_at"] = expression(for: source, callback: tx.callback, fieldParameter: "paid_at_field", values: &values,
-                                                       column: source.column.map { zonelessTimes.read($0, alias: "t", zoneValue: "{{$local_time_zone}}") }, isTime: true)
+                                                       column: source.column.map { zonelessTimes.read($0, alias: "t", zoneValue: ZonelessTimes.templateZone) }, isTime: true)
             }
         }
         return SQLTemplate(fragments: fragments, values: values)

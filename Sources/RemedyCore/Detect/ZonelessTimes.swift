@@ -14,6 +14,10 @@ public struct ZonelessTimes: Sendable, Equatable {
         self.zone = zone
     }
 
+    /// The bound value a job's SQL template names the zone by (SQLTemplate.bindings binds it).
+    public static let templateZoneParameter = "local_time_zone"
+    public static let templateZone = "{{$\(templateZoneParameter)}}"
+
     /// Every column carries its zone (or none is mapped): read as they are.
     public static let allCarryTheirZone = ZonelessTimes(columns: [], zone: nil)
 
