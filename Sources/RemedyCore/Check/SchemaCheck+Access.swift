@@ -45,11 +45,6 @@ extension SchemaCheck {
                 (tx.table, "schema.transactions", "schema.transactions.table", txColumns)]
     }
 
-    /// The mapped columns whose values are instants (compared with the window and with each other).
-    static func isTimeKey(_ key: String) -> Bool {
-        key == "completed_at" || key == "created_at" || key.hasPrefix("paid_at_sources.")
-    }
-
     func checkAccess(role: String, on connection: PostgresConnection, into findings: inout [CheckFinding]) throws -> Access {
         var access = Access()
         let localTimeZone = try spec.schema.transactions.localTimeZone.flatMap { try ShopCatalog.isKnownTimeZone($0, on: connection) ? $0 : nil }
@@ -86,7 +81,8 @@ extension SchemaCheck {
                     findings.append(CheckFinding("access", .warning,
                         "role \(role) may read but not update \(spelled): plan works, apply will be refused; GRANT UPDATE (\(column.description)) ON \(mapped.table) TO \(role) before applying",
                         facts: factsText))
-                } else if facts.baseType == "timestamp without time zone", Self.isTimeKey(key) {
+                } else if facts.baseType == "timestamp without time zone", mapped.table == spec.schema.transactions.table,
+                          spec.schema.transactionTimeColumns.contains(column) {
                     access.zonelessTimes.insert(column)
                     if let zone = localTimeZone {
                         findings.append(CheckFinding("access", .ok, "\(spelled) (\(mapped.key).\(key)): \(facts.type), read as wall time in \(zone) (schema.transactions.local_time_zone)",

@@ -61,9 +61,8 @@ public struct ShopCatalog: Sendable {
     /// first statement reading a column would fail on it, after check had passed).
     public static func zonelessTimes(_ spec: JobSpec, on connection: PostgresConnection) throws -> ZonelessTimes {
         let transactions = spec.schema.transactions
-        let mapped = transactions.completedAt.columns + transactions.createdAt.columns + spec.schema.paidAtSources.values.compactMap(\.column)
         var zoneless: Set<SQLIdentifier> = []
-        for column in Set(mapped) {
+        for column in spec.schema.transactionTimeColumns {
             let type = try connection.query(CatalogSQL.columnType, [transactions.table.sql, column.unqualifiedName]).first?.decode(0, as: String.self)
             if type == "timestamp without time zone" { zoneless.insert(column) }
         }

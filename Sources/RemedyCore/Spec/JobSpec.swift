@@ -126,6 +126,12 @@ public struct ShopSchemaMap: Sendable {
     public let transactions: Transactions
     public let amountReceived: Source
     public let paidAtSources: [String: Source]
+
+    /// Every mapped column of the transactions table whose values are instants: completed_at and
+    /// created_at (each a column or a fallback list) and the paid_at sources' columns.
+    public var transactionTimeColumns: Set<SQLIdentifier> {
+        Set(transactions.completedAt.columns + transactions.createdAt.columns + paidAtSources.values.compactMap(\.column))
+    }
 }
 
 /// The shop's own books: `ledger = Σ amount × sign` over completed transactions.
