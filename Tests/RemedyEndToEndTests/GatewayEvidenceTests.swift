@@ -76,7 +76,7 @@ struct GatewayEvidenceTests {
         #expect(gateway.checkedPlan == (try PlanBundle.read(setup.bundle)).digest)
         #expect(checked.digest != gateway.checkedPlan)
         #expect(checked.plan.adjustments == original.adjustments, "a clean shop loses no correction to the gateway check")
-        let verdicts = checked.plan.gatewayVerdicts
+        let verdicts = Dictionary(checked.plan.allGatewayChecks.map { ($0.reference, $0) }, uniquingKeysWith: { first, _ in first })
         for (user, reference, _) in try setup.correctedReferences() {
             #expect(verdicts[reference]?.verdict == .confirmed, "user \(user)'s \(reference): \(String(describing: verdicts[reference]))")
         }
@@ -88,7 +88,7 @@ struct GatewayEvidenceTests {
         #expect(marked.allSatisfy { $0.hasSuffix("[gateway-confirmed]") }, "\(show)")
         // One stored answer per reference asked, each asked once, with the key in the header only.
         let files = try FileManager.default.contentsOfDirectory(atPath: out + "/evidence")
-        #expect(files.count == Set(gateway.references.filter { $0.sha256 != nil }.map(\.reference)).count)
+        #expect(files.count == Set(checked.plan.allGatewayChecks.filter { $0.sha256 != nil }.map(\.reference)).count)
         #expect(setup.gateway.askedReferences.count == Set(setup.gateway.askedReferences).count)
         #expect(setup.gateway.requests.allSatisfy { $0.headers["authorization"] == "Bearer \(GatewayEvidenceTests.apiKey)" })
         #expect(setup.gateway.requests.allSatisfy { !$0.path.contains(GatewayEvidenceTests.apiKey) })
@@ -160,7 +160,7 @@ struct GatewayEvidenceTests {
             #expect(line.reason == .gatewayDisagrees)
             #expect(line.explanation.contains(reason), "\(line.explanation)\nexpected: \(reason)")
         }
-        #expect(checked.gatewayVerdicts[owedReference]?.verdict == .owedByShop)
+        #expect(checked.allGatewayChecks.first { $0.reference == owedReference }?.verdict == .owedByShop)
         #expect(run.stdout.contains("\"owed-by-shop\""))
 
         let show = try setup.shop.remedy(["show", out, "--all"]).requireSuccess()
@@ -206,8 +206,8 @@ struct GatewayEvidenceTests {
         let planned = try shop.readPlan(bundle)
         let confirmed = try evidence(bundle)
         #expect(confirmed.adjustments.count == planned.adjustments.count && planned.adjustments.count > 5)
-        let verdicts = confirmed.gateway?.references.map(\.verdict) ?? []
-        #expect(!verdicts.isEmpty && !verdicts.contains(.disagrees) && !verdicts.contains(.unknown), "\(confirmed.gateway?.references.filter { $0.verdict != .confirmed }.prefix(3) ?? [])")
+        let verdicts = confirmed.allGatewayChecks.map(\.verdict)
+        #expect(!verdicts.isEmpty && !verdicts.contains(.disagrees) && !verdicts.contains(.unknown), "\(confirmed.allGatewayChecks.filter { $0.verdict != .confirmed }.prefix(3))")
     }
 
     @Test func aFlakyGatewayIsRetriedAndARefusedKeyStopsWithOneLineChangingNothing() throws {
@@ -230,7 +230,7 @@ struct GatewayEvidenceTests {
         let asked = setup.gateway.requests.count
         let (run, out) = try setup.evidence()
         try run.requireSuccess()
-        let references = Set(try PlanBundle.read(out).plan.gateway?.references.filter { $0.sha256 != nil }.map(\.reference) ?? [])
+        let references = Set(try PlanBundle.read(out).plan.allGatewayChecks.filter { $0.sha256 != nil }.map(\.reference))
         #expect(setup.gateway.requests.count - asked == references.count + 3)
         try setup.requireKeyNowhere()
     }
@@ -282,7 +282,7 @@ struct GatewayEvidenceTests {
         let askedAgain = Array(setup.gateway.askedReferences.dropFirst(askedBefore))
         #expect(Set(askedAgain).isDisjoint(with: answeredFirst), "answers kept from the interrupted run were asked for again")
         let plan = try PlanBundle.read(out).plan
-        let all = Set(plan.gateway?.references.filter { $0.sha256 != nil }.map(\.reference) ?? [])
+        let all = Set(plan.allGatewayChecks.filter { $0.sha256 != nil }.map(\.reference))
         #expect(all.isSuperset(of: answeredFirst))
         #expect(askedAgain.count == all.count - answeredFirst.count)
         #expect(!FileManager.default.fileExists(atPath: setup.bundle + "/" + GatewayEvidenceRun.stagingDirectory), "the kept answers are cleaned up once in the new bundle")
@@ -315,5 +315,60 @@ struct GatewayEvidenceTests {
         try original.write(to: URL(fileURLWithPath: "\(setup.bundle)/evidence/\(name)"))
         let show = try setup.shop.remedy(["show", setup.bundle])
         #expect(show.status == 3, "\(show)")
+    }
+
+    /// The checks are plan.json's fourth line array (format v2), read in one form only; a bundle
+    /// filed before (v1, the list in the plan's header) still reads, and marks its lines the same.
+    /// Each forgery is signed by the real planner's key, so only the reader's form rules stand in the way.
+    @Test func theChecksAreReadInOneFormAndAFiledV1BundleStillReads() throws {
+        var setup = try Setup(seed: 67)
+        let (run, out) = try setup.evidence()
+        try run.requireSuccess()
+        let checked = try PlanBundle.read(out).plan
+        #expect(checked.format == Plan.currentFormat && checked.gateway?.references == nil)
+        let checks = try #require(checked.gatewayChecks)
+        try #require(checks.count >= 3)
+        #expect(zip(checks, checks.dropFirst()).allSatisfy { ($0.reference, $0.transactionId) < ($1.reference, $1.transactionId) })
+
+        func forged(_ plan: Plan) throws -> String {
+            let (path, _) = try PlanForgery.record(try PlanForgery.encode(plan), claiming: plan, signedWith: setup.shop.key("andi"), in: setup.shop)
+            try FileManager.default.copyItem(atPath: out + "/evidence", toPath: path + "/evidence")
+            return path
+        }
+        func marks(_ bundle: String) throws -> [String] {
+            let show = try setup.shop.remedy(["show", bundle, "--all"]).requireSuccess()
+            setup.runs.append(show)
+            return show.stdoutLines.filter { $0.hasSuffix("]") && ($0.hasPrefix("- ") || $0.hasPrefix("+ ") || $0.hasPrefix("! ")) }
+        }
+        var v1 = checked
+        v1.format = Plan.formatV1
+        v1.gateway?.references = checks
+        v1.gatewayChecks = nil
+        let filed = try forged(v1)
+        let filedMarks = try marks(filed)
+        let currentMarks = try marks(out)
+        #expect(!filedMarks.isEmpty && filedMarks == currentMarks, "a v1 bundle's lines are marked as the same plan in v2")
+        setup.runs.append(try setup.shop.remedy(["export", filed, "--format", "html", "--out", "\(setup.shop.directory)/filed.html"]).requireSuccess())
+
+        func expectRefused(_ plan: Plan, _ what: String, saying expected: String) throws {
+            let show = try setup.shop.remedy(["show", try forged(plan)])
+            setup.runs.append(show)
+            #expect(show.status == 3 && show.stderr.contains(expected), "\(what): \(show)")
+        }
+        var swapped = checked
+        swapped.gatewayChecks?.swapAt(0, 1)
+        try expectRefused(swapped, "two checks swapped", saying: "gateway check 2 is out of order")
+        var repeated = checked
+        repeated.gatewayChecks?.insert(checks[0], at: 1)
+        try expectRefused(repeated, "a check repeated", saying: "gateway check 2 is out of order")
+        var both = checked
+        both.gateway?.references = checks
+        try expectRefused(both, "a v2 plan with the list in its header too", saying: "keeps its gateway checks in gateway_checks")
+        var orphan = checked
+        orphan.gateway = nil
+        try expectRefused(orphan, "checks without a gateway cross-check", saying: "records no gateway cross-check")
+        var mixed = v1
+        mixed.gatewayChecks = [checks[0]]
+        try expectRefused(mixed, "a v1 plan with a gateway_checks array", saying: "has no gateway_checks array")
     }
 }

@@ -23,9 +23,12 @@ public struct ExportBuilder {
     /// Set when `connection` is a read replica's (`export --read-url`): the cross-check says so.
     public var readReplica: ReadReplica?
 
-    /// `streamed` must be read with `keepingHoldsAndSettled`.
+    /// `streamed` must be read with `keepingHoldsAndSettled` (and `gatewayChecks: .verdicts`, for
+    /// a checked plan's lines to carry the gateway's marks).
     public init(streamed: StreamedPlanBundle, connection: PostgresConnection?, offlineReason: String = "no database was configured") {
         precondition(streamed.holds != nil && streamed.settled != nil, "an export reads every line: readStreaming(_:keepingHoldsAndSettled: true)")
+        precondition(streamed.bundle.plan.gateway == nil || streamed.gatewayVerdicts != nil,
+                     "a checked plan's export marks its lines: readStreaming(_:keepingHoldsAndSettled: true, gatewayChecks: .verdicts)")
         self.streamed = streamed
         self.connection = connection
         self.offlineReason = offlineReason
@@ -33,7 +36,7 @@ public struct ExportBuilder {
 
     /// The bundle at `bundle.path`, read again as the export reads it.
     public init(bundle: PlanBundle, connection: PostgresConnection?, offlineReason: String = "no database was configured") throws {
-        self.init(streamed: try PlanBundle.readStreaming(bundle.path, keepingHoldsAndSettled: true), connection: connection, offlineReason: offlineReason)
+        self.init(streamed: try PlanBundle.readStreaming(bundle.path, keepingHoldsAndSettled: true, gatewayChecks: .verdicts), connection: connection, offlineReason: offlineReason)
     }
 
     /// The lines of an export, made again each time they are walked (the export's second pass).
@@ -133,7 +136,7 @@ public struct ExportBuilder {
             excessDistribution: try ExportCharts.distribution(excesses),
             redacted: false, lines: [])
         excesses = []
-        document.gatewayVerdicts = plan.gateway.map { check in Dictionary(check.references.map { ($0.reference, $0.verdict) }, uniquingKeysWith: { first, _ in first }) }
+        document.gatewayVerdicts = streamed.gatewayVerdicts
         if let redaction { ExportRedaction.redact(&document, key: redaction) }
 
         // Second pass: the same lines again, handed on as they are made.

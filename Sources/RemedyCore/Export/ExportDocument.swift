@@ -198,7 +198,7 @@ public struct ExportDocument: Codable, Sendable {
     /// Customer labels and contacts removed, user ids replaced by pseudonyms (`--redact`).
     public var redacted: Bool
     public var lines: [ExportLine]
-    /// The gateway's verdict per top-up reference, when the plan was checked (`remedy evidence`):
-    /// what marks each line gateway-confirmed, disagrees or not checked.
+    /// The gateway's verdict per top-up reference a line names, when the plan was checked
+    /// (`remedy evidence`): what marks each line gateway-confirmed, disagrees or not checked.
     public var gatewayVerdicts: [String: GatewayReferenceCheck.Verdict]? = nil
 }

@@ -441,10 +441,7 @@ public enum HTMLReport {
     /// every top-up it names was, disagrees when any was contradicted or unknown.
     static func gatewayMark(_ line: ExportLine, _ gatewayVerdicts: [String: GatewayReferenceCheck.Verdict]?) -> String {
         guard let verdicts = gatewayVerdicts else { return "" }
-        let found = line.evidence.map { verdicts[$0.reference] }
-        let mark: LineGatewayStatus = found.isEmpty ? .notChecked
-            : found.contains { $0 == .disagrees || $0 == .unknown } ? .disagrees
-            : found.allSatisfy { $0 == .confirmed } ? .confirmed : .notChecked
+        let mark = Plan.gatewayStatus(of: line.evidence.map(\.reference), in: verdicts)
         return "<br><span class=\"gateway\">\(escape(mark.rawValue))</span>"
     }
 

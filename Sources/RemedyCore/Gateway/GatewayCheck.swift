@@ -1,17 +1,28 @@
 import Rupiah
 
-/// What plan.json records of a gateway cross-check (`Plan.gateway`): every reference asked, the
-/// SHA-256 of its stored response (`evidence/REFERENCE.json`), and what remedy concluded. The
-/// digest covers this list and the list covers each file, so adding, removing or altering a
-/// response changes what approvers sign (PlanBundle+Evidence checks it on every read).
+/// What plan.json records of a gateway cross-check (`Plan.gateway`) beside its list of checks:
+/// every reference asked, the SHA-256 of its stored response (`evidence/REFERENCE.json`), and what
+/// remedy concluded. The digest covers the list and the list covers each file, so adding, removing
+/// or altering a response changes what approvers sign (GatewayEvidenceFiles checks it on every read).
+///
+/// The list is plan.json's fourth line array, `gateway_checks` (format v2): 838,008 checks at
+/// 1,000,000 users, read a batch at a time like the lines. Plans of format v1 kept it here, in
+/// `references`; they are still read, and nothing writes them.
 public struct GatewayCheck: Codable, Sendable, Equatable {
     /// The plan the evidence was gathered for (this plan's lines are that plan's, some moved to held).
     public var checkedPlan: String
     /// The gateway asked (`gateway.base_url`).
     public var gateway: String
     public var paidAtToleranceSeconds: Int
-    /// Sorted by reference.
-    public var references: [GatewayReferenceCheck]
+    /// Format v1 only (nil in v2, where the list is `Plan.gatewayChecks`). Sorted by reference.
+    public var references: [GatewayReferenceCheck]?
+
+    public init(checkedPlan: String, gateway: String, paidAtToleranceSeconds: Int, references: [GatewayReferenceCheck]? = nil) {
+        self.checkedPlan = checkedPlan
+        self.gateway = gateway
+        self.paidAtToleranceSeconds = paidAtToleranceSeconds
+        self.references = references
+    }
 }
 
 public struct GatewayReferenceCheck: Codable, Sendable, Equatable {
@@ -40,6 +51,16 @@ public struct GatewayReferenceCheck: Codable, Sendable, Equatable {
     public var amountReceived: Money?
     /// SHA-256 of `evidence/REFERENCE.json`; nil when nothing was asked.
     public var sha256: String?
+
+    /// The list's order: by reference, then transaction id, each check once (a reference two
+    /// transactions share is checked for each). The reader refuses any other order.
+    static func inOrder(_ a: GatewayReferenceCheck, _ b: GatewayReferenceCheck) -> Bool {
+        (a.reference, a.transactionId) < (b.reference, b.transactionId)
+    }
+
+    /// A top-up a plan line names (only those mark lines): every verdict but the two given to the
+    /// window's top-ups the shop never completed.
+    var isNamedByLine: Bool { verdict != .owedByShop && verdict != .notPaid }
 }
 
 /// How `show` and the HTML report mark a plan line.
@@ -49,25 +70,35 @@ public enum LineGatewayStatus: String, Sendable {
     case notChecked = "not checked"
 }
 
-extension Plan {
-    /// Each checked reference's verdict, for marking lines.
-    public var gatewayVerdicts: [String: GatewayReferenceCheck] {
-        Dictionary((gateway?.references ?? []).map { ($0.reference, $0) }, uniquingKeysWith: { first, _ in first })
+/// Each checked reference's verdict, for marking lines: only the top-ups lines name (the window's
+/// never-completed ones mark nothing), so a plan of any size keeps a few MB of them. The first
+/// check of a reference gives its verdict.
+struct GatewayVerdicts {
+    private(set) var byReference: [String: GatewayReferenceCheck.Verdict] = [:]
+
+    mutating func add(_ check: GatewayReferenceCheck) {
+        guard check.isNamedByLine, byReference[check.reference] == nil else { return }
+        byReference[check.reference] = check.verdict
     }
 
+    static func of(_ checks: GatewayCheckList) throws -> [String: GatewayReferenceCheck.Verdict] {
+        var verdicts = GatewayVerdicts()
+        try checks.forEachBatch { $0.forEach { verdicts.add($0) } }
+        return verdicts.byReference
+    }
+}
+
+extension Plan {
     /// A line's mark: disagrees when any of its top-ups does, confirmed when every one was.
-    public static func gatewayStatus(of decomposition: Decomposition?, in verdicts: [String: GatewayReferenceCheck]) -> LineGatewayStatus {
-        let references = decomposition?.topUps.map(\.reference) ?? []
+    public static func gatewayStatus(of decomposition: Decomposition?, in verdicts: [String: GatewayReferenceCheck.Verdict]) -> LineGatewayStatus {
+        gatewayStatus(of: decomposition?.topUps.map(\.reference) ?? [], in: verdicts)
+    }
+
+    /// The mark of a line naming these references (show, the HTML report: one rule).
+    public static func gatewayStatus(of references: [String], in verdicts: [String: GatewayReferenceCheck.Verdict]) -> LineGatewayStatus {
         guard !references.isEmpty, !verdicts.isEmpty else { return .notChecked }
-        let found = references.map { verdicts[$0]?.verdict }
+        let found = references.map { verdicts[$0] }
         if found.contains(where: { $0 == .disagrees || $0 == .unknown }) { return .disagrees }
         return found.allSatisfy { $0 == .confirmed } ? .confirmed : .notChecked
-    }
-
-    /// The reasons of a line's disagreeing top-ups, joined.
-    public static func gatewayReasons(of decomposition: Decomposition?, in verdicts: [String: GatewayReferenceCheck]) -> String? {
-        let reasons = (decomposition?.topUps ?? []).compactMap { verdicts[$0.reference] }
-            .filter { $0.verdict == .disagrees || $0.verdict == .unknown }.compactMap(\.reason)
-        return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
     }
 }

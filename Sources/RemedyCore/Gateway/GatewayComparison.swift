@@ -19,6 +19,23 @@ struct ShopTopUp {
     let merchantRef: String?
 }
 
+extension ShopTopUp {
+    /// As remedy evidence keeps it between its steps (RecordFile), with whether a correction names it.
+    func encoded(fromAdjustment: Bool) -> [String?] {
+        [reference, transactionId, userId, status, completed ? "1" : "0", named ? "1" : "0", amount.exactText,
+         amountReceived?.exactText, paidAt, merchantRef, fromAdjustment ? "1" : "0"]
+    }
+
+    static func decode(_ fields: [String?]) -> (top: ShopTopUp, fromAdjustment: Bool) {
+        // Only `encoded` writes these records, in this shape, from amounts that were exact.
+        precondition(fields.count == 11, "a top-up record holds 11 fields")
+        let top = ShopTopUp(reference: fields[0]!, transactionId: fields[1]!, userId: fields[2]!, status: fields[3]!,
+                            completed: fields[4] == "1", named: fields[5] == "1", amount: (try? Money(exactText: fields[6]!)) ?? .zero,
+                            amountReceived: fields[7].flatMap { try? Money(exactText: $0) }, paidAt: fields[8], merchantRef: fields[9])
+        return (top, fields[10] == "1")
+    }
+}
+
 /// Compares the gateway's answer with the shop's row. Pure: the same stored answer and the same
 /// row always give the same verdict, which is what lets a bundle be re-checked on reading.
 struct GatewayComparison {

@@ -3,7 +3,10 @@ import Rupiah
 /// A plan: the dry run's result, written once as canonical `plan.json` and never edited. Its
 /// SHA-256 (the digest) is what approvers sign and what apply checks.
 public struct Plan: Codable, Sendable {
-    public static let currentFormat = "remedy-plan/v1"
+    /// v2 moved the gateway's checks out of the header into their own line array (`gateway_checks`).
+    public static let currentFormat = "remedy-plan/v2"
+    /// Read, never written: its gateway checks are in the header (`GatewayCheck.references`).
+    public static let formatV1 = "remedy-plan/v1"
 
     public enum Kind: String, Codable, Sendable {
         /// Take back what the detect step attributed.
@@ -46,6 +49,15 @@ public struct Plan: Codable, Sendable {
     public var readReplica: ReadReplicaPosition? = nil
     /// What the payment gateway said of the plan's top-ups (`remedy evidence`); nil when unchecked.
     public var gateway: GatewayCheck?
+    /// Format v2: the gateway's check of each top-up (`remedy evidence`), plan.json's fourth line
+    /// array, streamed like the lines (empty when unchecked, and in a plan read without its lines).
+    /// nil only in a v1 plan, which has no such array.
+    public var gatewayChecks: [GatewayReferenceCheck]? = []
+
+    /// Every gateway check of a plan held whole, wherever its format keeps them.
+    public var allGatewayChecks: [GatewayReferenceCheck] {
+        gateway?.references ?? gatewayChecks ?? []
+    }
 }
 
 /// The shop's trigger definitions as read in the snapshot, and what remedy concluded from them.

@@ -2,64 +2,100 @@ import Crypto
 import Foundation
 
 /// The gateway's answers in a bundle (`evidence/REFERENCE.json`): each listed in plan.json with
-/// its SHA-256 (`Plan.gateway`), so the plan's digest, which the planner and the approvers sign,
-/// covers every byte of them. The reader refuses a file not listed, a listed file missing or
-/// altered, and one not in canonical form: what approvers read of the gateway is what it said.
+/// its SHA-256 (`gateway_checks`, or a v1 plan's `gateway.references`), so the plan's digest,
+/// which the planner and the approvers sign, covers every byte of them. The reader refuses a file
+/// not listed, a listed file missing or altered, and one not in canonical form: what approvers
+/// read of the gateway is what it said.
 extension PlanBundle {
     public static let evidenceDirectory = "evidence"
 
-    static func writeEvidence(_ files: [String: Data], into path: String) throws {
-        guard !files.isEmpty else { return }
-        let directory = "\(path)/\(evidenceDirectory)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for (name, data) in files.sorted(by: { $0.key < $1.key }) {
-            try data.write(to: URL(fileURLWithPath: "\(directory)/\(name)"), options: .withoutOverwriting)
+    /// The stored answer for `reference` in a bundle already read (and so checked); nil when the
+    /// bundle has none.
+    func storedEvidence(for reference: String) -> GatewayResponseRecord? {
+        guard GatewayResponseRecord.isSafeReference(reference),
+              let data = FileManager.default.contents(atPath: "\(path)/\(PlanBundle.evidenceDirectory)/\(GatewayResponseRecord.fileName(reference))") else { return nil }
+        return GatewayResponseRecord.decodeStored(data, reference: reference)
+    }
+}
+
+/// Checks a bundle's `evidence/` against its gateway checks, fed one at a time in the list's
+/// order (by reference), in bounded memory: each listed file is read and hashed as its check goes
+/// by; the files listed are counted, and at the end the directory must hold exactly that many
+/// entries. The first fault is kept and thrown by `finish`, after the reader's own checks (a
+/// changed digest is the clearer refusal).
+struct GatewayEvidenceFiles {
+    let bundlePath: String
+    private var directory: String { "\(bundlePath)/\(PlanBundle.evidenceDirectory)" }
+    private var planPath: String { "\(bundlePath)/\(PlanBundle.planFile)" }
+    private(set) var fault: RemedyError?
+    /// Distinct files listed so far, and the reference of the last one counted (checks come sorted
+    /// by reference, so a reference two checks share is counted once).
+    private var listedFiles = 0
+    private var lastListed: String?
+    /// Hashes of the listed files' names (per-process seed), to name an unlisted file on refusal.
+    private var listedNames: Set<Int> = []
+
+    init(bundlePath: String) {
+        self.bundlePath = bundlePath
+    }
+
+    mutating func add(_ check: GatewayReferenceCheck) {
+        guard fault == nil, let sha256 = check.sha256 else { return }
+        guard GatewayResponseRecord.isSafeReference(check.reference) else {
+            fault = RemedyError(.tampered, "\(planPath) lists gateway evidence for a reference no file can be named after; make a new plan")
+            return
+        }
+        let name = GatewayResponseRecord.fileName(check.reference)
+        if check.reference != lastListed {
+            listedFiles += 1
+            lastListed = check.reference
+            listedNames.insert(name.hashValue)
+        }
+        guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)") else {
+            fault = RemedyError(.tampered, "\(directory)/\(name) is missing: plan.json lists the gateway's answer for \(check.reference); restore the bundle from its original")
+            return
+        }
+        guard SHA256.hash(data: data).hexString == sha256 else {
+            fault = RemedyError(.tampered, "\(directory)/\(name) was altered after the plan was written (its SHA-256 is not the one plan.json lists); restore the bundle from its original")
+            return
+        }
+        guard GatewayResponseRecord.decodeStored(data, reference: check.reference) != nil else {
+            fault = RemedyError(.tampered, "\(directory)/\(name) is not a gateway answer in remedy's canonical form; remedy never writes such a file: make a new plan")
+            return
         }
     }
 
-    /// Checks `evidence/` against the list plan.json holds (the plan's digest has been checked).
-    static func verifyEvidence(of plan: Plan, at path: String) throws {
-        let directory = "\(path)/\(evidenceDirectory)"
-        let manager = FileManager.default
-        let present = Set((try? manager.contentsOfDirectory(atPath: directory)) ?? [])
-        guard let check = plan.gateway else {
-            guard !manager.fileExists(atPath: directory) else {
+    /// Throws the first fault, or refuses a directory holding anything the list does not name
+    /// (or, for a plan no gateway checked, any `evidence/` at all).
+    func finish(checked: Bool) throws {
+        if let fault { throw fault }
+        guard checked else {
+            guard !FileManager.default.fileExists(atPath: directory) else {
                 throw RemedyError(.tampered, "\(directory) is in a bundle whose plan.json lists no gateway evidence: files the plan's digest does not cover; restore the bundle from its original, or run remedy evidence for a new plan")
             }
             return
         }
-        var listed: Set<String> = []
-        for entry in check.references {
-            guard let sha256 = entry.sha256 else { continue }
-            guard GatewayResponseRecord.isSafeReference(entry.reference) else {
-                throw RemedyError(.tampered, "\(path)/\(planFile) lists gateway evidence for a reference no file can be named after; make a new plan")
-            }
-            let name = GatewayResponseRecord.fileName(entry.reference)
-            listed.insert(name)
-            guard let data = manager.contents(atPath: "\(directory)/\(name)") else {
-                throw RemedyError(.tampered, "\(directory)/\(name) is missing: plan.json lists the gateway's answer for \(entry.reference); restore the bundle from its original")
-            }
-            guard SHA256.hash(data: data).hexString == sha256 else {
-                throw RemedyError(.tampered, "\(directory)/\(name) was altered after the plan was written (its SHA-256 is not the one plan.json lists); restore the bundle from its original")
-            }
-            guard GatewayResponseRecord.decodeStored(data, reference: entry.reference) != nil else {
-                throw RemedyError(.tampered, "\(directory)/\(name) is not a gateway answer in remedy's canonical form; remedy never writes such a file: make a new plan")
-            }
+        var entries = 0
+        var unlisted: String?
+        try Self.eachEntry(of: directory) { name in
+            entries += 1
+            if unlisted == nil, !listedNames.contains(name.hashValue) { unlisted = name }
         }
-        if let extra = present.subtracting(listed).sorted().first {
-            throw RemedyError(.tampered, "\(directory)/\(extra) is not listed in plan.json: a file the plan's digest does not cover; remove it or restore the bundle from its original")
-        }
+        guard entries != listedFiles else { return }
+        throw RemedyError(.tampered, "\(directory)/\(unlisted ?? "…") is not listed in plan.json (the directory holds \(entries) entries, plan.json lists \(listedFiles) files): a file the plan's digest does not cover; remove it or restore the bundle from its original")
     }
 
-    /// The stored answers of a bundle already read (and so checked), by reference.
-    func storedEvidence() -> [String: GatewayResponseRecord] {
-        var records: [String: GatewayResponseRecord] = [:]
-        for entry in plan.gateway?.references ?? [] where entry.sha256 != nil {
-            let file = "\(path)/\(PlanBundle.evidenceDirectory)/\(GatewayResponseRecord.fileName(entry.reference))"
-            if let data = FileManager.default.contents(atPath: file), let record = GatewayResponseRecord.decodeStored(data, reference: entry.reference) {
-                records[entry.reference] = record
-            }
+    /// Every entry's name but `.` and `..`, one at a time (a million names are never held). A
+    /// missing directory has none.
+    private static func eachEntry(of directory: String, _ body: (String) -> Void) throws {
+        guard let handle = opendir(directory) else {
+            if errno == ENOENT { return }
+            throw RemedyError(.io, "\(directory) cannot be read: \(String(cString: strerror(errno)))")
         }
-        return records
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != ".", name != ".." { body(name) }
+        }
     }
 }

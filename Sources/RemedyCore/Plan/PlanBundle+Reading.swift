@@ -8,25 +8,27 @@ import Rupiah
 /// same reader, so a file crafted to read one way here and another way there cannot exist.
 ///
 /// plan.json is read once, in chunks, hashed and checked against plan.sha256. It must be in
-/// remedy's canonical form, byte for byte: the fields outside the three line arrays are decoded and
-/// encoded again and must give the same bytes, and so must every line (CanonicalJSONReader, then
-/// CanonicalJSONWriter). Escapes where none are needed, repeated or unknown keys, another key order,
-/// whitespace, trailing bytes: each is refused naming the byte offset. Then the stored totals must be
+/// remedy's canonical form, byte for byte: the fields outside the line arrays (adjustments, holds,
+/// settled, and the gateway's checks) are decoded and encoded again and must give the same bytes,
+/// and so must every line (CanonicalJSONReader, then CanonicalJSONWriter). Escapes where none are
+/// needed, repeated or unknown keys, another key order, whitespace, trailing bytes, gateway checks
+/// out of their order: each is refused naming the byte offset. Then the stored totals must be
 /// the totals of the lines, every line's arithmetic must hold (AdjustmentLine+Rules), a read
 /// replica's position, where the plan records one (`read_replica`, absent from plans made on the
-/// primary; never `null`), must be in the form remedy writes, and the planner's signature must sign
-/// the digest (PlannerSignature). Nothing is read from or written to
-/// a database before all of this passed.
+/// primary; never `null`), must be in the form remedy writes, the planner's signature must sign
+/// the digest (PlannerSignature), and `evidence/` must hold exactly the gateway answers the checks
+/// list (GatewayEvidenceFiles). Nothing is read from or written to a database before all of this passed.
 extension PlanBundle {
     /// The whole plan, every line in memory.
     public static func read(_ path: String, logger: Logger = .silent) throws -> PlanBundle {
         try announcingLargePlan(path, logger: logger) {
             var lines = PlanLines()
-            let header = try PlanReading(path: path, indexing: [false, false, false]).run { lines.add($0) }
+            let header = try PlanReading(path: path, indexing: [false, false, false, false]).run { lines.add($0) }
             var plan = header.plan
             plan.adjustments = lines.adjustments
             plan.holds = lines.holds
             plan.settled = lines.settled
+            if plan.gatewayChecks != nil { plan.gatewayChecks = lines.gatewayChecks }
             try AdjustmentLine.checkRules(of: plan.adjustments, in: plan)
             return PlanBundle(path: path, plan: plan, digest: header.digest)
         }
@@ -35,11 +37,25 @@ extension PlanBundle {
     /// The same reading and the same refusals, keeping only where each adjustment lies in plan.json
     /// and the SHA-256 of its bytes: what apply needs, at any plan size. With
     /// `keepingHoldsAndSettled`, the holds and settled lines are indexed too (export reads every
-    /// line twice, a batch at a time).
-    public static func readStreaming(_ path: String, keepingHoldsAndSettled: Bool = false, logger: Logger = .silent) throws -> StreamedPlanBundle {
+    /// line twice, a batch at a time); `gatewayChecks` says what is kept of a checked plan's
+    /// gateway checks.
+    public static func readStreaming(_ path: String, keepingHoldsAndSettled: Bool = false, gatewayChecks: GatewayChecksKept = .none,
+                                     logger: Logger = .silent) throws -> StreamedPlanBundle {
         try announcingLargePlan(path, logger: logger) {
-            try readStreaming(path, keepingHoldsAndSettled: keepingHoldsAndSettled, rulesBatchLines: PlanAdjustmentStream.checkBatch)
+            try readStreaming(path, keepingHoldsAndSettled: keepingHoldsAndSettled, gatewayChecks: gatewayChecks,
+                              rulesBatchLines: PlanAdjustmentStream.checkBatch)
         }
+    }
+
+    /// What `readStreaming` keeps of a checked plan's gateway checks (838,008 at 1,000,000 users).
+    public enum GatewayChecksKept: Sendable {
+        /// Nothing (apply, approve, verify, revert: the checks are read and their files checked, no more).
+        case none
+        /// The verdicts of the top-ups lines name, gathered as the reading pass goes by (a
+        /// dictionary a few MB at 1M), for marking lines (export).
+        case verdicts
+        /// Every check, indexed to be read again a batch at a time (show lists them).
+        case all
     }
 
     /// Below this size a plan is checked without a word (under a second on this machine class).
@@ -64,19 +80,33 @@ extension PlanBundle {
 
     /// `rulesBatchLines`: lines per batch of the rules' check (tests make it small to check the
     /// refusal is the first broken line's whichever worker finds it).
-    static func readStreaming(_ path: String, keepingHoldsAndSettled: Bool, rulesBatchLines: Int) throws -> StreamedPlanBundle {
+    static func readStreaming(_ path: String, keepingHoldsAndSettled: Bool, gatewayChecks kept: GatewayChecksKept = .none,
+                              rulesBatchLines: Int) throws -> StreamedPlanBundle {
         // No copy is written: the lines are read again from the descriptor the check read, and a
         // line whose bytes no longer hash as they did is refused, so what is decoded later is what
         // was checked now.
-        let header = try PlanReading(path: path, indexing: [true, keepingHoldsAndSettled, keepingHoldsAndSettled]).run { _ in }
+        var verdicts = GatewayVerdicts()
+        let header = try PlanReading(path: path, indexing: [true, keepingHoldsAndSettled, keepingHoldsAndSettled, kept == .all]).run { line in
+            if kept == .verdicts, case .gatewayCheck(let check) = line { verdicts.add(check) }
+        }
+        // A v1 plan's checks are in its header.
+        if kept == .verdicts { header.plan.gateway?.references?.forEach { verdicts.add($0) } }
         let planPath = path + "/" + planFile
         let file = header.file
         let stream = PlanAdjustmentStream(file: file, index: header.index[0], planPath: planPath, what: "adjustment", decode: AdjustmentLine.read)
         try checkRules(of: stream, in: header.plan, batchLines: rulesBatchLines)
+        let gatewayChecks: GatewayCheckList? = if let inline = header.plan.gateway?.references {
+            GatewayCheckList(source: .inline(inline))
+        } else if kept == .all {
+            GatewayCheckList(source: .streamed(PlanLineStream(file: file, index: header.index[3], planPath: planPath, what: "gateway check", decode: GatewayReferenceCheck.read)))
+        } else {
+            nil
+        }
         return StreamedPlanBundle(
             bundle: PlanBundle(path: path, plan: header.plan, digest: header.digest), adjustments: stream,
             holds: keepingHoldsAndSettled ? PlanLineStream(file: file, index: header.index[1], planPath: planPath, what: "hold", decode: HeldLine.read) : nil,
-            settled: keepingHoldsAndSettled ? PlanLineStream(file: file, index: header.index[2], planPath: planPath, what: "settled line", decode: SettledLine.read) : nil)
+            settled: keepingHoldsAndSettled ? PlanLineStream(file: file, index: header.index[2], planPath: planPath, what: "settled line", decode: SettledLine.read) : nil,
+            gatewayChecks: gatewayChecks, gatewayVerdicts: kept == .verdicts && header.plan.gateway != nil ? verdicts.byReference : nil)
     }
 
     /// Every adjustment's rules, a batch of lines at a time on each core (plan.json is read with
@@ -120,6 +150,11 @@ public struct StreamedPlanBundle {
     /// Kept only when asked for (`keepingHoldsAndSettled`).
     public let holds: PlanLineStream<HeldLine>?
     public let settled: PlanLineStream<SettledLine>?
+    /// The gateway's checks: a v1 plan's from its header, a v2 plan's when asked for
+    /// (`gatewayChecks: .all`); nil otherwise. Empty for a plan no gateway checked.
+    public let gatewayChecks: GatewayCheckList?
+    /// The verdicts that mark lines, when asked for (`gatewayChecks: .verdicts`) of a checked plan.
+    public let gatewayVerdicts: [String: GatewayReferenceCheck.Verdict]?
 }
 
 public typealias PlanAdjustmentStream = PlanLineStream<AdjustmentLine>
@@ -255,9 +290,10 @@ struct PlanLineIndex: Sendable {
 enum PlanLine {
     /// An adjustment; nil when the adjustments are indexed instead (they are decoded again later).
     case adjustment(AdjustmentLine?)
-    /// Holds and settled lines are always handed on decoded.
+    /// Holds, settled lines and gateway checks are always handed on decoded.
     case hold(HeldLine)
     case settled(SettledLine)
+    case gatewayCheck(GatewayReferenceCheck)
 }
 
 /// Lines gathered in memory by `PlanBundle.read`.
@@ -265,12 +301,14 @@ private struct PlanLines {
     var adjustments: [AdjustmentLine] = []
     var holds: [HeldLine] = []
     var settled: [SettledLine] = []
+    var gatewayChecks: [GatewayReferenceCheck] = []
 
     mutating func add(_ line: PlanLine) {
         switch line {
         case .adjustment(let line): if let line { adjustments.append(line) }
         case .hold(let line): holds.append(line)
         case .settled(let line): settled.append(line)
+        case .gatewayCheck(let check): gatewayChecks.append(check)
         }
     }
 }
@@ -278,7 +316,7 @@ private struct PlanLines {
 /// One pass over plan.json: hash, canonical form, lines handed on, totals recomputed.
 private struct PlanReading {
     let path: String
-    /// Which sections (adjustments, holds, settled) are indexed, to be read again later.
+    /// Which sections (adjustments, holds, settled, gateway checks) are indexed, to be read again later.
     let indexing: [Bool]
 
     init(path: String, indexing: [Bool]) {
@@ -302,8 +340,12 @@ private struct PlanReading {
 
         var hasher = SHA256()
         var refusal: CanonicalFormError?
+        var evidence = GatewayEvidenceFiles(bundlePath: path)
         let scanner = try withoutActuallyEscaping(onLine) { onLine in
-            var scanner = CanonicalPlanScanner(indexing: indexing, onLine: onLine)
+            var scanner = CanonicalPlanScanner(indexing: indexing) { line in
+                if case .gatewayCheck(let check) = line { evidence.add(check) }
+                try onLine(line)
+            }
             while case let chunk = try input.nextChunk(upTo: PlanDocumentWriter.bufferSize), !chunk.isEmpty {
                 hasher.update(data: chunk)
                 // After the first fault the rest is only hashed: a changed digest is the clearer refusal.
@@ -326,9 +368,21 @@ private struct PlanReading {
         do { plan = try CanonicalJSON.decode(Plan.self, from: Data(scanner.skeleton)) } catch {
             throw refused(CanonicalFormError(offset: 0, what: "its fields are not a remedy plan's (\(error))"))
         }
-        guard plan.format == Plan.currentFormat else {
-            throw RemedyError(.badInput, "\(planPath) is format \(plan.format); this remedy reads \(Plan.currentFormat)")
+        guard plan.format == Plan.currentFormat || plan.format == Plan.formatV1 else {
+            throw RemedyError(.badInput, "\(planPath) is format \(plan.format); this remedy reads \(Plan.currentFormat) and \(Plan.formatV1)")
         }
+        // Each format keeps the gateway's checks in one place only, and only a checked plan has any.
+        let checksInHeader = plan.gateway?.references != nil
+        let formFault: String? = if plan.format == Plan.formatV1 {
+            plan.gatewayChecks != nil ? "a \(Plan.formatV1) plan has no gateway_checks array" : nil
+        } else if plan.gatewayChecks == nil || checksInHeader {
+            "a \(Plan.currentFormat) plan keeps its gateway checks in gateway_checks, not in its gateway header"
+        } else if plan.gateway == nil, scanner.gatewayCheckCount > 0 {
+            "it lists gateway checks but records no gateway cross-check"
+        } else {
+            nil
+        }
+        if let formFault { throw refused(CanonicalFormError(offset: 0, what: formFault)) }
         let encoded = [UInt8](try CanonicalJSON.encode(plan))
         if let at = firstDifference(encoded, scanner.skeleton) {
             throw refused(CanonicalFormError(offset: scanner.fileOffset(ofSkeletonOffset: at), what: "the plan's fields differ from their canonical encoding"))
@@ -338,7 +392,11 @@ private struct PlanReading {
             throw RemedyError(.tampered, "\(planPath) records a read replica position remedy never writes (server \"\(replica.server.prefix(60))\", replay LSN \"\(replica.replayLsn.prefix(40))\"); make a new plan")
         }
         try PlannerSignature.load(path).verify(planDigest: digest, plan: plan)
-        try PlanBundle.verifyEvidence(of: plan, at: path)
+        if let inline = plan.gateway?.references {
+            // A v1 plan's list was never held to an order: its files are checked in reference order.
+            inline.sorted(by: GatewayReferenceCheck.inOrder).forEach { evidence.add($0) }
+        }
+        try evidence.finish(checked: plan.gateway != nil)
         return (plan, digest, scanner.index, input)
     }
 
@@ -368,16 +426,16 @@ func firstDifference(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -
 }
 
 /// Walks plan.json's bytes once (LineArrayScanner: strings and nesting respected). Everything but
-/// the three line arrays' elements goes to `skeleton`, which must then be the canonical encoding of
+/// the line arrays' elements goes to `skeleton`, which must then be the canonical encoding of
 /// the plan without its lines. Inside the arrays the separators must be exactly remedy's
 /// (`[{…},{…}]`), and each element is read, written again and compared, its line handed on and
 /// counted in `totals`, and in the sections `indexing` names, its place and digest kept in `index`.
 /// Every fault names its byte offset in the file.
 private struct CanonicalPlanScanner {
     let indexing: [Bool]
-    private(set) var index = [PlanLineIndex(), PlanLineIndex(), PlanLineIndex()]
+    private(set) var index = [PlanLineIndex(), PlanLineIndex(), PlanLineIndex(), PlanLineIndex()]
     private var onLine: (PlanLine) throws -> Void
-    /// Line arrays 0 adjustments, 1 holds, 2 settled; their elements are objects.
+    /// Line arrays 0 adjustments, 1 holds, 2 settled, 3 gateway checks; their elements are objects.
     private var walk = LineArrayScanner(sections: PlanDocumentWriter.streamedKeys.map { ($0, "{") })
     var skeleton: [UInt8] { walk.skeleton }
     var totals = RecomputedTotals()
@@ -390,8 +448,11 @@ private struct CanonicalPlanScanner {
     /// Where the element being gathered started in the file.
     private var elementStart = 0
     private var indexInSection = 0
-    /// Hashes of user ids seen in any section: a user appears on one line of a plan.
+    /// Hashes of user ids seen in the line sections: a user appears on one line of a plan.
     private var users: Set<Int> = []
+    /// The last gateway check read: the checks must come in their list's order, each once.
+    private var lastCheck: GatewayReferenceCheck?
+    private(set) var gatewayCheckCount = 0
     /// Elements gathered and not yet checked (at most `checkGroup`: bounded memory).
     private var pending: [PendingElement] = []
     static let checkGroup = 512
@@ -439,8 +500,10 @@ private struct CanonicalPlanScanner {
     mutating func finish() throws {
         try checkPending()
         guard walk.closed else { throw CanonicalFormError(offset: offset, what: "the document ends before the plan does") }
-        guard walk.seen.count == PlanDocumentWriter.streamedKeys.count else {
-            throw CanonicalFormError(offset: offset, what: "it lacks the \(PlanDocumentWriter.streamedKeys.enumerated().filter { !walk.seen.contains($0.offset) }.map(\.element).joined(separator: ", ")) array")
+        // The gateway checks' array is a v2 plan's (the format, decoded after the pass, decides).
+        let required = PlanDocumentWriter.streamedKeys.prefix(PlanDocumentWriter.requiredSections)
+        guard required.indices.allSatisfy(walk.seen.contains) else {
+            throw CanonicalFormError(offset: offset, what: "it lacks the \(required.enumerated().filter { !walk.seen.contains($0.offset) }.map(\.element).joined(separator: ", ")) array")
         }
     }
 
@@ -487,8 +550,8 @@ private struct CanonicalPlanScanner {
         pending.removeAll(keepingCapacity: true)
         let results = ParallelBatch.map(elements, itemsPerWorker: 64) { [indexing] in CheckedElement($0, hashed: indexing[$0.section]) }
         for (element, checked) in zip(elements, results) {
-            let name = ["adjustment", "hold", "settled line"][element.section]
-            let userId: String
+            let name = ["adjustment", "hold", "settled line", "gateway check"][element.section]
+            let userId: String?
             let line: PlanLine
             switch checked.line {
             case nil:
@@ -505,13 +568,22 @@ private struct CanonicalPlanScanner {
                 totals.add(read)
                 userId = read.userId
                 line = .settled(read)
+            case .gatewayCheck(let read)?:
+                // Not a line: no totals, and a user may have several top-ups checked.
+                if let lastCheck, !GatewayReferenceCheck.inOrder(lastCheck, read) {
+                    throw CanonicalFormError(offset: element.start, what: "\(name) \(element.indexInSection) is out of order (remedy lists the checks by reference, then transaction id, each once)")
+                }
+                lastCheck = read
+                gatewayCheckCount += 1
+                userId = nil
+                line = .gatewayCheck(read)
             }
             if let at = checked.differsAt {
                 throw CanonicalFormError(offset: element.start + at, what: "\(name) \(element.indexInSection) differs from its canonical encoding")
             }
             // Hashes, not the ids, to stay small at a million lines; the hasher's seed is random per
             // process, so no plan can be made to collide on purpose (and a collision only refuses).
-            guard users.insert(userId.hashValue).inserted else {
+            if let userId, !users.insert(userId.hashValue).inserted {
                 throw CanonicalFormError(offset: element.start, what: "\(name) \(element.indexInSection) names a user who already has a line in this plan")
             }
             if let digest = checked.digest {
@@ -544,6 +616,7 @@ private struct CheckedElement {
         case adjustment(AdjustmentLine)
         case hold(HeldLine)
         case settled(SettledLine)
+        case gatewayCheck(GatewayReferenceCheck)
     }
 
     let line: Line?
@@ -556,7 +629,8 @@ private struct CheckedElement {
         switch element.section {
         case 0: line = node.flatMap(AdjustmentLine.init(node:)).map { $0.write(to: &writer); return .adjustment($0) }
         case 1: line = node.flatMap(HeldLine.init(node:)).map { $0.write(to: &writer); return .hold($0) }
-        default: line = node.flatMap(SettledLine.init(node:)).map { $0.write(to: &writer); return .settled($0) }
+        case 2: line = node.flatMap(SettledLine.init(node:)).map { $0.write(to: &writer); return .settled($0) }
+        default: line = node.flatMap(GatewayReferenceCheck.init(node:)).map { $0.write(to: &writer); return .gatewayCheck($0) }
         }
         differsAt = line == nil ? nil : firstDifference(writer.bytes, element.bytes)
         digest = hashed ? SHA256.hash(data: element.bytes) : nil

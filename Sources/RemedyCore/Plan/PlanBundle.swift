@@ -18,18 +18,19 @@ public struct PlanBundle: Sendable {
     /// Writes a new bundle; the directory must not exist yet (a plan is never overwritten).
     /// plan.json is streamed to a temporary file beside the bundle (hashed on the way), then renamed
     /// into place: the whole encoded document is never held in memory.
-    /// `evidence`: the gateway's stored answers by file name (`evidence/REFERENCE.json`), which
-    /// `plan.gateway` lists with their SHA-256 (PlanBundle+Evidence).
-    public static func write(_ plan: Plan, into directory: String?, defaultParent: String, evidence: [String: Data] = [:]) throws -> PlanBundle {
-        let (path, digest) = try write(job: plan.job, snapshotAt: plan.snapshotAt, into: directory, defaultParent: defaultParent, evidence: evidence) {
+    public static func write(_ plan: Plan, into directory: String?, defaultParent: String) throws -> PlanBundle {
+        let (path, digest) = try write(job: plan.job, snapshotAt: plan.snapshotAt, into: directory, defaultParent: defaultParent) {
             try PlanDocumentWriter.write(plan, to: $0)
         }
         return PlanBundle(path: path, plan: plan, digest: digest)
     }
 
     /// Writes a new bundle from a spooled plan (whose lines were never all in memory).
-    public static func write(_ spooled: SpooledPlan, into directory: String?, defaultParent: String) throws -> (path: String, digest: String) {
-        try write(job: spooled.header.job, snapshotAt: spooled.header.snapshotAt, into: directory, defaultParent: defaultParent) {
+    /// `evidenceFrom`: a directory of the gateway's stored answers (`REFERENCE.json`, which the
+    /// plan's gateway checks list with their SHA-256), on the bundle's file system: it is renamed
+    /// into the bundle as `evidence/`.
+    public static func write(_ spooled: SpooledPlan, into directory: String?, defaultParent: String, evidenceFrom: String? = nil) throws -> (path: String, digest: String) {
+        try write(job: spooled.header.job, snapshotAt: spooled.header.snapshotAt, into: directory, defaultParent: defaultParent, evidenceFrom: evidenceFrom) {
             try PlanDocumentWriter.write(spooled, to: $0)
         }
     }
@@ -40,7 +41,7 @@ public struct PlanBundle: Sendable {
     }
 
     private static func write(job: String, snapshotAt: String, into directory: String?, defaultParent: String,
-                              evidence: [String: Data] = [:], document: (String) throws -> String) throws -> (path: String, digest: String) {
+                              evidenceFrom: String? = nil, document: (String) throws -> String) throws -> (path: String, digest: String) {
         let manager = FileManager.default
         if let directory, manager.fileExists(atPath: directory) {
             throw RemedyError(.io, "\(directory) already exists; a plan bundle is never overwritten: choose another --out")
@@ -66,7 +67,9 @@ public struct PlanBundle: Sendable {
             guard rename(temporary, path + "/" + planFile) == 0 else {
                 throw RemedyError(.io, "cannot move the plan into \(path): \(String(cString: strerror(errno)))")
             }
-            try writeEvidence(evidence, into: path)
+            if let evidenceFrom, rename(evidenceFrom, "\(path)/\(evidenceDirectory)") != 0 {
+                throw RemedyError(.io, "cannot move the gateway's answers into \(path): \(String(cString: strerror(errno)))")
+            }
             try digestLine(digest).write(to: URL(fileURLWithPath: path + "/" + digestFile), options: .atomic)
         } catch {
             throw RemedyError(.io, "cannot write the plan bundle at \(path): \(error.localizedDescription)")

@@ -11,8 +11,11 @@ import Foundation
 /// Encoding the whole plan at once held the encoder's tree of every line and the whole document
 /// (several times plan.json's size); this holds one line's encoding at a time.
 struct PlanDocumentWriter {
-    /// The top-level keys whose arrays are streamed, as CanonicalJSON spells them.
-    static let streamedKeys = ["adjustments", "holds", "settled"]
+    /// The top-level keys whose arrays are streamed, as CanonicalJSON spells them: the three line
+    /// sections, then the gateway's checks (format v2; a v1 plan has no such array).
+    static let streamedKeys = ["adjustments", "holds", "settled", "gateway_checks"]
+    /// The sections every plan has (the first three of `streamedKeys`).
+    static let requiredSections = 3
     /// Bytes gathered before each write to disk.
     static let bufferSize = 1 << 20
 
@@ -47,19 +50,21 @@ struct PlanDocumentWriter {
             switch key {
             case "adjustments": try emitElements(plan.adjustments, emit)
             case "holds": try emitElements(plan.holds, emit)
-            default: try emitElements(plan.settled, emit)
+            case "settled": try emitElements(plan.settled, emit)
+            default: try emitElements(plan.gatewayChecks ?? [], emit)
             }
         }
     }
 
-    /// The header's fields, its three line arrays' elements given by `elements` (comma-separated,
-    /// for the key it is called with).
+    /// The header's fields, its line arrays' elements given by `elements` (comma-separated, for
+    /// the key it is called with).
     static func encode(header: Plan, emit: (Data) throws -> Void,
                        elements: (String, (Data) throws -> Void) throws -> Void) throws {
         var skeletonPlan = header
         skeletonPlan.adjustments = []
         skeletonPlan.holds = []
         skeletonPlan.settled = []
+        if skeletonPlan.gatewayChecks != nil { skeletonPlan.gatewayChecks = [] }
         let skeleton = [UInt8](try CanonicalJSON.encode(skeletonPlan))
         let openings = try emptyTopLevelArrays(in: skeleton)
         var cursor = 0
@@ -83,8 +88,9 @@ struct PlanDocumentWriter {
         }
     }
 
-    /// The offsets of the "[" of `"adjustments":[]`, `"holds":[]` and `"settled":[]` in the
-    /// top-level object, found by walking the JSON (strings and nesting respected), never by search.
+    /// The offsets of the "[" of `"adjustments":[]`, `"holds":[]`, `"settled":[]` and (format v2)
+    /// `"gateway_checks":[]` in the top-level object, found by walking the JSON (strings and
+    /// nesting respected), never by search.
     static func emptyTopLevelArrays(in bytes: [UInt8]) throws -> [String: Int] {
         var found: [String: Int] = [:]
         var depth = 0
@@ -121,8 +127,9 @@ struct PlanDocumentWriter {
             }
             index += 1
         }
-        guard found.count == streamedKeys.count else {
-            throw RemedyError(.invariant, "the plan's skeleton lacks an empty array for \(Set(streamedKeys).subtracting(found.keys).sorted())")
+        let required = streamedKeys.prefix(requiredSections)
+        guard required.allSatisfy({ found[$0] != nil }) else {
+            throw RemedyError(.invariant, "the plan's skeleton lacks an empty array for \(Set(required).subtracting(found.keys).sorted())")
         }
         return found
     }

@@ -2,8 +2,8 @@ import Foundation
 
 /// `remedy show --json`: the whole plan as `OutputJSON` prints it, written a batch of lines at a
 /// time, so a plan of any size prints in bounded memory. The bytes are those of encoding the whole
-/// plan at once (PlanJSONOutputTests holds it to that): the header is encoded with its three line
-/// sections empty, and each section's lines are spliced into its place.
+/// plan at once (PlanJSONOutputTests holds it to that): the header is encoded with its line
+/// sections (and a v2 plan's gateway checks) empty, and each section's lines are spliced into its place.
 public enum PlanJSONOutput {
     /// Lines encoded at a time.
     public static let batchLines = 1_000
@@ -12,14 +12,15 @@ public enum PlanJSONOutput {
     public typealias Batches<Line> = (_ batchLines: Int, _ body: ([Line]) throws -> Void) throws -> Void
 
     public static func write(header: Plan, adjustments: Batches<AdjustmentLine>, holds: Batches<HeldLine>,
-                             settled: Batches<SettledLine>, batchLines: Int = PlanJSONOutput.batchLines,
-                             to write: @escaping (String) throws -> Void) throws {
+                             settled: Batches<SettledLine>, gatewayChecks: Batches<GatewayReferenceCheck>? = nil,
+                             batchLines: Int = PlanJSONOutput.batchLines, to write: @escaping (String) throws -> Void) throws {
         precondition(batchLines > 0)
         let encoder = OutputJSON.makeEncoder()
         var skeleton = header
         skeleton.adjustments = []
         skeleton.holds = []
         skeleton.settled = []
+        if skeleton.gatewayChecks != nil { skeleton.gatewayChecks = [] }
         var rest = Substring(String(decoding: try encoder.encode(skeleton), as: UTF8.self))
         // Keys are sorted, so the sections come in this order; a string value never holds a raw
         // line break, so each empty section's text at the top level's indentation occurs once.
@@ -40,6 +41,8 @@ public enum PlanJSONOutput {
             rest = rest[place.upperBound...]
         }
         try section("adjustments", adjustments)
+        // Keys are sorted: "gateway_checks" comes between "adjustments" and "holds".
+        if header.gatewayChecks != nil { try section("gateway_checks", gatewayChecks ?? { _, _ in }) }
         try section("holds", holds)
         try section("settled", settled)
         try write(String(rest))
@@ -68,12 +71,21 @@ public enum PlanJSONOutput {
 
 extension StreamedPlanBundle {
     /// The whole plan as `show --json` prints it, a batch of lines at a time. Needs the holds and
-    /// settled lines (`readStreaming(_:keepingHoldsAndSettled: true)`).
+    /// settled lines, and a checked v2 plan's gateway checks
+    /// (`readStreaming(_:keepingHoldsAndSettled: true, gatewayChecks: .all)`).
     public func writeJSON(batchLines: Int = PlanJSONOutput.batchLines, to write: @escaping (String) throws -> Void) throws {
         guard let holds, let settled else {
             throw RemedyError(.invariant, "printing a plan's JSON needs its holds and settled lines; read it keeping them")
         }
+        let checks: PlanJSONOutput.Batches<GatewayReferenceCheck>?
+        if bundle.plan.gatewayChecks == nil || bundle.plan.gateway == nil {
+            checks = nil
+        } else if let gatewayChecks {
+            checks = { _, body in try gatewayChecks.forEachBatch(body) }
+        } else {
+            throw RemedyError(.invariant, "printing a checked plan's JSON needs its gateway checks; read it keeping them")
+        }
         try PlanJSONOutput.write(header: bundle.plan, adjustments: adjustments.forEachBatch, holds: holds.forEachBatch,
-                                 settled: settled.forEachBatch, batchLines: batchLines, to: write)
+                                 settled: settled.forEachBatch, gatewayChecks: checks, batchLines: batchLines, to: write)
     }
 }

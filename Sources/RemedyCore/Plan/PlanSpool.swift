@@ -1,8 +1,8 @@
 import Foundation
 
 /// A plan's lines on their way to plan.json, without being held: each line is written, in its
-/// canonical JSON, to one of three temporary files (adjustments, holds, settled) as detect
-/// decides it; the bundle's plan.json is then assembled from them (PlanDocumentWriter). Only the
+/// canonical JSON, to one of four temporary files (adjustments, holds, settled, gateway checks)
+/// as detect (or remedy evidence) decides it; the bundle's plan.json is then assembled from them (PlanDocumentWriter). Only the
 /// summary's first lines are kept in memory.
 public final class PlanSpool {
     public private(set) var preview: PlanPreview
@@ -46,6 +46,26 @@ public final class PlanSpool {
             return
         }
         try sections[section]!.append(line.canonicalJSON ?? line.decision.canonicalJSON!)
+    }
+
+    /// A line decided before (remedy evidence copies a checked plan's lines, some moved to held).
+    func add(_ line: AdjustmentLine) throws {
+        preview.add(line)
+        try sections["adjustments"]!.append(CanonicalJSONWriter.encodeBytes(line))
+    }
+
+    func add(_ line: HeldLine) throws {
+        preview.add(line)
+        try sections["holds"]!.append(CanonicalJSONWriter.encodeBytes(line))
+    }
+
+    func add(_ line: SettledLine) throws {
+        preview.add(line)
+        try sections["settled"]!.append(CanonicalJSONWriter.encodeBytes(line))
+    }
+
+    func add(_ check: GatewayReferenceCheck) throws {
+        try sections["gateway_checks"]!.append(CanonicalJSONWriter.encodeBytes(check))
     }
 
     /// Everything written is on disk.

@@ -11,15 +11,19 @@ public struct PlanSummary {
 
     /// Where the lines shown come from: the preview's, or (a plan of any size) the streamed bundle's.
     private var streamed: StreamedPlanBundle?
+    /// The gateway's checks, for a plan a gateway checked (`remedy evidence`).
+    private var gatewayChecks: GatewayCheckList?
     /// Lines decoded at a time from a streamed bundle.
     static let batchLines = 1_000
 
     public init(bundle: PlanBundle, maxLines: Int = 200) {
         self.init(digest: bundle.digest, plan: bundle.plan, preview: PlanPreview(plan: bundle.plan, maxLines: maxLines))
+        gatewayChecks = GatewayCheckList(source: .inline(bundle.plan.allGatewayChecks))
     }
 
-    /// A bundle read with `readStreaming(_:keepingHoldsAndSettled: true)`: the widths and counts
-    /// from a first pass, the lines shown (every one with `maxLines: .max`) read again as they are printed.
+    /// A bundle read with `readStreaming(_:keepingHoldsAndSettled: true, gatewayChecks: .all)`:
+    /// the widths and counts from a first pass, the lines shown (every one with `maxLines: .max`)
+    /// read again as they are printed.
     public init(streamed: StreamedPlanBundle, maxLines: Int = 200) throws {
         var preview = PlanPreview(maxLines: maxLines)
         preview.limitKept(to: 0)
@@ -28,6 +32,7 @@ public struct PlanSummary {
         try streamed.settled?.forEachBatch(of: PlanSummary.batchLines) { $0.forEach { preview.add($0) } }
         self.init(digest: streamed.bundle.digest, plan: streamed.bundle.plan, preview: preview)
         self.streamed = streamed
+        self.gatewayChecks = streamed.gatewayChecks
     }
 
     /// A plan written from a spool: the same summary, from its preview.
@@ -63,13 +68,19 @@ public struct PlanSummary {
             try emit("  \(plan.warnings.count) warning(s) from remedy check, for the approvers to confirm:")
             for warning in plan.warnings { try emit("    ! \(warning.terminalSafe)") }
         }
-        let verdicts = plan.gatewayVerdicts
+        var verdicts: [String: GatewayReferenceCheck.Verdict] = [:]
+        if let gateway = plan.gateway {
+            guard let gatewayChecks else {
+                throw RemedyError(.invariant, "a summary of a plan a gateway checked needs its checks; read it keeping them")
+            }
+            try GatewaySummary(check: gateway, checks: gatewayChecks).write(emit)
+            verdicts = try GatewayVerdicts.of(gatewayChecks)
+        }
         // Only a checked plan's lines carry a mark: on an unchecked plan every line would say "not checked".
         func mark(_ decomposition: Decomposition?) -> String {
             guard plan.gateway != nil else { return "" }
             return "  [\(Plan.gatewayStatus(of: decomposition, in: verdicts).rawValue)]"
         }
-        if let gateway = plan.gateway { for line in GatewaySummary(check: gateway).lines { try emit(line) } }
         try emit("")
         let width = max(12, preview.widestAmount ?? 12)
         let labelWidth = min(24, max(8, preview.longestLabel ?? 8))

@@ -224,16 +224,17 @@ public struct PlanRecorder {
         self.plannerKey = plannerKey
     }
 
-    public func write(_ plan: Plan, outDirectory: String?, defaultParent: String, evidence: [String: Data] = [:]) throws -> PlanBundle {
-        let bundle = try PlanBundle.write(plan, into: outDirectory, defaultParent: defaultParent, evidence: evidence)
+    public func write(_ plan: Plan, outDirectory: String?, defaultParent: String) throws -> PlanBundle {
+        let bundle = try PlanBundle.write(plan, into: outDirectory, defaultParent: defaultParent)
         try record(plan, path: bundle.path, digest: bundle.digest)
         return bundle
     }
 
-    /// The same for a spooled plan: its bundle is assembled from the spool, which is then removed.
-    public func write(_ spooled: SpooledPlan, outDirectory: String?, defaultParent: String) throws -> WrittenPlan {
+    /// The same for a spooled plan: its bundle is assembled from the spool, which is then removed
+    /// (`evidenceFrom`: PlanBundle.write).
+    public func write(_ spooled: SpooledPlan, outDirectory: String?, defaultParent: String, evidenceFrom: String? = nil) throws -> WrittenPlan {
         defer { spooled.spool.discard() }
-        let (path, digest) = try PlanBundle.write(spooled, into: outDirectory, defaultParent: defaultParent)
+        let (path, digest) = try PlanBundle.write(spooled, into: outDirectory, defaultParent: defaultParent, evidenceFrom: evidenceFrom)
         try record(spooled.header, path: path, digest: digest)
         return WrittenPlan(path: path, digest: digest, header: spooled.header, preview: spooled.spool.preview)
     }

@@ -23,6 +23,12 @@ struct CanonicalJSONWriter {
         return Data(writer.bytes)
     }
 
+    static func encodeBytes<Value: CanonicalJSONWritable>(_ value: Value) -> [UInt8] {
+        var writer = CanonicalJSONWriter()
+        value.write(to: &writer)
+        return writer.bytes
+    }
+
     mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
     }

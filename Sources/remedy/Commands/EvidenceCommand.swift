@@ -37,8 +37,8 @@ struct EvidenceCommand: ParsableCommand {
 
     func run() throws {
         try Terminal.run {
-            let source = try PlanBundle.read(plan, logger: Terminal.logger)
-            let spec = try JobLocator.load(job: source.plan.job, explicit: jobs.jobsDirectory)
+            let source = try PlanBundle.readStreaming(plan, keepingHoldsAndSettled: true, logger: Terminal.logger)
+            let spec = try JobLocator.load(job: source.bundle.plan.job, explicit: jobs.jobsDirectory)
             let outcome = try GatewayEvidenceRun(spec: spec, plannerKey: try SigningKey.load(path: key), connection: try database.connect(),
                                                  logger: Terminal.logger)
                 .run(source: source, outDirectory: out, defaultParent: FileManager.default.currentDirectoryPath + "/remedy-plans")
@@ -46,22 +46,25 @@ struct EvidenceCommand: ParsableCommand {
         }
     }
 
-    /// What evidence and `plan --gateway-evidence` print: the new plan's summary and the gateway's verdicts.
+    /// What evidence and `plan --gateway-evidence` print: the new plan's summary, read back as
+    /// show reads it, and the gateway's verdicts.
     static func report(_ outcome: GatewayEvidenceRun.Outcome, json: Bool, maxLines: Int, unchecked: String? = nil) throws {
-        let bundle = outcome.bundle
+        let written = outcome.written
         if json {
-            try Terminal.printJSON(EvidenceOutput(digest: bundle.digest, bundle: bundle.path, checkedPlan: outcome.checkedPlan, uncheckedBundle: unchecked,
-                                                  totals: bundle.plan.totals, fetched: outcome.fetched, reused: outcome.reused,
-                                                  requests: outcome.requests, movedToHeld: outcome.moved, references: outcome.checks))
+            try Terminal.printJSON(EvidenceOutput(digest: written.digest, bundle: written.path, checkedPlan: outcome.checkedPlan, uncheckedBundle: unchecked,
+                                                  totals: written.header.totals, fetched: outcome.fetched, reused: outcome.reused,
+                                                  requests: outcome.requests, movedToHeld: outcome.moved,
+                                                  verdicts: Dictionary(uniqueKeysWithValues: outcome.verdicts.map { ($0.key.rawValue, $0.value) })))
             return
         }
-        PlanSummary(bundle: bundle, maxLines: maxLines).lines.forEach { Terminal.print($0) }
+        let streamed = try PlanBundle.readStreaming(written.path, keepingHoldsAndSettled: true, gatewayChecks: .all, logger: Terminal.logger)
+        try PlanSummary(streamed: streamed, maxLines: maxLines).write { Terminal.print($0) }
         Terminal.print("")
         Terminal.print("Gateway evidence for plan \(outcome.checkedPlan.prefix(16))…: \(outcome.fetched) answer(s) fetched (\(outcome.requests) request(s)), \(outcome.reused) already in hand; \(outcome.moved) correction(s) moved to held")
         if let unchecked { Terminal.print("the unchecked plan (superseded, never approve it): \(unchecked)") }
         Terminal.print("this is a new plan: approvals of \(outcome.checkedPlan.prefix(16))… do not count for it")
         Terminal.print("")
-        Terminal.print(bundle.path)
+        Terminal.print(written.path)
     }
 }
 
@@ -75,5 +78,6 @@ struct EvidenceOutput: Encodable {
     let reused: Int
     let requests: Int
     let movedToHeld: Int
-    let references: [GatewayReferenceCheck]
+    /// How many checks have each verdict; every check is in the bundle (`remedy show --json`).
+    let verdicts: [String: Int]
 }

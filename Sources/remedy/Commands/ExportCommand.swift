@@ -57,7 +57,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         var clean = true
         try Terminal.run {
-            let streamed = try PlanBundle.readStreaming(plan, keepingHoldsAndSettled: true, logger: Terminal.logger)
+            let streamed = try PlanBundle.readStreaming(plan, keepingHoldsAndSettled: true, gatewayChecks: .verdicts, logger: Terminal.logger)
             let builder: ExportBuilder
             if offline {
                 builder = ExportBuilder(streamed: streamed, connection: nil, offlineReason: "--offline was given")

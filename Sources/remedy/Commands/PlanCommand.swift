@@ -70,7 +70,7 @@ struct PlanCommand: ParsableCommand {
                 let unchecked = try PlanRecorder(connection: connection, plannerKey: signingKey)
                     .write(spooled, outDirectory: out.map { $0 + "-unchecked" }, defaultParent: defaultParent)
                 let outcome = try GatewayEvidenceRun(spec: spec, plannerKey: signingKey, connection: connection, logger: Terminal.logger)
-                    .run(source: try PlanBundle.read(unchecked.path), outDirectory: out, defaultParent: defaultParent)
+                    .run(source: try PlanBundle.readStreaming(unchecked.path, keepingHoldsAndSettled: true), outDirectory: out, defaultParent: defaultParent)
                 try EvidenceCommand.report(outcome, json: output.json, maxLines: maxLines, unchecked: unchecked.path)
                 return
             }

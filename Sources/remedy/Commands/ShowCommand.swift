@@ -21,7 +21,7 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         try Terminal.run {
             // Both read a batch of lines at a time, at any plan size.
-            let streamed = try PlanBundle.readStreaming(plan, keepingHoldsAndSettled: true, logger: Terminal.logger)
+            let streamed = try PlanBundle.readStreaming(plan, keepingHoldsAndSettled: true, gatewayChecks: .all, logger: Terminal.logger)
             let authorship = try authorship(streamed.bundle)
             if output.json {
                 // A line changed after the check stops the document where it is: the error's own

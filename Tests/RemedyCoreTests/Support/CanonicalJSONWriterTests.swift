@@ -70,6 +70,20 @@ struct CanonicalJSONWriterTests {
         try expectSame(Decomposition(topUps: [], purchases: [], total: .zero, classification: []))
     }
 
+    @Test func gatewayChecksEveryVerdictAndOptional() throws {
+        for verdict in [GatewayReferenceCheck.Verdict.confirmed, .disagrees, .unknown, .notChecked, .owedByShop, .notPaid] {
+            for text in Self.awkward {
+                let check = GatewayReferenceCheck(reference: text, userId: text, transactionId: text, shopStatus: text, verdict: verdict,
+                                                  reason: text.isEmpty ? nil : text, amountReceived: text.isEmpty ? nil : Money(minorUnits: -918_000),
+                                                  sha256: text.count % 2 == 0 ? nil : text)
+                try expectSame(check)
+                // What the plan's reader makes of those bytes is the same check.
+                let read = CanonicalJSONWriter.encodeBytes(check).withUnsafeBytes { GatewayReferenceCheck.read($0) }
+                #expect(read == check)
+            }
+        }
+    }
+
     @Test func applysAuditDetailsAndReport() throws {
         let harness = try PipelineHarness(users: 400, seed: 29)
         let (bundle, report) = try harness.runPipeline()
