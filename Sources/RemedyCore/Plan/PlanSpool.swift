@@ -93,12 +93,8 @@ public final class PlanSpool {
         var count = 0
 
         init(path: String) throws {
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-                  let handle = FileHandle(forUpdatingAtPath: path) else {
-                throw RemedyError(.io, "cannot create the temporary file \(path)")
-            }
             self.path = path
-            self.handle = handle
+            self.handle = try FileHandle.creatingPrivateFile(atPath: path)
             buffer.reserveCapacity(PlanDocumentWriter.bufferSize)
         }
 

@@ -14,12 +14,8 @@ final class RecordFile {
     static let bufferBytes = 1 << 20
 
     init(path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let handle = FileHandle(forUpdatingAtPath: path) else {
-            throw RemedyError(.io, "cannot create the temporary file \(path)")
-        }
         self.path = path
-        self.handle = handle
+        self.handle = try FileHandle.creatingPrivateFile(atPath: path)
         buffer.reserveCapacity(Self.bufferBytes)
     }
 
