@@ -147,8 +147,7 @@ struct SchemaVariantTests {
             return (topUp.transactionId, topUp.paidAt)
         }
         let instantSQL = """
-            SELECT to_char((tripay_paid_at AT TIME ZONE 'Asia/Jakarta') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                   to_char(tripay_paid_at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+            SELECT to_char((tripay_paid_at AT TIME ZONE 'Asia/Jakarta') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
               FROM public.transactions WHERE id::text = $1
             """
 
