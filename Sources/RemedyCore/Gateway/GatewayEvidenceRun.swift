@@ -344,12 +344,15 @@ public struct GatewayEvidenceRun {
         let plan = source.bundle.plan
         try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
             try ReadSnapshot.configure(spec, on: connection)
+            let tx = spec.schema.transactions
+            guard let idType = try connection.query(CatalogSQL.columnType, [tx.table.sql, tx.id.unqualifiedName]).first?.decode(0, as: String.self) else {
+                throw RemedyError(.badSpec, "column \(tx.id) does not exist on \(tx.table)")
+            }
             func named(_ lines: [(userId: String, topUps: [TopUpAttribution])], fromAdjustment: Bool) throws {
                 let ids = Array(Set(lines.flatMap { $0.topUps.map(\.transactionId) })).sorted()
                 var rows: [String: (status: String, merchantRef: String?)] = [:]
                 if !ids.isEmpty {
-                    let json = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
-                    for row in try connection.query(GatewaySQL.topUpRows(spec), [json]) {
+                    for row in try connection.query(GatewaySQL.topUpRows(spec, idType: idType), [PostgresArray(ids)]) {
                         rows[try row.decode(0, as: String.self)] = (try row.decode(1, as: String?.self) ?? "", try row.decode(2, as: String?.self))
                     }
                 }

@@ -3,13 +3,15 @@
 /// completed (the gateway may show them paid: then the shop owes the user). Names from the job
 /// spec, always quoted; values always bound.
 enum GatewaySQL {
-    /// $1: transaction ids, a JSON array of strings. Columns: id, status, merchant_ref (NULL when the spec maps none).
-    static func topUpRows(_ spec: JobSpec) -> String {
+    /// $1: transaction ids, a text array. Columns: id, status, merchant_ref (NULL when the spec maps none).
+    /// `idType`: the id column's own type as the catalog prints it (CatalogSQL.columnType), so the
+    /// ids are compared in it and the primary key's index finds them (a batch of lines at a time).
+    static func topUpRows(_ spec: JobSpec, idType: String) -> String {
         let t = spec.schema.transactions
         return """
         SELECT t.\(t.id.sql)::text, t.\(t.status.sql)::text, \(merchantRef(spec))
           FROM \(t.table.sql) t
-         WHERE t.\(t.id.sql)::text IN (SELECT jsonb_array_elements_text($1::jsonb))
+         WHERE t.\(t.id.sql) = ANY($1::text[]::\(idType)[])
         """
     }
 
