@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import Postgres
@@ -119,6 +120,20 @@ public struct GatewayEvidenceRun {
         let disagreements = try RecordFile(path: "\(stem).disagreements")
         defer { disagreements.remove() }
         var lateFetches = 0
+        var evidenceCreated = false
+        /// An answer's file in the new bundle's evidence/, written once (top-ups sharing a
+        /// reference share its answer, byte for byte): a kept answer is linked, not copied
+        /// (838,008 files, 3.7 GB at 1M); anything else, or across file systems, is written.
+        func keep(_ stored: Answers.Stored, as name: String) throws {
+            if !evidenceCreated {
+                try FileManager.default.createDirectory(atPath: evidence, withIntermediateDirectories: true)
+                evidenceCreated = true
+            }
+            let path = "\(evidence)/\(name)"
+            guard !FileManager.default.fileExists(atPath: path) else { return }
+            if let staged = stored.stagedPath, link(staged, path) == 0 { return }
+            try stored.bytes.write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
+        }
         do {
             let heartbeat = saying("comparing \(shop.count) top-up(s) with the gateway's answers")
             defer { heartbeat.stop() }
@@ -131,16 +146,20 @@ public struct GatewayEvidenceRun {
                                    named: top.named)
                     return
                 }
-                var record = answers.answer(for: top.reference)
-                if record == nil {
+                var stored = answers.answer(for: top.reference)
+                if stored == nil {
                     // An answer counted as in hand that does not read as one (a staged file cut short): asked again.
-                    record = try fetch(top.reference, client: client, answers: answers)
+                    try fetch(top.reference, client: client, answers: answers)
                     lateFetches += 1
+                    stored = answers.answer(for: top.reference)
                 }
-                guard let record else { return }
-                let (data, sha256) = try record.encoded()
-                try Self.keep(data, as: GatewayResponseRecord.fileName(top.reference), in: evidence)
-                let (verdict, reason, received) = comparison.verdict(for: top, response: record)
+                guard let stored else {
+                    throw RemedyError(.io, "the gateway's answer for \(top.reference) was kept in \(answers.staging) and no longer reads as remedy wrote it; stop whatever writes there and run the same command again")
+                }
+                // The bytes read are the canonical encoding (decodeStored checked it): they are what the plan lists.
+                let sha256 = SHA256.hash(data: stored.bytes).hexString
+                try keep(stored, as: GatewayResponseRecord.fileName(top.reference))
+                let (verdict, reason, received) = comparison.verdict(for: top, response: stored.record)
                 try sorter.add(GatewayReferenceCheck(reference: top.reference, userId: top.userId, transactionId: top.transactionId, shopStatus: top.status,
                                                      verdict: verdict, reason: reason, amountReceived: verdict == .owedByShop ? received : nil, sha256: sha256),
                                named: top.named)
@@ -223,7 +242,7 @@ public struct GatewayEvidenceRun {
         checked.totals = totals
         let written = try PlanRecorder(connection: connection, plannerKey: plannerKey)
             .write(SpooledPlan(header: checked, spool: spool), outDirectory: outDirectory, defaultParent: defaultParent,
-                   evidenceFrom: FileManager.default.fileExists(atPath: evidence) ? evidence : nil)
+                   evidenceFrom: evidenceCreated ? evidence : nil)
         try? FileManager.default.removeItem(atPath: answers.staging)
         let movedCount = moved.count
         func count(_ verdict: GatewayReferenceCheck.Verdict) -> Int { verdicts[verdict] ?? 0 }
@@ -246,20 +265,31 @@ public struct GatewayEvidenceRun {
         }
 
         func stagedPath(_ reference: String) -> String { "\(staging)/\(GatewayResponseRecord.fileName(reference))" }
+        func keptPath(_ reference: String) -> String { "\(source.path)/\(PlanBundle.evidenceDirectory)/\(GatewayResponseRecord.fileName(reference))" }
 
         func isStaged(_ reference: String) -> Bool { FileManager.default.fileExists(atPath: stagedPath(reference)) }
 
         /// Whether an answer is on disk (read and checked when used: `answer(for:)`).
         func hasAnswer(for reference: String) -> Bool {
             isStaged(reference)
-                || FileManager.default.fileExists(atPath: "\(source.path)/\(PlanBundle.evidenceDirectory)/\(GatewayResponseRecord.fileName(reference))")
+                || FileManager.default.fileExists(atPath: keptPath(reference))
+        }
+
+        /// An answer as read: the record, its bytes (canonical), and the staged file it came from.
+        struct Stored {
+            let record: GatewayResponseRecord
+            let bytes: Data
+            let stagedPath: String?
         }
 
         /// The answer for a safe reference, when one is on disk in remedy's canonical form.
-        func answer(for reference: String) -> GatewayResponseRecord? {
-            if let data = FileManager.default.contents(atPath: stagedPath(reference)),
-               let record = GatewayResponseRecord.decodeStored(data, reference: reference) { return record }
-            return source.storedEvidence(for: reference)
+        func answer(for reference: String) -> Stored? {
+            let staged = stagedPath(reference)
+            if let data = FileManager.default.contents(atPath: staged),
+               let record = GatewayResponseRecord.decodeStored(data, reference: reference) { return Stored(record: record, bytes: data, stagedPath: staged) }
+            guard let data = FileManager.default.contents(atPath: keptPath(reference)),
+                  let record = GatewayResponseRecord.decodeStored(data, reference: reference) else { return nil }
+            return Stored(record: record, bytes: data, stagedPath: nil)
         }
     }
 
@@ -296,7 +326,7 @@ public struct GatewayEvidenceRun {
             let reference = ShopTopUp.decode(fields).top.reference
             guard GatewayResponseRecord.isSafeReference(reference), seen.insert(reference.hashValue).inserted,
                   !answers.hasAnswer(for: reference) else { return }
-            _ = try fetch(reference, client: client, answers: answers)
+            try fetch(reference, client: client, answers: answers)
             asked += 1
             logger.notice("evidence: \(asked) of \(missing) asked", metadata: [
                 "step": "evidence", "job": "\(spec.name)", "done": "\(asked)", "total": "\(missing)"])
@@ -305,7 +335,7 @@ public struct GatewayEvidenceRun {
     }
 
     /// One answer from the gateway, kept at once: an interrupted run asks only for what it did not get.
-    private func fetch(_ reference: String, client: GatewayClient, answers: Answers) throws -> GatewayResponseRecord {
+    private func fetch(_ reference: String, client: GatewayClient, answers: Answers) throws {
         let response = try client.transactionDetail(reference: reference)
         guard let body = String(validating: response.body, as: UTF8.self) else {
             throw RemedyError(.gateway, "the gateway's answer for \(reference) is not UTF-8 text; remedy keeps no such answer")
@@ -313,17 +343,7 @@ public struct GatewayEvidenceRun {
         let record = GatewayResponseRecord(format: GatewayResponseRecord.currentFormat, reference: reference, url: response.url,
                                            httpStatus: response.status, fetchedAt: Timestamp(date: Date()).description, body: body)
         try FileManager.default.createDirectory(atPath: answers.staging, withIntermediateDirectories: true)
-        try record.encoded().data.write(to: URL(fileURLWithPath: answers.stagedPath(reference)), options: .atomic)
-        return record
-    }
-
-    /// An answer's file in the new bundle's evidence/, written once (top-ups sharing a reference
-    /// share its answer, byte for byte).
-    private static func keep(_ data: Data, as name: String, in directory: String) throws {
-        let path = "\(directory)/\(name)"
-        guard !FileManager.default.fileExists(atPath: path) else { return }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try data.write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
+        try record.encoded().write(to: URL(fileURLWithPath: answers.stagedPath(reference)), options: .atomic)
     }
 
     /// A local step is said when it starts and every `heartbeatMilliseconds` until the caller stops

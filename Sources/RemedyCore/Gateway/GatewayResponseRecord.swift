@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// What the gateway said about one reference, as kept in a bundle (`evidence/REFERENCE.json`,
@@ -26,10 +25,9 @@ public struct GatewayResponseRecord: Codable, Sendable, Equatable {
 
     static func fileName(_ reference: String) -> String { "\(reference).json" }
 
-    /// The canonical bytes, and their SHA-256 (what plan.json lists).
-    func encoded() throws -> (data: Data, sha256: String) {
-        let data = try CanonicalJSON.encode(self)
-        return (data, SHA256.hash(data: data).hexString)
+    /// The canonical bytes (their SHA-256 is what plan.json lists).
+    func encoded() throws -> Data {
+        try CanonicalJSON.encode(self)
     }
 
     /// A stored record: canonical, of this format, about `reference`; nil when it is not.

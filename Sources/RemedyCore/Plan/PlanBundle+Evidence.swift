@@ -8,14 +8,6 @@ import Foundation
 /// read of the gateway is what it said.
 extension PlanBundle {
     public static let evidenceDirectory = "evidence"
-
-    /// The stored answer for `reference` in a bundle already read (and so checked); nil when the
-    /// bundle has none.
-    func storedEvidence(for reference: String) -> GatewayResponseRecord? {
-        guard GatewayResponseRecord.isSafeReference(reference),
-              let data = FileManager.default.contents(atPath: "\(path)/\(PlanBundle.evidenceDirectory)/\(GatewayResponseRecord.fileName(reference))") else { return nil }
-        return GatewayResponseRecord.decodeStored(data, reference: reference)
-    }
 }
 
 /// Checks a bundle's `evidence/` against its gateway checks, fed one at a time in the list's
