@@ -81,9 +81,12 @@ struct GatewayVerdicts {
         byReference[check.reference] = check.verdict
     }
 
-    static func of(_ checks: GatewayCheckList) throws -> [String: GatewayReferenceCheck.Verdict] {
+    /// The verdicts of `checks`, of the references in `only` when given.
+    static func of(_ checks: GatewayCheckList, only: Set<String>? = nil) throws -> [String: GatewayReferenceCheck.Verdict] {
         var verdicts = GatewayVerdicts()
-        try checks.forEachBatch { $0.forEach { verdicts.add($0) } }
+        try checks.forEachBatch { batch in
+            for check in batch where only?.contains(check.reference) ?? true { verdicts.add(check) }
+        }
         return verdicts.byReference
     }
 }

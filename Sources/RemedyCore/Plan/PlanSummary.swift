@@ -74,7 +74,7 @@ public struct PlanSummary {
                 throw RemedyError(.invariant, "a summary of a plan a gateway checked needs its checks; read it keeping them")
             }
             try GatewaySummary(check: gateway, checks: gatewayChecks).write(emit)
-            verdicts = try GatewayVerdicts.of(gatewayChecks)
+            verdicts = try GatewayVerdicts.of(gatewayChecks, only: try shownReferences())
         }
         // Only a checked plan's lines carry a mark: on an unchecked plan every line would say "not checked".
         func mark(_ decomposition: Decomposition?) -> String {
@@ -126,6 +126,16 @@ public struct PlanSummary {
         try emit("  held for review     \(totals.heldExcess.rupiah) excess, \(totals.heldShortfall.rupiah) shortfall  (\(totals.holdCount) users, \(totals.acknowledgedCount) acknowledged)")
         try emit("  would go negative   \(totals.wouldGoNegative.rupiah)")
         try emit("  users examined      \(totals.usersExamined), already corrected \(totals.settledCount)")
+    }
+
+    /// The references the lines shown name, when they are not every line (nil: every reference):
+    /// only their verdicts are kept for the marks (a summary of a 1M plan shows 400 lines).
+    private func shownReferences() throws -> Set<String>? {
+        guard preview.adjustmentCount > maxLines || preview.holdCount > maxLines else { return nil }
+        var references: Set<String> = []
+        try eachShown(preview.adjustments, streamed?.adjustments) { references.formUnion($0.attribution.topUps.map(\.reference)) }
+        try eachShown(preview.holds, streamed?.holds) { references.formUnion(($0.closest?.topUps ?? []).map(\.reference)) }
+        return references
     }
 
     /// The first `maxLines` lines of a section: from the stream when there is one, else the preview's.

@@ -11,7 +11,8 @@ final class RecordFile {
     private var buffer: [UInt8] = []
     private(set) var count = 0
     private var removed = false
-    static let bufferBytes = 1 << 20
+    /// Bytes buffered for writing, and read at a time (remedy evidence merges 26 files at once at 1M).
+    static let bufferBytes = 1 << 18
 
     init(path: String) throws {
         self.path = path
