@@ -114,7 +114,7 @@ public struct GatewayEvidenceRun {
 
         // Each top-up compared with its answer; the answer goes into the new bundle's evidence/.
         let evidence = "\(stem).evidence"
-        defer { try? FileManager.default.removeItem(atPath: evidence) }
+        defer { try? FlatDirectory.remove(evidence) }
         let sorter = GatewayCheckSorter(directory: parent, stem: spec.name)
         defer { sorter.remove() }
         let disagreements = try RecordFile(path: "\(stem).disagreements")
@@ -243,7 +243,7 @@ public struct GatewayEvidenceRun {
         let written = try PlanRecorder(connection: connection, plannerKey: plannerKey)
             .write(SpooledPlan(header: checked, spool: spool), outDirectory: outDirectory, defaultParent: defaultParent,
                    evidenceFrom: evidenceCreated ? evidence : nil)
-        try? FileManager.default.removeItem(atPath: answers.staging)
+        try? FlatDirectory.remove(answers.staging)
         let movedCount = moved.count
         func count(_ verdict: GatewayReferenceCheck.Verdict) -> Int { verdicts[verdict] ?? 0 }
         logger.notice("evidence: \(count(.confirmed)) confirmed, \(count(.disagrees) + count(.unknown)) disagree or unknown, \(count(.owedByShop)) paid but never completed by the shop; \(movedCount) correction(s) moved to held",

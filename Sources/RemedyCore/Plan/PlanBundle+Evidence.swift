@@ -24,8 +24,9 @@ struct GatewayEvidenceFiles {
     /// by reference, so a reference two checks share is counted once).
     private var listedFiles = 0
     private var lastListed: String?
-    /// Hashes of the listed files' names (per-process seed), to name an unlisted file on refusal.
-    private var listedNames: Set<Int> = []
+    /// Hashes of the listed files' names (per-process seed), to name an unlisted file on refusal:
+    /// an array (8 bytes a file, where a set takes twice that), made a set only then.
+    private var listedNames: [Int] = []
 
     init(bundlePath: String) {
         self.bundlePath = bundlePath
@@ -41,7 +42,7 @@ struct GatewayEvidenceFiles {
         if check.reference != lastListed {
             listedFiles += 1
             lastListed = check.reference
-            listedNames.insert(name.hashValue)
+            listedNames.append(name.hashValue)
         }
         guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)") else {
             fault = RemedyError(.tampered, "\(directory)/\(name) is missing: plan.json lists the gateway's answer for \(check.reference); restore the bundle from its original")
@@ -68,26 +69,14 @@ struct GatewayEvidenceFiles {
             return
         }
         var entries = 0
-        var unlisted: String?
-        try Self.eachEntry(of: directory) { name in
-            entries += 1
-            if unlisted == nil, !listedNames.contains(name.hashValue) { unlisted = name }
-        }
+        try FlatDirectory.eachEntry(of: directory) { _ in entries += 1 }
         guard entries != listedFiles else { return }
+        // Refusing: the set is made only now.
+        let listed = Set(listedNames)
+        var unlisted: String?
+        try FlatDirectory.eachEntry(of: directory) { name in
+            if unlisted == nil, !listed.contains(name.hashValue) { unlisted = name }
+        }
         throw RemedyError(.tampered, "\(directory)/\(unlisted ?? "…") is not listed in plan.json (the directory holds \(entries) entries, plan.json lists \(listedFiles) files): a file the plan's digest does not cover; remove it or restore the bundle from its original")
-    }
-
-    /// Every entry's name but `.` and `..`, one at a time (a million names are never held). A
-    /// missing directory has none.
-    private static func eachEntry(of directory: String, _ body: (String) -> Void) throws {
-        guard let handle = opendir(directory) else {
-            if errno == ENOENT { return }
-            throw RemedyError(.io, "\(directory) cannot be read: \(String(cString: strerror(errno)))")
-        }
-        defer { closedir(handle) }
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != ".", name != ".." { body(name) }
-        }
     }
 }

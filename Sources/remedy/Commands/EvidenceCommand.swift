@@ -57,6 +57,7 @@ struct EvidenceCommand: ParsableCommand {
                                                   verdicts: Dictionary(uniqueKeysWithValues: outcome.verdicts.map { ($0.key.rawValue, $0.value) })))
             return
         }
+        HeapTrim.releaseFreePages()
         let streamed = try PlanBundle.readStreaming(written.path, keepingHoldsAndSettled: true, gatewayChecks: .all, logger: Terminal.logger)
         try PlanSummary(streamed: streamed, maxLines: maxLines).write { Terminal.print($0) }
         Terminal.print("")
