@@ -183,14 +183,14 @@ public final class PlanLineStream<Line>: @unchecked Sendable {
     /// read with positional reads (pread), never by moving a shared file offset.
     public func lines(_ range: Range<Int>) throws -> [Line] {
         guard !range.isEmpty else { return [] }
-        let base = index.starts[range.lowerBound]
-        let length = index.ends[range.upperBound - 1] - base
+        let base = index.start(range.lowerBound)
+        let length = index.end(range.upperBound - 1) - base
         let bytes = file.bytes(length, at: base)
         return try bytes.withUnsafeBytes { buffer in
             try range.map { line in
                 // A file cut short since: the first line it no longer holds is the one named.
-                guard index.ends[line] - base <= buffer.count else { throw changed(line) }
-                let element = UnsafeRawBufferPointer(rebasing: buffer[(index.starts[line] - base)..<(index.ends[line] - base)])
+                guard index.end(line) - base <= buffer.count else { throw changed(line) }
+                let element = UnsafeRawBufferPointer(rebasing: buffer[(index.start(line) - base)..<(index.end(line) - base)])
                 guard index.line(line, hashes: SHA256.hash(data: element)) else { throw changed(line) }
                 // The bytes that were checked canonical: the same reader gives the same line.
                 guard let decoded = decode(element) else {
@@ -267,16 +267,21 @@ final class PlanFile: @unchecked Sendable {
 
 /// Where each line of one section lies in plan.json, and the SHA-256 of its bytes as checked.
 struct PlanLineIndex: Sendable {
-    private(set) var starts: [Int] = []
-    private(set) var ends: [Int] = []
+    /// Offsets in 4 bytes each: plan.json is at most `PlanBundle.maxPlanBytes` (2 GiB). With the
+    /// digest, 40 bytes a line (a checked 1M plan indexes 1.09 million lines and checks).
+    private var starts: [UInt32] = []
+    private var ends: [UInt32] = []
     /// 32 bytes a line, in one array (a million lines: 32 MB, not a million arrays).
     private var digests: [UInt8] = []
     var count: Int { starts.count }
 
+    func start(_ line: Int) -> Int { Int(starts[line]) }
+    func end(_ line: Int) -> Int { Int(ends[line]) }
+
     mutating func append(start: Int, end: Int, digest: SHA256.Digest) {
-        precondition(end > start && start >= (ends.last ?? 0), "lines are indexed in file order")
-        starts.append(start)
-        ends.append(end)
+        precondition(end > start && start >= Int(ends.last ?? 0) && end <= PlanBundle.maxPlanBytes, "lines are indexed in file order, within a plan's size")
+        starts.append(UInt32(start))
+        ends.append(UInt32(end))
         digests.append(contentsOf: digest)
     }
 

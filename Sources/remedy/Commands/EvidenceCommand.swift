@@ -37,11 +37,14 @@ struct EvidenceCommand: ParsableCommand {
 
     func run() throws {
         try Terminal.run {
-            let source = try PlanBundle.readStreaming(plan, keepingHoldsAndSettled: true, logger: Terminal.logger)
-            let spec = try JobLocator.load(job: source.bundle.plan.job, explicit: jobs.jobsDirectory)
-            let outcome = try GatewayEvidenceRun(spec: spec, plannerKey: try SigningKey.load(path: key), connection: try database.connect(),
-                                                 logger: Terminal.logger)
-                .run(source: source, outDirectory: out, defaultParent: FileManager.default.currentDirectoryPath + "/remedy-plans")
+            // The checked plan's indexes are let go before the new plan is read back for the summary.
+            let outcome = try {
+                let source = try PlanBundle.readStreaming(plan, keepingHoldsAndSettled: true, logger: Terminal.logger)
+                let spec = try JobLocator.load(job: source.bundle.plan.job, explicit: jobs.jobsDirectory)
+                return try GatewayEvidenceRun(spec: spec, plannerKey: try SigningKey.load(path: key), connection: try database.connect(),
+                                              logger: Terminal.logger)
+                    .run(source: source, outDirectory: out, defaultParent: FileManager.default.currentDirectoryPath + "/remedy-plans")
+            }()
             try EvidenceCommand.report(outcome, json: output.json, maxLines: maxLines)
         }
     }
