@@ -70,9 +70,9 @@ public struct GatewayEvidenceRun {
     ///
     /// In bounded memory at any plan size, in steps over temporary files beside the new bundle:
     /// the shop's side of every top-up, read in one snapshot (`shopTopUps`); the answers not yet in
-    /// hand, asked for; each top-up compared with its answer, the answer written into the new
-    /// bundle's `evidence/` and the check handed to a sorter; then the new plan's lines, the
-    /// corrections the gateway contradicts moved to held, and the checks in their order.
+    /// hand, asked for; each top-up compared with its answer, the answer linked (or written) into
+    /// the new bundle's `evidence/` and the check handed to a sorter; then the new plan's lines,
+    /// the corrections the gateway contradicts moved to held, and the checks in their order.
     public func run(source: StreamedPlanBundle, outDirectory: String?, defaultParent: String) throws -> Outcome {
         let plan = source.bundle.plan
         let (settings, apiKey) = try Self.requireReady(spec: spec, environment: environment)

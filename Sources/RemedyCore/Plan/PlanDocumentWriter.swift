@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// Writes a plan as exactly the bytes `CanonicalJSON.encode(plan)` gives, without ever holding
-/// them: the plan's fields are encoded with its three line arrays empty (a small skeleton), and
+/// them: the plan's fields are encoded with its line arrays empty (a small skeleton), and
 /// each line is encoded on its own and spliced into its array as it is written. A compact JSON
 /// value's bytes do not depend on where it sits, so the result is byte-for-byte the same document
 /// (PlanDocumentWriterTests check it), and its SHA-256 is hashed on the way to disk. Lines are

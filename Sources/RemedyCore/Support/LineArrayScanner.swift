@@ -1,7 +1,7 @@
 import Foundation
 
 /// The walk shared by the two readers of remedy's line-array documents: plan.json (adjustments,
-/// holds, settled; PlanBundle's reader) and a run report (already_applied, applied, skipped;
+/// holds, settled, gateway_checks; PlanBundle's reader) and a run report (already_applied, applied, skipped;
 /// RunReportReading). Such a document is one top-level object whose named arrays hold a line per
 /// element, millions of them, so it is walked a byte at a time and never held.
 ///
