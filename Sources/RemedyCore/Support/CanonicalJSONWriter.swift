@@ -18,9 +18,7 @@ struct CanonicalJSONWriter {
     }
 
     static func encode<Value: CanonicalJSONWritable>(_ value: Value) -> Data {
-        var writer = CanonicalJSONWriter()
-        value.write(to: &writer)
-        return Data(writer.bytes)
+        Data(encodeBytes(value))
     }
 
     static func encodeBytes<Value: CanonicalJSONWritable>(_ value: Value) -> [UInt8] {
