@@ -9,7 +9,8 @@ import Testing
 /// The real `remedy apply` is killed with SIGKILL at checkpoints chosen by a seed (fault injection:
 /// `REMEDY_FAULT_KILL_AT=N`), possibly several times on the same database, then run again until
 /// it finishes. The end state must be the one an uninterrupted run reaches on an identical
-/// database. Replay a failure with `REMEDY_E2E_SEED=<the printed seed> swift test --filter CrashSafety`.
+/// database, on one connection or on several (batches side by side, committing out of order).
+/// Replay a failure with `REMEDY_E2E_SEED=<the printed seed> swift test --filter CrashSafety`.
 @Suite("Crash safety: apply killed mid-run, then run again")
 struct CrashSafetyTests {
     static let users = 600
@@ -27,10 +28,10 @@ struct CrashSafetyTests {
     /// interrupted run must end as.
     static let reference = Result { try UninterruptedRun.make() }
 
-    @Test(arguments: Fault.allCases)
-    func anInterruptedApplyRunAgainEndsExactlyLikeAnUninterruptedOne(fault: Fault) throws {
+    @Test(arguments: Fault.allCases, [1, 3])
+    func anInterruptedApplyRunAgainEndsExactlyLikeAnUninterruptedOne(fault: Fault, connections: Int) throws {
         let seed = ProcessInfo.processInfo.environment["REMEDY_E2E_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
-        let replay = "[\(fault): replay with REMEDY_E2E_SEED=\(seed)]"
+        let replay = "[\(fault), \(connections) connection(s): replay with REMEDY_E2E_SEED=\(seed)]"
         print("crash safety \(replay)")
         var random = SplitMix64(seed: seed &+ UInt64(Fault.allCases.firstIndex(of: fault)!))
 
@@ -55,6 +56,10 @@ struct CrashSafetyTests {
             let checkpoints = ApplyCheckpoints.expected(batches: batches, booked: booked.discoveredKeys)
             let candidates: [Int]
             switch fault {
+            case _ where connections > 1:
+                // Side by side, the checkpoints are the same in number but interleave as the
+                // batches run: any of them (with a COMMIT in flight, one that is a 'before commit').
+                candidates = Array(1...checkpoints.count)
             case .kill:
                 candidates = Array(1...checkpoints.count)
             case .commitInFlight:
@@ -66,27 +71,33 @@ struct CrashSafetyTests {
             guard !candidates.isEmpty else { break }
             let killAt = candidates[Int(random.next() % UInt64(candidates.count))]
             let point = checkpoints[killAt - 1]
+            // Side by side, which checkpoint is the N-th is known only once the run has died there.
+            let place = connections > 1 ? "checkpoint \(killAt) of a run on \(connections) connections" : "\(point)"
             var environment = [FaultInjection.environmentVariable: String(killAt)]
             if fault == .commitInFlight { environment[FaultInjection.commitInFlightVariable] = "1" }
 
-            let run = try shop.apply(bundle, environment: environment)
-            #expect(run.diedOfSIGKILL, "round \(round): REMEDY_FAULT_KILL_AT=\(killAt) should kill apply at \(point) \(replay)\n\(run)")
-            #expect(run.stderr.contains("checkpoint \(killAt) (\(point.name))"), "round \(round): died elsewhere than \(point) \(replay)\n\(run)")
+            let run = try shop.apply(bundle, connections: connections, environment: environment)
+            #expect(run.diedOfSIGKILL, "round \(round): REMEDY_FAULT_KILL_AT=\(killAt) should kill apply at \(place) \(replay)\n\(run)")
+            let diedAt = connections > 1 ? "checkpoint \(killAt) (" : "checkpoint \(killAt) (\(point.name))"
+            #expect(run.stderr.contains(diedAt), "round \(round): died elsewhere than \(place) \(replay)\n\(run)")
 
             try shop.waitForRemedySessionsToEnd()
             let after = try ApplyState.read(shop)
             var note = ""
-            if fault == .commitInFlight, let batch = point.batch {
+            if connections > 1, let named = run.stderr.range(of: "checkpoint \(killAt) (") {
+                note = " (\(run.stderr[named.upperBound...].prefix { $0 != ")" }))"
+            }
+            if fault == .commitInFlight, connections == 1, let batch = point.batch {
                 note = batches[batch].allSatisfy { after.discoveredKeys.contains($0.idempotencyKey) } ? " (the COMMIT landed)" : " (the COMMIT was lost)"
             }
-            killPoints.append("N=\(killAt) \(point)\(note)")
-            print("crash safety \(replay) round \(round): REMEDY_FAULT_KILL_AT=\(killAt) of \(checkpoints.count) checkpoints, \(point)\(note): \(run.diedOfSIGKILL ? "killed" : "NOT killed, \(run.ending)")")
+            killPoints.append("N=\(killAt) \(place)\(note)")
+            print("crash safety \(replay) round \(round): REMEDY_FAULT_KILL_AT=\(killAt) of \(checkpoints.count) checkpoints, \(place)\(note): \(run.diedOfSIGKILL ? "killed" : "NOT killed, \(run.ending)")")
             after.expectEachBatchWhollyDoneOrNot(batches: batches, balances: try shop.balances(), original: original,
                                                  reference: reference.balances, context: "after round \(round) (\(killPoints.last!)) \(replay)")
         }
 
         // Run again, without faults, until it exits 0: it must, at once.
-        let finished = try shop.apply(bundle, json: true)
+        let finished = try shop.apply(bundle, connections: connections, json: true)
         #expect(finished.exitedZero, "apply after the kills \(killPoints) \(replay)\n\(finished)")
         if finished.exitedZero {
             let report = try JSONSerialization.jsonObject(with: Data(finished.stdout.utf8)) as? [String: Any]

@@ -105,8 +105,8 @@ final class EndToEndShop {
         for name in names { try remedy(["approve", bundle, "--key", key(name)]).requireSuccess() }
     }
 
-    func apply(_ bundle: String, by name: String = "andi", environment: [String: String] = [:], json: Bool = false) throws -> RemedyRun {
-        try remedy(["apply", bundle, "--key", key(name), "--jobs", jobs] + (json ? ["--json"] : []), environment: environment)
+    func apply(_ bundle: String, by name: String = "andi", connections: Int = 1, environment: [String: String] = [:], json: Bool = false) throws -> RemedyRun {
+        try remedy(["apply", bundle, "--key", key(name), "--jobs", jobs, "--connections", String(connections)] + (json ? ["--json"] : []), environment: environment)
     }
 
     /// Waits until the server has ended every session remedy opened on this database (a killed

@@ -10,7 +10,8 @@ import TestSupport
 struct PoolerTests {
     /// The double-credit job end to end through PgBouncer (a pool of 2 server connections shared by
     /// remedy and two clients that SET TimeZone, DateStyle and search_path between transactions),
-    /// and directly on an identical shop (same seed): the same plan, the same end state.
+    /// and directly on an identical shop (same seed): the same plan, the same end state. Through the
+    /// pooler apply runs its batches on two connections side by side; directly, on one.
     @Test(.enabled(if: TestPooler.isAvailable, "pgbouncer is not installed: `apt-get install -y pgbouncer` to run the pooler tests (CI does, with REMEDY_REQUIRE_PGBOUNCER=1)"))
     func theDoubleCreditJobThroughThePoolerEndsAsADirectRun() throws {
         let pooler = try TestPooler(poolSize: 2)
@@ -22,12 +23,12 @@ struct PoolerTests {
 
         let noise = [SettingsChurn(url: pooled.remedyDatabaseURL), SettingsChurn(url: pooled.remedyDatabaseURL)]
         defer { noise.forEach { $0.stop() } }
-        let pooledRun = try Self.runPipeline(pooled)
+        let pooledRun = try Self.runPipeline(pooled, applyConnections: 2)
         let churned = noise.map { $0.stop() }.reduce(0, +)
         #expect(noise.compactMap(\.error).isEmpty, "\(noise.compactMap(\.error))")
         #expect(churned > 0, "the other clients changed settings while remedy ran")
         #expect(noise.allSatisfy { $0.backendCount > 1 }, "transaction pooling: one client, several server connections")
-        let directRun = try Self.runPipeline(direct)
+        let directRun = try Self.runPipeline(direct, applyConnections: 1)
 
         // The plan digest covers the database identity (its name differs), so the plans are
         // compared by what they say: every line and the totals.
@@ -44,15 +45,15 @@ struct PoolerTests {
     }
 
     /// init, plan, approve, apply, verify, audit verify, and a second apply that applies nothing.
-    static func runPipeline(_ shop: EndToEndShop) throws -> PipelineRun {
+    static func runPipeline(_ shop: EndToEndShop, applyConnections: Int) throws -> PipelineRun {
         try shop.remedy(["init", "--approvers", shop.approversFile]).requireSuccess()
         let bundle = try shop.plan()
         try shop.approve(bundle)
-        let applied = try shop.apply(bundle).requireSuccess()
+        let applied = try shop.apply(bundle, connections: applyConnections).requireSuccess()
         #expect(applied.stdout.contains("already applied 0"), "\(applied)")
         try shop.remedy(["verify", bundle, "--jobs", shop.jobs]).requireSuccess()
         try shop.remedy(["audit", "verify"]).requireSuccess()
-        let again = try shop.apply(bundle).requireSuccess()
+        let again = try shop.apply(bundle, connections: applyConnections).requireSuccess()
         #expect(again.stdout.contains("applied 0,"), "the second apply applies nothing: \(again)")
         return PipelineRun(plan: try shop.readPlan(bundle))
     }

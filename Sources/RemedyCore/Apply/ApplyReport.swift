@@ -58,22 +58,35 @@ public struct ApplyReport: Codable, Sendable {
     public var isComplete: Bool { skipped.isEmpty }
 
     /// What one batch did; recorded in the report only once its transaction has committed.
-    struct BatchOutcome {
+    struct BatchOutcome: Sendable {
         var applied: [Applied] = []
         var alreadyApplied: [String] = []
         var skipped: [Skipped] = []
+        /// The audit log's head after the batch's rows (nil: it wrote none).
         var auditHead: String?
-        /// The run's totals including this batch (checked arithmetic, before the batch commits).
-        var takenBack: Money
-        var receivablesOpened: Money
+        /// This batch's totals (checked arithmetic, before it commits).
+        var takenBack: Money = .zero
+        var receivablesOpened: Money = .zero
+
+        /// Another outcome of the same batch (its lines one by one), after this one.
+        mutating func absorb(_ other: BatchOutcome) throws {
+            applied += other.applied
+            alreadyApplied += other.alreadyApplied
+            skipped += other.skipped
+            auditHead = other.auditHead ?? auditHead
+            takenBack = try takenBack.adding(other.takenBack)
+            receivablesOpened = try receivablesOpened.adding(other.receivablesOpened)
+        }
     }
 
-    mutating func record(_ outcome: BatchOutcome) {
-        applied.append(contentsOf: outcome.applied)
-        alreadyApplied.append(contentsOf: outcome.alreadyApplied)
-        skipped.append(contentsOf: outcome.skipped)
+    /// A batch's outcome, in the plan's order. The audit head is the last batch's in that order;
+    /// the run's last audit row (apply.finished) reads the chain's real head.
+    mutating func record(_ outcome: BatchOutcome) throws {
+        applied += outcome.applied
+        alreadyApplied += outcome.alreadyApplied
+        skipped += outcome.skipped
         if let head = outcome.auditHead { auditHead = head }
-        takenBack = outcome.takenBack
-        receivablesOpened = outcome.receivablesOpened
+        takenBack = try takenBack.adding(outcome.takenBack)
+        receivablesOpened = try receivablesOpened.adding(outcome.receivablesOpened)
     }
 }

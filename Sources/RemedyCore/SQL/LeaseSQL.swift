@@ -1,8 +1,13 @@
 /// The job lease's statements (see Lease): one runner per job, by a row with an owner and an
 /// expiry, checked inside every transaction that writes.
 enum LeaseSQL {
-    /// Take the job's lease if it is free, expired, or held by this same owner. A runner's batch
-    /// holds its lease row locked, so this waits for that batch to end before deciding.
+    /// Before taking or taking over a lease: the row locked FOR UPDATE, which waits for every batch
+    /// in flight (each holds the row FOR KEY SHARE until it ends). The upsert below would not wait:
+    /// an UPDATE that leaves the key alone conflicts only with FOR SHARE and stronger.
+    static let lockForChange = "SELECT 1 FROM remedy.leases WHERE job = $1 FOR UPDATE"
+
+    /// Take the job's lease if it is free, expired, or held by this same owner (after
+    /// lockForChange, in the same transaction).
     static let acquire = #"""
     INSERT INTO remedy.leases AS l (job, owner, host, pid, pid_namespace, acquired_at, expires_at)
     VALUES ($1, $2::uuid, $3, $4, $5, now(), now() + make_interval(secs => $6::double precision))
@@ -22,7 +27,8 @@ enum LeaseSQL {
     /// The same, locked: `lease break` waits for the holder's batch in flight to end.
     static let holderForUpdate = holder + " FOR UPDATE"
 
-    /// Taking over a lease whose holder is known dead (same pid namespace, process gone).
+    /// Taking over a lease whose holder is known dead (same pid namespace, process gone); after
+    /// lockForChange, in the same transaction.
     static let takeOver = #"""
     UPDATE remedy.leases
        SET owner = $2::uuid, host = $3, pid = $4, pid_namespace = $5, acquired_at = now(),
@@ -34,6 +40,12 @@ enum LeaseSQL {
     /// transaction's start, and stays so until the transaction ends (nobody can take over or break
     /// a row this transaction updated). A lease that lapsed but nobody took is this runner's still.
     static let renewAndHold = "UPDATE remedy.leases SET expires_at = now() + make_interval(secs => $3::double precision) WHERE job = $1 AND owner = $2::uuid RETURNING job"
+
+    /// The same check without renewing, for apply's batches: FOR KEY SHARE keeps the lease this
+    /// runner's until the batch ends (taking over, breaking and releasing lock the row FOR UPDATE
+    /// and wait), yet lets the runner's other batches, and renewAndHold, run beside it. Batches
+    /// that all renewed would queue behind one another on the row.
+    static let holdShared = "SELECT job FROM remedy.leases WHERE job = $1 AND owner = $2::uuid FOR KEY SHARE"
 
     static let release = "DELETE FROM remedy.leases WHERE job = $1 AND owner = $2::uuid"
 

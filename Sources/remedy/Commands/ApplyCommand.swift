@@ -19,9 +19,17 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The operator's key file (a trusted approver).", valueName: "FILE"), completion: Completion.key) var key: String
     @Flag(help: "Go on where the shop has no index to find a batch's users by (users' id, transactions' user column) and the table is over 32 MB: each batch then reads the whole table while it holds its users' rows locked, and their live top-ups wait.")
     var allowUnindexedRecheck = false
+    @Option(help: ArgumentHelp("How many batches run side by side, each in its own transaction on its own connection (1 to 8). What is written is the same; only the order batches commit in differs. Each needs a connection free (a pooler's pool too) and pays only with a server core to spare for it (BENCHMARKS.md); 1 runs the batches one after another.", valueName: "N"))
+    var connections = Applier.defaultConnections
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var jobs: JobsOptions
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard Applier.connectionRange.contains(connections) else {
+            throw ValidationError("--connections must be from \(Applier.connectionRange.lowerBound) to \(Applier.connectionRange.upperBound), not \(connections)")
+        }
+    }
 
     func run() throws {
         var status = ExitStatus.ok
@@ -31,7 +39,8 @@ struct ApplyCommand: ParsableCommand {
             let spec = try JobLocator.load(job: streamed.bundle.plan.job, explicit: jobs.jobsDirectory)
             let signingKey = try SigningKey.load(path: key)
             let connection = try database.connect()
-            let report = try Applier(spec: spec, streamed: streamed, connection: connection, logger: Terminal.logger).apply(operatorKey: signingKey, allowUnindexedRecheck: allowUnindexedRecheck)
+            let report = try Applier(spec: spec, streamed: streamed, connection: connection, logger: Terminal.logger)
+                .apply(operatorKey: signingKey, allowUnindexedRecheck: allowUnindexedRecheck, connections: connections, connect: database.connect)
             // Lines apply would not move (stale, residual, would go negative, gone) are refused;
             // lines live traffic kept locked are an error to retry.
             if !report.isComplete {

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Apply's batches handed to its connections in the plan's order, and their outcomes handed back
+/// in that order, whatever order they committed in. Bounded: a batch is claimed at most `window`
+/// batches ahead of the oldest outcome not yet taken, so a slow batch (live traffic holding a row)
+/// holds back at most a window of outcomes in memory. The first failure stops every claim.
+final class BatchQueue: @unchecked Sendable {
+    /// Batches a connection may run ahead of the oldest outcome not yet recorded.
+    static let windowPerConnection = 16
+
+    private let condition = NSCondition()
+    private let count: Int
+    private let window: Int
+    private var claimed = 0
+    private var taken = 0
+    private var outcomes: [Int: ApplyReport.BatchOutcome] = [:]
+    private var failure: (any Error)?
+    private var workersEnded = 0
+
+    init(count: Int, window: Int) {
+        precondition(count >= 0 && window >= 1)
+        self.count = count
+        self.window = window
+    }
+
+    /// The next batch's index, in order; nil when there is none left or a batch failed.
+    func claim() -> Int? {
+        condition.lock(); defer { condition.unlock() }
+        while failure == nil, claimed < count, claimed >= taken + window { condition.wait() }
+        guard failure == nil, claimed < count else { return nil }
+        defer { claimed += 1 }
+        return claimed
+    }
+
+    /// A claimed batch's outcome, once its transaction has ended (committed, or failed: then no
+    /// batch is claimed after).
+    func deliver(_ index: Int, _ result: Result<ApplyReport.BatchOutcome, any Error>) {
+        condition.lock(); defer { condition.unlock() }
+        precondition(index < claimed && index >= taken && outcomes[index] == nil, "each claimed batch is delivered once")
+        switch result {
+        case .success(let outcome): outcomes[index] = outcome
+        case .failure(let error): stopLocked(error)
+        }
+        condition.broadcast()
+    }
+
+    /// Stops every claim (the first error is the one kept).
+    func stop(_ error: any Error) {
+        condition.lock(); defer { condition.unlock() }
+        stopLocked(error)
+        condition.broadcast()
+    }
+
+    private func stopLocked(_ error: any Error) {
+        if failure == nil { failure = error }
+    }
+
+    /// Batch `index`'s outcome, in order (waits for it); nil once a batch failed.
+    func take(_ index: Int) -> ApplyReport.BatchOutcome? {
+        condition.lock(); defer { condition.unlock() }
+        precondition(index == taken, "outcomes are taken in order")
+        while outcomes[index] == nil, failure == nil { condition.wait() }
+        guard failure == nil, let outcome = outcomes.removeValue(forKey: index) else { return nil }
+        taken += 1
+        condition.broadcast()
+        return outcome
+    }
+
+    func workerEnded() {
+        condition.lock(); defer { condition.unlock() }
+        workersEnded += 1
+        condition.broadcast()
+    }
+
+    /// Waits until `workers` have ended; the first failure, if any.
+    func waitForWorkers(_ workers: Int) -> (any Error)? {
+        condition.lock(); defer { condition.unlock() }
+        while workersEnded < workers { condition.wait() }
+        return failure
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Rupiah
+import Testing
+@testable import RemedyCore
+
+/// Apply's batches side by side: outcomes come back in the plan's order whatever order they
+/// committed in, claims stay within the window, and the first failure stops every claim.
+@Suite("BatchQueue: apply's batches claimed in order, outcomes taken in order")
+struct BatchQueueTests {
+    private static func outcome(_ index: Int) -> ApplyReport.BatchOutcome {
+        var outcome = ApplyReport.BatchOutcome()
+        outcome.alreadyApplied = ["user-\(index)"]
+        outcome.takenBack = Money(minorUnits: Int64(index))
+        return outcome
+    }
+
+    @Test(arguments: [1, 2, 3, 8])
+    func outcomesDeliveredOutOfOrderAreTakenInThePlansOrder(workers: Int) throws {
+        let count = 200
+        let queue = BatchQueue(count: count, window: 4 * workers)
+        for worker in 0..<workers {
+            Thread {
+                defer { queue.workerEnded() }
+                var random = SystemRandomNumberGenerator()
+                while let index = queue.claim() {
+                    // Uneven work, so batches finish out of order across workers.
+                    usleep(UInt32.random(in: 0...(worker == 0 ? 2_000 : 300), using: &random))
+                    queue.deliver(index, .success(Self.outcome(index)))
+                }
+            }.start()
+        }
+        var taken: [String] = []
+        var total = Money.zero
+        for index in 0..<count {
+            let outcome = try #require(queue.take(index))
+            taken += outcome.alreadyApplied
+            total = try total.adding(outcome.takenBack)
+        }
+        #expect(queue.waitForWorkers(workers) == nil)
+        #expect(taken == (0..<count).map { "user-\($0)" })
+        #expect(total == Money(minorUnits: Int64(count * (count - 1) / 2)))
+    }
+
+    @Test func aClaimWaitsWhileTheWindowIsFullOfOutcomesNotYetTaken() throws {
+        let queue = BatchQueue(count: 10, window: 3)
+        #expect([queue.claim(), queue.claim(), queue.claim()] == [0, 1, 2])
+        let fourth = ClaimInBackground(queue)
+        usleep(100_000)
+        #expect(fourth.result == nil, "a fourth claim waits: three batches are out and none taken")
+        queue.deliver(0, .success(Self.outcome(0)))
+        usleep(100_000)
+        #expect(fourth.result == nil, "delivered is not taken: the window still holds three")
+        _ = try #require(queue.take(0))
+        #expect(fourth.wait() == 3, "taking the oldest outcome frees a place")
+    }
+
+    @Test func theFirstFailureStopsEveryClaimAndIsTheOneKept() {
+        struct Failure: Error, Equatable { let index: Int }
+        let queue = BatchQueue(count: 10, window: 10)
+        #expect([queue.claim(), queue.claim(), queue.claim()] == [0, 1, 2])
+        queue.deliver(1, .failure(Failure(index: 1)))
+        queue.deliver(2, .failure(Failure(index: 2)))
+        queue.deliver(0, .success(Self.outcome(0)))
+        #expect(queue.claim() == nil, "nothing is claimed after a failure")
+        #expect(queue.take(0) == nil, "nothing more is recorded after a failure")
+        queue.workerEnded()
+        #expect((queue.waitForWorkers(1) as? Failure) == Failure(index: 1))
+    }
+}
+
+/// A claim made on another thread, to see whether it waits.
+private final class ClaimInBackground: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var claimed: Int??
+
+    init(_ queue: BatchQueue) {
+        Thread { [self] in
+            let index = queue.claim()
+            lock.withLock { claimed = .some(index) }
+            done.signal()
+        }.start()
+    }
+
+    /// nil while the claim still waits.
+    var result: Int?? { lock.withLock { claimed } }
+
+    func wait() -> Int? {
+        done.wait()
+        return lock.withLock { claimed! }
+    }
+}
