@@ -2,6 +2,7 @@ import ArgumentParser
 import EphemeralPostgres
 import Foundation
 import Logging
+import RemedyCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,6 +47,8 @@ struct RemedyBenchmark: ParsableCommand {
     @Option(help: "Pause between live top-ups, in milliseconds.") var topupPauseMs = 5
     @Option(help: ArgumentHelp("Run with the job's apply.batch_size set to this (a copy of the jobs directory; default: the job's own).", valueName: "N"))
     var batchSize: Int?
+    @Option(help: ArgumentHelp("Pass --connections N to remedy apply: batches side by side on N connections (default: apply's own).", valueName: "N"))
+    var applyConnections = Applier.defaultConnections
     @Flag(help: "Skip the durable apply (fsync, synchronous_commit, full_page_writes on, on a second copy).") var noDurable = false
     @Flag(help: "With --server: let the durable step ALTER SYSTEM that server (only one nobody else is using; without it, --server skips the durable step).")
     var alterSystem = false
@@ -113,11 +116,13 @@ struct RemedyBenchmark: ParsableCommand {
         let durable = !noDurable && (server == nil || alterSystem)
         if !noDurable, !durable { note("the durable step is skipped: it would ALTER SYSTEM the shared --server (pass --alter-system on a server of your own)") }
         var runSettings = RunSettings(remedyPath: remedyPath, jobs: jobsDirectory, runs: max(1, runs), planRuns: max(1, planRuns),
-                                      topupPauseMs: topupPauseMs, durable: durable, chromium: chromium, logger: logger)
-        if allowUnindexedRecheck { runSettings.applyArguments = ["--allow-unindexed-recheck"] }
+                                      topupPauseMs: topupPauseMs, durable: durable, chromium: chromium, logger: logger, applyConnections: applyConnections)
+        runSettings.applyArguments = ["--connections", String(applyConnections)]
+        if allowUnindexedRecheck { runSettings.applyArguments.append("--allow-unindexed-recheck") }
         let mode = server == nil ? "the simulator (seed \(Self.seed)) loaded into a throwaway cluster at \(sizes.map(String.init).joined(separator: ", ")) users"
                                  : "copies of \(templates.joined(separator: ", ")) on \(server!)"
         var output = RunHeader.lines(remedyPath: remedyPath, mode: mode)
+        output.append("remedy apply runs with `--connections \(applyConnections)`.")
         output.forEach { note($0) }
         var measured: [Figures] = []
         for (index, size) in (server == nil ? sizes.map { "shop_\($0)" } : templates).enumerated() {

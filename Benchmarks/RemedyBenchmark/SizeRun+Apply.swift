@@ -4,19 +4,21 @@ import RemedyCore
 
 extension SizeRun {
     /// remedy apply of the signed-off plan while a thread inserts completed top-ups for users the
-    /// plan corrects, every other one for a user of the batch apply is working on (what a customer
+    /// plan corrects, every other one for a user of a batch apply is working on (what a customer
     /// whose row apply holds would wait); 3 s of top-ups before apply are the idle baseline.
     func applyWithLiveTopups(bundle: PlanBundle, directory: String, label: String, commands: RemedyCommands, connection: PostgresConnection,
                              into figures: inout ApplyFigures) throws {
         let progress = ApplyProgress(stderrPath: "\(work)/\(label).stderr")
         let planned = bundle.plan.adjustments.map(\.userId)
         let batchSize = try JobLocator.load(job: "tripay-double-credit", explicit: settings.jobs).apply.batchSize
+        let inFlight = settings.applyConnections
         let anyone = planned.isEmpty ? [try connection.query("SELECT id::text FROM public.users LIMIT 1")[0].decode(0, as: String.self)] : planned
         let topups = LiveTopups(url: commands.url, userIds: anyone, pauseMilliseconds: settings.topupPauseMs, logger: settings.logger) {
-            // A user of the batch apply is on (the lines after those it reported done).
+            // A user of a batch apply is on: the lines after those it reported done, as many
+            // batches on as it has connections.
             let done = progress.done
             guard done < planned.count else { return nil }
-            return planned[Int.random(in: done..<min(done + batchSize, planned.count))]
+            return planned[Int.random(in: done..<min(done + batchSize * inFlight, planned.count))]
         }
         let baselineStart = ContinuousClock.now
         topups.start()

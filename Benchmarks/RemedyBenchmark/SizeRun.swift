@@ -14,7 +14,9 @@ struct RunSettings {
     let durable: Bool
     let chromium: String?
     let logger: Logger
-    /// Extra arguments of every `remedy apply` (`--allow-unindexed-recheck`).
+    /// `remedy apply --connections`: batches in flight at once (the live top-ups aim at them all).
+    let applyConnections: Int
+    /// Extra arguments of every `remedy apply` (`--connections`, `--allow-unindexed-recheck`).
     var applyArguments: [String] = []
 }
 
