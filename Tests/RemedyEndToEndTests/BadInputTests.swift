@@ -108,6 +108,14 @@ struct BadInputTests {
         try expectRefusal(["init", "--approvers", otherFile], in: shop, mentioning: ["approvers update"])
         #expect(try shop.remedy(["approvers", "list"]).stdout == listed.stdout, "the trusted set is unchanged")
 
+        // apply's --connections outside 1...8: refused by name before anything is read or written.
+        for connections in ["0", "9"] {
+            let before = try DatabaseFingerprint.take(shop)
+            let run = try shop.remedy(["apply", bundle, "--key", shop.key("andi"), "--jobs", shop.jobs, "--connections", connections])
+            #expect(run.exitedNonZero && run.stderrLines.first == "remedy: error: --connections must be from 1 to 8, not \(connections)", "\(run)")
+            #expect(try DatabaseFingerprint.take(shop).differences(from: before).isEmpty, "a refused apply changed the database\n\(run)")
+        }
+
         // None of the refusals damaged the plan: with a proper second approval it applies.
         try shop.approve(bundle, by: ["budi"])
         let applied = try shop.apply(bundle)

@@ -107,6 +107,51 @@ struct LeaseAttackTests {
         #expect(try shop.remedy(["verify", bundle, "--jobs", jobs.path]).exitedZero)
         #expect(try shop.remedy(["audit", "verify"]).exitedZero)
     }
+    /// Apply's batches hold the lease FOR KEY SHARE (so that batches on two connections run side
+    /// by side) and only one batch in every quarter of the lease renews it. A run several leases
+    /// long must never let it lapse: a lapsed lease can be taken by a second runner between two
+    /// batches.
+    @Test func aRunLongerThanItsLeaseOnTwoConnectionsKeepsItRenewed() throws {
+        let jobs = try JobsDirectoryCopy { yaml in
+            var text = String(decoding: yaml, as: UTF8.self)
+            for (from, to) in [("  batch_size: 100", "  batch_size: 1"), ("  lease_seconds: 300", "  lease_seconds: 10")] {
+                guard text.contains(from) else { throw RemedyProcess.Failure(description: "job.yaml no longer has \"\(from)\"") }
+                text = text.replacingOccurrences(of: from, with: to)
+            }
+            return Data(text.utf8)
+        }
+        let shop = try EndToEndShop(users: 200, seed: 1015, jobs: jobs.path)
+        let bundle = try shop.plan()
+        try shop.approve(bundle)
+        let lines = try shop.readPlan(bundle).adjustments.count
+        try #require(lines >= 10, "the plan should have lines to spread over time")
+        // Every balance moved waits, so that the run lasts about 25 s: two and a half leases.
+        let pause = 25.0 * 2 / Double(lines)
+        _ = try shop.connection.execute("""
+            CREATE FUNCTION public.remedy_test_pause() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_sleep(\(pause)); RETURN NEW; END $$
+            """)
+        _ = try shop.connection.execute("CREATE TRIGGER remedy_test_pause AFTER UPDATE OF balance ON public.users FOR EACH ROW EXECUTE FUNCTION public.remedy_test_pause()")
+
+        let runner = try BackgroundRemedy(["apply", bundle, "--key", shop.key("andi"), "--jobs", jobs.path, "--connections", "2",
+                                           "--database-url", shop.database.url])
+        var lapsed: [String] = []
+        var expiries = Set<String>()
+        while runner.isRunning {
+            let row = try shop.connection.query("SELECT expires_at::text, expires_at < now() FROM remedy.leases")
+            if let lease = row.first {
+                expiries.insert(try lease.decode(0, as: String.self))
+                if try lease.decode(1, as: Bool.self) { lapsed.append(try lease.decode(0, as: String.self)) }
+            }
+            usleep(200_000)
+        }
+        let run = try runner.wait().run
+        #expect(run.exitedZero, "\(run)")
+        #expect(lapsed.count == 0, "the lease was seen lapsed while apply ran, first expiring at \(lapsed.first ?? "")")
+        #expect(expiries.count >= 4, "a 25 s run renews a 10 s lease every 2.5 s; seen \(expiries.count) expiries")
+        #expect(try shop.count("remedy.leases") == 0, "released at the end")
+        #expect(try shop.remedy(["verify", bundle, "--jobs", jobs.path]).exitedZero)
+    }
 }
 
 /// remedy sessions of this database waiting on a lock.
