@@ -18,7 +18,7 @@ public struct AuditEvent: Sendable {
         self.actor = actor
         self.planDigest = planDigest
         self.userId = userId
-        self.content = String(decoding: CanonicalJSONWriter.encode(details), as: UTF8.self)
+        self.content = String(decoding: CanonicalJSONWriter.encodeBytes(details), as: UTF8.self)
     }
 
     public init<Details: Encodable>(action: String, actor: String, planDigest: String? = nil, userId: String? = nil, details: Details) throws {
