@@ -32,6 +32,14 @@ public struct Lease {
         let host = ProcessInfo.processInfo.hostName
         let pid = Int(getpid())
         let namespace = PidNamespace.current
+        // Read before locking: a live runner's batches hold the row FOR KEY SHARE with hardly a gap
+        // between them, so a lock FOR UPDATE would wait out its whole run. A lease nobody may take
+        // now is refused (or taken over from a dead holder) at once.
+        if let holder = try connection.query(LeaseSQL.holder, [job]).first, try !holder.decode(6, as: Bool.self) {
+            return try takeOverOrRefuse(lease, holder: holder, host: host, pid: pid, namespace: namespace)
+        }
+        // Free or lapsed: locked, so that a batch still in flight under it ends first, and taken if
+        // it still is either.
         let acquired = try connection.transaction {
             try connection.execute(LeaseSQL.lockForChange, [job])
             return try !connection.query(LeaseSQL.acquire, [job, lease.owner, host, pid, namespace, seconds]).isEmpty
@@ -40,6 +48,12 @@ public struct Lease {
         guard let holder = try connection.query(LeaseSQL.holder, [job]).first else {
             return try acquire(job: job, seconds: seconds, connection: connection)  // released meanwhile
         }
+        return try takeOverOrRefuse(lease, holder: holder, host: host, pid: pid, namespace: namespace)
+    }
+
+    /// Another runner's unexpired lease: taken over when its holder is known dead, else refused.
+    private static func takeOverOrRefuse(_ lease: Lease, holder: PostgresRow, host: String, pid: Int, namespace: String?) throws -> Lease {
+        let (job, seconds, connection) = (lease.job, lease.seconds, lease.connection)
         let holderOwner = try holder.decode(0, as: String.self)
         let holderHost = try holder.decode(1, as: String.self)
         let holderPid = try holder.decode(2, as: Int32.self)

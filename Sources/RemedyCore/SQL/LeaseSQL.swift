@@ -24,9 +24,6 @@ enum LeaseSQL {
       FROM remedy.leases WHERE job = $1
     """#
 
-    /// The same, locked: `lease break` waits for the holder's batch in flight to end.
-    static let holderForUpdate = holder + " FOR UPDATE"
-
     /// Taking over a lease whose holder is known dead (same pid namespace, process gone); after
     /// lockForChange, in the same transaction.
     static let takeOver = #"""
@@ -41,13 +38,21 @@ enum LeaseSQL {
     /// a row this transaction updated). A lease that lapsed but nobody took is this runner's still.
     static let renewAndHold = "UPDATE remedy.leases SET expires_at = now() + make_interval(secs => $3::double precision) WHERE job = $1 AND owner = $2::uuid RETURNING job"
 
-    /// The same check without renewing, for apply's batches: FOR KEY SHARE keeps the lease this
-    /// runner's until the batch ends (taking over, breaking and releasing lock the row FOR UPDATE
-    /// and wait), yet lets the runner's other batches, and renewAndHold, run beside it. Batches
-    /// that all renewed would queue behind one another on the row.
+    /// The same check without renewing, for apply's batches: FOR KEY SHARE keeps anyone from taking
+    /// the job over until the batch ends (taking and taking over lock the row FOR UPDATE and wait;
+    /// so does deleting it), yet lets the runner's other batches, and renewAndHold, run beside it.
+    /// Batches that all renewed would queue behind one another on the row. A break (`disown`)
+    /// does not wait: the runner stops at its next batch.
     static let holdShared = "SELECT job FROM remedy.leases WHERE job = $1 AND owner = $2::uuid FOR KEY SHARE"
 
     static let release = "DELETE FROM remedy.leases WHERE job = $1 AND owner = $2::uuid"
+
+    /// `lease break`: the lease taken from its runner ($2) and lapsed, without waiting for the
+    /// runner's batches in flight (an UPDATE that leaves the key alone does not conflict with FOR
+    /// KEY SHARE). Its batches find it no longer theirs from their next one on; whoever takes the
+    /// lease next locks the row FOR UPDATE, and so waits for the batches still in flight. $3: an
+    /// owner nobody holds.
+    static let disown = "UPDATE remedy.leases SET owner = $3::uuid, expires_at = now() WHERE job = $1 AND owner = $2::uuid"
 
     static let breakLockTimeout = "SET LOCAL lock_timeout = '10s'"
 }

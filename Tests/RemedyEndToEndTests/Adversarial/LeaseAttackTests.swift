@@ -152,6 +152,48 @@ struct LeaseAttackTests {
         #expect(try shop.count("remedy.leases") == 0, "released at the end")
         #expect(try shop.remedy(["verify", bundle, "--jobs", jobs.path]).exitedZero)
     }
+
+    /// On two connections a live runner leaves hardly a gap between its batches' holds on the lease
+    /// row, so nothing may wait for one: a second runner is refused while the first still runs,
+    /// and a forced break stops it at its next batch, long before its end, every batch booked
+    /// whole; a run afterwards finishes the plan.
+    @Test func aLiveRunnerOnTwoConnectionsIsRefusedToASecondAndStoppedByABreakWhileItRuns() throws {
+        let jobs = try JobsDirectoryCopy(batchSize: 1)
+        let shop = try EndToEndShop(users: 200, seed: 1016, jobs: jobs.path)
+        let bundle = try shop.plan()
+        try shop.approve(bundle)
+        let plan = try shop.readPlan(bundle)
+        try #require(plan.adjustments.count >= 10, "the plan should have lines to spread over time")
+        // Every balance moved waits, so that the run would last about 60 s.
+        _ = try shop.connection.execute("""
+            CREATE FUNCTION public.remedy_test_pause() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_sleep(\(60.0 * 2 / Double(plan.adjustments.count))); RETURN NEW; END $$
+            """)
+        _ = try shop.connection.execute("CREATE TRIGGER remedy_test_pause AFTER UPDATE OF balance ON public.users FOR EACH ROW EXECUTE FUNCTION public.remedy_test_pause()")
+        let arguments = ["apply", bundle, "--key", shop.key("andi"), "--jobs", jobs.path, "--connections", "2", "--database-url", shop.database.url]
+        let runner = try BackgroundRemedy(arguments)
+        try leaseWait("the runner has booked a few batches", in: shop) { try shop.count("remedy.entries") >= 4 }
+
+        let second = try shop.remedy(["apply", bundle, "--key", shop.key("andi"), "--jobs", jobs.path, "--connections", "2"])
+        #expect(runner.isRunning, "the second runner was answered only once the first had ended")
+        try expectOneErrorLine(second, mentioning: ["is being run by pid"])
+
+        let broken = try shop.remedy(["lease", "break", LeaseAttackTests.job, "--key", shop.key("andi"), "--force"])
+        #expect(broken.exitedZero && broken.stdout.contains("broke the lease"), "\(broken)")
+        let stopped = try runner.wait(timeoutSeconds: 60).run
+        #expect(stopped.exitedNonZero && stopped.stderrLines.last?.contains("lease") == true, "the runner stops, saying it lost the lease\n\(stopped)")
+        try shop.waitForRemedySessionsToEnd()
+
+        let state = try ApplyState.read(shop)
+        #expect(state.discoveredKeys.count < plan.adjustments.count, "the break stopped the run before the end")
+        #expect(state.reversalKeys == state.discoveredKeys, "every batch booked whole")
+        _ = try shop.connection.execute("DROP TRIGGER remedy_test_pause ON public.users")
+        let finished = try shop.apply(bundle, connections: 2)
+        #expect(finished.exitedZero, "\(finished)")
+        #expect(try ApplyState.read(shop).discoveredKeys == Set(plan.adjustments.map(\.idempotencyKey)), "each line booked once in all")
+        #expect(try shop.remedy(["verify", bundle, "--jobs", jobs.path]).exitedZero)
+        #expect(try shop.remedy(["audit", "verify"]).exitedZero)
+    }
 }
 
 /// remedy sessions of this database waiting on a lock.
