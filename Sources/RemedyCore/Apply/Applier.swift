@@ -109,7 +109,7 @@ public struct Applier {
         var report = ApplyReport(runId: runId, planDigest: bundle.digest, job: spec.name, operatorName: cleared.operator_.name,
                                  approvers: cleared.approvers.map { "\($0.name) (\($0.role))" })
         report.startedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
-        struct Started: Encodable { let runId: String; let lines: Int; let approvers: [String]; let setAside: [String]; let host: String; let pid: Int32 }
+        struct Started: Encodable { let runId: String; let lines: Int; let approvers: [String]; let setAside: [String]; let host: String; let pid: Int32; let connections: Int }
         try connection.transaction {
             try lease.hold()
             try connection.execute(ApplySQL.markInterruptedRuns, [spec.name])
@@ -118,7 +118,7 @@ public struct Applier {
             report.auditHead = try AuditLog(connection: connection).append([
                 try AuditEvent(action: "apply.started", actor: cleared.operator_.name, planDigest: bundle.digest,
                                details: Started(runId: runId, lines: lines.count, approvers: report.approvers, setAside: cleared.ignored,
-                                                host: ProcessInfo.processInfo.hostName, pid: getpid())),
+                                                host: ProcessInfo.processInfo.hostName, pid: getpid(), connections: workers.count)),
             ])
         }
         faults.checkpoint("run started")
