@@ -57,7 +57,9 @@ final class BatchWorker: @unchecked Sendable {
         while let index = next {
             let result = Result { () throws -> ApplyReport.BatchOutcome in
                 let batch = try prefetch.take(work.range(index))
-                next = queue.claim()
+                // The next batch is prepared while this one is in the database, if the window has
+                // room: waiting for it here, holding this batch, could wait for this very outcome.
+                next = queue.claimIfRoom()
                 if let next { prefetch.start(work.range(next)) }
                 return try work.applier.applyBatchRetrying(batch, statements: work.statements, on: connection, lease: lease,
                                                            runId: work.runId, approvers: work.approvers, actor: work.actor)
@@ -65,6 +67,10 @@ final class BatchWorker: @unchecked Sendable {
             queue.deliver(index, result)
             if case .failure = result { return }
             work.applier.faults.checkpoint("between batches")
+            if next == nil {
+                next = queue.claim()
+                if let next { prefetch.start(work.range(next)) }
+            }
         }
     }
 }

@@ -4,6 +4,10 @@ import Foundation
 /// in that order, whatever order they committed in. Bounded: a batch is claimed at most `window`
 /// batches ahead of the oldest outcome not yet taken, so a slow batch (live traffic holding a row)
 /// holds back at most a window of outcomes in memory. The first failure stops every claim.
+///
+/// A worker may wait for room (`claim`) only while it holds no batch it has not delivered: the
+/// outcome the window waits for may be its own. Holding one, it claims without waiting
+/// (`claimIfRoom`).
 final class BatchQueue: @unchecked Sendable {
     /// Batches a connection may run ahead of the oldest outcome not yet recorded.
     static let windowPerConnection = 16
@@ -23,11 +27,23 @@ final class BatchQueue: @unchecked Sendable {
         self.window = window
     }
 
-    /// The next batch's index, in order; nil when there is none left or a batch failed.
+    /// The next batch's index, in order, once the window has room; nil when there is none left or
+    /// a batch failed. Only for a caller holding no undelivered batch.
     func claim() -> Int? {
         condition.lock(); defer { condition.unlock() }
         while failure == nil, claimed < count, claimed >= taken + window { condition.wait() }
-        guard failure == nil, claimed < count else { return nil }
+        return claimLocked()
+    }
+
+    /// The next batch's index if the window has room now; nil otherwise (full, none left, or a
+    /// batch failed). Never waits.
+    func claimIfRoom() -> Int? {
+        condition.lock(); defer { condition.unlock() }
+        return claimLocked()
+    }
+
+    private func claimLocked() -> Int? {
+        guard failure == nil, claimed < count, claimed < taken + window else { return nil }
         defer { claimed += 1 }
         return claimed
     }

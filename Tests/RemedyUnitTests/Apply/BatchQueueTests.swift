@@ -54,6 +54,47 @@ struct BatchQueueTests {
         #expect(fourth.wait() == 3, "taking the oldest outcome frees a place")
     }
 
+    /// BatchWorker's protocol: holding a batch it has not delivered, a worker claims only if there
+    /// is room; it waits for room only once it holds none. A worker slow on the oldest batch while
+    /// another fills the window must not leave both waiting (with a waiting claim while holding,
+    /// this test hangs and fails on its timeout).
+    @Test func aWorkerSlowOnTheOldestBatchWhileTheWindowFillsDoesNotDeadlock() {
+        let count = 40
+        let queue = BatchQueue(count: count, window: 2)
+        for worker in 0..<2 {
+            Thread {
+                defer { queue.workerEnded() }
+                var next = queue.claim()
+                while let index = next {
+                    next = queue.claimIfRoom()
+                    usleep(worker == 0 && index == 0 ? 200_000 : 1_000)
+                    queue.deliver(index, .success(Self.outcome(index)))
+                    if next == nil { next = queue.claim() }
+                }
+            }.start()
+        }
+        let finished = DispatchSemaphore(value: 0)
+        let taken = TakenInBackground()
+        Thread {
+            for index in 0..<count {
+                guard let outcome = queue.take(index) else { break }
+                taken.append(outcome.alreadyApplied)
+            }
+            _ = queue.waitForWorkers(2)
+            finished.signal()
+        }.start()
+        #expect(finished.wait(timeout: .now() + 30) == .success, "the workers and the recorder waited for each other")
+        #expect(taken.all == (0..<count).map { "user-\($0)" })
+    }
+
+    @Test func aClaimIfRoomNeverWaits() {
+        let queue = BatchQueue(count: 10, window: 2)
+        #expect([queue.claimIfRoom(), queue.claimIfRoom(), queue.claimIfRoom()] == [0, 1, nil], "the window holds two")
+        queue.deliver(0, .success(Self.outcome(0)))
+        #expect(queue.take(0) != nil)
+        #expect(queue.claimIfRoom() == 2)
+    }
+
     @Test func theFirstFailureStopsEveryClaimAndIsTheOneKept() {
         struct Failure: Error, Equatable { let index: Int }
         let queue = BatchQueue(count: 10, window: 10)
@@ -66,6 +107,14 @@ struct BatchQueueTests {
         queue.workerEnded()
         #expect((queue.waitForWorkers(1) as? Failure) == Failure(index: 1))
     }
+}
+
+/// Outcomes recorded on another thread.
+private final class TakenInBackground: @unchecked Sendable {
+    private let lock = NSLock()
+    private var taken: [String] = []
+    func append(_ users: [String]) { lock.withLock { taken += users } }
+    var all: [String] { lock.withLock { taken } }
 }
 
 /// A claim made on another thread, to see whether it waits.
