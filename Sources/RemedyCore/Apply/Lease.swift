@@ -3,9 +3,9 @@ import Postgres
 
 /// One runner per job: a row with an owner and an expiry. The runner holds it inside every
 /// transaction that writes, and renews it there often enough, so a batch runs only under its own
-/// lease and no one can take the job over in the middle of one. A lease left by a killed runner lapses at its expiry, at
-/// once when its holder was in this very pid namespace and its process is gone, or when a person
-/// breaks it (`remedy lease break`, audited).
+/// lease and no one can take the job over in the middle of one. A lease left by a killed runner
+/// lapses at its expiry, at once when its holder was in this very pid namespace and its process
+/// is gone, or when a person breaks it (`remedy lease break`, audited).
 public struct Lease {
     public let job: String
     public let owner: UUID
