@@ -206,6 +206,19 @@ final class JobsDirectoryCopy {
         try self.init { Data(String(decoding: $0, as: UTF8.self).replacingOccurrences(of: text, with: replacement).utf8) }
     }
 
+    /// Textual edits, each of whose `from` must occur in job.yaml (a test must not pass because a
+    /// line it meant to change was renamed).
+    convenience init(replacingEach edits: [(from: String, to: String)]) throws {
+        try self.init { yaml in
+            var text = String(decoding: yaml, as: UTF8.self)
+            for (from, to) in edits {
+                guard text.contains(from) else { throw RemedyProcess.Failure(description: "job.yaml no longer has \"\(from)\"") }
+                text = text.replacingOccurrences(of: from, with: to)
+            }
+            return Data(text.utf8)
+        }
+    }
+
     /// The job applying in batches of `batchSize`.
     convenience init(batchSize: Int) throws {
         try self.init(replacing: "  batch_size: 100", with: "  batch_size: \(batchSize)")

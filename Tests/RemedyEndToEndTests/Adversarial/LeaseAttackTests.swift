@@ -47,16 +47,11 @@ struct LeaseAttackTests {
     }
 
     @Test func aBatchThatOutlivesTheLeaseIsNotOvertakenByASecondRunner() throws {
-        let jobs = try JobsDirectoryCopy { yaml in
-            var text = String(decoding: yaml, as: UTF8.self)
-            for (from, to) in [("  batch_size: 100", "  batch_size: 5"), ("  lease_seconds: 300", "  lease_seconds: 10"),
-                               ("  lock_timeout_milliseconds: 2000", "  lock_timeout_milliseconds: 60000"),
-                               ("  statement_timeout_milliseconds: 30000", "  statement_timeout_milliseconds: 90000")] {
-                guard text.contains(from) else { throw RemedyProcess.Failure(description: "job.yaml no longer has \"\(from)\"") }
-                text = text.replacingOccurrences(of: from, with: to)
-            }
-            return Data(text.utf8)
-        }
+        let jobs = try JobsDirectoryCopy(replacingEach: [
+            ("  batch_size: 100", "  batch_size: 5"), ("  lease_seconds: 300", "  lease_seconds: 10"),
+            ("  lock_timeout_milliseconds: 2000", "  lock_timeout_milliseconds: 60000"),
+            ("  statement_timeout_milliseconds: 30000", "  statement_timeout_milliseconds: 90000"),
+        ])
         let shop = try EndToEndShop(users: 200, seed: 1014, jobs: jobs.path)
         let bundle = try shop.plan()
         try shop.approve(bundle)
@@ -112,26 +107,14 @@ struct LeaseAttackTests {
     /// long must never let it lapse: a lapsed lease can be taken by a second runner between two
     /// batches.
     @Test func aRunLongerThanItsLeaseOnTwoConnectionsKeepsItRenewed() throws {
-        let jobs = try JobsDirectoryCopy { yaml in
-            var text = String(decoding: yaml, as: UTF8.self)
-            for (from, to) in [("  batch_size: 100", "  batch_size: 1"), ("  lease_seconds: 300", "  lease_seconds: 10")] {
-                guard text.contains(from) else { throw RemedyProcess.Failure(description: "job.yaml no longer has \"\(from)\"") }
-                text = text.replacingOccurrences(of: from, with: to)
-            }
-            return Data(text.utf8)
-        }
+        let jobs = try JobsDirectoryCopy(replacingEach: [("  batch_size: 100", "  batch_size: 1"), ("  lease_seconds: 300", "  lease_seconds: 10")])
         let shop = try EndToEndShop(users: 200, seed: 1015, jobs: jobs.path)
         let bundle = try shop.plan()
         try shop.approve(bundle)
         let lines = try shop.readPlan(bundle).adjustments.count
         try #require(lines >= 10, "the plan should have lines to spread over time")
         // Every balance moved waits, so that the run lasts about 25 s: two and a half leases.
-        let pause = 25.0 * 2 / Double(lines)
-        _ = try shop.connection.execute("""
-            CREATE FUNCTION public.remedy_test_pause() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN PERFORM pg_sleep(\(pause)); RETURN NEW; END $$
-            """)
-        _ = try shop.connection.execute("CREATE TRIGGER remedy_test_pause AFTER UPDATE OF balance ON public.users FOR EACH ROW EXECUTE FUNCTION public.remedy_test_pause()")
+        try pauseEachBalanceMove(in: shop, seconds: 25.0 * 2 / Double(lines))
 
         let runner = try BackgroundRemedy(["apply", bundle, "--key", shop.key("andi"), "--jobs", jobs.path, "--connections", "2",
                                            "--database-url", shop.database.url])
@@ -165,11 +148,7 @@ struct LeaseAttackTests {
         let plan = try shop.readPlan(bundle)
         try #require(plan.adjustments.count >= 10, "the plan should have lines to spread over time")
         // Every balance moved waits, so that the run would last about 60 s.
-        _ = try shop.connection.execute("""
-            CREATE FUNCTION public.remedy_test_pause() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN PERFORM pg_sleep(\(60.0 * 2 / Double(plan.adjustments.count))); RETURN NEW; END $$
-            """)
-        _ = try shop.connection.execute("CREATE TRIGGER remedy_test_pause AFTER UPDATE OF balance ON public.users FOR EACH ROW EXECUTE FUNCTION public.remedy_test_pause()")
+        try pauseEachBalanceMove(in: shop, seconds: 60.0 * 2 / Double(plan.adjustments.count))
         let arguments = ["apply", bundle, "--key", shop.key("andi"), "--jobs", jobs.path, "--connections", "2", "--database-url", shop.database.url]
         let runner = try BackgroundRemedy(arguments)
         try leaseWait("the runner has booked a few batches", in: shop) { try shop.count("remedy.entries") >= 4 }
@@ -194,6 +173,17 @@ struct LeaseAttackTests {
         #expect(try shop.remedy(["verify", bundle, "--jobs", jobs.path]).exitedZero)
         #expect(try shop.remedy(["audit", "verify"]).exitedZero)
     }
+}
+
+/// A trigger that makes every update of a balance wait `seconds` (dropped as `remedy_test_pause`),
+/// so that an apply runs long enough to watch. It changes nothing: apply's check that each balance
+/// moved by exactly its delta still holds.
+private func pauseEachBalanceMove(in shop: EndToEndShop, seconds: Double) throws {
+    _ = try shop.connection.execute("""
+        CREATE FUNCTION public.remedy_test_pause() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_sleep(\(seconds)); RETURN NEW; END $$
+        """)
+    _ = try shop.connection.execute("CREATE TRIGGER remedy_test_pause AFTER UPDATE OF balance ON public.users FOR EACH ROW EXECUTE FUNCTION public.remedy_test_pause()")
 }
 
 /// remedy sessions of this database waiting on a lock.

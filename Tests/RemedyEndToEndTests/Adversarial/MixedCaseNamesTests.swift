@@ -10,15 +10,10 @@ import Testing
 @Suite("Adversarial: mixed-case table and column names, with lowercase twins")
 struct MixedCaseNamesTests {
     @Test func aMixedCaseShopIsPlannedAppliedAndVerifiedOnItsOwnTables() throws {
-        let jobs = try JobsDirectoryCopy { yaml in
-            var text = String(decoding: yaml, as: UTF8.self)
-            for (from, to) in [("    table: public.users", "    table: Shop.Users"), ("    balance: balance", "    balance: Balance"),
-                               ("    table: public.transactions", "    table: Shop.Transactions"), ("    user: user_id", "    user: UserId")] {
-                guard text.contains(from) else { throw RemedyProcess.Failure(description: "job.yaml no longer has \"\(from)\"") }
-                text = text.replacingOccurrences(of: from, with: to)
-            }
-            return Data(text.utf8)
-        }
+        let jobs = try JobsDirectoryCopy(replacingEach: [
+            ("    table: public.users", "    table: Shop.Users"), ("    balance: balance", "    balance: Balance"),
+            ("    table: public.transactions", "    table: Shop.Transactions"), ("    user: user_id", "    user: UserId"),
+        ])
         // The refiring trigger: whether the plan says so depends on finding the trigger on the
         // right table.
         let shop = try EndToEndShop(users: 150, seed: 1012, jobs: jobs.path, variant: .refiring)
