@@ -7,17 +7,44 @@ import Rupiah
 /// idempotency key) must be one story. The planner computes them this way; a line that breaks any
 /// rule was not written by remedy, and one such line refuses the whole plan.
 extension AdjustmentLine {
+    /// Everything of a plan's header that the rules read, and nothing else: two plans with equal
+    /// contexts give every line the same verdict (what lets the reading pass check lines against
+    /// a header it has not reached yet, PlanBundle+Reading).
+    struct RulesContext: Equatable, Sendable {
+        var kind: Plan.Kind
+        var job: String
+        var negativeBalancePolicy: NegativeBalancePolicy
+        var triggerRefires: Bool
+
+        init(kind: Plan.Kind, job: String, negativeBalancePolicy: NegativeBalancePolicy, triggerRefires: Bool) {
+            self.kind = kind
+            self.job = job
+            self.negativeBalancePolicy = negativeBalancePolicy
+            self.triggerRefires = triggerRefires
+        }
+
+        init(_ plan: Plan) {
+            self.init(kind: plan.kind, job: plan.job, negativeBalancePolicy: plan.negativeBalancePolicy, triggerRefires: plan.evidence.triggerRefires)
+        }
+    }
+
     /// Checks `lines` (the plan's lines from `firstIndex` on) against the rules of `plan`'s kind.
     static func checkRules(of lines: [AdjustmentLine], in plan: Plan, firstIndex: Int = 0) throws {
+        let context = RulesContext(plan)
         for (offset, line) in lines.enumerated() {
-            if let broken = line.brokenRule(in: plan) {
-                throw RemedyError(.tampered, "adjustment \(firstIndex + offset + 1) (user \(line.userId)) breaks remedy's arithmetic: \(broken); remedy never writes such a line: make a new plan")
+            if let broken = line.brokenRule(in: context) {
+                throw brokenRuleRefusal(line: firstIndex + offset + 1, userId: line.userId, broken)
             }
         }
     }
 
+    /// The refusal of a plan whose adjustment `line` (from 1) breaks `broken`.
+    static func brokenRuleRefusal(line: Int, userId: String, _ broken: String) -> RemedyError {
+        RemedyError(.tampered, "adjustment \(line) (user \(userId)) breaks remedy's arithmetic: \(broken); remedy never writes such a line: make a new plan")
+    }
+
     /// The first rule this line breaks, in words, or nil.
-    func brokenRule(in plan: Plan) -> String? {
+    func brokenRule(in context: RulesContext) -> String? {
         guard precondition.excess == excess else {
             return "its precondition excess \(precondition.excess.rupiah) is not its excess \(excess.rupiah)"
         }
@@ -30,7 +57,7 @@ extension AdjustmentLine {
         guard decompositions >= 1, ambiguous == (decompositions > 1) else {
             return "ambiguous (\(ambiguous)) does not follow from \(decompositions) decomposition(s)"
         }
-        switch plan.kind {
+        switch context.kind {
         case .revert:
             guard let revertsKey, idempotencyKey == RevertPlanner.revertKey(of: revertsKey) else {
                 return "its idempotency key is not the revert key of the correction it names"
@@ -50,15 +77,15 @@ extension AdjustmentLine {
                 guard !delta.isPositive, !receivable.isNegative else {
                     return "an over-credit is taken back (delta \(delta.rupiah) must not be positive, receivable \(receivable.rupiah) not negative)"
                 }
-                guard receivable.isZero || plan.negativeBalancePolicy == .clamp else {
+                guard receivable.isZero || context.negativeBalancePolicy == .clamp else {
                     return "it opens a receivable of \(receivable.rupiah), which only negative_balance: clamp does"
                 }
             } else {
                 guard receivable.isZero else { return "a shortfall given back opens no receivable (\(receivable.rupiah))" }
             }
-            if let broken = attribution.brokenRule(explaining: excess, triggerRefires: plan.evidence.triggerRefires) { return broken }
+            if let broken = attribution.brokenRule(explaining: excess, triggerRefires: context.triggerRefires) { return broken }
             // The key recomputes from the line, in some generation (a new one after each revert).
-            let base = AdjustmentLine.correctionKey(job: plan.job, userId: userId, excess: excess, attribution: attribution)
+            let base = AdjustmentLine.correctionKey(job: context.job, userId: userId, excess: excess, attribution: attribution)
             guard CorrectionKey.generation(of: idempotencyKey, base: base) != nil else {
                 return "its idempotency key does not recompute from the job, the user, the excess and the attribution"
             }

@@ -13,7 +13,9 @@ import Rupiah
 /// and so must every line (CanonicalJSONReader, then CanonicalJSONWriter). Escapes where none are
 /// needed, repeated or unknown keys, another key order, whitespace, trailing bytes, gateway checks
 /// out of their order: each is refused naming the byte offset. Then the stored totals must be
-/// the totals of the lines, every line's arithmetic must hold (AdjustmentLine+Rules), a read
+/// the totals of the lines, every line's arithmetic must hold (AdjustmentLine+Rules: checked in
+/// the same pass when a skim guessed the header fields the rules read, AdjustmentLine+RulesGuess,
+/// and in a second pass over the adjustments otherwise), a read
 /// replica's position, where the plan records one (`read_replica`, absent from plans made on the
 /// primary; never `null`), must be in the form remedy writes, the planner's signature must sign
 /// the digest (PlannerSignature), and `evidence/` must hold exactly the gateway answers the checks
@@ -29,7 +31,7 @@ extension PlanBundle {
             plan.holds = lines.holds
             plan.settled = lines.settled
             if plan.gatewayChecks != nil { plan.gatewayChecks = lines.gatewayChecks }
-            try AdjustmentLine.checkRules(of: plan.adjustments, in: plan)
+            try header.rules.enforce { try AdjustmentLine.checkRules(of: plan.adjustments, in: plan) }
             return PlanBundle(path: path, plan: plan, digest: header.digest)
         }
     }
@@ -79,14 +81,16 @@ extension PlanBundle {
     }
 
     /// `rulesBatchLines`: lines per batch of the rules' check (tests make it small to check the
-    /// refusal is the first broken line's whichever worker finds it).
+    /// refusal is the first broken line's whichever worker finds it); `guessingRules`: the skim
+    /// (tests give none, or a wrong guess, to check the second pass decides alone).
     static func readStreaming(_ path: String, keepingHoldsAndSettled: Bool, gatewayChecks kept: GatewayChecksKept = .none,
-                              rulesBatchLines: Int) throws -> StreamedPlanBundle {
+                              rulesBatchLines: Int, guessingRules: @escaping (PlanFile) -> AdjustmentLine.RulesGuess? = AdjustmentLine.RulesGuess.skim) throws -> StreamedPlanBundle {
         // No copy is written: the lines are read again from the descriptor the check read, and a
         // line whose bytes no longer hash as they did is refused, so what is decoded later is what
         // was checked now.
         var verdicts = GatewayVerdicts()
-        let header = try PlanReading(path: path, indexing: [true, keepingHoldsAndSettled, keepingHoldsAndSettled, kept == .all]).run { line in
+        let header = try PlanReading(path: path, indexing: [true, keepingHoldsAndSettled, keepingHoldsAndSettled, kept == .all],
+                                     guessingRules: guessingRules).run { line in
             if kept == .verdicts, case .gatewayCheck(let check) = line { verdicts.add(check) }
         }
         // A v1 plan's checks are in its header.
@@ -94,7 +98,7 @@ extension PlanBundle {
         let planPath = path + "/" + planFile
         let file = header.file
         let stream = PlanAdjustmentStream(file: file, index: header.index[0], planPath: planPath, what: "adjustment", decode: AdjustmentLine.read)
-        try checkRules(of: stream, in: header.plan, batchLines: rulesBatchLines)
+        try header.rules.enforce { try checkRules(of: stream, in: header.plan, batchLines: rulesBatchLines) }
         let gatewayChecks: GatewayCheckList? = if let inline = header.plan.gateway?.references {
             GatewayCheckList(source: .inline(inline))
         } else if kept == .all {
@@ -318,22 +322,44 @@ private struct PlanLines {
     }
 }
 
-/// One pass over plan.json: hash, canonical form, lines handed on, totals recomputed.
+/// How the reading pass left the adjustments' rules (AdjustmentLine.RulesGuess).
+private enum RulesOutcome {
+    /// Every line was checked against the decoded header's own rules, and keeps them.
+    case kept
+    /// Every line was checked, and this is the refusal of the first to break one.
+    case broken(RemedyError)
+    /// Not checked in the pass (no guess, or not the header's): `check` must do it.
+    case unchecked
+
+    func enforce(otherwise check: () throws -> Void) throws {
+        switch self {
+        case .kept: return
+        case .broken(let refusal): throw refusal
+        case .unchecked: try check()
+        }
+    }
+}
+
+/// One pass over plan.json: hash, canonical form, lines handed on, totals recomputed, and,
+/// when the skim guessed the header, every adjustment's rules.
 private struct PlanReading {
     let path: String
     /// Which sections (adjustments, holds, settled, gateway checks) are indexed, to be read again later.
     let indexing: [Bool]
+    /// The skim for the header the rules read (AdjustmentLine.RulesGuess.skim, or a test's).
+    let guessingRules: (PlanFile) -> AdjustmentLine.RulesGuess?
 
-    init(path: String, indexing: [Bool]) {
+    init(path: String, indexing: [Bool], guessingRules: @escaping (PlanFile) -> AdjustmentLine.RulesGuess? = AdjustmentLine.RulesGuess.skim) {
         self.path = path
         self.indexing = indexing
+        self.guessingRules = guessingRules
     }
 
     var planPath: String { path + "/" + PlanBundle.planFile }
 
     /// The plan without its lines, its digest, the indexed sections' lines (empty for the others)
     /// and the open file they are read from again.
-    func run(_ onLine: (PlanLine) throws -> Void) throws -> (plan: Plan, digest: String, index: [PlanLineIndex], file: PlanFile) {
+    func run(_ onLine: (PlanLine) throws -> Void) throws -> (plan: Plan, digest: String, index: [PlanLineIndex], file: PlanFile, rules: RulesOutcome) {
         guard let input = PlanFile(path: planPath) else {
             throw RemedyError(.io, "\(planPath) cannot be read; pass the directory `remedy plan` printed last")
         }
@@ -343,11 +369,12 @@ private struct PlanReading {
         }
         guard Int(status.st_size) <= PlanBundle.maxPlanBytes else { throw RemedyError(.io, "\(planPath) is larger than any plan remedy writes") }
 
+        let guess = guessingRules(input)
         var hasher = SHA256()
         var refusal: CanonicalFormError?
         var evidence = GatewayEvidenceFiles(bundlePath: path)
         let scanner = try withoutActuallyEscaping(onLine) { onLine in
-            var scanner = CanonicalPlanScanner(indexing: indexing) { line in
+            var scanner = CanonicalPlanScanner(indexing: indexing, rulesContexts: guess?.contexts ?? []) { line in
                 if case .gatewayCheck(let check) = line { evidence.add(check) }
                 try onLine(line)
             }
@@ -402,7 +429,12 @@ private struct PlanReading {
             inline.sorted(by: GatewayReferenceCheck.inOrder).forEach { evidence.add($0) }
         }
         try evidence.finish(checked: plan.gateway != nil)
-        return (plan, digest, scanner.index, input)
+        let rules: RulesOutcome = if let guessed = guess?.contexts.firstIndex(of: AdjustmentLine.RulesContext(plan)) {
+            scanner.firstBrokenRule[guessed].map { .broken(AdjustmentLine.brokenRuleRefusal(line: $0.line, userId: $0.userId, $0.rule)) } ?? .kept
+        } else {
+            .unchecked
+        }
+        return (plan, digest, scanner.index, input, rules)
     }
 
     private func refused(_ error: CanonicalFormError) -> RemedyError {
@@ -462,8 +494,15 @@ private struct CanonicalPlanScanner {
     private var pending: [PendingElement] = []
     static let checkGroup = 512
 
-    init(indexing: [Bool], onLine: @escaping (PlanLine) throws -> Void) {
+    /// The contexts each adjustment's rules are checked against as it is read (the skim's
+    /// guesses; none without one), and per context the first line to break one (from 1).
+    let rulesContexts: [AdjustmentLine.RulesContext]
+    private(set) var firstBrokenRule: [(line: Int, userId: String, rule: String)?]
+
+    init(indexing: [Bool], rulesContexts: [AdjustmentLine.RulesContext], onLine: @escaping (PlanLine) throws -> Void) {
         self.indexing = indexing
+        self.rulesContexts = rulesContexts
+        self.firstBrokenRule = rulesContexts.map { _ in nil }
         self.onLine = onLine
     }
 
@@ -553,7 +592,9 @@ private struct CanonicalPlanScanner {
         guard !pending.isEmpty else { return }
         let elements = pending
         pending.removeAll(keepingCapacity: true)
-        let results = ParallelBatch.map(elements, itemsPerWorker: 64) { [indexing] in CheckedElement($0, hashed: indexing[$0.section]) }
+        let results = ParallelBatch.map(elements, itemsPerWorker: 64) { [indexing, rulesContexts] in
+            CheckedElement($0, hashed: indexing[$0.section], rulesContexts: rulesContexts)
+        }
         for (element, checked) in zip(elements, results) {
             let name = ["adjustment", "hold", "settled line", "gateway check"][element.section]
             let userId: String?
@@ -563,6 +604,9 @@ private struct CanonicalPlanScanner {
                 throw CanonicalFormError(offset: element.start, what: "\(name) \(element.indexInSection) is not a remedy plan line (a member missing, repeated, unknown in type, or escaped)")
             case .adjustment(let read)?:
                 try totals.add(read, offset: element.start)
+                for (context, broken) in checked.brokenRules.enumerated() where firstBrokenRule[context] == nil {
+                    firstBrokenRule[context] = broken.map { (element.indexInSection, read.userId, $0) }
+                }
                 userId = read.userId
                 line = .adjustment(indexing[0] ? nil : read)
             case .hold(let read)?:
@@ -627,8 +671,10 @@ private struct CheckedElement {
     let line: Line?
     let differsAt: Int?
     let digest: SHA256.Digest?
+    /// An adjustment's first broken rule in each of the contexts asked for (nil: none broken).
+    let brokenRules: [String?]
 
-    init(_ element: PendingElement, hashed: Bool) {
+    init(_ element: PendingElement, hashed: Bool, rulesContexts: [AdjustmentLine.RulesContext]) {
         let node = element.bytes.withUnsafeBytes { CanonicalJSONReader.parse($0) }
         var writer = CanonicalJSONWriter(capacity: element.bytes.count)
         switch element.section {
@@ -639,6 +685,7 @@ private struct CheckedElement {
         }
         differsAt = line == nil ? nil : firstDifference(writer.bytes, element.bytes)
         digest = hashed ? SHA256.hash(data: element.bytes) : nil
+        brokenRules = if case .adjustment(let adjustment)? = line { rulesContexts.map(adjustment.brokenRule(in:)) } else { [] }
     }
 }
 

@@ -73,11 +73,48 @@ struct LineArithmeticAttackTests {
         #expect("\(serialError)".contains("adjustment 3"))
         for batchLines in [1, 2, 3, 1_000] {
             for _ in 0..<10 {
-                let streamed = Result { try PlanBundle.readStreaming(forged.path, keepingHoldsAndSettled: false, rulesBatchLines: batchLines) }
+                // Without the skim's guess, the rules are checked in the second pass, by the workers.
+                let streamed = Result { try PlanBundle.readStreaming(forged.path, keepingHoldsAndSettled: false, rulesBatchLines: batchLines, guessingRules: { _ in nil }) }
                 guard case .failure(let error) = streamed else { Issue.record("batches of \(batchLines): a broken line was accepted"); return }
                 #expect("\(error)" == "\(serialError)", "batches of \(batchLines)")
             }
         }
+        // With it, in the reading pass, which checks lines in groups on every core.
+        let guessed = Result { try PlanBundle.readStreaming(forged.path) }
+        guard case .failure(let error) = guessed else { Issue.record("the reading pass accepted a broken line"); return }
+        #expect("\(error)" == "\(serialError)")
+    }
+
+    /// The reading pass checks the rules against a header it has not read yet, guessed by a skim
+    /// of the bytes: its verdicts must count only when the header it then decodes is the guess.
+    /// A guess under which a broken line passes (clamp allows a receivable) must not let it pass,
+    /// and a guess under which every line breaks (another job: no key recomputes) must not refuse.
+    @Test func aGuessThatIsNotTheHeaderDecidesNothing() throws {
+        let shop = try EndToEndShop(users: 150, seed: 1_044)
+        let bundle = try shop.plan()
+        let plan = try shop.readPlan(bundle)
+        try #require(!plan.adjustments.isEmpty && plan.negativeBalancePolicy != .clamp)
+        let real = AdjustmentLine.RulesContext(plan)
+        func guessing(_ edit: (inout AdjustmentLine.RulesContext) -> Void) -> (PlanFile) -> AdjustmentLine.RulesGuess? {
+            var context = real
+            edit(&context)
+            return { [context] _ in AdjustmentLine.RulesGuess(contexts: [context]) }
+        }
+        let anotherJob = guessing { $0.job = "another-job" }
+        #expect(plan.adjustments.allSatisfy { $0.brokenRule(in: AdjustmentLine.RulesContext(kind: real.kind, job: "another-job", negativeBalancePolicy: real.negativeBalancePolicy, triggerRefires: real.triggerRefires)) != nil })
+        _ = try PlanBundle.readStreaming(bundle, keepingHoldsAndSettled: false, rulesBatchLines: 1_000, guessingRules: anotherJob)
+        _ = try PlanBundle.readStreaming(bundle, keepingHoldsAndSettled: false, rulesBatchLines: 1_000, guessingRules: guessing { $0.kind = .revert })
+
+        let forgedPlan = try Self.edited(plan, line: 0) {
+            $0.receivable = Money(minorUnits: 1); $0.delta = Money(minorUnits: $0.delta.minorUnits + 1)
+            $0.balanceAfter = Money(minorUnits: $0.balanceAfter.minorUnits + 1)
+        }
+        let forged = try PlanForgery.record(try PlanForgery.encode(forgedPlan), claiming: forgedPlan, signedWith: shop.key("andi"), in: shop)
+        let clamping = guessing { $0.negativeBalancePolicy = .clamp }
+        #expect(forgedPlan.adjustments[0].brokenRule(in: AdjustmentLine.RulesContext(kind: real.kind, job: real.job, negativeBalancePolicy: .clamp, triggerRefires: real.triggerRefires)) == nil)
+        let misled = Result { try PlanBundle.readStreaming(forged.path, keepingHoldsAndSettled: false, rulesBatchLines: 1_000, guessingRules: clamping) }
+        guard case .failure(let error) = misled else { Issue.record("a guess of clamp let a receivable through under another policy"); return }
+        #expect("\(error)".contains("adjustment 1") && "\(error)".contains("clamp"), "\(error)")
     }
 
     /// A revert line must put back what its correction took, as remedy's book says.
