@@ -76,13 +76,14 @@ private struct RunReportScanner {
         try chunk.withUnsafeBytes { raw in
             var index = 0
             while index < raw.count {
-                index = walk.gatherStringRun(in: raw, from: index)
-                if index == raw.count { break }
-                do {
-                    if case .elementClosed(let section) = try walk.step(raw[index]) { try finishElement(section, onLine) }
-                } catch {
-                    throw NotAReport()
+                let (end, closedSection) = walk.gatherElement(in: raw, from: index)
+                index = end
+                if let closedSection {
+                    try finishElement(closedSection, onLine)
+                    continue
                 }
+                if index == raw.count { break }
+                do { _ = try walk.step(raw[index]) } catch { throw NotAReport() }
                 index += 1
             }
         }

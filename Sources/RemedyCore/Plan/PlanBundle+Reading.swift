@@ -529,10 +529,14 @@ private struct CanonicalPlanScanner {
         try chunk.withUnsafeBytes { raw in
             var index = 0
             while index < raw.count {
-                // Most of a plan's bytes are string runs inside elements: gather them at once.
-                let runEnd = walk.gatherStringRun(in: raw, from: index)
-                offset += runEnd - index
-                index = runEnd
+                // Most of a plan's bytes are inside elements: gathered at once.
+                let (end, closedSection) = walk.gatherElement(in: raw, from: index)
+                offset += end - index
+                index = end
+                if let closedSection {
+                    try finishElement(closedSection)
+                    continue
+                }
                 if index == raw.count { break }
                 try step(raw[index])
                 offset += 1
@@ -569,8 +573,6 @@ private struct CanonicalPlanScanner {
             indexInSection = 0
         case .elementOpened:
             elementStart = offset
-        case .elementClosed(let section):
-            try finishElement(section)
         case .sectionClosed:
             // The "]" is the skeleton's last byte; the array's content was left out just before it.
             removed.append((walk.skeleton.count - 1, offset - sectionStart))

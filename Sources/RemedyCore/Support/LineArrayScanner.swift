@@ -6,7 +6,8 @@ import Foundation
 /// element, millions of them, so it is walked a byte at a time and never held.
 ///
 /// The walk respects strings and nesting. Every byte outside the line arrays' elements goes to
-/// `skeleton`; each element's bytes are gathered in `element` and `step` says when one is whole.
+/// `skeleton`; each element's bytes are gathered in `element`: `step` takes every byte outside
+/// the elements and each element's first, `gatherElement` the rest, and says when one is whole.
 /// What the bytes mean is the readers' own: each reads every element and the skeleton, writes them
 /// again and compares, so only remedy's canonical bytes are accepted. The walk keeps the shape
 /// those bytes must have: each line array once, and inside one no byte outside an element but `,`
@@ -17,10 +18,8 @@ struct LineArrayScanner {
         case none
         /// The `[` of line array `section` (an index of the names); it went to the skeleton.
         case sectionOpened(Int)
-        /// An element's first byte.
+        /// An element's first byte (the rest goes to `gatherElement`).
         case elementOpened
-        /// An element's last byte: `element` holds the whole element.
-        case elementClosed(Int)
         /// A line array's `]`; it went to the skeleton.
         case sectionClosed
     }
@@ -69,14 +68,51 @@ struct LineArrayScanner {
         self.elementOpeners = sections.map { $0.elementOpener.asciiValue! }
     }
 
-    /// Inside an element's string: the bytes from `start` up to the next `"` or `\` go to `element`
-    /// at once (most of a document's bytes are such runs); where the run ends. Elsewhere, `start`.
-    mutating func gatherStringRun(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
-        guard elementOpen, inString, !escaped else { return start }
+    /// Inside an element: its bytes from `start` on go to `element` at once, up to and including
+    /// the byte that closes it, or to the end of `bytes`. Strings, escapes and nesting are
+    /// followed here as nowhere else: most of a document's bytes are inside elements, and all the
+    /// walk needs of them is where each ends (what they mean is checked when the element is read).
+    /// Returns where the gathering stopped, and the element's line array when it closed there.
+    /// Outside an element: `start`, nil.
+    mutating func gatherElement(in bytes: UnsafeRawBufferPointer, from start: Int) -> (end: Int, closedSection: Int?) {
+        guard elementOpen, let section else { return (start, nil) }
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        // Locals in the loop, written back after: the walk's state, byte for byte as `step` kept it.
+        var inString = inString, escaped = escaped, depth = depth
         var index = start
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
+        var closed = false
+        scanning: while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == backslash {
+                    escaped = true
+                } else if byte == quote {
+                    inString = false
+                    // A string element ends with its string.
+                    if depth == 2 { closed = true; break scanning }
+                }
+                continue
+            }
+            switch byte {
+            case quote: inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 2 { closed = true; break scanning }
+            default: break
+            }
+        }
+        self.inString = inString
+        self.escaped = escaped
+        self.depth = depth
         element.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
-        return index
+        guard closed else { return (index, nil) }
+        elementOpen = false
+        expecting = .commaOrEnd
+        return (index, section)
     }
 
     mutating func step(_ byte: UInt8) throws(Fault) -> Event {
@@ -124,26 +160,7 @@ struct LineArrayScanner {
     }
 
     private mutating func stepInSection(_ section: Int, _ byte: UInt8) throws(Fault) -> Event {
-        if elementOpen {
-            element.append(byte)
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                    // A string element ends with its string.
-                    if depth == 2 { return closeElement(section) }
-                }
-                return .none
-            }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                if depth == 2 { return closeElement(section) }
-            default: break
-            }
-            return .none
-        }
+        precondition(!elementOpen, "an element's bytes go to gatherElement")
         switch byte {
         case elementOpeners[section] where expecting != .commaOrEnd:
             elementOpen = true
@@ -162,11 +179,5 @@ struct LineArrayScanner {
         default:
             throw .unexpected(byte, section: section, expecting: expecting)
         }
-    }
-
-    private mutating func closeElement(_ section: Int) -> Event {
-        elementOpen = false
-        expecting = .commaOrEnd
-        return .elementClosed(section)
     }
 }
