@@ -98,11 +98,14 @@ extension AdjustmentLine {
     /// holding the line can recompute it. (The base key: after a revert, the line carries the next
     /// generation's, see CorrectionKey.)
     static func correctionKey(job: String, userId: String, excess: Money, attribution: Decomposition) -> String {
-        var text = "remedy-correction/v2\n\(job)\n\(userId)\n\(excess.exactText)\n"
-        for transactionId in attribution.transactionIds.sorted() {
-            text += "\(transactionId)\n"
+        // The text's bytes gathered in one buffer: every line's rules recompute its key.
+        var text: [UInt8] = []
+        text.reserveCapacity(256)
+        for part in ["remedy-correction/v2", job, userId, excess.exactText] + attribution.transactionIds.sorted() {
+            text.append(contentsOf: part.utf8)
+            text.append(UInt8(ascii: "\n"))
         }
-        return SHA256.hash(data: Data(text.utf8)).hexString
+        return SHA256.hash(data: text).hexString
     }
 }
 
@@ -117,18 +120,18 @@ extension Decomposition {
     func brokenRule(explaining excess: Money, triggerRefires: Bool) -> String? {
         guard total == excess else { return "its attribution totals \(total.rupiah), not the excess \(excess.rupiah)" }
         var sum = Money.zero
-        var kinds = Set<SignatureKind>()
+        // The kinds used, as bits (SignatureKind.bit): no set or sorted array per line.
+        var kinds: UInt16 = 0
         for use in topUps {
             let refires = triggerRefires ? use.handlerRuns - 1 : 0
             guard use.handlerRuns >= 1, use.triggerRefires == refires,
                   let credit = try? use.amountReceived.multiplied(by: Int64(use.handlerRuns)).adding(use.amount.multiplied(by: Int64(refires))),
-                  let lost = try? use.lostPurchases.map(\.amount).checkedSum(),
-                  let contribution = try? credit.adding(lost), contribution == use.contribution else {
+                  let contribution = try? use.lostPurchases.reduce(credit, { try $0.adding($1.amount) }), contribution == use.contribution else {
                 return "top-up \(use.reference)'s contribution \(use.contribution.rupiah) is not \(use.handlerRuns) × \(use.amountReceived.rupiah) received + \(use.triggerRefires) re-fire(s) + lost purchases"
             }
-            kinds.insert(.handlerCredit)
-            if refires > 0 { kinds.insert(.triggerRefire) }
-            if !use.lostPurchases.isEmpty { kinds.insert(.lostUpdate) }
+            kinds |= SignatureKind.handlerCredit.bit
+            if refires > 0 { kinds |= SignatureKind.triggerRefire.bit }
+            if !use.lostPurchases.isEmpty { kinds |= SignatureKind.lostUpdate.bit }
             guard let next = try? sum.adding(contribution) else { return "its contributions overflow" }
             sum = next
         }
@@ -136,12 +139,12 @@ extension Decomposition {
             guard let expected = try? purchase.amount.negated(), purchase.contribution == expected else {
                 return "purchase \(purchase.transactionId)'s contribution \(purchase.contribution.rupiah) is not minus its amount \(purchase.amount.rupiah)"
             }
-            kinds.insert(purchase.kind)
+            kinds |= purchase.kind.bit
             guard let next = try? sum.adding(purchase.contribution) else { return "its contributions overflow" }
             sum = next
         }
         guard sum == total else { return "its contributions add up to \(sum.rupiah), not its total \(total.rupiah)" }
-        guard classification == kinds.sorted() else {
+        guard classification == SignatureKind.kinds(in: kinds) else {
             return "its classification (\(classification.map(\.rawValue).joined(separator: ", "))) is not the kinds it uses"
         }
         return nil

@@ -113,3 +113,13 @@ struct AttributionTests {
         #expect(search.closestTotal(to: 6) == 5, "5 and 7 are equally near; ties go to the smaller total")
     }
 }
+
+/// The rules compare a line's classification with the kinds it uses by their order as bits; that
+/// order must be `allCases`' (the order plans list classifications in), as `<` says it is.
+@Suite struct SignatureKindOrderTests {
+    @Test func eachKindsOrderIsItsPlaceInAllCases() {
+        #expect(SignatureKind.allCases.map(\.order) == Array(SignatureKind.allCases.indices))
+        #expect(SignatureKind.allCases.sorted() == SignatureKind.allCases)
+        #expect(SignatureKind.kinds(in: SignatureKind.allCases.reduce(0) { $0 | $1.bit }) == SignatureKind.allCases)
+    }
+}
