@@ -45,6 +45,31 @@ extension AdjustmentLine {
 
     /// The first rule this line breaks, in words, or nil.
     func brokenRule(in context: RulesContext) -> String? {
+        brokenRule(in: context) { job in keyRecomputes(job: job) }
+    }
+
+    /// The first rule this line breaks in each context (the reading pass checks a line against
+    /// two, with one job): the key, the costliest rule, is recomputed once for each job in turn.
+    func brokenRules(in contexts: [RulesContext]) -> [String?] {
+        var last: (job: String, recomputes: Bool)?
+        return contexts.map { context in
+            brokenRule(in: context) { job in
+                if let last, last.job == job { return last.recomputes }
+                let recomputes = keyRecomputes(job: job)
+                last = (job, recomputes)
+                return recomputes
+            }
+        }
+    }
+
+    /// Whether the idempotency key recomputes from the line under `job`, in some generation (a
+    /// new one after each revert).
+    private func keyRecomputes(job: String) -> Bool {
+        let base = AdjustmentLine.correctionKey(job: job, userId: userId, excess: excess, attribution: attribution)
+        return CorrectionKey.generation(of: idempotencyKey, base: base) != nil
+    }
+
+    private func brokenRule(in context: RulesContext, keyRecomputes: (String) -> Bool) -> String? {
         guard precondition.excess == excess else {
             return "its precondition excess \(precondition.excess.rupiah) is not its excess \(excess.rupiah)"
         }
@@ -84,9 +109,7 @@ extension AdjustmentLine {
                 guard receivable.isZero else { return "a shortfall given back opens no receivable (\(receivable.rupiah))" }
             }
             if let broken = attribution.brokenRule(explaining: excess, triggerRefires: context.triggerRefires) { return broken }
-            // The key recomputes from the line, in some generation (a new one after each revert).
-            let base = AdjustmentLine.correctionKey(job: context.job, userId: userId, excess: excess, attribution: attribution)
-            guard CorrectionKey.generation(of: idempotencyKey, base: base) != nil else {
+            guard keyRecomputes(context.job) else {
                 return "its idempotency key does not recompute from the job, the user, the excess and the attribution"
             }
             return nil

@@ -687,7 +687,7 @@ private struct CheckedElement {
         }
         differsAt = line == nil ? nil : firstDifference(writer.bytes, element.bytes)
         digest = hashed ? SHA256.hash(data: element.bytes) : nil
-        brokenRules = if case .adjustment(let adjustment)? = line { rulesContexts.map(adjustment.brokenRule(in:)) } else { [] }
+        brokenRules = if case .adjustment(let adjustment)? = line { adjustment.brokenRules(in: rulesContexts) } else { [] }
     }
 }
 

@@ -347,13 +347,17 @@ extension Sequence where Element == UInt8 {
     /// Lowercase hex, two digits a byte (what `String(format: "%02x")` gives, without its cost:
     /// plan hashes an idempotency key per line, the audit log a row hash per row).
     var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(underestimatedCount * 2)
-        for byte in self {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0f)])
+        let bytes = Array(self)
+        // Written straight into the string's storage, the digits from a static table: every
+        // line's rules and every audit row ask for one.
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { text in
+            ("0123456789abcdef" as StaticString).withUTF8Buffer { digits in
+                for (index, byte) in bytes.enumerated() {
+                    text[2 * index] = digits[Int(byte >> 4)]
+                    text[2 * index + 1] = digits[Int(byte & 0x0f)]
+                }
+            }
+            return bytes.count * 2
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

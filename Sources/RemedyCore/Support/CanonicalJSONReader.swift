@@ -8,7 +8,9 @@ import Foundation
 /// accepts is then written again by CanonicalJSONWriter and must give the very same bytes, so
 /// escapes, unknown keys, key order and whitespace are refused too.
 enum CanonicalJSONReader {
-    indirect enum Node {
+    /// Not `indirect`: it recurses only through arrays, and a box for every node cost about a
+    /// tenth of the time to read a 1M plan.
+    enum Node {
         case string(String)
         /// A number's text, as written.
         case number(String)
