@@ -1,3 +1,5 @@
+import Foundation
+
 /// A one-dimensional array as a text-format parameter: `{"a","b",NULL}`. Every element is quoted
 /// and `"` and `\` are escaped, so no element can end the literal early. With `= ANY($1)` the
 /// server infers the element type from the column, so ids of any type (uuid, bigint) match.
@@ -50,12 +52,73 @@ enum PostgresArrayLiteral {
     }
 }
 
-/// An array parameter rendered once, ahead of the statement that sends it (apply renders a batch's
-/// evidence column before its transaction begins, so the rows it locks wait for the server only).
-public struct PostgresRenderedArray: PostgresEncodable, Sendable {
-    public let postgresText: String?
+/// A one-dimensional `text[]` parameter in PostgreSQL's binary format (array_recv's): each
+/// element's bytes as they are after their length, nothing quoted or escaped. Apply's evidence and
+/// audit columns are JSON, a `"` every few bytes: as a text literal, quoting them was a tenth of
+/// apply's client CPU (and the server's array_in parsed them back), some of it under the audit
+/// lock. Rendered once, when made (apply makes a batch's before its transaction begins). Only for
+/// a parameter the statement reads as `text[]` (`$1::text[]`): the server reads the bytes as the
+/// parameter's type, and refuses another element type.
+public struct PostgresTextArray: PostgresEncodable, Sendable {
+    public let postgresBinary: [UInt8]?
 
-    public init<Element>(_ array: PostgresArray<Element>) {
-        postgresText = array.postgresText
+    static let textTypeOID: Int32 = 25
+
+    /// Throws when an element holds a NUL byte, which PostgreSQL text cannot hold.
+    public init(_ elements: [String?]) throws {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20 + elements.reduce(0) { $0 + 4 + ($1?.utf8.count ?? 0) })
+        func put(_ value: Int32) {
+            withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        }
+        // Header: dimensions, whether any element is NULL, the element type; then per dimension
+        // its length and lower bound. An empty array has no dimension.
+        put(elements.isEmpty ? 0 : 1)
+        put(elements.contains { $0 == nil } ? 1 : 0)
+        put(Self.textTypeOID)
+        if !elements.isEmpty {
+            put(Int32(elements.count))
+            put(1)
+        }
+        for (index, element) in elements.enumerated() {
+            guard var element else {
+                put(-1)
+                continue
+            }
+            try element.withUTF8 { text in
+                guard text.isEmpty || memchr(text.baseAddress!, 0, text.count) == nil else {
+                    throw PostgresError(kind: .protocolViolation, message: "element \(index + 1) of an array parameter contains a NUL byte, which PostgreSQL text cannot hold")
+                }
+                put(Int32(text.count))
+                bytes.append(contentsOf: text)
+            }
+        }
+        postgresBinary = bytes
+    }
+
+    /// The same array as a text literal (`{"a",NULL}`), read back from the binary form; libpq is
+    /// sent the binary.
+    public var postgresText: String? {
+        guard let bytes = postgresBinary else { return nil }
+        return bytes.withUnsafeBufferPointer { buffer in
+            func int32(at offset: Int) -> Int32 {
+                buffer[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int32($1) }
+            }
+            var literal: [UInt8] = [UInt8(ascii: "{")]
+            var offset = int32(at: 0) == 0 ? 12 : 20
+            while offset < buffer.count {
+                if literal.count > 1 { literal.append(UInt8(ascii: ",")) }
+                let length = Int(int32(at: offset))
+                offset += 4
+                if length < 0 {
+                    literal.append(contentsOf: "NULL".utf8)
+                    continue
+                }
+                PostgresArrayLiteral.appendQuoted(UnsafeBufferPointer(rebasing: buffer[offset..<(offset + length)]), to: &literal)
+                offset += length
+            }
+            literal.append(UInt8(ascii: "}"))
+            return String(decoding: literal, as: UTF8.self)
+        }
     }
 }

@@ -54,13 +54,13 @@ extension PostgresConnection {
     /// work overlaps the server's.
     public func pipeline(_ statements: [PostgresStatement], meanwhile: () -> Void = {}) throws -> [[PostgresRow]] {
         let handle = try liveHandle()
-        let texts = try statements.map { try Self.parameterTexts($0.sql, $0.parameters) }
+        let values = try statements.map { try PostgresParameterValues($0.sql, $0.parameters) }
         guard PQenterPipelineMode(handle) == 1 else {
             throw failure(handle, context: "could not enter pipeline mode")
         }
-        for (statement, parameters) in zip(statements, texts) {
-            let sent = withCStringArray(parameters) { values in
-                PQsendQueryParams(handle, statement.sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        for (statement, parameters) in zip(statements, values) {
+            let sent = parameters.withLibPQArrays { count, values, lengths, formats in
+                PQsendQueryParams(handle, statement.sql, count, nil, values, lengths, formats, 0)
             }
             guard sent == 1 else { throw abandonPipeline(handle, context: "could not send a statement of the pipeline") }
         }

@@ -24,27 +24,13 @@ extension PostgresConnection {
         _ = try finish(PQexec(handle, sql), handle: handle)
     }
 
-    /// One statement through the extended protocol, parameters in text format.
+    /// One statement through the extended protocol (PostgresParameterValues: text, or binary where a value has it).
     func run(_ sql: String, _ parameters: [any PostgresEncodable]) throws -> PostgresStatementResult {
         let handle = try liveHandle()
-        let texts = try Self.parameterTexts(sql, parameters)
-        let result = withCStringArray(texts) { values in
-            PQexecParams(handle, sql, Int32(texts.count), nil, values, nil, nil, 0)
+        let result = try PostgresParameterValues(sql, parameters).withLibPQArrays { count, values, lengths, formats in
+            PQexecParams(handle, sql, count, nil, values, lengths, formats, 0)
         }
         return try finish(result, handle: handle)
-    }
-
-    /// The parameters' text forms, checked for what the protocol cannot carry.
-    static func parameterTexts(_ sql: String, _ parameters: [any PostgresEncodable]) throws -> [String?] {
-        try rejectNUL(in: sql, what: "the statement")
-        guard parameters.count <= Int(UInt16.max) else {
-            throw PostgresError(kind: .protocolViolation, message: "\(parameters.count) parameters; the protocol allows at most \(UInt16.max)")
-        }
-        return try parameters.enumerated().map { position, parameter in
-            let text = parameter.postgresText
-            if let text { try rejectNUL(in: text, what: "parameter $\(position + 1)") }
-            return text
-        }
     }
 
     /// C strings end at NUL, so text holding one would be silently cut short.

@@ -6,9 +6,8 @@ extension PostgresConnection {
     /// Inside a transaction, that cancel aborts the transaction (which the thrown error rolls back anyway).
     public func stream(_ sql: String, _ parameters: [any PostgresEncodable] = [], onRow: (PostgresRow) throws -> Void) throws {
         let handle = try liveHandle()
-        let texts = try Self.parameterTexts(sql, parameters)
-        let sent = withCStringArray(texts) { values in
-            PQsendQueryParams(handle, sql, Int32(texts.count), nil, values, nil, nil, 0)
+        let sent = try PostgresParameterValues(sql, parameters).withLibPQArrays { count, values, lengths, formats in
+            PQsendQueryParams(handle, sql, count, nil, values, lengths, formats, 0)
         }
         guard sent == 1 else {
             throw failure(handle, context: "could not send the query")

@@ -1,7 +1,14 @@
-/// A Swift value sent as a text-format parameter.
+/// A Swift value sent as a parameter: in text format, or in binary where the type says so.
 public protocol PostgresEncodable {
     /// The value as PostgreSQL reads it in text format; nil is SQL NULL.
     var postgresText: String? { get }
+    /// The value in PostgreSQL's binary format, sent instead of the text when there is one (the
+    /// default has none). Only for a parameter the statement reads as that exact type.
+    var postgresBinary: [UInt8]? { get }
+}
+
+extension PostgresEncodable {
+    public var postgresBinary: [UInt8]? { nil }
 }
 
 /// A Swift value read from a column's text.
@@ -21,5 +28,9 @@ extension PostgresDecodable {
 extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
     public var postgresText: String? {
         self?.postgresText
+    }
+
+    public var postgresBinary: [UInt8]? {
+        self?.postgresBinary
     }
 }

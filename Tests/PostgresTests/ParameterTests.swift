@@ -51,6 +51,34 @@ import TestSupport
         }
     }
 
+    /// Apply's evidence and audit columns go as binary text[] (nothing quoted): the server must
+    /// read the very elements the text literal gives, through a plain query, a stream and a
+    /// pipeline, and an element with a NUL is refused before anything is sent.
+    @Test func binaryTextArraysReadAsTheTextLiteralDoes() throws {
+        try withTestDatabase { connection, _ throws in
+            let values: [String?] = ["🎉 👨‍👩‍👧‍👦 é", "it's \"quoted\"", "back\\slash \\\"", "{a,b}", "NULL", nil, "", " spaced ", "tab\tnewline\n",
+                                     #"{"json":["a\"b",1]}"#, String(repeating: "x\"", count: 40_000)]
+            for elements in [values, [], [nil], ["only"]] {
+                let binary = try PostgresTextArray(elements)
+                #expect(binary.postgresBinary != nil)
+                #expect(binary.postgresText == PostgresArray(elements).postgresText)
+                let same = "SELECT $1::text[] IS NOT DISTINCT FROM $2::text[], cardinality($1::text[])"
+                let row = try #require(try connection.query(same, [binary, PostgresArray(elements)]).first)
+                #expect(try row.decode(0, as: Bool.self), "\(elements.prefix(3))")
+                #expect(try row.decode(1, as: Int.self) == elements.count)
+                let piped = try connection.pipeline([PostgresStatement("SELECT $1::text[] IS NOT DISTINCT FROM $2::text[], $3::int", [binary, PostgresArray(elements), 7])])
+                #expect(try piped[0][0].decode(0, as: Bool.self) && piped[0][0].decode(1, as: Int.self) == 7)
+            }
+            // Streamed last: a pipeline after a stream on the same connection fails ("answered
+            // more than once"; found here, its cause not yet traced; nothing in remedy does that).
+            var streamed: [String?] = []
+            try connection.stream("SELECT x FROM unnest($1::text[]) WITH ORDINALITY AS u(x, n) ORDER BY n", [try PostgresTextArray(values)]) { streamed.append(try $0.decode(0, as: String?.self)) }
+            #expect(streamed == values)
+            let error = #expect(throws: PostgresError.self) { try PostgresTextArray(["fine", "nul\u{0}inside"]) }
+            #expect(error?.kind == .protocolViolation && error?.description.contains("element 2") == true)
+        }
+    }
+
     @Test func numericTextPassesThroughUntouched() throws {
         try withTestDatabase { connection, _ throws in
             for value in ["0.00", "-9180.00", "99999999999999999.99", "1900000", "0.000001"] {

@@ -129,7 +129,7 @@ public struct Applier {
         let (planLines, kind, reverts, job) = (lines, bundle.plan.kind, bundle.plan.reverts, spec.name)
         let shared = BatchWork(applier: self, statements: statements, runId: runId, approvers: report.approvers, actor: cleared.operator_,
                                batchSize: batchSize, lineCount: lines.count) { range in
-            PreparedBatch(try planLines.batch(range), kind: kind, reverts: reverts, runId: runId, job: job)
+            try PreparedBatch(try planLines.batch(range), kind: kind, reverts: reverts, runId: runId, job: job)
         }
         for (number, workerConnection) in workers.enumerated() {
             let worker = BatchWorker(work: shared, connection: workerConnection, lease: lease.on(workerConnection), queue: queue)
@@ -196,7 +196,7 @@ public struct Applier {
             logger.warning("apply: batch still contended after \(Applier.maxBatchAttempts) attempts; applying its \(batch.lines.count) lines one by one",
                            metadata: ["step": "apply", "plan_digest": "\(bundle.digest)", "lines": "\(batch.lines.count)"])
             for index in batch.lines.indices {
-                try outcome.absorb(try applyBatchRetrying(batch.single(index), statements: statements, on: connection, lease: lease,
+                try outcome.absorb(try applyBatchRetrying(try batch.single(index), statements: statements, on: connection, lease: lease,
                                                           runId: runId, approvers: approvers, actor: actor))
             }
             return outcome
@@ -415,7 +415,7 @@ public struct Applier {
                 for (index, value) in values.enumerated() { columns[index].append(value) }
             }
         }
-        var statements = [PostgresStatement(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) } + [batch.evidenceColumn(of: booked)])]
+        var statements = [PostgresStatement(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) } + [try batch.evidenceColumn(of: booked)])]
         if isRevert {
             let settling = lines.filter { $0.receivable.isNegative && $0.revertsKey != nil }
             if !settling.isEmpty {

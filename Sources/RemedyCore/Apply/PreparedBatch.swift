@@ -26,12 +26,12 @@ struct PreparedBatch: Sendable {
     let job: String
     /// The entries' evidence column of the whole batch, in booking order: the evidence on each
     /// `discovered` (or `revert`) entry, NULL on its `reversal` (schema 8).
-    private let wholeEvidenceColumn: PostgresRenderedArray
+    private let wholeEvidenceColumn: PostgresTextArray
 
     /// `kind` and `reverts`: the plan's (a revert's lines book one entry; the audit row's reason
     /// names the plan reverted).
-    init(_ lines: [AdjustmentLine], kind: Plan.Kind, reverts: String?, runId: String, job: String) {
-        self.init(lines: lines.map { line in
+    init(_ lines: [AdjustmentLine], kind: Plan.Kind, reverts: String?, runId: String, job: String) throws {
+        try self.init(lines: lines.map { line in
             var writer = CanonicalJSONWriter()
             line.attribution.write(to: &writer)
             let reason = CorrectionDetails.reason(of: line, reverts: reverts)
@@ -41,31 +41,31 @@ struct PreparedBatch: Sendable {
         }, isRevert: kind == .revert, reverts: reverts, runId: runId, job: job)
     }
 
-    private init(lines: [Line], isRevert: Bool, reverts: String?, runId: String, job: String) {
+    private init(lines: [Line], isRevert: Bool, reverts: String?, runId: String, job: String) throws {
         self.lines = lines
         self.isRevert = isRevert
         self.reverts = reverts
         self.runId = runId
         self.job = job
-        self.wholeEvidenceColumn = PreparedBatch.evidenceColumn(of: lines, isRevert: isRevert)
+        self.wholeEvidenceColumn = try PreparedBatch.evidenceColumn(of: lines, isRevert: isRevert)
     }
 
     /// One line of the batch as a batch of its own (the line-by-line fallback).
-    func single(_ index: Int) -> PreparedBatch {
-        PreparedBatch(lines: [lines[index]], isRevert: isRevert, reverts: reverts, runId: runId, job: job)
+    func single(_ index: Int) throws -> PreparedBatch {
+        try PreparedBatch(lines: [lines[index]], isRevert: isRevert, reverts: reverts, runId: runId, job: job)
     }
 
     /// The evidence column of the entries of `booked`, the batch's lines still to book (in order):
     /// the one rendered ahead when that is all of them, the usual case.
-    func evidenceColumn(of booked: [Line]) -> PostgresRenderedArray {
-        booked.count == lines.count ? wholeEvidenceColumn : PreparedBatch.evidenceColumn(of: booked, isRevert: isRevert)
+    func evidenceColumn(of booked: [Line]) throws -> PostgresTextArray {
+        booked.count == lines.count ? wholeEvidenceColumn : try PreparedBatch.evidenceColumn(of: booked, isRevert: isRevert)
     }
 
-    private static func evidenceColumn(of lines: [Line], isRevert: Bool) -> PostgresRenderedArray {
-        PostgresRenderedArray(PostgresArray(lines.flatMap { line -> [String?] in
+    private static func evidenceColumn(of lines: [Line], isRevert: Bool) throws -> PostgresTextArray {
+        try PostgresTextArray(lines.flatMap { line -> [String?] in
             let evidence = String(decoding: line.evidence, as: UTF8.self)
             return isRevert ? [evidence] : [evidence, nil]
-        }))
+        })
     }
 }
 

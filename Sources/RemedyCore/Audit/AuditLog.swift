@@ -74,7 +74,9 @@ public struct AuditLog {
                 for (index, value) in values.enumerated() { columns[index].append(value) }
                 previous = hash
             }
-            try connection.execute(AuditSQL.insert, columns.map { PostgresArray($0) })
+            // seq and recorded_at as text literals (bigint[], timestamptz[]); the text columns,
+            // content's JSON above all, in binary form, with nothing to quote under the lock.
+            try connection.execute(AuditSQL.insert, [PostgresArray(columns[0]), PostgresArray(columns[1])] + columns[2...].map { try PostgresTextArray($0) })
         }
         return previous
     }
