@@ -4,7 +4,7 @@ import Testing
 @testable import RemedyCore
 import TestSupport
 
-/// Checking a large plan takes seconds (8 s at 1,000,000 users) before a command shows anything:
+/// Checking a large plan takes seconds (about 4 s at 1,000,000 users) before a command shows anything:
 /// it is announced, and said again while it lasts; a small plan is checked without a word.
 @Suite struct PlanReadingProgressTests {
     @Test func aLargePlanIsAnnouncedAndSaidAgainWhileItIsChecked() throws {
