@@ -1,5 +1,3 @@
-import Foundation
-
 /// A one-dimensional array as a text-format parameter: `{"a","b",NULL}`. Every element is quoted
 /// and `"` and `\` are escaped, so no element can end the literal early. With `= ANY($1)` the
 /// server infers the element type from the column, so ids of any type (uuid, bigint) match.
@@ -85,10 +83,8 @@ public struct PostgresTextArray: PostgresEncodable, Sendable {
                 put(-1)
                 continue
             }
-            try element.withUTF8 { text in
-                guard text.isEmpty || memchr(text.baseAddress!, 0, text.count) == nil else {
-                    throw PostgresError(kind: .protocolViolation, message: "element \(index + 1) of an array parameter contains a NUL byte, which PostgreSQL text cannot hold")
-                }
+            try PostgresConnection.rejectNUL(in: element, what: "element \(index + 1) of an array parameter")
+            element.withUTF8 { text in
                 put(Int32(text.count))
                 bytes.append(contentsOf: text)
             }

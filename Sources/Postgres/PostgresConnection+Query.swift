@@ -33,7 +33,8 @@ extension PostgresConnection {
         return try finish(result, handle: handle)
     }
 
-    /// C strings end at NUL, so text holding one would be silently cut short.
+    /// C strings end at NUL, so text holding one would be silently cut short (and PostgreSQL text
+    /// cannot hold one, whatever the format it is sent in).
     static func rejectNUL(in text: String, what: String) throws {
         // memchr over the contiguous bytes: the generic contains() was 8% of apply's CPU, which
         // sends about 2 MB of parameters per batch.
