@@ -70,23 +70,41 @@ extension PostgresConnection {
         var results: [[PostgresRow]] = []
         var firstError: PostgresError?
         for _ in statements {
-            guard let result = PQgetResult(handle) else { throw abandonPipeline(handle, context: "the pipeline's answer ended early") }
-            switch PQresultStatus(result) {
-            case PGRES_PIPELINE_ABORTED:
-                PQclear(result)
-                results.append([])
-            case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR, PGRES_BAD_RESPONSE:
-                if firstError == nil { firstError = error(from: result, handle: handle) }
-                PQclear(result)
-                results.append([])
-            default:
-                do {
-                    results.append(try finish(result, handle: handle).rows)
-                } catch let failed as PostgresError {
-                    if firstError == nil { firstError = failed }
-                    results.append([])
+            var rows: [PostgresRow] = []
+            var singleRowColumns: PostgresColumns?
+            // libpq keeps single-row mode, once a `stream` set it, until a statement is next sent
+            // outside a pipeline; a pipeline's first statement after a stream is then answered row
+            // by row (PGRES_SINGLE_TUPLE each, then an empty PGRES_TUPLES_OK). Its rows are gathered.
+            var answered = false
+            answer: for _ in 0..<Self.maximumDrainedResults {
+                guard let result = PQgetResult(handle) else { throw abandonPipeline(handle, context: "the pipeline's answer ended early") }
+                let status = PQresultStatus(result)
+                guard status == PGRES_SINGLE_TUPLE else {
+                    switch status {
+                    case PGRES_PIPELINE_ABORTED:
+                        PQclear(result)
+                    case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR, PGRES_BAD_RESPONSE:
+                        if firstError == nil { firstError = error(from: result, handle: handle) }
+                        PQclear(result)
+                        rows = []
+                    default:
+                        do {
+                            rows += try finish(result, handle: handle).rows
+                        } catch let failed as PostgresError {
+                            if firstError == nil { firstError = failed }
+                            rows = []
+                        }
+                    }
+                    answered = true
+                    break answer
                 }
+                let columns = singleRowColumns ?? Self.columns(of: result)
+                singleRowColumns = columns
+                rows.append(Self.row(result, at: 0, columns: columns))
+                PQclear(result)
             }
+            guard answered else { throw abandonPipeline(handle, context: "a statement of the pipeline answered with more rows than a pipeline reads") }
+            results.append(rows)
             // Each statement's answer ends with a NULL.
             guard PQgetResult(handle) == nil else { throw abandonPipeline(handle, context: "a statement of the pipeline answered more than once") }
         }

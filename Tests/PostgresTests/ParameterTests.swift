@@ -69,9 +69,6 @@ import TestSupport
                 let piped = try connection.pipeline([PostgresStatement("SELECT $1::text[] IS NOT DISTINCT FROM $2::text[], $3::int", [binary, PostgresArray(elements), 7])])
                 #expect(try piped[0][0].decode(0, as: Bool.self) && piped[0][0].decode(1, as: Int.self) == 7)
             }
-            // Streamed last: a pipeline straight after a stream on the same connection fails
-            // ("answered more than once"; found here, its cause not yet traced; remedy's own paths
-            // that pipeline after streaming pass their suites).
             var streamed: [String?] = []
             try connection.stream("SELECT x FROM unnest($1::text[]) WITH ORDINALITY AS u(x, n) ORDER BY n", [try PostgresTextArray(values)]) { streamed.append(try $0.decode(0, as: String?.self)) }
             #expect(streamed == values)

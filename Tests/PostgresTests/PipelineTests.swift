@@ -41,6 +41,28 @@ import TestSupport
         }
     }
 
+    /// libpq leaves single-row mode set after a stream, and a pipeline sent next gets its first
+    /// statement's rows one at a time: each statement still answers with all its rows, once.
+    @Test func aPipelineStraightAfterAStreamGetsEveryRowOfEachStatement() throws {
+        try withTestDatabase { connection, _ throws in
+            var streamed = 0
+            try connection.stream("SELECT g FROM generate_series(1, 3) g") { _ in streamed += 1 }
+            let rows = try connection.pipeline([PostgresStatement("SELECT g FROM generate_series(1, 4) g"), PostgresStatement("SELECT 'second'")])
+            #expect(streamed == 3)
+            #expect(try rows[0].map { try $0.decode(0, as: Int.self) } == [1, 2, 3, 4])
+            #expect(try rows[1].map { try $0.decode(0, as: String.self) } == ["second"])
+
+            // A failure after some rows were sent one by one is the statement's error, and the
+            // connection stays usable.
+            try connection.stream("SELECT 1 WHERE false") { _ in }
+            let error = #expect(throws: PostgresError.self) {
+                try connection.pipeline([PostgresStatement("SELECT 10 / (3 - g) FROM generate_series(1, 5) g"), PostgresStatement("SELECT 1")])
+            }
+            #expect(error?.sqlState == "22012" && error?.kind != .connection)
+            #expect(try connection.scalar("SELECT 'still open'", as: String.self) == "still open")
+        }
+    }
+
     @Test func theFirstFailureIsThrownAndWhatFollowsItDoesNotRun() throws {
         try withTestDatabase { connection, _ throws in
             try connection.execute("CREATE TABLE entries (id int PRIMARY KEY)")
