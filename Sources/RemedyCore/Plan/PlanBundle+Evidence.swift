@@ -11,14 +11,14 @@ extension PlanBundle {
 }
 
 /// Checks a bundle's `evidence/` against its gateway checks, fed one at a time in the list's
-/// order (by reference), in bounded memory: each listed file is read and hashed as its check goes
-/// by; the files listed are counted, and at the end the directory must hold exactly that many
-/// entries. The first fault is kept and thrown by `finish`, after the reader's own checks (a
-/// changed digest is the clearer refusal).
+/// order (by reference), in bounded memory: each listed file is read, hashed and decoded
+/// (`Inspector`, on the reader's checking threads, or here when a check comes without its
+/// inspection); the files listed are counted, and at the end the directory must hold exactly that
+/// many entries. The first fault in the list's order is kept and thrown by `finish`, after the
+/// reader's own checks (a changed digest is the clearer refusal).
 struct GatewayEvidenceFiles {
-    let bundlePath: String
-    private var directory: String { "\(bundlePath)/\(PlanBundle.evidenceDirectory)" }
-    private var planPath: String { "\(bundlePath)/\(PlanBundle.planFile)" }
+    let inspector: Inspector
+    private var directory: String { inspector.directory }
     private(set) var fault: RemedyError?
     /// Distinct files listed so far, and the reference of the last one counted (checks come sorted
     /// by reference, so a reference two checks share is counted once).
@@ -29,32 +29,51 @@ struct GatewayEvidenceFiles {
     private var listedNames: [Int] = []
 
     init(bundlePath: String) {
-        self.bundlePath = bundlePath
+        inspector = Inspector(directory: "\(bundlePath)/\(PlanBundle.evidenceDirectory)", planPath: "\(bundlePath)/\(PlanBundle.planFile)")
     }
 
-    mutating func add(_ check: GatewayReferenceCheck) {
-        guard fault == nil, let sha256 = check.sha256 else { return }
-        guard GatewayResponseRecord.isSafeReference(check.reference) else {
-            fault = RemedyError(.tampered, "\(planPath) lists gateway evidence for a reference no file can be named after; make a new plan")
+    /// What reading one listed file found: nothing wrong, or the refusal.
+    typealias Inspection = Result<Void, RemedyError>
+
+    /// Reads one check's file and holds it to the check. Reads only that file and depends on
+    /// nothing else, so the reader runs it on any thread (at 838,008 answers, two minutes of CPU
+    /// that were all on the thread the line checks wait for).
+    struct Inspector: Sendable {
+        let directory: String
+        let planPath: String
+
+        /// nil for a check that lists no file.
+        func inspect(_ check: GatewayReferenceCheck) -> Inspection? {
+            guard let sha256 = check.sha256 else { return nil }
+            // Checked before the reference names a path: "../x" must never be opened.
+            guard GatewayResponseRecord.isSafeReference(check.reference) else {
+                return .failure(RemedyError(.tampered, "\(planPath) lists gateway evidence for a reference no file can be named after; make a new plan"))
+            }
+            let name = GatewayResponseRecord.fileName(check.reference)
+            guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)") else {
+                return .failure(RemedyError(.tampered, "\(directory)/\(name) is missing: plan.json lists the gateway's answer for \(check.reference); restore the bundle from its original"))
+            }
+            guard SHA256.hash(data: data).hexString == sha256 else {
+                return .failure(RemedyError(.tampered, "\(directory)/\(name) was altered after the plan was written (its SHA-256 is not the one plan.json lists); restore the bundle from its original"))
+            }
+            guard GatewayResponseRecord.decodeStored(data, reference: check.reference) != nil else {
+                return .failure(RemedyError(.tampered, "\(directory)/\(name) is not a gateway answer in remedy's canonical form; remedy never writes such a file: make a new plan"))
+            }
+            return .success(())
+        }
+    }
+
+    /// Counts a check, with what `inspector` found of its file (inspected now when not given).
+    mutating func add(_ check: GatewayReferenceCheck, inspection given: Inspection? = nil) {
+        guard fault == nil, let inspection = given ?? inspector.inspect(check) else { return }
+        if case .failure(let refusal) = inspection {
+            fault = refusal
             return
         }
-        let name = GatewayResponseRecord.fileName(check.reference)
         if check.reference != lastListed {
             listedFiles += 1
             lastListed = check.reference
-            listedNames.append(name.hashValue)
-        }
-        guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)") else {
-            fault = RemedyError(.tampered, "\(directory)/\(name) is missing: plan.json lists the gateway's answer for \(check.reference); restore the bundle from its original")
-            return
-        }
-        guard SHA256.hash(data: data).hexString == sha256 else {
-            fault = RemedyError(.tampered, "\(directory)/\(name) was altered after the plan was written (its SHA-256 is not the one plan.json lists); restore the bundle from its original")
-            return
-        }
-        guard GatewayResponseRecord.decodeStored(data, reference: check.reference) != nil else {
-            fault = RemedyError(.tampered, "\(directory)/\(name) is not a gateway answer in remedy's canonical form; remedy never writes such a file: make a new plan")
-            return
+            listedNames.append(GatewayResponseRecord.fileName(check.reference).hashValue)
         }
     }
 

@@ -372,12 +372,9 @@ private struct PlanReading {
         let guess = guessingRules(input)
         var hasher = SHA256()
         var refusal: CanonicalFormError?
-        var evidence = GatewayEvidenceFiles(bundlePath: path)
         let scanner = try withoutActuallyEscaping(onLine) { onLine in
-            var scanner = CanonicalPlanScanner(indexing: indexing, rulesContexts: guess?.contexts ?? []) { line in
-                if case .gatewayCheck(let check) = line { evidence.add(check) }
-                try onLine(line)
-            }
+            var scanner = CanonicalPlanScanner(indexing: indexing, rulesContexts: guess?.contexts ?? [],
+                                               evidence: GatewayEvidenceFiles(bundlePath: path), onLine: onLine)
             while case let chunk = try input.nextChunk(upTo: PlanDocumentWriter.bufferSize), !chunk.isEmpty {
                 hasher.update(data: chunk)
                 // After the first fault the rest is only hashed: a changed digest is the clearer refusal.
@@ -424,6 +421,7 @@ private struct PlanReading {
             throw RemedyError(.tampered, "\(planPath) records a read replica position remedy never writes (server \"\(replica.server.prefix(60))\", replay LSN \"\(replica.replayLsn.prefix(40))\"); make a new plan")
         }
         try PlannerSignature.load(path).verify(planDigest: digest, plan: plan)
+        var evidence = scanner.evidence
         if let inline = plan.gateway?.references {
             // A v1 plan's list was never held to an order: its files are checked in reference order.
             inline.sorted(by: GatewayReferenceCheck.inOrder).forEach { evidence.add($0) }
@@ -499,9 +497,14 @@ private struct CanonicalPlanScanner {
     let rulesContexts: [AdjustmentLine.RulesContext]
     private(set) var firstBrokenRule: [(line: Int, userId: String, rule: String)?]
 
-    init(indexing: [Bool], rulesContexts: [AdjustmentLine.RulesContext], onLine: @escaping (PlanLine) throws -> Void) {
+    /// The gateway's answers in `evidence/`, each file inspected beside its check's element.
+    private(set) var evidence: GatewayEvidenceFiles
+
+    init(indexing: [Bool], rulesContexts: [AdjustmentLine.RulesContext], evidence: GatewayEvidenceFiles,
+         onLine: @escaping (PlanLine) throws -> Void) {
         self.indexing = indexing
         self.rulesContexts = rulesContexts
+        self.evidence = evidence
         self.firstBrokenRule = rulesContexts.map { _ in nil }
         self.onLine = onLine
     }
@@ -587,15 +590,16 @@ private struct CanonicalPlanScanner {
     }
 
     /// The queued elements, each read, written again and compared (and hashed, when its section is
-    /// indexed) on every core (most of the reader's work), then in file order: counted in the
-    /// totals, its user checked unique, indexed, its line handed on. The first fault in file order is the one thrown, as when
-    /// each element was checked the moment it ended.
+    /// indexed; a gateway check's file inspected) on every core (most of the reader's work), then
+    /// in file order: counted in the totals, its user checked unique, indexed, its check's file
+    /// counted, its line handed on. The first fault in file order is the one thrown, as when each
+    /// element was checked the moment it ended.
     private mutating func checkPending() throws {
         guard !pending.isEmpty else { return }
         let elements = pending
         pending.removeAll(keepingCapacity: true)
-        let results = ParallelBatch.map(elements, itemsPerWorker: 64) { [indexing, rulesContexts] in
-            CheckedElement($0, hashed: indexing[$0.section], rulesContexts: rulesContexts)
+        let results = ParallelBatch.map(elements, itemsPerWorker: 64) { [indexing, rulesContexts, inspector = evidence.inspector] in
+            CheckedElement($0, hashed: indexing[$0.section], rulesContexts: rulesContexts, evidence: inspector)
         }
         for (element, checked) in zip(elements, results) {
             let name = ["adjustment", "hold", "settled line", "gateway check"][element.section]
@@ -640,6 +644,7 @@ private struct CanonicalPlanScanner {
             if let digest = checked.digest {
                 index[element.section].append(start: element.start, end: element.start + element.bytes.count, digest: digest)
             }
+            if case .gatewayCheck(let check) = line { evidence.add(check, inspection: checked.evidence) }
             try onLine(line)
         }
     }
@@ -660,8 +665,9 @@ private struct PendingElement: Sendable {
 }
 
 /// What checking one element found: its line (nil when it is not one), where its bytes first
-/// differ from the line's canonical encoding (nil when they do not), and their SHA-256 when asked.
-/// Depends on the bytes alone, so elements are checked on any thread.
+/// differ from the line's canonical encoding (nil when they do not), their SHA-256 when asked,
+/// and for a gateway check what its file in `evidence/` holds. Depends on the bytes (and that one
+/// file) alone, so elements are checked on any thread.
 private struct CheckedElement {
     enum Line {
         case adjustment(AdjustmentLine)
@@ -675,8 +681,10 @@ private struct CheckedElement {
     let digest: SHA256.Digest?
     /// An adjustment's first broken rule in each of the contexts asked for (nil: none broken).
     let brokenRules: [String?]
+    /// A gateway check's file as `GatewayEvidenceFiles.Inspector` found it (nil: no file listed).
+    let evidence: GatewayEvidenceFiles.Inspection?
 
-    init(_ element: PendingElement, hashed: Bool, rulesContexts: [AdjustmentLine.RulesContext]) {
+    init(_ element: PendingElement, hashed: Bool, rulesContexts: [AdjustmentLine.RulesContext], evidence inspector: GatewayEvidenceFiles.Inspector) {
         let node = element.bytes.withUnsafeBytes { CanonicalJSONReader.parse($0) }
         var writer = CanonicalJSONWriter(capacity: element.bytes.count)
         switch element.section {
@@ -688,6 +696,7 @@ private struct CheckedElement {
         differsAt = line == nil ? nil : firstDifference(writer.bytes, element.bytes)
         digest = hashed ? SHA256.hash(data: element.bytes) : nil
         brokenRules = if case .adjustment(let adjustment)? = line { adjustment.brokenRules(in: rulesContexts) } else { [] }
+        evidence = if case .gatewayCheck(let check)? = line { inspector.inspect(check) } else { nil }
     }
 }
 
