@@ -26,14 +26,15 @@ public struct GatewayResponseRecord: Codable, Sendable, Equatable {
     static func fileName(_ reference: String) -> String { "\(reference).json" }
 
     /// The canonical bytes (their SHA-256 is what plan.json lists).
-    func encoded() throws -> Data {
-        try CanonicalJSON.encode(self)
+    func encoded() -> Data {
+        CanonicalJSONWriter.encode(self)
     }
 
-    /// A stored record: canonical, of this format, about `reference`; nil when it is not.
+    /// A stored record: canonical (read, written again and the very bytes), of this format, about
+    /// `reference`; nil when it is not.
     static func decodeStored(_ data: Data, reference: String) -> GatewayResponseRecord? {
-        guard let record = try? CanonicalJSON.decodeCanonical(GatewayResponseRecord.self, from: data, what: reference),
-              record.format == currentFormat, record.reference == reference else { return nil }
+        guard let record = data.withUnsafeBytes({ GatewayResponseRecord.read($0) }), record.format == currentFormat,
+              record.reference == reference, record.encoded() == data else { return nil }
         return record
     }
 }

@@ -84,6 +84,44 @@ struct CanonicalJSONWriterTests {
         }
     }
 
+    /// A gateway answer keeps the body exactly as the gateway sent it: whatever its text, the
+    /// writer gives JSONEncoder's bytes (answers filed before were written by JSONEncoder), and
+    /// what is read back is refused unless writing it again gives those very bytes.
+    @Test func gatewayAnswersWithAnyBody() throws {
+        let tripay = #"{"success":true,"message":"","data":{"reference":"T4715903487542EABLK","amount":100000,"paid_at":1764315478,"note":null}}"#
+        for text in Self.awkward + [tripay] {
+            let record = GatewayResponseRecord(format: GatewayResponseRecord.currentFormat, reference: "T4715903487542EABLK",
+                                               url: "https://tripay.co.id/api/transaction/detail?reference=\(text)", httpStatus: text.count - 3,
+                                               fetchedAt: "2026-12-01T10:05:00.000000Z", body: text)
+            try expectSame(record)
+            let filed = try CanonicalJSON.encode(record)
+            #expect(GatewayResponseRecord.decodeStored(filed, reference: record.reference) == record)
+            #expect(GatewayResponseRecord.decodeStored(filed, reference: "T0000OTHER") == nil, "an answer about another reference")
+        }
+        let record = GatewayResponseRecord(format: GatewayResponseRecord.currentFormat, reference: "R1", url: "https://x/y",
+                                           httpStatus: 200, fetchedAt: "t", body: tripay)
+        let canonical = String(decoding: record.encoded(), as: UTF8.self)
+        #expect(GatewayResponseRecord.decodeStored(Data(canonical.utf8), reference: "R1") == record)
+        // The same answer in any other form: spaced, reordered, escaped otherwise, a member repeated
+        // or added, a number written otherwise, another format.
+        let forms = [
+            canonical.replacingOccurrences(of: ",\"fetched_at\"", with: ", \"fetched_at\""),
+            canonical.replacingOccurrences(of: "https://x/y", with: #"https:\/\/x\/y"#),
+            canonical.replacingOccurrences(of: #""url":"https://x/y""#, with: #""url":"https://x/\u0079""#),
+            canonical.replacingOccurrences(of: #""http_status":200"#, with: #""http_status":200.0"#),
+            canonical.replacingOccurrences(of: #""http_status":200"#, with: #""http_status":"200""#),
+            canonical.replacingOccurrences(of: #""reference":"R1""#, with: #""reference":"R1","reference":"R1""#),
+            canonical.replacingOccurrences(of: #""url":"#, with: #""extra":1,"url":"#),
+            #"{"reference":"R1","#  + canonical.dropFirst().replacingOccurrences(of: #","reference":"R1""#, with: ""),
+            canonical.replacingOccurrences(of: GatewayResponseRecord.currentFormat, with: "remedy-gateway-response/v0"),
+            canonical + " ",
+        ]
+        for form in forms {
+            #expect(form != canonical)
+            #expect(GatewayResponseRecord.decodeStored(Data(form.utf8), reference: "R1") == nil, "\(form)")
+        }
+    }
+
     @Test func applysAuditDetailsAndReport() throws {
         let harness = try PipelineHarness(users: 400, seed: 29)
         let (bundle, report) = try harness.runPipeline()
