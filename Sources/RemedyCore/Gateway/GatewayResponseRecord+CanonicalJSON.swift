@@ -1,8 +1,8 @@
 // A gateway answer as a bundle's `evidence/REFERENCE.json` holds it: keys in sorted snake_case
 // order, the bytes CanonicalJSON.encode gives (CanonicalJSONWriterTests compare the two), and
 // beside the writer the reader `decodeStored` uses before writing the answer again and comparing.
-// A checked plan at 1,000,000 users lists 838,008 of them, read on every read of the plan: with
-// JSONDecoder and JSONEncoder, reading them was most of that read's CPU.
+// A checked plan at 1,000,000 users lists about 840,000 of them, read on every read of the plan:
+// with JSONDecoder and JSONEncoder, reading them was most of that read's CPU.
 
 extension GatewayResponseRecord: CanonicalJSONWritable {
     func write(to writer: inout CanonicalJSONWriter) {

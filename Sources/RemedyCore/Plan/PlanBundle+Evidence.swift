@@ -36,8 +36,8 @@ struct GatewayEvidenceFiles {
     typealias Inspection = Result<Void, RemedyError>
 
     /// Reads one check's file and holds it to the check. Reads only that file and depends on
-    /// nothing else, so the reader runs it on any thread (at 838,008 answers, two minutes of CPU
-    /// that were all on the thread the line checks wait for).
+    /// nothing else, so the reader runs it on its checking threads: a checked plan at 1,000,000
+    /// users lists about 840,000 answers, and one thread reading them was most of every read.
     struct Inspector: Sendable {
         let directory: String
         let planPath: String
