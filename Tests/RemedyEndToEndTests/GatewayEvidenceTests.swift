@@ -289,6 +289,46 @@ struct GatewayEvidenceTests {
         try setup.requireKeyNowhere()
     }
 
+    /// The shop's reference column is copied from callbacks: one that is not what a gateway issues
+    /// (here a line break, or U+2028, at its end) is never asked about and names no file; its check
+    /// says why, and the run goes on.
+    @Test func aReferenceNoGatewayIssuesIsNeverAskedAboutAndNamesNoFile() throws {
+        var shop = try EndToEndShop(users: 150, seed: 61)
+        // Two top-ups that corrections name, found by a first plan, get the odd references.
+        let first = try shop.readPlan(try shop.plan())
+        let named = Array(Set(first.adjustments.flatMap { $0.attribution.topUps.map(\.transactionId) }).sorted().prefix(2))
+        try #require(named.count == 2, "the simulated shop needs two corrected top-ups")
+        var odd: [String: String] = [:]
+        try shop.connection.execute("SET session_replication_role = replica")  // no trigger sees the edit
+        for (id, ending) in zip(named, ["\n", "\u{2028}"]) {
+            let row = try #require(try shop.connection.query(
+                "UPDATE transactions SET tripay_reference = tripay_reference || $2 WHERE id::text = $1 RETURNING tripay_reference", [id, ending]).first)
+            odd[id] = try row.decode(0, as: String.self)
+        }
+        try shop.connection.execute("SET session_replication_role = DEFAULT")
+        let gateway = try FakeTripayGateway(apiKey: GatewayEvidenceTests.apiKey, records: try shop.gatewayRecords())
+        let jobs = try shop.jobsWithGateway(gateway)
+        shop.jobs = jobs.path
+        let bundle = try shop.plan()
+        let out = "\(shop.directory)/checked"
+        let run = try shop.remedy(["evidence", bundle, "--key", shop.key("andi"), "--out", out, "--jobs", jobs.path],
+                                  environment: [EndToEndShop.gatewayKeyVariable: GatewayEvidenceTests.apiKey])
+        try run.requireSuccess()
+
+        let checks = try PlanBundle.read(out).plan.allGatewayChecks
+        for (id, reference) in odd {
+            let check = try #require(checks.first { $0.transactionId == id }, "top-up \(id) was not checked")
+            #expect(check.reference == reference)
+            #expect(check.verdict == .notChecked && check.sha256 == nil, "\(check)")
+            #expect(check.reason?.contains("not one a gateway issues") == true, "\(check)")
+            let stem = String(reference.dropLast())
+            #expect(!gateway.askedReferences.contains { $0.hasPrefix(stem) }, "\(reference.debugDescription) was asked about")
+        }
+        #expect(!gateway.askedReferences.isEmpty)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out + "/evidence")
+        #expect(!files.isEmpty && files.allSatisfy { $0.utf8.allSatisfy { (0x21...0x7e).contains($0) } }, "\(files)")
+    }
+
     @Test func answersAreBoundToTheDigestAddedRemovedOrAlteredIsRefused() throws {
         var setup = try Setup(seed: 59)
         let (run, out) = try setup.evidence()
