@@ -293,7 +293,7 @@ struct GatewayEvidenceTests {
     /// (here a line break, or U+2028, at its end) is never asked about and names no file; its check
     /// says why, and the run goes on.
     @Test func aReferenceNoGatewayIssuesIsNeverAskedAboutAndNamesNoFile() throws {
-        var shop = try EndToEndShop(users: 150, seed: 61)
+        let shop = try EndToEndShop(users: 150, seed: 61)
         // Two top-ups that corrections name, found by a first plan, get the odd references.
         let first = try shop.readPlan(try shop.plan())
         let named = Array(Set(first.adjustments.flatMap { $0.attribution.topUps.map(\.transactionId) }).sorted().prefix(2))
@@ -346,6 +346,10 @@ struct GatewayEvidenceTests {
         try expectRefused("an altered answer")
         try FileManager.default.removeItem(atPath: "\(directory)/\(name)")
         try expectRefused("a removed answer")
+        #expect(mkfifo("\(directory)/\(name)", 0o600) == 0)
+        let fifo = try setup.shop.remedy(["show", out])
+        #expect(fifo.status == 3 && fifo.stderr.contains("\(name) is not a regular file"), "an answer that is a FIFO went unnoticed: \(fifo)")
+        try FileManager.default.removeItem(atPath: "\(directory)/\(name)")
         try original.write(to: URL(fileURLWithPath: "\(directory)/\(name)"))
         try setup.shop.remedy(["show", out]).requireSuccess()
         try original.write(to: URL(fileURLWithPath: "\(directory)/T0000EXTRA.json"))

@@ -4,6 +4,8 @@ import Foundation
 /// domain-separated message (`ApprovalRecord.message`). Stored in the bundle and the database.
 public struct ApprovalRecord: Codable, Sendable, Equatable {
     public static let currentFormat = "remedy-approval/v1"
+    /// Far above any approval remedy writes (a few hundred bytes): a larger file is refused unread.
+    static let maxFileBytes = 64 * 1024
     public var format: String
     public var planDigest: String
     public var name: String
@@ -50,7 +52,7 @@ public struct ApprovalRecord: Codable, Sendable, Equatable {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         return try names.prefix(1_000).map { name in
             let path = "\(directory)/\(name)"
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard let data = try BundleFile.contents(atPath: path, maxBytes: ApprovalRecord.maxFileBytes, what: kind) else {
                 throw RemedyError(.tampered, "\(kind) \(path) cannot be read; remove it or restore the original")
             }
             return try CanonicalJSON.decodeCanonical(ApprovalRecord.self, from: data, what: "\(kind) \(path)")

@@ -36,7 +36,7 @@ public struct PlannerSignature: Codable, Sendable, Equatable {
 
     static func load(_ bundlePath: String) throws -> PlannerSignature {
         let path = "\(bundlePath)/\(file)"
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = try BundleFile.contents(atPath: path, maxBytes: ApprovalRecord.maxFileBytes, what: "the planner's signature") else {
             throw RemedyError(.tampered, "\(path) is missing: nobody signed as this plan's planner (plans made by an earlier remedy have none); make a new plan")
         }
         return try CanonicalJSON.decodeCanonical(PlannerSignature.self, from: data, what: path)

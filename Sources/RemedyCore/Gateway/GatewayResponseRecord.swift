@@ -7,6 +7,9 @@ public struct GatewayResponseRecord: Codable, Sendable, Equatable {
     public static let currentFormat = "remedy-gateway-response/v1"
     /// A response body larger than this is refused (Tripay's detail answers are about 2 KB).
     static let maxBodyBytes = 256 * 1024
+    /// Above any answer file remedy writes: the body with every byte escaped (`\u0001`, six
+    /// bytes), and the URL, whose base comes from a job spec of at most a MiB.
+    static let maxStoredBytes = maxBodyBytes * 6 + 2 * 1024 * 1024
 
     public var format: String
     public var reference: String

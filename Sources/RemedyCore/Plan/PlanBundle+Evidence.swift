@@ -50,7 +50,13 @@ struct GatewayEvidenceFiles {
                 return .failure(RemedyError(.tampered, "\(planPath) lists gateway evidence for a reference no file can be named after; make a new plan"))
             }
             let name = GatewayResponseRecord.fileName(check.reference)
-            guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)") else {
+            let data: Data?
+            do { data = try BundleFile.contents(atPath: "\(directory)/\(name)", maxBytes: GatewayResponseRecord.maxStoredBytes, what: "the gateway's answer") } catch let refusal as RemedyError {
+                return .failure(refusal)
+            } catch {
+                return .failure(RemedyError(.tampered, "\(directory)/\(name) cannot be read (\(error)); restore the bundle from its original"))
+            }
+            guard let data else {
                 return .failure(RemedyError(.tampered, "\(directory)/\(name) is missing: plan.json lists the gateway's answer for \(check.reference); restore the bundle from its original"))
             }
             guard SHA256.hash(data: data).hexString == sha256 else {

@@ -79,7 +79,8 @@ public struct PlanBundle: Sendable {
 
     /// The digest plan.sha256 records, which must be exactly the line remedy wrote.
     static func recordedDigest(_ path: String) throws -> String {
-        guard let digestBytes = FileManager.default.contents(atPath: path + "/" + digestFile) else {
+        // The line remedy writes is 76 bytes.
+        guard let digestBytes = try BundleFile.contents(atPath: path + "/" + digestFile, maxBytes: 1_024, what: "the plan's digest") else {
             throw RemedyError(.tampered, "\(path)/\(digestFile) is missing; the bundle is incomplete")
         }
         // Exactly the line remedy (and `sha256sum plan.json`) writes: no byte of a bundle may change unnoticed.
