@@ -51,10 +51,8 @@ struct GatewayEvidenceFiles {
             }
             let name = GatewayResponseRecord.fileName(check.reference)
             let data: Data?
-            do { data = try BundleFile.contents(atPath: "\(directory)/\(name)", maxBytes: GatewayResponseRecord.maxStoredBytes, what: "the gateway's answer") } catch let refusal as RemedyError {
-                return .failure(refusal)
-            } catch {
-                return .failure(RemedyError(.tampered, "\(directory)/\(name) cannot be read (\(error)); restore the bundle from its original"))
+            do { data = try BundleFile.contents(atPath: "\(directory)/\(name)", maxBytes: GatewayResponseRecord.maxStoredBytes, what: "the gateway's answer") } catch {
+                return .failure(error)
             }
             guard let data else {
                 return .failure(RemedyError(.tampered, "\(directory)/\(name) is missing: plan.json lists the gateway's answer for \(check.reference); restore the bundle from its original"))

@@ -1,14 +1,14 @@
 import Foundation
 
 /// A small file of a plan bundle (plan.sha256, planner.json, an approval, a gateway answer) read
-/// whole, after two checks FileManager does not make: it is a regular file (a FIFO named there
-/// would block the reader, a device would never end), and no larger than any such file remedy
-/// writes. The bundle is handed around by people, so its files are hostile input like plan.json.
+/// whole, and refused by name unless it is a regular file (FileManager's read gave nil for a FIFO
+/// or a device, reported as missing) no larger than any such file remedy writes (FileManager read
+/// a file of any size whole). A bundle is handed around by people: its files are hostile input.
 enum BundleFile {
     /// The file's bytes, or nil when it does not exist (or cannot be opened: the caller's message
     /// for a missing file applies). Refuses, in one line, what is not a regular file or is larger
     /// than `maxBytes`; `what` names the file in that refusal ("approval file").
-    static func contents(atPath path: String, maxBytes: Int, what: String) throws -> Data? {
+    static func contents(atPath path: String, maxBytes: Int, what: String) throws(RemedyError) -> Data? {
         // O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one.
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { return nil }
