@@ -282,14 +282,20 @@ public struct GatewayEvidenceRun {
             let stagedPath: String?
         }
 
-        /// The answer for a safe reference, when one is on disk in remedy's canonical form.
+        /// The answer for a safe reference, when one is on disk in remedy's canonical form. Read as
+        /// the bundle's reader reads answers (BundleFile): anything else is no answer.
         func answer(for reference: String) -> Stored? {
             let staged = stagedPath(reference)
-            if let data = FileManager.default.contents(atPath: staged),
-               let record = GatewayResponseRecord.decodeStored(data, reference: reference) { return Stored(record: record, bytes: data, stagedPath: staged) }
-            guard let data = FileManager.default.contents(atPath: keptPath(reference)),
+            if let data = Self.read(staged), let record = GatewayResponseRecord.decodeStored(data, reference: reference) {
+                return Stored(record: record, bytes: data, stagedPath: staged)
+            }
+            guard let data = Self.read(keptPath(reference)),
                   let record = GatewayResponseRecord.decodeStored(data, reference: reference) else { return nil }
             return Stored(record: record, bytes: data, stagedPath: nil)
+        }
+
+        private static func read(_ path: String) -> Data? {
+            (try? BundleFile.contents(atPath: path, maxBytes: GatewayResponseRecord.maxStoredBytes, what: "the gateway's answer")) ?? nil
         }
     }
 
