@@ -21,7 +21,8 @@ enum BundleFile {
         guard size <= maxBytes else {
             throw RemedyError(.tampered, "\(what) \(path) is \(size) bytes, larger than any remedy writes (at most \(maxBytes)): restore the bundle from its original")
         }
-        // One byte more than the size, so a file that grew since fstat is seen, never read past the bound.
+        // One byte more than the size: a file grown past the bound since fstat is refused, and
+        // nothing past the bound is read (one grown less reads cut short; its digest or form refuses it).
         var data = Data(count: size + 1)
         var filled = 0
         let complete = data.withUnsafeMutableBytes { buffer -> Bool in
