@@ -48,7 +48,7 @@ public struct SchemaCheck {
         guard access.readable else { return report }
         let times = ZonelessTimes(columns: access.zonelessTimes, zone: spec.schema.transactions.localTimeZone)
         var template = try SQLTemplate.bindings(for: spec, parameters: parameters, zonelessTimes: times)
-        template = template.adding(checkFragments(template))
+        template = template.adding(checkFragments(template)).with(try nearWindowValues())
         let timeSampleEvery = try timeSampleEvery(on: connection)
         template = template.adding(timeFragments(template, zonelessTimes: times, sampleEvery: timeSampleEvery)).with(timeValues)
         let groups = try transactionGroups(template, on: connection)
@@ -84,6 +84,16 @@ public struct SchemaCheck {
             fragments["check.received_scope"] = CheckSQL.everyReceived
         }
         return fragments
+    }
+
+    /// The bounds of CheckSQL.nearWindow: a day (86,400 s, a day of the snapshot's UTC) before
+    /// since and after until; never before the first instant remedy names (Timestamp.earliest).
+    func nearWindowValues() throws -> [String: any PostgresEncodable] {
+        guard hasWindow else { return [:] }
+        let day: Int64 = 86_400
+        let since = try parameters.timestamp("since").adding(seconds: -day)
+        return ["check_near_since": max(since, Timestamp.earliest).description,
+                "check_near_until": try parameters.timestamp("until").adding(seconds: day).description]
     }
 
     /// A job with since, until and a paid_at source looks at a bug window.

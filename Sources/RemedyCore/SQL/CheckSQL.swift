@@ -110,10 +110,13 @@ enum CheckSQL {
 
     /// A top-up paid in the window or within a day of it: the rows check groups by day and whose
     /// amount_received source it reads. `type` and `paidAt` come rendered (a fragment holds
-    /// parameters but no names).
+    /// parameters but no names). The day's bounds are bound (SchemaCheck.nearWindowValues):
+    /// written `$since - interval '1 day'`, a STABLE function PostgreSQL never folds, they were
+    /// computed in each test on every top-up with a reference, and as scalar subqueries (init
+    /// plans) the pass was slower still (BENCHMARKS.md, sixteenth round).
     static func nearWindow(type: String, paidAt: String) -> String {
-        "(\(type) = {{$topup_type}} AND \(paidAt) >= {{$since}}::timestamptz - interval '1 day'"
-            + " AND \(paidAt) < {{$until}}::timestamptz + interval '1 day')"
+        "(\(type) = {{$topup_type}} AND \(paidAt) >= {{$check_near_since}}::timestamptz"
+            + " AND \(paidAt) < {{$check_near_until}}::timestamptz)"
     }
 
     /// A paid top-up's place around the window: `before` (the day before since), `after` (the

@@ -10,6 +10,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self.microsecondsSinceEpoch = microsecondsSinceEpoch
     }
 
+    /// 0001-01-01T00:00:00Z. An instant before it has no year remedy can write (`description`)
+    /// or PostgreSQL can read in this form, so none is accepted.
+    public static let earliest = Timestamp(microsecondsSinceEpoch: -62_135_596_800 * 1_000_000)
+
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.microsecondsSinceEpoch < rhs.microsecondsSinceEpoch
     }
@@ -88,6 +92,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         let days = CivilCalendar.daysSinceEpoch(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offsetSeconds
         self.init(microsecondsSinceEpoch: seconds * 1_000_000 + micros)
+        guard self >= Timestamp.earliest else {
+            throw RemedyError(.badParameter, "\"\(text.prefix(60))\" is before 0001-01-01T00:00:00Z, the first instant remedy reads; write a date like 2025-11-20T00:00:00+07:00")
+        }
     }
 
     /// `2025-11-19T17:00:00.000000Z`: the form plans store and PostgreSQL reads as timestamptz.
