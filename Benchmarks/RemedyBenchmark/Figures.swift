@@ -80,6 +80,8 @@ struct Figures {
 
     var plan: ChildResult? { planRuns.min { $0.seconds < $1.seconds } }
     var planPeakMegabytes: Double { planRuns.map(\.peakRSSMegabytes).max() ?? 0 }
+    /// The fastest plan's phases, from its log.
+    var planPhases: PlanPhases? { plan.flatMap { PlanPhases(stderrPath: $0.stderrPath, wallSeconds: $0.seconds) } }
 }
 
 /// What the figures were measured on (Linux: /proc).

@@ -25,6 +25,7 @@ extension Figures {
         rows.append("| ledger floor: completed rows summed by user, work_mem 256MB (best of \(ledgerFloor.runs.count)) | \(format(ledgerFloor.best)) s, \(ledgerFloor.rows) rows (runs: \(ledgerFloor.described)) |")
         rows.append("| count(*) over transactions (best of \(countScan.runs.count)) | \(format(countScan.best)) s (runs: \(countScan.described)) |")
         rows.append("| remedy plan tripay-double-credit (best of \(planRuns.count)) | \(format(plan?.seconds ?? 0)) s (runs: \(planRuns.map { format($0.seconds) }.joined(separator: ", "))), peak RSS \(format(planPeakMegabytes, digits: 1)) MB; \(planTotals.usersExamined) users examined, \(planTotals.adjustmentCount) corrections, \(planTotals.holdCount) holds, \(planTotals.settledCount) settled; plan.json \(format(megabytes(planBytes), digits: 1)) MB |")
+        if let planPhases { rows.append("| the fastest plan's phases, from its JSON log | \(planPhases.described) |") }
         rows += applyMeasures(applied, label: "")
         if let durable { rows += applyMeasures(durable, label: ", durable") }
         for command in commands {

@@ -82,7 +82,9 @@ struct SizeRun {
     }
 
     func planArguments(job: String, out: String) -> [String] {
-        ["plan", job, "--param", "since=\(Self.since)", "--param", "until=\(Self.until)", "--key", "\(work)/andi.key", "--out", out, "--jobs", settings.jobs]
+        // JSON events on stderr: the plan's phases are read from their times (PlanPhases).
+        ["plan", job, "--param", "since=\(Self.since)", "--param", "until=\(Self.until)", "--key", "\(work)/andi.key", "--out", out, "--jobs", settings.jobs,
+         "--log-format", "json"]
     }
 
     /// The bundle read back and approved by the quorum (finance and a second engineer), in-process
