@@ -283,19 +283,16 @@ public struct GatewayEvidenceRun {
         }
 
         /// The answer for a safe reference, when one is on disk in remedy's canonical form. Read as
-        /// the bundle's reader reads answers (BundleFile): anything else is no answer.
+        /// the bundle's reader reads answers (GatewayResponseRecord.storedBytes): anything else,
+        /// refused there or not canonical, is no answer.
         func answer(for reference: String) -> Stored? {
-            let staged = stagedPath(reference)
-            if let data = Self.read(staged), let record = GatewayResponseRecord.decodeStored(data, reference: reference) {
-                return Stored(record: record, bytes: data, stagedPath: staged)
+            // The staged answer first: an interrupted run's, not yet kept in the bundle.
+            for (path, staged) in [(stagedPath(reference), true), (keptPath(reference), false)] {
+                guard let data = (try? GatewayResponseRecord.storedBytes(atPath: path)) ?? nil,
+                      let record = GatewayResponseRecord.decodeStored(data, reference: reference) else { continue }
+                return Stored(record: record, bytes: data, stagedPath: staged ? path : nil)
             }
-            guard let data = Self.read(keptPath(reference)),
-                  let record = GatewayResponseRecord.decodeStored(data, reference: reference) else { return nil }
-            return Stored(record: record, bytes: data, stagedPath: nil)
-        }
-
-        private static func read(_ path: String) -> Data? {
-            (try? BundleFile.contents(atPath: path, maxBytes: GatewayResponseRecord.maxStoredBytes, what: "the gateway's answer")) ?? nil
+            return nil
         }
     }
 

@@ -39,6 +39,13 @@ public struct GatewayResponseRecord: Codable, Sendable, Equatable {
 
     static func fileName(_ reference: String) -> String { "\(reference).json" }
 
+    /// A stored answer file's bytes, read as every reader of answers reads them (a bundle's
+    /// `evidence/`, and what `remedy evidence` kept or staged): a regular file of at most
+    /// `maxStoredBytes`, else refused (BundleFile); nil when there is none.
+    static func storedBytes(atPath path: String) throws(RemedyError) -> Data? {
+        try BundleFile.contents(atPath: path, maxBytes: maxStoredBytes, what: "the gateway's answer")
+    }
+
     /// The canonical bytes (their SHA-256 is what plan.json lists).
     func encoded() -> Data {
         CanonicalJSONWriter.encode(self)

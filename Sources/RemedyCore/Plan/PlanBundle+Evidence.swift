@@ -51,7 +51,7 @@ struct GatewayEvidenceFiles {
             }
             let name = GatewayResponseRecord.fileName(check.reference)
             let data: Data?
-            do { data = try BundleFile.contents(atPath: "\(directory)/\(name)", maxBytes: GatewayResponseRecord.maxStoredBytes, what: "the gateway's answer") } catch {
+            do { data = try GatewayResponseRecord.storedBytes(atPath: "\(directory)/\(name)") } catch {
                 return .failure(error)
             }
             guard let data else {
