@@ -46,6 +46,16 @@ enum BenchmarkSQL {
         """
     static let ledgerFloorWorkMem = "SET LOCAL work_mem = '256MB'"
 
+    /// The rows the ledger floor sums, each with its sign, for the client to sum (Yardsticks.clientLedger).
+    static let ledgerRows = """
+        SELECT user_id::text,
+               (CASE WHEN transaction_type IN ('topup', 'refund') THEN amount
+                     WHEN transaction_type = 'purchase' THEN -amount
+                     ELSE 0 END)::text
+          FROM transactions
+         WHERE status = 'completed'
+        """
+
     static let countTransactions = "SELECT count(*) FROM transactions"
 
     static let counts = "SELECT (SELECT count(*) FROM public.users)::bigint, (SELECT count(*) FROM public.transactions)::bigint"

@@ -66,6 +66,12 @@ struct Figures {
     var copySeconds = 0.0
     var seedQuery = Timing(runs: [], rows: 0)
     var ledgerFloor = Timing(runs: [], rows: 0)
+    /// The floor's sums made in the client, streamed in single-row mode and by a cursor
+    /// (Yardsticks.clientLedger), and the memory the sums held.
+    var clientLedger = Timing(runs: [], rows: 0)
+    var clientLedgerMegabytes = 0.0
+    var cursorLedger = Timing(runs: [], rows: 0)
+    var cursorLedgerMegabytes = 0.0
     var countScan = Timing(runs: [], rows: 0)
     var planRuns: [ChildResult] = []
     var planTotals = PlanTotals()
@@ -88,6 +94,13 @@ struct Figures {
 enum Machine {
     static var loadAverage: String {
         ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
+    /// This process's resident memory now (VmRSS), in MB.
+    static var residentMegabytes: Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let kilobytes = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }?.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        return Double(kilobytes) / 1_024
     }
 
     static var description: String {

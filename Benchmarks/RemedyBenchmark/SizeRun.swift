@@ -58,6 +58,8 @@ struct SizeRun {
         let yardsticks = Yardsticks(connection: connection, runs: settings.runs)
         figures.seedQuery = try yardsticks.seedQuery()
         figures.ledgerFloor = try yardsticks.ledgerFloor()
+        figures.clientLedger = try yardsticks.clientLedger(viaCursor: false, heldMegabytes: &figures.clientLedgerMegabytes)
+        figures.cursorLedger = try yardsticks.clientLedger(viaCursor: true, heldMegabytes: &figures.cursorLedgerMegabytes)
         figures.countScan = try yardsticks.countScan()
 
         _ = try RemedyStore(connection: connection).initialize(approvers: try ApproverFile.load(path: ring.approversFile))

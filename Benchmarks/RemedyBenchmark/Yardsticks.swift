@@ -1,5 +1,6 @@
 import Postgres
 import RemedyCore
+import Rupiah
 
 /// The plan's balance moves as the bare UPDATE binds them: user ids, and amounts to subtract.
 struct BalanceMoves {
@@ -32,6 +33,45 @@ struct Yardsticks {
             }
         }
     }
+
+    /// The ledger floor's sums made in the client instead: every completed row streamed, decoded
+    /// and summed by user with checked arithmetic, the sums held by user id. What one pass
+    /// aggregated in remedy would cost at least, and hold. Two ways to stream: libpq's single-row
+    /// mode (a result per row, as remedy streams detect), or a cursor fetched
+    /// `cursorFetchRows` at a time (a result per fetch; PostgreSQL plans a cursor without
+    /// parallel workers). Rows: users summed; `heldMegabytes`: the process's resident memory
+    /// after the pass less before it, the sums still held, largest of the runs.
+    func clientLedger(viaCursor: Bool, heldMegabytes: inout Double) throws -> Timing {
+        var largest = 0.0
+        let name = "the ledger summed in the client (every completed row streamed, \(viaCursor ? "cursor" : "single-row mode"))"
+        let timing = try timed(name, runs: runs) {
+            let before = Machine.residentMegabytes
+            var ledgers: [String: Money] = [:]
+            func add(_ row: PostgresRow) throws {
+                let user = try row.decode(0, as: String.self)
+                ledgers[user] = try (ledgers[user] ?? .zero).adding(try row.decode(1, as: Money.self))
+            }
+            if viaCursor {
+                _ = try inTransaction(commit: false) {
+                    _ = try connection.execute("DECLARE ledger_rows NO SCROLL CURSOR FOR " + BenchmarkSQL.ledgerRows)
+                    while true {
+                        let rows = try connection.query("FETCH FORWARD \(Self.cursorFetchRows) FROM ledger_rows")
+                        for row in rows { try add(row) }
+                        if rows.count < Self.cursorFetchRows { return 0 }
+                    }
+                }
+            } else {
+                try connection.stream(BenchmarkSQL.ledgerRows) { try add($0) }
+            }
+            largest = max(largest, Machine.residentMegabytes - before)
+            return ledgers.count
+        }
+        heldMegabytes = largest
+        return timing
+    }
+
+    /// Rows per FETCH of clientLedger's cursor: a few MB of result at a time.
+    static let cursorFetchRows = 50_000
 
     func countScan() throws -> Timing {
         try timed("count(*) over transactions", runs: runs) { try streamedRows(BenchmarkSQL.countTransactions) }
