@@ -67,11 +67,10 @@ struct Figures {
     var seedQuery = Timing(runs: [], rows: 0)
     var ledgerFloor = Timing(runs: [], rows: 0)
     /// The floor's sums made in the client, streamed in single-row mode and by a cursor
-    /// (Yardsticks.clientLedger), and the memory the sums held.
+    /// (Yardsticks.clientLedger), and the memory the sums held (measured by the first).
     var clientLedger = Timing(runs: [], rows: 0)
     var clientLedgerMegabytes = 0.0
     var cursorLedger = Timing(runs: [], rows: 0)
-    var cursorLedgerMegabytes = 0.0
     var countScan = Timing(runs: [], rows: 0)
     var planRuns: [ChildResult] = []
     var planTotals = PlanTotals()

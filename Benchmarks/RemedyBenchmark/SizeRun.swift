@@ -58,8 +58,9 @@ struct SizeRun {
         let yardsticks = Yardsticks(connection: connection, runs: settings.runs)
         figures.seedQuery = try yardsticks.seedQuery()
         figures.ledgerFloor = try yardsticks.ledgerFloor()
-        figures.clientLedger = try yardsticks.clientLedger(viaCursor: false, heldMegabytes: &figures.clientLedgerMegabytes)
-        figures.cursorLedger = try yardsticks.clientLedger(viaCursor: true, heldMegabytes: &figures.cursorLedgerMegabytes)
+        (figures.clientLedger, figures.clientLedgerMegabytes) = try yardsticks.clientLedger(viaCursor: false)
+        // Its memory would only show the pages the first pass freed (Yardsticks.clientLedger).
+        figures.cursorLedger = try yardsticks.clientLedger(viaCursor: true).timing
         figures.countScan = try yardsticks.countScan()
 
         _ = try RemedyStore(connection: connection).initialize(approvers: try ApproverFile.load(path: ring.approversFile))
