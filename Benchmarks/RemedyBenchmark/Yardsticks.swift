@@ -38,8 +38,7 @@ struct Yardsticks {
     /// and summed by user with checked arithmetic, the sums held by user id. What one pass
     /// aggregated in remedy would cost at least, and hold. Two ways to stream: libpq's single-row
     /// mode (a result per row, as remedy streams detect), or a cursor fetched
-    /// `cursorFetchRows` at a time (a result per fetch; PostgreSQL plans a cursor without
-    /// parallel workers). Rows: users summed; `heldMegabytes`: the process's resident memory
+    /// `cursorFetchRows` at a time (a result per fetch; the server waits while each is summed). Rows: users summed; `heldMegabytes`: the process's resident memory
     /// after the pass less before it, the sums still held, largest of the runs. Only the first
     /// such pass in a process shows what the sums hold: the allocator keeps the pages a pass
     /// freed, and the next pass fills them again without growing.
