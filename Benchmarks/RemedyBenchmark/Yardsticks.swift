@@ -37,11 +37,12 @@ struct Yardsticks {
     /// The ledger floor's sums made in the client instead: every completed row streamed, decoded
     /// and summed by user with checked arithmetic, the sums held by user id. What one pass
     /// aggregated in remedy would cost at least, and hold. Two ways to stream: libpq's single-row
-    /// mode (a result per row, as remedy streams detect), or a cursor fetched
-    /// `cursorFetchRows` at a time (a result per fetch; the server waits while each is summed). Rows: users summed; `heldMegabytes`: the process's resident memory
-    /// after the pass less before it, the sums still held, largest of the runs. Only the first
-    /// such pass in a process shows what the sums hold: the allocator keeps the pages a pass
-    /// freed, and the next pass fills them again without growing.
+    /// mode (a result per row, as remedy streams detect), or a cursor fetched `cursorFetchRows`
+    /// at a time (a result per fetch; the server waits while each is summed). Rows: users summed;
+    /// `heldMegabytes`: the process's resident memory after the pass less before it, the sums
+    /// still held, largest of the runs. Only the first such pass in a process shows what the sums
+    /// hold: the allocator keeps the pages a pass freed, and the next pass fills them again
+    /// without growing.
     func clientLedger(viaCursor: Bool) throws -> (timing: Timing, heldMegabytes: Double) {
         var largest = 0.0
         let name = "the ledger summed in the client (every completed row streamed, \(viaCursor ? "cursor" : "single-row mode"))"
