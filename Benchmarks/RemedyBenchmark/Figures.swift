@@ -97,17 +97,20 @@ enum Machine {
 
     /// This process's resident memory now (VmRSS), in MB.
     static var residentMegabytes: Double {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let kilobytes = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }?.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-        return Double(kilobytes) / 1_024
+        Double(kilobytes("VmRSS", in: "/proc/self/status")) / 1_024
+    }
+
+    /// A `Key:   123 kB` line of a /proc file, in kB; 0 when it cannot be read.
+    private static func kilobytes(_ key: String, in file: String) -> Int {
+        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").first { $0.hasPrefix(key + ":") }?.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
     }
 
     static var description: String {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":", maxSplits: 1).last?
             .trimmingCharacters(in: .whitespaces) ?? "?"
-        let meminfo = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? ""
-        let kilobytes = meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }?.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-        return "\(ProcessInfo.processInfo.activeProcessorCount) CPUs (\(model)), \(format(Double(kilobytes) / 1_048_576, digits: 1)) GiB memory"
+        let memory = Double(kilobytes("MemTotal", in: "/proc/meminfo")) / 1_048_576
+        return "\(ProcessInfo.processInfo.activeProcessorCount) CPUs (\(model)), \(format(memory, digits: 1)) GiB memory"
     }
 }
