@@ -1,9 +1,8 @@
 import Foundation
 
 /// `remedy show --json`: the whole plan as `OutputJSON` prints it, written a batch of lines at a
-/// time, so a plan of any size prints in bounded memory. The bytes are those of encoding the whole
-/// plan at once (PlanJSONOutputTests holds it to that): the header is encoded with its line
-/// sections (and a v2 plan's gateway checks) empty, and each section's lines are spliced into its place.
+/// time (SplicedJSONWriter): the header is encoded with its line sections (and a v2 plan's
+/// gateway checks) empty, and each section's lines are spliced into its place.
 public enum PlanJSONOutput {
     /// Lines encoded at a time.
     public static let batchLines = 1_000
@@ -15,57 +14,23 @@ public enum PlanJSONOutput {
                              settled: Batches<SettledLine>, gatewayChecks: Batches<GatewayReferenceCheck>? = nil,
                              batchLines: Int = PlanJSONOutput.batchLines, to write: @escaping (String) throws -> Void) throws {
         precondition(batchLines > 0)
-        let encoder = OutputJSON.makeEncoder()
         var skeleton = header
         skeleton.adjustments = []
         skeleton.holds = []
         skeleton.settled = []
         if skeleton.gatewayChecks != nil { skeleton.gatewayChecks = [] }
-        var rest = Substring(String(decoding: try encoder.encode(skeleton), as: UTF8.self))
-        // Keys are sorted, so the sections come in this order; a string value never holds a raw
-        // line break, so each empty section's text at the top level's indentation occurs once.
-        func section<Line: Encodable>(_ key: String, _ batches: Batches<Line>) throws {
-            let opening = "\n  \"\(key)\" : ["
-            let empty = opening + "\n\n  ]"
-            guard let place = rest.range(of: empty), rest[place.upperBound...].range(of: empty) == nil else {
-                throw RemedyError(.invariant, "the plan's JSON has no single empty \(key) section to print its lines into")
-            }
-            try write(String(rest[..<place.lowerBound]) + opening)
-            var written = false
-            try batches(batchLines) { lines in
-                guard !lines.isEmpty else { return }
-                try write((written ? ",\n" : "\n") + (try elements(of: lines, encoder)))
-                written = true
-            }
-            try write(written ? "\n  ]" : "\n\n  ]")
-            rest = rest[place.upperBound...]
+        var out = try SplicedJSONWriter(skeleton: skeleton, write: write)
+        func array<Line: Encodable>(_ key: String, _ batches: Batches<Line>) throws {
+            try out.open(key)
+            try batches(batchLines) { try out.append($0) }
+            try out.close()
         }
-        try section("adjustments", adjustments)
+        try array("adjustments", adjustments)
         // Keys are sorted: "gateway_checks" comes between "adjustments" and "holds".
-        if header.gatewayChecks != nil { try section("gateway_checks", gatewayChecks ?? { _, _ in }) }
-        try section("holds", holds)
-        try section("settled", settled)
-        try write(String(rest))
-    }
-
-    /// A batch as elements of the section's array: encoded as a top-level array, its brackets
-    /// taken off and every line indented one level more (a blank line, inside an empty array,
-    /// stays blank, as the encoder writes it).
-    private static func elements<Line: Encodable>(of lines: [Line], _ encoder: JSONEncoder) throws -> String {
-        let array = try encoder.encode(lines)
-        let open = Array("[\n".utf8), close = Array("\n]".utf8)
-        guard array.starts(with: open), array.suffix(close.count).elementsEqual(close) else {
-            throw RemedyError(.invariant, "a batch of plan lines did not encode as a JSON array")
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(array.count + array.count / 8)
-        var lineStart = true
-        for byte in array.dropFirst(open.count).dropLast(close.count) {
-            if lineStart, byte != 0x0A { out += [0x20, 0x20] }
-            out.append(byte)
-            lineStart = byte == 0x0A
-        }
-        return String(decoding: out, as: UTF8.self)
+        if header.gatewayChecks != nil { try array("gateway_checks", gatewayChecks ?? { _, _ in }) }
+        try array("holds", holds)
+        try array("settled", settled)
+        try out.finish()
     }
 }
 

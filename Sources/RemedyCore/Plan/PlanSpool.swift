@@ -6,17 +6,17 @@ import Foundation
 /// summary's first lines are kept in memory.
 public final class PlanSpool {
     public private(set) var preview: PlanPreview
-    private var sections: [String: Section]
+    private var sections: [String: SpoolFile]
     private var isDiscarded = false
 
     init(directory: String, job: String, previewLines: Int) throws {
         preview = PlanPreview(maxLines: previewLines)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let stem = "\(directory)/.\(job)-\(UUID().uuidString.lowercased())"
-        var sections: [String: Section] = [:]
+        var sections: [String: SpoolFile] = [:]
         do {
             for key in PlanDocumentWriter.streamedKeys {
-                sections[key] = try Section(path: "\(stem).\(key).spool")
+                sections[key] = try SpoolFile(path: "\(stem).\(key).spool")
             }
         } catch {
             sections.values.forEach { $0.remove() }
@@ -83,47 +83,6 @@ public final class PlanSpool {
         guard !isDiscarded else { return }
         isDiscarded = true
         sections.values.forEach { $0.remove() }
-    }
-
-    /// One temporary file of comma-separated canonical JSON values.
-    private final class Section {
-        let path: String
-        let handle: FileHandle
-        var buffer: [UInt8] = []
-        var count = 0
-
-        init(path: String) throws {
-            self.path = path
-            self.handle = try FileHandle.creatingPrivateFile(atPath: path)
-            buffer.reserveCapacity(PlanDocumentWriter.bufferSize)
-        }
-
-        /// One line's canonical JSON, after a comma unless it is the first.
-        func append(_ canonicalJSON: [UInt8]) throws {
-            if count > 0 { buffer.append(UInt8(ascii: ",")) }
-            buffer.append(contentsOf: canonicalJSON)
-            count += 1
-            if buffer.count >= PlanDocumentWriter.bufferSize { try flush() }
-        }
-
-        func flush() throws {
-            guard !buffer.isEmpty else { return }
-            try handle.write(contentsOf: buffer)
-            buffer.removeAll(keepingCapacity: true)
-        }
-
-        func replay(_ emit: (Data) throws -> Void) throws {
-            try flush()
-            try handle.seek(toOffset: 0)
-            while let chunk = try handle.read(upToCount: PlanDocumentWriter.bufferSize), !chunk.isEmpty {
-                try emit(chunk)
-            }
-        }
-
-        func remove() {
-            try? handle.close()
-            try? FileManager.default.removeItem(atPath: path)
-        }
     }
 }
 

@@ -1,0 +1,78 @@
+import Foundation
+
+/// A long document printed as `OutputJSON` prints it, in pieces: the value is encoded once with
+/// its long arrays empty (the skeleton), and each array's elements are encoded a batch at a time
+/// and spliced into its place, so a document of any size prints in bounded memory. The bytes are
+/// those of encoding the whole value at once (PlanJSONOutputTests and ApplyReportJSONTests hold
+/// it to that).
+///
+/// The arrays are top-level members, opened in their (sorted) key order, each once.
+struct SplicedJSONWriter {
+    private var rest: Substring
+    private let write: (String) throws -> Void
+    private let encoder = OutputJSON.makeEncoder()
+    /// The array open now, and whether an element has been written into it.
+    private var open: (key: String, written: Bool)?
+
+    init(skeleton: some Encodable, write: @escaping (String) throws -> Void) throws {
+        rest = Substring(String(decoding: try encoder.encode(skeleton), as: UTF8.self))
+        self.write = write
+    }
+
+    /// Writes the document up to and including `key`'s opening bracket.
+    mutating func open(_ key: String) throws {
+        precondition(open == nil, "one array at a time")
+        // A string value never holds a raw line break, so an empty array's text at the top
+        // level's indentation occurs once.
+        let opening = "\n  \"\(key)\" : ["
+        let empty = opening + "\n\n  ]"
+        guard let place = rest.range(of: empty), rest[place.upperBound...].range(of: empty) == nil else {
+            throw RemedyError(.invariant, "the JSON has no single empty \(key) array to print its elements into")
+        }
+        try write(String(rest[..<place.lowerBound]) + opening)
+        rest = rest[place.upperBound...]
+        open = (key, false)
+    }
+
+    /// Elements of the open array, after those already written.
+    mutating func append<Element: Encodable>(_ elements: [Element]) throws {
+        guard let current = open else { preconditionFailure("no array is open") }
+        guard !elements.isEmpty else { return }
+        try write((current.written ? ",\n" : "\n") + (try indented(elements)))
+        open = (current.key, true)
+    }
+
+    /// Closes the open array.
+    mutating func close() throws {
+        guard let current = open else { preconditionFailure("no array is open") }
+        try write(current.written ? "\n  ]" : "\n\n  ]")
+        open = nil
+    }
+
+    /// Writes the rest of the document.
+    mutating func finish() throws {
+        precondition(open == nil, "an array is still open")
+        try write(String(rest))
+        rest = ""
+    }
+
+    /// A batch as elements of an array member: encoded as a top-level array, its brackets taken
+    /// off and every line indented one level more (a blank line, inside an empty array, stays
+    /// blank, as the encoder writes it).
+    private func indented<Element: Encodable>(_ elements: [Element]) throws -> String {
+        let array = try encoder.encode(elements)
+        let openBracket = Array("[\n".utf8), closeBracket = Array("\n]".utf8)
+        guard array.starts(with: openBracket), array.suffix(closeBracket.count).elementsEqual(closeBracket) else {
+            throw RemedyError(.invariant, "a batch of elements did not encode as a JSON array")
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(array.count + array.count / 8)
+        var lineStart = true
+        for byte in array.dropFirst(openBracket.count).dropLast(closeBracket.count) {
+            if lineStart, byte != 0x0A { out += [0x20, 0x20] }
+            out.append(byte)
+            lineStart = byte == 0x0A
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
