@@ -106,6 +106,10 @@ public struct Applier {
         let statements = try Statements(spec: spec, template: try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType, zonelessTimes: catalog.zonelessTimes))
 
         let runId = UUID().uuidString.lowercased()
+        // The report's lines go to disk as batches are recorded (made before the run begins, so a
+        // bundle apply cannot write into is refused with nothing done); removed however it ends.
+        let spool = try RunReportSpool(directory: "\(bundle.path)/\(BundleRuns.directory)", runId: runId)
+        defer { spool.discard() }
         var report = ApplyReport(runId: runId, planDigest: bundle.digest, job: spec.name, operatorName: cleared.operator_.name,
                                  approvers: cleared.approvers.map { "\($0.name) (\($0.role))" })
         report.startedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
@@ -140,11 +144,12 @@ public struct Applier {
         // The batches' outcomes, recorded in the plan's order whatever order they committed in.
         for index in 0..<batchCount {
             guard let outcome = queue.take(index) else { break }
-            do { try report.record(outcome) } catch { queue.stop(error); break }
+            do { try report.record(outcome, into: spool) } catch { queue.stop(error); break }
             let done = min((index + 1) * batchSize, lines.count)
-            logger.notice("apply: \(done)/\(lines.count) lines (\(report.applied.count) applied, \(report.alreadyApplied.count) already applied, \(report.skipped.count) skipped)",
+            let counts = report.counts
+            logger.notice("apply: \(done)/\(lines.count) lines (\(counts.applied) applied, \(counts.alreadyApplied) already applied, \(counts.skipped) skipped)",
                           metadata: ["step": "apply", "job": "\(spec.name)", "plan_digest": "\(bundle.digest)", "done": "\(done)", "total": "\(lines.count)",
-                                     "applied": "\(report.applied.count)", "already_applied": "\(report.alreadyApplied.count)", "skipped": "\(report.skipped.count)"])
+                                     "applied": "\(counts.applied)", "already_applied": "\(counts.alreadyApplied)", "skipped": "\(counts.skipped)"])
         }
         // Every worker has ended before the lease is released or a connection closed.
         if let failure = queue.waitForWorkers(workers.count) { throw failure }
@@ -156,8 +161,8 @@ public struct Applier {
             try connection.execute(ApplySQL.finishRun, [runId, report.isComplete ? "complete" : "incomplete"])
             report.auditHead = try AuditLog(connection: connection).append([
                 try AuditEvent(action: "apply.finished", actor: cleared.operator_.name, planDigest: bundle.digest,
-                               details: Finished(runId: runId, applied: report.applied.count, alreadyApplied: report.alreadyApplied.count,
-                                                 skipped: report.skipped.count, takenBack: report.takenBack, receivablesOpened: report.receivablesOpened)),
+                               details: Finished(runId: runId, applied: report.counts.applied, alreadyApplied: report.counts.alreadyApplied,
+                                                 skipped: report.counts.skipped, takenBack: report.takenBack, receivablesOpened: report.receivablesOpened)),
             ])
             return try AuditLog(connection: connection).currentHead().seq
         }
@@ -165,7 +170,7 @@ public struct Applier {
         // the export), it shows any later deletion or rewrite of the chain (`audit verify --head`).
         report.signedAuditHead = try SignedAuditHead.sign(hash: report.auditHead, seq: finalSeq, database: bundle.plan.database,
                                                           signedAt: report.finishedAt ?? "", with: operatorKey)
-        try writeReport(report)
+        writeReport(&report, from: spool)
         return report
     }
 
@@ -444,10 +449,16 @@ public struct Applier {
         return other
     }
 
-    private func writeReport(_ report: ApplyReport) throws {
-        let directory = "\(bundle.path)/runs"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        // Streamed a megabyte at a time: the whole report of 150,000 lines was apply's peak memory.
-        try? report.writeCanonical(toFile: "\(directory)/\(report.runId).json")
+    /// The run is done in the database whatever happens here: a report that cannot be written is
+    /// warned about, not an error (the audit log holds every line; `remedy export` reads it).
+    private func writeReport(_ report: inout ApplyReport, from spool: RunReportSpool) {
+        let path = "\(bundle.path)/\(BundleRuns.directory)/\(report.runId).json"
+        do {
+            try spool.write(report, toFile: path)
+            report.path = path
+        } catch {
+            logger.warning("apply: the run report could not be written to \(path): \(error); the audit log holds the run's lines (remedy export)",
+                           metadata: ["step": "apply", "plan_digest": "\(bundle.digest)", "run_id": "\(report.runId)"])
+        }
     }
 }

@@ -1,24 +1,16 @@
 import Foundation
 import Rupiah
 
-// The run report as CanonicalJSONWriter writes it, streamed to its file a megabyte at a time; and
-// its lines as export reads them back one at a time (RunReportReading), written again and compared.
+// The run report as CanonicalJSONWriter writes it: its fields, with each line section written by
+// the caller (RunReportSpool replays its spooled lines there; an empty section is `[]`); and its
+// lines as export reads them back one at a time (RunReportReading), written again and compared.
 
-extension ApplyReport: CanonicalJSONWritable {
-    func write(to writer: inout CanonicalJSONWriter) {
-        write(to: &writer, drain: nil)
-    }
-
-    /// With `drain`, the applied lines are handed on every megabyte or so instead of being held.
-    func write(to writer: inout CanonicalJSONWriter, drain: (([UInt8]) -> Void)?) {
+extension ApplyReport {
+    /// The report's canonical JSON; `section` writes each line array (brackets included) in its place.
+    func write(to writer: inout CanonicalJSONWriter, section: (RunReportSpool.Section, inout CanonicalJSONWriter) -> Void) {
         writer.object { o in
-            o.member("already_applied") { $0.array(alreadyApplied) { $0.string($1) } }
-            o.member("applied") { w in
-                w.array(applied) { w, line in
-                    line.write(to: &w)
-                    if let drain, w.bytes.count >= 1 << 20 { w.drain(into: drain) }
-                }
-            }
+            o.member("already_applied") { section(.alreadyApplied, &$0) }
+            o.member("applied") { section(.applied, &$0) }
             o.member("approvers") { $0.array(approvers) { $0.string($1) } }
             o.member("audit_head", auditHead)
             o.member("finished_at", ifPresent: finishedAt) { $0.string($1) }
@@ -28,36 +20,16 @@ extension ApplyReport: CanonicalJSONWritable {
             o.member("receivables_opened", receivablesOpened)
             o.member("run_id", runId)
             o.member("signed_audit_head", ifPresent: signedAuditHead) { $1.write(to: &$0) }
-            o.member("skipped", skipped)
+            o.member("skipped") { section(.skipped, &$0) }
             o.member("started_at", ifPresent: startedAt) { $0.string($1) }
             o.member("taken_back", takenBack)
         }
     }
 
-    /// Writes the report's canonical JSON to `path` (via a temporary file beside it, renamed into
-    /// place) a megabyte at a time: the whole document is never held.
-    func writeCanonical(toFile path: String) throws {
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
-            throw RemedyError(.io, "cannot create \(temporary)")
-        }
-        var failure: Error?
-        var writer = CanonicalJSONWriter(capacity: 1 << 20)
-        let drain: ([UInt8]) -> Void = { bytes in
-            guard failure == nil else { return }
-            do { try handle.write(contentsOf: bytes) } catch { failure = error }
-        }
-        write(to: &writer, drain: drain)
-        writer.drain(into: drain)
-        try? handle.close()
-        if let failure {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw failure
-        }
-        guard rename(temporary, path) == 0 else {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw RemedyError(.io, "cannot move \(temporary) to \(path): \(String(cString: strerror(errno)))")
-        }
+    /// The report's fields with every line section empty: what RunReportReading compares a
+    /// report's skeleton with.
+    func writeSkeleton(to writer: inout CanonicalJSONWriter) {
+        write(to: &writer) { _, writer in writer.raw(Array("[]".utf8)) }
     }
 }
 

@@ -1,7 +1,8 @@
 import Rupiah
 
-/// What an apply run did, line by line; written into the bundle's `runs/` and printed.
-public struct ApplyReport: Codable, Sendable {
+/// What an apply run did: its totals and counts, and the report file in the bundle's `runs/` that
+/// holds its lines (written as batches commit, read back a line at a time).
+public struct ApplyReport: Sendable {
     public struct Applied: Codable, Sendable, Equatable {
         public let userId: String
         public let label: String
@@ -11,7 +12,7 @@ public struct ApplyReport: Codable, Sendable {
         public let receivable: Money
     }
     public struct Skipped: Codable, Sendable, Equatable {
-        public enum Reason: String, Codable, Sendable {
+        public enum Reason: String, Codable, Sendable, CaseIterable {
             /// The excess changed since the plan (a hand correction, a new credit): re-plan.
             case stale
             /// Taking back the approved amount would now make the balance negative.
@@ -42,20 +43,48 @@ public struct ApplyReport: Codable, Sendable {
     /// before these fields existed have neither; exports then order runs by file time.
     public var startedAt: String?
     public var finishedAt: String?
-    public var applied: [Applied] = []
-    /// Booked by an earlier run (or another plan from the same state), and the user's books still
-    /// as that booking left them: never booked twice.
-    public var alreadyApplied: [String] = []
-    public var skipped: [Skipped] = []
     public var auditHead: String = AuditLog.genesisHash
     /// `auditHead` at the run's end, signed by the operator (nil in reports from before signing,
     /// or of a run that did not finish).
     public var signedAuditHead: SignedAuditHead?
     public var takenBack: Money = .zero
     public var receivablesOpened: Money = .zero
+    /// How many lines of each kind the run reported. The lines themselves are never all held:
+    /// apply spools them to the report file (runs/RUN.json) as batches commit, and `forEachLine`
+    /// reads them back one at a time.
+    public internal(set) var counts = Counts()
+    /// The report file holding the lines (nil until it is written, or if it could not be).
+    public internal(set) var path: String?
 
     /// Exit 0 only if every line of the plan is booked (now or before).
-    public var isComplete: Bool { skipped.isEmpty }
+    public var isComplete: Bool { counts.skipped == 0 }
+
+    public struct Counts: Sendable, Equatable {
+        public internal(set) var applied = 0
+        public internal(set) var alreadyApplied = 0
+        public internal(set) var skippedByReason: [Skipped.Reason: Int] = [:]
+
+        public var skipped: Int { skippedByReason.values.reduce(0, +) }
+        /// Skipped for a reason a re-run cannot mend (all but `contended`): a person must look.
+        public var refused: Int { skipped - skippedByReason[.contended, default: 0] }
+
+        mutating func count(_ line: Line) {
+            switch line {
+            case .applied: applied += 1
+            case .alreadyApplied: alreadyApplied += 1
+            case .skipped(let skipped): skippedByReason[skipped.reason, default: 0] += 1
+            }
+        }
+    }
+
+    /// One line of a run report.
+    public enum Line: Sendable, Equatable {
+        /// Booked before, by an earlier run (or another plan from the same state), and the user's
+        /// books still as that booking left them: never booked twice.
+        case alreadyApplied(String)
+        case applied(Applied)
+        case skipped(Skipped)
+    }
 
     /// What one batch did; recorded in the report only once its transaction has committed.
     struct BatchOutcome: Sendable {
@@ -79,14 +108,21 @@ public struct ApplyReport: Codable, Sendable {
         }
     }
 
-    /// A batch's outcome, in the plan's order. The audit head is the last batch's in that order;
-    /// the run's last audit row (apply.finished) reads the chain's real head.
-    mutating func record(_ outcome: BatchOutcome) throws {
-        applied += outcome.applied
-        alreadyApplied += outcome.alreadyApplied
-        skipped += outcome.skipped
+    /// A batch's outcome, in the plan's order: its totals and counts here, its lines to `spool`.
+    /// The audit head is the last batch's in that order; the run's last audit row
+    /// (apply.finished) reads the chain's real head.
+    mutating func record(_ outcome: BatchOutcome, into spool: RunReportSpool) throws {
+        for userId in outcome.alreadyApplied { try add(.alreadyApplied(userId), to: spool) }
+        for line in outcome.applied { try add(.applied(line), to: spool) }
+        for line in outcome.skipped { try add(.skipped(line), to: spool) }
         if let head = outcome.auditHead { auditHead = head }
         takenBack = try takenBack.adding(outcome.takenBack)
         receivablesOpened = try receivablesOpened.adding(outcome.receivablesOpened)
+    }
+
+    /// One line, counted and spooled.
+    mutating func add(_ line: Line, to spool: RunReportSpool) throws {
+        try spool.append(line)
+        counts.count(line)
     }
 }

@@ -13,11 +13,8 @@ struct BundleRuns {
     static let directory = "runs"
 
     struct Report {
-        /// The report without its lines (`applied`, `alreadyApplied`, `skipped` empty): their counts are below.
+        /// The report (its lines counted, not held).
         let report: ApplyReport
-        let applied: Int
-        let alreadyApplied: Int
-        let skipped: Int
         /// startedAt, or the file's modification time for reports written before it existed.
         let orderKey: String
     }
@@ -60,15 +57,7 @@ struct BundleRuns {
             let path = "\(directory)/\(name)"
             let mark = words.mark()
             let reportIndex = reports.count
-            var counts = (applied: 0, alreadyApplied: 0, skipped: 0)
-            let read = RunReportReading.read(path: path) { line in
-                switch line {
-                case .applied: counts.applied += 1
-                case .alreadyApplied: counts.alreadyApplied += 1
-                case .skipped: counts.skipped += 1
-                }
-                words.add(line, report: reportIndex)
-            }
+            let read = RunReportReading.read(path: path) { line in words.add(line, report: reportIndex) }
             guard let report = read else {
                 words.rewind(to: mark)
                 rejected.append("runs/\(name) is not a remedy apply report")
@@ -80,8 +69,7 @@ struct BundleRuns {
                 continue
             }
             let modified = (try? manager.attributesOfItem(atPath: path)[.modificationDate] as? Date).map { Timestamp(date: $0).description }
-            reports.append(Report(report: report, applied: counts.applied, alreadyApplied: counts.alreadyApplied, skipped: counts.skipped,
-                                  orderKey: report.startedAt ?? modified ?? ""))
+            reports.append(Report(report: report, orderKey: report.startedAt ?? modified ?? ""))
         }
         let order = reports.indices.sorted { (reports[$0].orderKey, reports[$0].report.runId) < (reports[$1].orderKey, reports[$1].report.runId) }
         words.finish(reportOrder: order)
@@ -138,7 +126,7 @@ private struct RunWords {
         records.removeSubrange(mark.records...)
     }
 
-    mutating func add(_ line: RunReportReading.Line, report: Int) {
+    mutating func add(_ line: ApplyReport.Line, report: Int) {
         let userId: String
         let said: Said
         switch line {

@@ -344,8 +344,8 @@ public struct ExportBuilder {
             let report = entry.report
             let recorded = facts?.runs.first { $0.runId == report.runId }
             return ExportRun(runId: report.runId, operatorName: report.operatorName, startedAt: report.startedAt ?? recorded?.startedAt,
-                             finishedAt: report.finishedAt ?? recorded?.finishedAt, applied: entry.applied,
-                             alreadyApplied: entry.alreadyApplied, skipped: entry.skipped, auditHead: report.auditHead,
+                             finishedAt: report.finishedAt ?? recorded?.finishedAt, applied: report.counts.applied,
+                             alreadyApplied: report.counts.alreadyApplied, skipped: report.counts.skipped, auditHead: report.auditHead,
                              signedAuditHead: report.signedAuditHead, reportInBundle: true, databaseOutcome: recorded?.outcome, inDatabase: facts.map { _ in recorded != nil })
         }
         let reported = Set(result.map(\.runId))

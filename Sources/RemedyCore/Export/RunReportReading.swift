@@ -8,12 +8,6 @@ import Foundation
 /// three line arrays are decoded, encoded again (arrays empty) and must give theirs. Anything else
 /// is not a report of apply's: nil, and the export names the file.
 enum RunReportReading {
-    enum Line {
-        case alreadyApplied(String)
-        case applied(ApplyReport.Applied)
-        case skipped(ApplyReport.Skipped)
-    }
-
     /// How many lines the report holds (nil if it cannot be walked), found without reading them:
     /// what the lines are kept in is then made once, at its size.
     static func countLines(path: String) -> Int? {
@@ -31,25 +25,33 @@ enum RunReportReading {
         return scanner.counted
     }
 
-    /// The report without its lines (`applied`, `alreadyApplied`, `skipped` empty), or nil if the
-    /// file is not a canonical apply report; `onLine` has then been given the lines before the fault.
-    static func read(path: String, _ onLine: (Line) -> Void) -> ApplyReport? {
+    /// The report (its `counts` those of the lines read, its `path` this file), or nil if the file
+    /// is not a canonical apply report; `onLine` has then been given the lines before the fault.
+    static func read(path: String, _ onLine: (ApplyReport.Line) -> Void) -> ApplyReport? {
         guard let input = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? input.close() }
         var scanner = RunReportScanner()
+        var counts = ApplyReport.Counts()
         do {
             while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
-                try scanner.feed(chunk, onLine)
+                try scanner.feed(chunk) { line in
+                    counts.count(line)
+                    onLine(line)
+                }
             }
         } catch {
             return nil
         }
         guard scanner.closed, scanner.seen.count == RunReportScanner.sections.count,
-              let report = try? CanonicalJSON.decode(ApplyReport.self, from: Data(scanner.skeleton)),
-              report.applied.isEmpty, report.alreadyApplied.isEmpty, report.skipped.isEmpty else { return nil }
+              let document = try? CanonicalJSON.decode(ApplyReport.Document.self, from: Data(scanner.skeleton)),
+              document.applied.isEmpty, document.alreadyApplied.isEmpty, document.skipped.isEmpty else { return nil }
+        var report = document.report
         var writer = CanonicalJSONWriter()
-        report.write(to: &writer)
-        return writer.bytes == scanner.skeleton ? report : nil
+        report.writeSkeleton(to: &writer)
+        guard writer.bytes == scanner.skeleton else { return nil }
+        report.counts = counts
+        report.path = path
+        return report
     }
 }
 
@@ -72,7 +74,7 @@ private struct RunReportScanner {
     private(set) var counted = 0
     private var writer = CanonicalJSONWriter()
 
-    mutating func feed(_ chunk: Data, _ onLine: (RunReportReading.Line) -> Void) throws {
+    mutating func feed(_ chunk: Data, _ onLine: (ApplyReport.Line) -> Void) throws {
         try chunk.withUnsafeBytes { raw in
             var index = 0
             while index < raw.count {
@@ -90,13 +92,13 @@ private struct RunReportScanner {
     }
 
     /// Reads the element just gathered, writes it again, compares, hands the line on.
-    private mutating func finishElement(_ section: Int, _ onLine: (RunReportReading.Line) -> Void) throws {
+    private mutating func finishElement(_ section: Int, _ onLine: (ApplyReport.Line) -> Void) throws {
         counted += 1
         if countingOnly { return }
         let element = walk.element
         guard let node = element.withUnsafeBytes({ CanonicalJSONReader.parse($0) }) else { throw NotAReport() }
         writer.removeAll()
-        let line: RunReportReading.Line
+        let line: ApplyReport.Line
         switch section {
         case 0:
             guard case .string(let userId) = node else { throw NotAReport() }

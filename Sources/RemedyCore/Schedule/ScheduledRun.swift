@@ -102,7 +102,7 @@ public struct ScheduledRun {
             automatic = bundle
             applied = report
             notify(RunNotification(event: .appliedAutomatically, job: spec.name,
-                                   text: "remedy \(spec.name): applied \(report.applied.count) line(s) under policy \(policy.name): taken back \(report.takenBack.rupiah), given back \(part.totals.toGiveBack.rupiah); \(report.skipped.count) skipped",
+                                   text: "remedy \(spec.name): applied \(report.counts.applied) line(s) under policy \(policy.name): taken back \(report.takenBack.rupiah), given back \(part.totals.toGiveBack.rupiah); \(report.counts.skipped) skipped",
                                    planDigest: bundle.digest, bundle: bundle.path, totals: part.totals))
         }
 

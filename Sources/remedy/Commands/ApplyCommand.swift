@@ -44,17 +44,27 @@ struct ApplyCommand: ParsableCommand {
             // Lines apply would not move (stale, residual, would go negative, gone) are refused;
             // lines live traffic kept locked are an error to retry.
             if !report.isComplete {
-                status = report.skipped.contains { $0.reason != .contended } ? .refused : .error
+                status = report.counts.refused > 0 ? .refused : .error
             }
-            if output.json { try Terminal.printJSON(report); return }
-            for line in report.applied {
-                Terminal.print("applied  \(line.delta.signedRupiah)  \(line.label)  \(line.balanceBefore.rupiah) → \(line.balanceAfter.rupiah)\(line.receivable.isPositive ? "  (owed \(line.receivable.rupiah))" : "")")
+            // The lines are read back from the run report a batch at a time, never all held.
+            if output.json {
+                defer { Terminal.writeJSON("\n") }
+                try report.writeJSON(to: Terminal.writeJSON)
+                return
             }
-            for line in report.skipped {
-                Terminal.print("skipped  \(line.label)  [\(line.reason.rawValue)] planned excess \(line.plannedExcess.rupiah), now \(line.currentExcess?.rupiah ?? "unknown")")
+            try report.forEachLine { line in
+                switch line {
+                case .applied(let line):
+                    Terminal.print("applied  \(line.delta.signedRupiah)  \(line.label)  \(line.balanceBefore.rupiah) → \(line.balanceAfter.rupiah)\(line.receivable.isPositive ? "  (owed \(line.receivable.rupiah))" : "")")
+                case .skipped(let line):
+                    Terminal.print("skipped  \(line.label)  [\(line.reason.rawValue)] planned excess \(line.plannedExcess.rupiah), now \(line.currentExcess?.rupiah ?? "unknown")")
+                case .alreadyApplied:
+                    break
+                }
             }
             Terminal.print("")
-            Terminal.print("applied \(report.applied.count), already applied \(report.alreadyApplied.count), skipped \(report.skipped.count); taken back \(report.takenBack.rupiah), receivables opened \(report.receivablesOpened.rupiah)")
+            let counts = report.counts
+            Terminal.print("applied \(counts.applied), already applied \(counts.alreadyApplied), skipped \(counts.skipped); taken back \(report.takenBack.rupiah), receivables opened \(report.receivablesOpened.rupiah)")
             Terminal.print("approved by \(report.approvers.joined(separator: ", ")); run \(report.runId)")
             if let signed = report.signedAuditHead {
                 Terminal.print("signed by \(signed.name) as row \(signed.seq) in \(plan)/runs/\(report.runId).json: keep it (remedy audit verify --head FILE)")

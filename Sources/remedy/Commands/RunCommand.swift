@@ -44,13 +44,13 @@ struct RunCommand: ParsableCommand {
             exitCode = outcome.exitCode
             if output.json {
                 try Terminal.printJSON(RunOutput(
-                    totals: outcome.totals, applied: outcome.applied, appliedBundle: outcome.automatic?.path,
+                    totals: outcome.totals, applied: try outcome.applied.map(ApplyReport.Document.init(reading:)), appliedBundle: outcome.automatic?.path,
                     waitingBundle: outcome.waiting?.path, waitingDigest: outcome.waiting?.digest,
                     notificationProblems: outcome.notificationProblems))
                 return
             }
             if let report = outcome.applied, let bundle = outcome.automatic {
-                Terminal.print("applied automatically: \(report.applied.count) line(s), taken back \(report.takenBack.rupiah), skipped \(report.skipped.count); plan \(bundle.path)")
+                Terminal.print("applied automatically: \(report.counts.applied) line(s), taken back \(report.takenBack.rupiah), skipped \(report.counts.skipped); plan \(bundle.path)")
                 Terminal.print("audit chain head \(report.auditHead)")
             }
             if let waiting = outcome.waiting {
@@ -69,8 +69,9 @@ struct RunCommand: ParsableCommand {
 struct RunOutput: Encodable {
     /// The run's plan totals (acknowledged holds included).
     let totals: PlanTotals
-    /// What a standing policy let it apply automatically, and that plan's bundle.
-    let applied: ApplyReport?
+    /// What a standing policy let it apply automatically, its lines read back whole (a policy's
+    /// plan is bounded by its limits, and read whole to be checked against them), and that plan's bundle.
+    let applied: ApplyReport.Document?
     let appliedBundle: String?
     /// The plan waiting for sign-off (exit 2), if any.
     let waitingBundle: String?

@@ -59,9 +59,9 @@ struct DemoScript {
         section("5. Apply, exactly once")
         let report = try Applier(spec: spec, bundle: bundle, connection: connection, logger: Terminal.logger).apply(operatorKey: keys["andi"]!)
         Terminal.print("$ remedy apply plan --key andi.key")
-        Terminal.print("applied \(report.applied.count) corrections, taken back \(report.takenBack.rupiah); skipped \(report.skipped.count)")
+        Terminal.print("applied \(report.counts.applied) corrections, taken back \(report.takenBack.rupiah); skipped \(report.counts.skipped)")
         let again = try Applier(spec: spec, bundle: bundle, connection: connection).apply(operatorKey: keys["andi"]!)
-        Terminal.print("$ remedy apply plan --key andi.key   (again) → applied \(again.applied.count), already applied \(again.alreadyApplied.count): nothing twice")
+        Terminal.print("$ remedy apply plan --key andi.key   (again) → applied \(again.counts.applied), already applied \(again.counts.alreadyApplied): nothing twice")
 
         section("6. Verify and audit")
         let verified = try Verifier(spec: spec, streamed: try PlanBundle.readStreaming(bundle.path), connection: connection).verify(actor: "andi")

@@ -97,12 +97,12 @@ struct DoubleCreditPipelineTests {
         let (bundle, first) = try harness.runPipeline()
         let afterFirst = try harness.books()
         let second = try harness.apply(bundle)
-        #expect(second.applied.isEmpty)
-        #expect(second.alreadyApplied.count == first.applied.count)
+        #expect(second.counts.applied == 0)
+        #expect(second.counts.alreadyApplied == first.counts.applied)
         #expect(try harness.books().mapValues(\.balance) == afterFirst.mapValues(\.balance))
 
         let replan = try harness.plan()
-        let corrected = Set(first.applied.map(\.userId))
+        let corrected = Set(try first.lines().applied.map(\.userId))
         #expect(replan.plan.adjustments.filter { corrected.contains($0.userId) }.isEmpty)
         #expect(replan.plan.holds.filter { corrected.contains($0.userId) }.isEmpty)
     }
@@ -166,8 +166,8 @@ struct DoubleCreditPipelineTests {
         let before = try harness.books()
         let applied = try harness.apply(first)
         let again = try harness.apply(second)
-        #expect(again.applied.isEmpty)
-        #expect(again.alreadyApplied.count == applied.applied.count)
+        #expect(again.counts.applied == 0)
+        #expect(again.counts.alreadyApplied == applied.counts.applied)
         let after = try harness.books()
         for line in first.plan.adjustments {
             #expect(after[line.userId]!.balance == before[line.userId]!.balance + line.delta, "taken once, not twice")
@@ -195,14 +195,15 @@ struct DoubleCreditPipelineTests {
         try c.execute("UPDATE users SET balance = balance + $2::numeric WHERE id = $1::uuid", [handCorrected.userId, handCorrected.delta])
 
         let report = try harness.apply(bundle)
-        let applied = Set(report.applied.map(\.userId))
+        let written = try report.lines()
+        let applied = Set(written.applied.map(\.userId))
         #expect(applied.contains(toppedUp.userId))
         #expect(applied.contains(spent.userId))
-        let stale = try #require(report.skipped.first { $0.userId == handCorrected.userId })
+        let stale = try #require(written.skipped.first { $0.userId == handCorrected.userId })
         #expect(stale.reason == .stale)
         #expect(stale.plannedExcess == handCorrected.excess)
         #expect(stale.currentExcess == .zero)
-        #expect(report.applied.count == lines.count - 1)
+        #expect(report.counts.applied == lines.count - 1)
         #expect(!report.isComplete)
     }
 

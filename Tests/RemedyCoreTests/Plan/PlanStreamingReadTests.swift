@@ -204,10 +204,10 @@ struct PlanStreamingReadTests {
         try harness.approve(bundle)
         let report = try Applier(spec: harness.spec, streamed: try PlanBundle.readStreaming(bundle.path), connection: harness.connection)
             .apply(operatorKey: harness.keys["andi"]!)
-        #expect(report.isComplete && report.applied.count == bundle.plan.adjustments.count)
-        #expect(report.applied.map(\.userId) == bundle.plan.adjustments.map(\.userId))
+        #expect(report.isComplete && report.counts.applied == bundle.plan.adjustments.count)
+        #expect(try report.lines().applied.map(\.userId) == bundle.plan.adjustments.map(\.userId))
         let again = try Applier(spec: harness.spec, streamed: try PlanBundle.readStreaming(bundle.path), connection: harness.connection)
             .apply(operatorKey: harness.keys["andi"]!)
-        #expect(again.applied.isEmpty && again.alreadyApplied.count == bundle.plan.adjustments.count)
+        #expect(again.counts.applied == 0 && again.counts.alreadyApplied == bundle.plan.adjustments.count)
     }
 }

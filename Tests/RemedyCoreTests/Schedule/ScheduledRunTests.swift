@@ -56,7 +56,7 @@ struct ScheduledRunTests {
         for (userId, books) in after {
             #expect(books.balance == before[userId]!.balance + (moved[userId] ?? .zero))
         }
-        #expect(try harness.connection.query("SELECT count(*) FROM remedy.audit_log WHERE action = 'correction.applied'")[0].decode(0, as: Int.self) == report.applied.count)
+        #expect(try harness.connection.query("SELECT count(*) FROM remedy.audit_log WHERE action = 'correction.applied'")[0].decode(0, as: Int.self) == report.counts.applied)
         // Everything outside the policy waits, untouched.
         let waiting = try #require(night1.waiting)
         #expect(waiting.plan.standingPolicy == nil)
@@ -130,7 +130,7 @@ struct ScheduledRunTests {
         #expect(try harness.connection.query("SELECT count(*) FROM remedy.plans")[0].decode(0, as: Int.self) == 0)
         #expect(try harness.books().mapValues(\.balance) == before.mapValues(\.balance))
         let accepted = try run(allowing: true)
-        #expect(try #require(accepted.applied).applied.count > 0)
+        #expect(try #require(accepted.applied).counts.applied > 0)
     }
 
     @Test func anAutomaticPlanCannotBeAppliedWithoutItsPolicy() throws {

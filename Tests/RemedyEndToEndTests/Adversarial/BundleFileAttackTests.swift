@@ -47,4 +47,23 @@ struct BundleFileAttackTests {
             #expect(!FileManager.default.fileExists(atPath: "\(bundle)/export.csv"))
         }
     }
+
+    /// Apply spools its report's lines into the bundle's runs/ as batches commit. Where it cannot
+    /// (runs/ is a file, not a directory) it is refused in one line before the run begins: nothing
+    /// booked, no run recorded, so no run ends with its lines nowhere.
+    @Test func applyThatCannotWriteItsReportIsRefusedBeforeTheRunBegins() throws {
+        let shop = try EndToEndShop(users: 80, seed: 1_061)
+        let bundle = try shop.plan()
+        try shop.approve(bundle)
+        #expect(FileManager.default.createFile(atPath: "\(bundle)/runs", contents: Data("not a directory".utf8)))
+        let before = try DatabaseFingerprint.take(shop)
+        let run = try shop.apply(bundle)
+        let last = run.stderrLines.last ?? ""
+        #expect(!run.exitedZero && last.hasPrefix("remedy: error: ") && last.contains("\(bundle)/runs") && last.contains("a directory apply can write in"), "\(run)")
+        #expect(try DatabaseFingerprint.take(shop).differences(from: before).isEmpty)
+
+        try FileManager.default.removeItem(atPath: "\(bundle)/runs")
+        try shop.apply(bundle).requireSuccess()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(bundle)/runs").count == 1)
+    }
 }

@@ -115,6 +115,9 @@ extension ReliabilitySuite {
             let outcomes = try shop.connection.query("SELECT coalesce(outcome, 'unfinished') FROM remedy.runs ORDER BY started_at, id").map { try $0.decode(0, as: String.self) }
             #expect(outcomes == Array(repeating: "interrupted", count: deaths) + ["complete"], "runs' outcomes \(outcomes): \(context)")
             #expect(try shop.count("remedy.leases") == 0, "the lease is released: \(context)")
+            // A killed run spooled its report's lines to files unlinked once open: it leaves none.
+            let runFiles = try FileManager.default.contentsOfDirectory(atPath: bundle + "/runs")
+            #expect(runFiles.count == 1 && runFiles.allSatisfy { $0.hasSuffix(".json") && !$0.hasPrefix(".") }, "runs/ holds only the finished run's report: \(runFiles); \(context)")
             let verified = try shop.remedy(["verify", bundle, "--jobs", jobs])
             #expect(verified.exitedZero, "remedy verify: \(context)\n\(verified)")
             let audit = try shop.remedy(["audit", "verify"])
