@@ -11,15 +11,9 @@ struct ApplyReportJSONTests {
     /// Two real runs: a stale skip beside applied lines (nothing already applied), then the
     /// stale line applied and the rest found booked (nothing skipped).
     @Test func theStreamedReportIsTheWholeReportsEncoding() throws {
+        // The harness keeps its directory (and the reports in it) while it lives.
         let harness = try PipelineHarness(users: 300, seed: 8)
-        let bundle = try harness.plan()
-        try harness.approve(bundle)
-        let handCorrected = try #require(bundle.plan.adjustments.first)
-        let c = harness.connection
-        try c.execute("UPDATE users SET balance = balance + $2::numeric WHERE id = $1::uuid", [handCorrected.userId, handCorrected.delta])
-        let first = try harness.apply(bundle)
-        try c.execute("UPDATE users SET balance = balance - $2::numeric WHERE id = $1::uuid", [handCorrected.userId, handCorrected.delta])
-        let second = try harness.apply(bundle)
+        let (_, _, first, second) = try harness.twoRunsWithAStaleLine()
         try #require(first.counts.skipped == 1 && first.counts.alreadyApplied == 0 && first.counts.applied > 7)
         try #require(second.counts.skipped == 0 && second.counts.alreadyApplied > 7 && second.counts.applied == 1)
         for report in [first, second] {

@@ -13,14 +13,7 @@ struct ExportRunReportTests {
     /// the report's very bytes.
     @Test func aReportReadLineByLineIsTheWholeReport() throws {
         let harness = try PipelineHarness(users: 300, seed: 8)
-        let bundle = try harness.plan()
-        try harness.approve(bundle)
-        let handCorrected = try #require(bundle.plan.adjustments.first)
-        let c = harness.connection
-        try c.execute("UPDATE users SET balance = balance + $2::numeric WHERE id = $1::uuid", [handCorrected.userId, handCorrected.delta])
-        let first = try harness.apply(bundle)
-        try c.execute("UPDATE users SET balance = balance - $2::numeric WHERE id = $1::uuid", [handCorrected.userId, handCorrected.delta])
-        let second = try harness.apply(bundle)
+        let (bundle, _, first, second) = try harness.twoRunsWithAStaleLine()
         try #require(first.counts.skipped > 0 && first.counts.applied > 0 && second.counts.applied > 0 && second.counts.alreadyApplied > 0)
 
         for run in [first, second] {

@@ -4,6 +4,7 @@ import RemedyCore
 import Rupiah
 import ShopSimulator
 import TestSupport
+import Testing
 
 /// A simulated shop in a fresh database, remedy initialized, and the people of a sign-off:
 /// andi (engineering) plans and applies, sari (finance) and budi (engineering) approve, eve is
@@ -77,6 +78,19 @@ final class PipelineHarness {
         let bundle = try plan()
         try approve(bundle)
         return (bundle, try apply(bundle))
+    }
+
+    /// Two runs of one approved plan: the first finds one user corrected by hand in between
+    /// (stale) and applies the rest; the hand correction is undone, and the second applies that
+    /// line and finds the rest booked.
+    func twoRunsWithAStaleLine() throws -> (bundle: PlanBundle, handCorrected: AdjustmentLine, first: ApplyReport, second: ApplyReport) {
+        let bundle = try plan()
+        try approve(bundle)
+        let handCorrected = try #require(bundle.plan.adjustments.first)
+        try connection.execute("UPDATE users SET balance = balance + $2::numeric WHERE id = $1::uuid", [handCorrected.userId, handCorrected.delta])
+        let first = try apply(bundle)
+        try connection.execute("UPDATE users SET balance = balance - $2::numeric WHERE id = $1::uuid", [handCorrected.userId, handCorrected.delta])
+        return (bundle, handCorrected, first, try apply(bundle))
     }
 
     struct Truth { let category: String; let bugExcess: Money; let otherDrift: Money; let username: String; var note: String? = nil }
