@@ -12,7 +12,7 @@ public struct ApplyReport: Sendable {
         public let receivable: Money
     }
     public struct Skipped: Codable, Sendable, Equatable {
-        public enum Reason: String, Codable, Sendable, CaseIterable {
+        public enum Reason: String, Codable, Sendable {
             /// The excess changed since the plan (a hand correction, a new credit): re-plan.
             case stale
             /// Taking back the approved amount would now make the balance negative.

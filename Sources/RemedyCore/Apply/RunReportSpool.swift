@@ -55,7 +55,10 @@ final class RunReportSpool {
     func write(_ report: ApplyReport, toFile path: String) throws {
         defer { discard() }
         let temporary = path + ".tmp"
-        let handle = try FileHandle.creatingPrivateFile(atPath: temporary)
+        // Made as plan.json is (the process's umask), not private: the report is filed with the plan.
+        guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
+            throw RemedyError(.io, "cannot create \(temporary)")
+        }
         var failure: Error?
         let sink: (Data) -> Void = { bytes in
             guard failure == nil else { return }
