@@ -46,27 +46,35 @@ struct ApplyCommand: ParsableCommand {
             if !report.isComplete {
                 status = report.counts.refused > 0 ? .refused : .error
             }
-            // The lines are read back from the run report a batch at a time, never all held.
+            // The lines are read back from the run report a batch at a time, never all held. If it
+            // could not be written (apply warned), the run is still done: the audit log has them.
             if output.json {
+                guard report.path != nil else {
+                    throw RemedyError(.io, "apply finished run \(report.runId) (\(report.isComplete ? "every line booked" : "not every line booked")) but could not write its report, so --json cannot print its lines; remedy export \(plan) reads them from the audit log")
+                }
                 defer { Terminal.writeJSON("\n") }
                 try report.writeJSON(to: Terminal.writeJSON)
                 return
             }
-            try report.forEachLine { line in
-                switch line {
-                case .applied(let line):
-                    Terminal.print("applied  \(line.delta.signedRupiah)  \(line.label)  \(line.balanceBefore.rupiah) → \(line.balanceAfter.rupiah)\(line.receivable.isPositive ? "  (owed \(line.receivable.rupiah))" : "")")
-                case .skipped(let line):
-                    Terminal.print("skipped  \(line.label)  [\(line.reason.rawValue)] planned excess \(line.plannedExcess.rupiah), now \(line.currentExcess?.rupiah ?? "unknown")")
-                case .alreadyApplied:
-                    break
+            if report.path == nil {
+                Terminal.print("the run report could not be written: its lines are in the audit log (remedy export \(plan))")
+            } else {
+                try report.forEachLine { line in
+                    switch line {
+                    case .applied(let line):
+                        Terminal.print("applied  \(line.delta.signedRupiah)  \(line.label)  \(line.balanceBefore.rupiah) → \(line.balanceAfter.rupiah)\(line.receivable.isPositive ? "  (owed \(line.receivable.rupiah))" : "")")
+                    case .skipped(let line):
+                        Terminal.print("skipped  \(line.label)  [\(line.reason.rawValue)] planned excess \(line.plannedExcess.rupiah), now \(line.currentExcess?.rupiah ?? "unknown")")
+                    case .alreadyApplied:
+                        break
+                    }
                 }
             }
             Terminal.print("")
             let counts = report.counts
             Terminal.print("applied \(counts.applied), already applied \(counts.alreadyApplied), skipped \(counts.skipped); taken back \(report.takenBack.rupiah), receivables opened \(report.receivablesOpened.rupiah)")
             Terminal.print("approved by \(report.approvers.joined(separator: ", ")); run \(report.runId)")
-            if let signed = report.signedAuditHead {
+            if let signed = report.signedAuditHead, report.path != nil {
                 Terminal.print("signed by \(signed.name) as row \(signed.seq) in \(plan)/runs/\(report.runId).json: keep it (remedy audit verify --head FILE)")
             }
             Terminal.print("audit chain head \(report.auditHead)")
