@@ -81,7 +81,7 @@ extension ApplyReport {
     /// report apply wrote.
     public func forEachLine(_ body: (Line) throws -> Void) throws {
         guard let path else {
-            throw RemedyError(.io, "run \(runId)'s report file was not written, so its lines cannot be read back; the audit log holds them (remedy export)")
+            throw RemedyError(.io, "apply finished run \(runId) (\(isComplete ? "every line booked" : "not every line booked")) but could not write its report, so its lines cannot be read back here; remedy export reads them from the audit log")
         }
         var failure: Error?
         let read = RunReportReading.read(path: path) { line in

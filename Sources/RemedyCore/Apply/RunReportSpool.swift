@@ -50,19 +50,16 @@ final class RunReportSpool {
         try sections[section.rawValue].append(writer.bytes)
     }
 
-    /// Writes `report` with the spooled lines to `path` (a temporary file beside it, renamed into
-    /// place), a megabyte at a time, then removes the spools.
+    /// Writes `report` with the spooled lines to `path` (ExportSink: a temporary file beside it,
+    /// renamed into place when complete), a megabyte at a time, then removes the spools.
     func write(_ report: ApplyReport, toFile path: String) throws {
         defer { discard() }
-        let temporary = path + ".tmp"
-        // Made as plan.json is (the process's umask), not private: the report is filed with the plan.
-        guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
-            throw RemedyError(.io, "cannot create \(temporary)")
-        }
+        let file = try ExportSink.file(path)
+        // The canonical writer hands its bytes on without throwing: the first failure is kept.
         var failure: Error?
         let sink: (Data) -> Void = { bytes in
             guard failure == nil else { return }
-            do { try handle.write(contentsOf: bytes) } catch { failure = error }
+            do { try file.write(bytes) } catch { failure = error }
         }
         var writer = CanonicalJSONWriter(capacity: SpoolFile.bufferSize)
         report.write(to: &writer) { section, writer in
@@ -72,15 +69,8 @@ final class RunReportSpool {
             writer.raw([UInt8(ascii: "]")])
         }
         writer.drain { sink(Data($0)) }
-        try? handle.close()
-        if let failure {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw failure
-        }
-        guard rename(temporary, path) == 0 else {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw RemedyError(.io, "cannot move \(temporary) to \(path): \(String(cString: strerror(errno)))")
-        }
+        if let failure { throw failure }
+        try file.finish()
     }
 
     /// Removes the temporary files. Safe to call more than once.
