@@ -454,7 +454,7 @@ public struct Applier {
     private func writeReport(_ report: inout ApplyReport, from spool: RunReportSpool) {
         let path = "\(bundle.path)/\(BundleRuns.directory)/\(report.runId).json"
         do {
-            try spool.write(report, toFile: path)
+            try spool.write(report, toFile: path, afterEachWrite: faults.reportWrite)
             report.path = path
         } catch {
             logger.warning("apply: the run report could not be written to \(path): \(error); the audit log holds the run's lines (remedy export)",

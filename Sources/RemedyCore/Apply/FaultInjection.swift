@@ -4,17 +4,27 @@ import Foundation
 /// itself with SIGKILL at the N-th checkpoint of apply, exactly as a crash would, with no cleanup.
 /// With `REMEDY_FAULT_COMMIT_IN_FLIGHT=1` as well, a death at a checkpoint that has a commit to
 /// send first sends it, so the runner dies not knowing whether its batch committed.
-/// Unset (always, in production) it does nothing.
+/// With `REMEDY_FAULT_REPORT_WRITE_FAILS=1`, writing the run report at the end fails, as a full
+/// disk would, after every batch has committed. Unset (always, in production) they do nothing.
 public struct FaultInjection: Sendable {
     public static let environmentVariable = "REMEDY_FAULT_KILL_AT"
     public static let commitInFlightVariable = "REMEDY_FAULT_COMMIT_IN_FLIGHT"
+    public static let reportWriteFailsVariable = "REMEDY_FAULT_REPORT_WRITE_FAILS"
     let killAt: Int?
     let commitInFlight: Bool
+    let reportWriteFails: Bool
     private let counter = Counter()
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         killAt = environment[FaultInjection.environmentVariable].flatMap(Int.init)
         commitInFlight = environment[FaultInjection.commitInFlightVariable] == "1"
+        reportWriteFails = environment[FaultInjection.reportWriteFailsVariable] == "1"
+    }
+
+    /// Called as each part of the run report is handed to its file: fails the write part way
+    /// when asked to.
+    func reportWrite() throws {
+        if reportWriteFails { throw RemedyError(.io, "fault injection: the run report's write fails") }
     }
 
     /// Marks a point of apply; `name` is printed to stderr when the process dies there.

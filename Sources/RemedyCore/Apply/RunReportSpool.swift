@@ -52,14 +52,18 @@ final class RunReportSpool {
 
     /// Writes `report` with the spooled lines to `path` (ExportSink: a temporary file beside it,
     /// renamed into place when complete), a megabyte at a time, then removes the spools.
-    func write(_ report: ApplyReport, toFile path: String) throws {
+    /// `afterEachWrite` is the fault tests' hook (FaultInjection.reportWrite).
+    func write(_ report: ApplyReport, toFile path: String, afterEachWrite: @escaping () throws -> Void = {}) throws {
         defer { discard() }
         let file = try ExportSink.file(path)
         // The canonical writer hands its bytes on without throwing: the first failure is kept.
         var failure: Error?
         let sink: (Data) -> Void = { bytes in
             guard failure == nil else { return }
-            do { try file.write(bytes) } catch { failure = error }
+            do {
+                try file.write(bytes)
+                try afterEachWrite()
+            } catch { failure = error }
         }
         var writer = CanonicalJSONWriter(capacity: SpoolFile.bufferSize)
         report.write(to: &writer) { section, writer in

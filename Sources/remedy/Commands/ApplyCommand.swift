@@ -54,7 +54,7 @@ struct ApplyCommand: ParsableCommand {
                 return
             }
             if report.path == nil {
-                Terminal.print("the run report could not be written: its lines are in the audit log (remedy export \(plan))")
+                Terminal.print("the run report could not be written: its lines are in the audit log (remedy export \(plan) reads them there and lists the missing report as a discrepancy to explain)")
             } else {
                 try report.forEachLine { line in
                     switch line {
