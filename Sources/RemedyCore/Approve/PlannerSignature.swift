@@ -9,6 +9,8 @@ public struct PlannerSignature: Codable, Sendable, Equatable {
     public static let file = "planner.json"
     public static let currentFormat = "remedy-planner/v1"
     static let context = "remedy/plan-made/v1"
+    /// Far above any planner.json remedy writes (a few hundred bytes): a larger file is refused unread.
+    static let maxFileBytes = 64 * 1024
 
     public var format: String
     public var planDigest: String
@@ -36,7 +38,7 @@ public struct PlannerSignature: Codable, Sendable, Equatable {
 
     static func load(_ bundlePath: String) throws -> PlannerSignature {
         let path = "\(bundlePath)/\(file)"
-        guard let data = try BundleFile.contents(atPath: path, maxBytes: ApprovalRecord.maxFileBytes, what: "the planner's signature") else {
+        guard let data = try BundleFile.contents(atPath: path, maxBytes: PlannerSignature.maxFileBytes, what: "the planner's signature") else {
             throw RemedyError(.tampered, "\(path) is missing: nobody signed as this plan's planner (plans made by an earlier remedy have none); make a new plan")
         }
         return try CanonicalJSON.decodeCanonical(PlannerSignature.self, from: data, what: path)
