@@ -77,7 +77,8 @@ let package = Package(
         .testTarget(name: "RupiahTests", dependencies: ["Rupiah"]),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["Postgres", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            // Rupiah: a binary COPY's numeric read into Money, against the server's own encoding.
+            dependencies: ["Postgres", "Rupiah", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "EphemeralPostgresTests",

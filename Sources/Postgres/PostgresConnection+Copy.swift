@@ -56,3 +56,71 @@ extension PostgresConnection {
         }
     }
 }
+
+extension PostgresConnection {
+    /// Runs `COPY … TO STDOUT` and hands each CopyData message to `onData` as it arrives: one row in
+    /// text format, or in binary format (PostgresBinaryCopy reads those). The bytes are valid only
+    /// during the call. Returns the rows copied. If `onData` throws, the COPY is cancelled, what is
+    /// still on its way discarded, and the error rethrown. `maximumMessages` bounds the loop.
+    @discardableResult
+    public func copyOut(_ sql: String, maximumMessages: Int = Int(Int32.max), onData: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        let handle = try liveHandle()
+        try Self.rejectNUL(in: sql, what: "the statement")
+        guard let start = PQexec(handle, sql) else {
+            throw failure(handle, context: "could not start the COPY")
+        }
+        guard PQresultStatus(start) == PGRES_COPY_OUT else {
+            _ = try finish(start, handle: handle)
+            throw PostgresError(kind: .protocolViolation, message: "copyOut needs a COPY … TO STDOUT statement")
+        }
+        PQclear(start)
+
+        var buffer: UnsafeMutablePointer<CChar>?
+        for _ in 0...maximumMessages {
+            let length = PQgetCopyData(handle, &buffer, 0)
+            guard length >= 0, let data = buffer else {
+                // -1: the COPY is done and its result follows; -2: the connection failed.
+                guard length == -1 else {
+                    let error = failure(handle, context: "the COPY's data could not be read")
+                    drainResults(handle)
+                    throw error
+                }
+                let copied: PostgresStatementResult
+                do {
+                    copied = try finish(PQgetResult(handle), handle: handle)
+                } catch {
+                    drainResults(handle)
+                    throw error
+                }
+                if let error = drainResults(handle) { throw error }
+                return copied.rowsAffected
+            }
+            defer { PQfreemem(data); buffer = nil }
+            do {
+                try onData(UnsafeRawBufferPointer(start: data, count: Int(length)))
+            } catch {
+                cancelCopyOut(handle)
+                throw error
+            }
+        }
+        cancelCopyOut(handle)
+        throw PostgresError(kind: .protocolViolation, message: "the COPY sent more than \(maximumMessages) messages")
+    }
+
+    /// Asks the server to stop a COPY TO STDOUT, discards the rows still on their way, then its result.
+    private func cancelCopyOut(_ handle: OpaquePointer) {
+        if let cancel = PQgetCancel(handle) {
+            var errorBuffer = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(cancel, &errorBuffer, Int32(errorBuffer.count))
+            PQfreeCancel(cancel)
+        }
+        var buffer: UnsafeMutablePointer<CChar>?
+        for _ in 0..<Self.maximumDrainedResults {
+            let length = PQgetCopyData(handle, &buffer, 0)
+            if let data = buffer { PQfreemem(data); buffer = nil }
+            if length < 0 { break }
+        }
+        // The expected 57014 (query_canceled) is of no interest: the caller's error wins.
+        drainResults(handle)
+    }
+}
