@@ -86,12 +86,13 @@ public struct PlanSummary {
         let labelWidth = min(24, max(8, preview.longestLabel ?? 8))
         func pad(_ text: String, _ count: Int) -> String { text.count >= count ? text : text + String(repeating: " ", count: count - text.count) }
         // Escaped before padding, so the columns line up with what the terminal shows.
-        func shown(_ label: String) -> String { label.terminalSafe }
+        func shown(_ text: String) -> String { text.terminalSafe }
+        func shown(label: String) -> String { label.terminalLabel }
 
         if preview.adjustmentCount == 0 { try emit("No balance to move.") }
         try eachShown(preview.adjustments, streamed?.adjustments) { line in
             let sign = line.delta.isNegative ? "-" : "+"
-            var text = "\(sign) \(pad(line.delta.unsignedRupiah, width))  \(pad(shown(line.label), labelWidth))  \(line.attribution.shortText)"
+            var text = "\(sign) \(pad(line.delta.unsignedRupiah, width))  \(pad(shown(label: line.label), labelWidth))  \(line.attribution.shortText)"
             if line.ambiguous { text += "  (ambiguous: \(line.decompositions >= Attribution.maxCountedDecompositions ? "≥\(line.decompositions)" : "\(line.decompositions)") ways; the amount is exact)" }
             if line.receivable.isPositive { text += "  (clamped: \(line.receivable.rupiah) stays owed)" }
             try emit(text + mark(line.attribution))
@@ -102,7 +103,7 @@ public struct PlanSummary {
             try emit("Held for a person (\(preview.holdCount), untouched):")
             try eachShown(preview.holds, streamed?.holds) { line in
                 let known = line.acknowledged.map { "  (acknowledged by \($0.by): \(shown($0.reason)))" } ?? ""
-                try emit("\(line.acknowledged == nil ? "!" : "~") \(pad(line.excess.rupiah, width))  \(pad(shown(line.label), labelWidth))  [\(line.reason.rawValue)] \(shown(line.explanation))\(known)\(mark(line.closest))")
+                try emit("\(line.acknowledged == nil ? "!" : "~") \(pad(line.excess.rupiah, width))  \(pad(shown(label: line.label), labelWidth))  [\(line.reason.rawValue)] \(shown(line.explanation))\(known)\(mark(line.closest))")
             }
             if preview.holdCount > maxLines { try emit("  … and \(preview.holdCount - maxLines) more holds (remedy show --all)") }
         }

@@ -39,6 +39,19 @@ public enum TerminalSafe {
         return out
     }
 
+    /// Most characters of a customer's label (a username, a contact) a line for people shows. A
+    /// customer picks its length too: whole, one name of megabytes would fill every screen the
+    /// plan, show and apply print. `--json` and the exports keep it whole.
+    public static let maxLabelCharacters = 48
+
+    /// `label` as `text` shows it, cut to `maxLabelCharacters` with what was left out counted:
+    /// `Budi…[+4953 characters]`. Cut before escaping, so an escape is never cut in two.
+    public static func label(_ label: String) -> String {
+        guard label.count > maxLabelCharacters else { return text(label) }
+        let kept = label.prefix(maxLabelCharacters - 1)
+        return text(String(kept)) + "…[+\(label.count - kept.count) characters]"
+    }
+
     /// JSON for a terminal: the same JSON value, with every character `escapes` names that the
     /// encoder left raw written as a JSON escape (`\u202e`, a surrogate pair above U+FFFF). Raw
     /// line breaks, tabs and carriage returns are left: an encoder never leaves one inside a
@@ -68,4 +81,7 @@ public enum TerminalSafe {
 extension String {
     /// This text as it may reach a terminal: see `TerminalSafe`.
     public var terminalSafe: String { TerminalSafe.text(self) }
+
+    /// A customer's label (username, contact) as a line for people shows it: see `TerminalSafe.label`.
+    public var terminalLabel: String { TerminalSafe.label(self) }
 }

@@ -24,7 +24,7 @@ struct AcknowledgeCommand: ParsableCommand {
                                                          holdReason: hold.reason.rawValue, reason: reason, bundle: plan))
                 return
             }
-            Terminal.print("acknowledged \(hold.label) (\(hold.userId)): excess \(hold.excess.rupiah), [\(hold.reason.rawValue)]; lapses when the numbers change")
+            Terminal.print("acknowledged \(hold.label.terminalLabel) (\(hold.userId)): excess \(hold.excess.rupiah), [\(hold.reason.rawValue)]; lapses when the numbers change")
         }
     }
 }

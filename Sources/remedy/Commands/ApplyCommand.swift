@@ -59,9 +59,9 @@ struct ApplyCommand: ParsableCommand {
                 try report.forEachLine { line in
                     switch line {
                     case .applied(let line):
-                        Terminal.print("applied  \(line.delta.signedRupiah)  \(line.label)  \(line.balanceBefore.rupiah) → \(line.balanceAfter.rupiah)\(line.receivable.isPositive ? "  (owed \(line.receivable.rupiah))" : "")")
+                        Terminal.print("applied  \(line.delta.signedRupiah)  \(line.label.terminalLabel)  \(line.balanceBefore.rupiah) → \(line.balanceAfter.rupiah)\(line.receivable.isPositive ? "  (owed \(line.receivable.rupiah))" : "")")
                     case .skipped(let line):
-                        Terminal.print("skipped  \(line.label)  [\(line.reason.rawValue)] planned excess \(line.plannedExcess.rupiah), now \(line.currentExcess?.rupiah ?? "unknown")")
+                        Terminal.print("skipped  \(line.label.terminalLabel)  [\(line.reason.rawValue)] planned excess \(line.plannedExcess.rupiah), now \(line.currentExcess?.rupiah ?? "unknown")")
                     case .alreadyApplied:
                         break
                     }

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Testing
+import RemedyCore
 
 /// Issue 10, item 9: a customer chooses their username (and e-mail). Whatever they put in it
 /// (ESC sequences that clear the screen, plant a hyperlink or retitle the window, a `\r` that
@@ -88,6 +89,38 @@ struct TerminalInjectionTests {
         #expect(written.contains("\u{202e}008.19 pR"), "the CSV file is finance's, unchanged by the terminal's rule")
 
         for run in runs { TerminalAttack.expectNoRawControls(run) }
+    }
+}
+
+extension TerminalInjectionTests {
+    /// A customer also picks their username's length. Lines for people show its first characters
+    /// and count the rest (TerminalSafe.label), so one name of 20,000 characters cannot fill the
+    /// plan summary or apply's output; `--json` and the exports keep it whole.
+    @Test func aVeryLongUsernameIsShortenedForPeopleAndKeptWholeForMachines() throws {
+        let shop = try EndToEndShop(users: 120, seed: 93)
+        let first = try #require(try shop.readPlan(try shop.plan()).adjustments.first)
+        let name = "Budi\u{1b}[2J" + String(repeating: "ganteng ", count: 2_500)
+        try shop.connection.execute("UPDATE users SET username = $2 WHERE id = $1::uuid", [first.userId, name])
+        let shown = String(name.prefix(TerminalSafe.maxLabelCharacters - 1)).terminalSafe + "…[+\(name.count - TerminalSafe.maxLabelCharacters + 1) characters]"
+        // Every other line is remedy's own: a few hundred characters at most.
+        func expectShortened(_ run: RemedyRun, sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(run.exitedZero && run.stdout.contains(shown), "\(run.arguments.first ?? ""): \(run.stdout.prefix(2_000))", sourceLocation: sourceLocation)
+            let longest = run.stdoutLines.map(\.count).max() ?? 0
+            #expect(longest < 400, "\(run.arguments.first ?? "") printed a line of \(longest) characters", sourceLocation: sourceLocation)
+        }
+
+        let bundle = shop.directory + "/long-name-plan"
+        let plan = try shop.remedy(["plan", "tripay-double-credit"] + shop.windowParameters + ["--key", shop.key("andi"), "--out", bundle, "--jobs", shop.jobs])
+        expectShortened(plan)
+        expectShortened(try RemedyProcess.run(["show", bundle, "--all"]))
+        let json = try RemedyProcess.run(["show", bundle, "--json"])
+        let showStrings = TerminalAttack.strings(in: try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)))
+        #expect(json.exitedZero && showStrings.contains(name), "show --json keeps the whole username")
+        try shop.approve(bundle)
+        expectShortened(try shop.apply(bundle))
+        let exported = try shop.remedy(["export", bundle, "--format", "json"])
+        let exportStrings = TerminalAttack.strings(in: try JSONSerialization.jsonObject(with: Data(exported.stdout.utf8)))
+        #expect(exported.exitedZero && exportStrings.contains(name), "the JSON export keeps the whole username")
     }
 }
 

@@ -24,6 +24,25 @@ struct TerminalSafeTests {
         #expect(!shown.unicodeScalars.contains(where: TerminalSafe.escapes))
     }
 
+    /// A label up to the limit is shown whole; a longer one is cut at a character (never inside
+    /// an escape or a grapheme cluster) with what was left out counted.
+    @Test func longLabelsAreCutForPeopleAndCounted() {
+        let limit = TerminalSafe.maxLabelCharacters
+        let atLimit = String(repeating: "a", count: limit)
+        #expect(atLimit.terminalLabel == atLimit)
+        #expect("Bu Ani\u{1b}[2J".terminalLabel == "Bu Ani\\u{1b}[2J")
+
+        let long = "Budi" + String(repeating: "x", count: 4_996)
+        #expect(long.terminalLabel == String(long.prefix(limit - 1)) + "…[+\(5_000 - (limit - 1)) characters]")
+
+        // The escape at the cut is kept whole; so is an accented letter written as two scalars (e and
+        // U+0301, one character).
+        let escapeAtCut = String(repeating: "a", count: limit - 2) + "\u{1b}" + String(repeating: "b", count: 10)
+        #expect(escapeAtCut.terminalLabel == String(repeating: "a", count: limit - 2) + "\\u{1b}…[+10 characters]")
+        let accented = String(repeating: "a", count: limit - 2) + "e\u{301}" + "tail"
+        #expect(accented.terminalLabel == String(repeating: "a", count: limit - 2) + "e\u{301}…[+4 characters]")
+    }
+
     /// ASCII is answered without the Unicode tables: the same answer as theirs, for all 128.
     @Test func asciiIsEscapedExactlyWhereTheUnicodeTablesSay() {
         for value in UInt8(0)...0x7F {
