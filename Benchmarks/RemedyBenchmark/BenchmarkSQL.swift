@@ -56,6 +56,17 @@ enum BenchmarkSQL {
          WHERE status = 'completed'
         """
 
+    /// Every transaction's columns that detect and check read, for the one-pass yardstick
+    /// (OnePassFold's order), by binary COPY: one server process, the client folding beside it.
+    static let onePassRows = """
+        COPY (SELECT user_id, id, transaction_type, status, amount, tripay_reference IS NOT NULL, tripay_paid_at,
+                     completed_at, created_at, tripay_amount
+                FROM transactions) TO STDOUT (FORMAT binary)
+        """
+
+    /// A time as binary COPY sends it: microseconds since 2000-01-01 UTC. $1: the time.
+    static let binaryTimestamp = "SELECT (extract(epoch FROM $1::timestamptz - timestamptz '2000-01-01 00:00:00+00') * 1000000)::bigint"
+
     static let countTransactions = "SELECT count(*) FROM transactions"
 
     static let counts = "SELECT (SELECT count(*) FROM public.users)::bigint, (SELECT count(*) FROM public.transactions)::bigint"

@@ -66,11 +66,12 @@ struct Figures {
     var copySeconds = 0.0
     var seedQuery = Timing(runs: [], rows: 0)
     var ledgerFloor = Timing(runs: [], rows: 0)
-    /// The floor's sums made in the client, streamed in single-row mode and by a cursor
-    /// (Yardsticks.clientLedger), and the memory the sums held (measured by the first).
+    /// The floor's sums made in the client (Yardsticks.clientLedger), and the memory they held.
     var clientLedger = Timing(runs: [], rows: 0)
     var clientLedgerMegabytes = 0.0
-    var cursorLedger = Timing(runs: [], rows: 0)
+    /// One pass over every transaction folded in the client (Yardsticks.onePass), and its fold.
+    var onePass = Timing(runs: [], rows: 0)
+    var onePassFold: OnePassFold?
     var countScan = Timing(runs: [], rows: 0)
     var planRuns: [ChildResult] = []
     var planTotals = PlanTotals()

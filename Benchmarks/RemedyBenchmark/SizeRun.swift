@@ -58,9 +58,12 @@ struct SizeRun {
         let yardsticks = Yardsticks(connection: connection, runs: settings.runs)
         figures.seedQuery = try yardsticks.seedQuery()
         figures.ledgerFloor = try yardsticks.ledgerFloor()
-        (figures.clientLedger, figures.clientLedgerMegabytes) = try yardsticks.clientLedger(viaCursor: false)
-        // Its memory would only show the pages the first pass freed (Yardsticks.clientLedger).
-        figures.cursorLedger = try yardsticks.clientLedger(viaCursor: true).timing
+        (figures.clientLedger, figures.clientLedgerMegabytes) = try yardsticks.clientLedger()
+        (figures.onePass, figures.onePassFold) = try yardsticks.onePass(since: "\(Self.since)", until: "\(Self.until)")
+        // The fold's ledgers are the floor's, made in the client: the same users, or the figure is not one.
+        guard figures.onePassFold?.ledgers.count == figures.ledgerFloor.rows else {
+            throw BenchmarkError("the one pass folded \(figures.onePassFold?.ledgers.count ?? 0) users' ledgers where the floor has \(figures.ledgerFloor.rows)")
+        }
         figures.countScan = try yardsticks.countScan()
 
         _ = try RemedyStore(connection: connection).initialize(approvers: try ApproverFile.load(path: ring.approversFile))

@@ -34,37 +34,21 @@ struct Yardsticks {
         }
     }
 
-    /// The ledger floor's sums made in the client instead: every completed row streamed, decoded
-    /// and summed by user with checked arithmetic, the sums held by user id. What one pass
-    /// aggregated in remedy would cost at least, and hold. Two ways to stream: libpq's single-row
-    /// mode (a result per row, as remedy streams detect), or a cursor fetched `cursorFetchRows`
-    /// at a time (a result per fetch; the server waits while each is summed). Rows: users summed;
+    /// The ledger floor's sums made in the client instead: every completed row streamed in
+    /// libpq's single-row mode (a result per row, as remedy streams detect), decoded and summed by
+    /// user with checked arithmetic, the sums held by user id as text. Rows: users summed;
     /// `heldMegabytes`: the process's resident memory after the pass less before it, the sums
     /// still held, largest of the runs. Only the first such pass in a process shows what the sums
     /// hold: the allocator keeps the pages a pass freed, and the next pass fills them again
     /// without growing.
-    func clientLedger(viaCursor: Bool) throws -> (timing: Timing, heldMegabytes: Double) {
+    func clientLedger() throws -> (timing: Timing, heldMegabytes: Double) {
         var largest = 0.0
-        let name = "the ledger summed in the client (every completed row streamed, \(viaCursor ? "cursor" : "single-row mode"))"
-        let timing = try timed(name, runs: runs) {
+        let timing = try timed("the ledger summed in the client (every completed row streamed, single-row mode)", runs: runs) {
             let before = Machine.residentMegabytes
             var ledgers: [String: Money] = [:]
-            func add(_ row: PostgresRow) throws {
+            try connection.stream(BenchmarkSQL.ledgerRows) { row in
                 let user = try row.decode(0, as: String.self)
                 ledgers[user] = try (ledgers[user] ?? .zero).adding(try row.decode(1, as: Money.self))
-            }
-            if viaCursor {
-                _ = try inTransaction(commit: false) {
-                    _ = try connection.execute("DECLARE ledger_rows NO SCROLL CURSOR FOR " + BenchmarkSQL.ledgerRows)
-                    for _ in 0..<Self.maximumFetches {
-                        let rows = try connection.query("FETCH FORWARD \(Self.cursorFetchRows) FROM ledger_rows")
-                        for row in rows { try add(row) }
-                        if rows.count < Self.cursorFetchRows { return 0 }
-                    }
-                    throw BenchmarkError("the cursor gave more than \(Self.maximumFetches * Self.cursorFetchRows) rows")
-                }
-            } else {
-                try connection.stream(BenchmarkSQL.ledgerRows) { try add($0) }
             }
             largest = max(largest, Machine.residentMegabytes - before)
             return ledgers.count
@@ -72,10 +56,25 @@ struct Yardsticks {
         return (timing, largest)
     }
 
-    /// Rows per FETCH of clientLedger's cursor: a few MB of result at a time.
-    static let cursorFetchRows = 50_000
-    /// Fetches before the cursor is taken for endless: 5 billion rows.
-    static let maximumFetches = 100_000
+    /// The one pass a detect reading the transactions once would make: the columns detect and
+    /// check read, sent by binary COPY (one server process) and folded in the client as they come
+    /// (OnePassFold: ledgers by user, the window's top-ups and purchases kept, check's groups).
+    /// Rows: transactions folded. `fold`: the last run's, for its counts and the bytes it held.
+    func onePass(since: String, until: String) throws -> (timing: Timing, fold: OnePassFold) {
+        let bounds = try [since, until].map { try connection.query(BenchmarkSQL.binaryTimestamp, [$0])[0].decode(0, as: Int.self) }
+        var last = OnePassFold(since: Int64(bounds[0]), until: Int64(bounds[1]))
+        let timing = try timed("one pass: every transaction by binary COPY, folded in the client", runs: runs) {
+            var fold = OnePassFold(since: Int64(bounds[0]), until: Int64(bounds[1]))
+            var reader = PostgresBinaryCopy(columns: OnePassFold.columns)
+            try connection.copyOut(BenchmarkSQL.onePassRows) { message in
+                try reader.read(message) { try fold.fold($0) }
+            }
+            guard reader.hasEnded else { throw BenchmarkError("the one-pass COPY ended without its trailer") }
+            last = fold
+            return fold.rows
+        }
+        return (timing, last)
+    }
 
     func countScan() throws -> Timing {
         try timed("count(*) over transactions", runs: runs) { try streamedRows(BenchmarkSQL.countTransactions) }
