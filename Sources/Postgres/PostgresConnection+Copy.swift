@@ -32,6 +32,11 @@ extension PostgresConnection {
             drainResults(handle)
             throw error
         }
+        return try copyResult(handle)
+    }
+
+    /// The ended COPY's result: the rows it copied, or the server's error; the connection drained either way.
+    private func copyResult(_ handle: OpaquePointer) throws -> Int {
         let copied: PostgresStatementResult
         do {
             copied = try finish(PQgetResult(handle), handle: handle)
@@ -85,15 +90,7 @@ extension PostgresConnection {
                     drainResults(handle)
                     throw error
                 }
-                let copied: PostgresStatementResult
-                do {
-                    copied = try finish(PQgetResult(handle), handle: handle)
-                } catch {
-                    drainResults(handle)
-                    throw error
-                }
-                if let error = drainResults(handle) { throw error }
-                return copied.rowsAffected
+                return try copyResult(handle)
             }
             defer { PQfreemem(data); buffer = nil }
             do {
@@ -109,17 +106,8 @@ extension PostgresConnection {
 
     /// Asks the server to stop a COPY TO STDOUT, discards the rows still on their way, then its result.
     private func cancelCopyOut(_ handle: OpaquePointer) {
-        if let cancel = PQgetCancel(handle) {
-            var errorBuffer = [CChar](repeating: 0, count: 256)
-            _ = PQcancel(cancel, &errorBuffer, Int32(errorBuffer.count))
-            PQfreeCancel(cancel)
-        }
-        var buffer: UnsafeMutablePointer<CChar>?
-        for _ in 0..<Self.maximumDrainedResults {
-            let length = PQgetCopyData(handle, &buffer, 0)
-            if let data = buffer { PQfreemem(data); buffer = nil }
-            if length < 0 { break }
-        }
+        sendCancel(handle)
+        discardCopyOutData(handle)
         // The expected 57014 (query_canceled) is of no interest: the caller's error wins.
         drainResults(handle)
     }

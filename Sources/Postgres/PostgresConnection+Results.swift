@@ -95,13 +95,18 @@ extension PostgresConnection {
     /// Leaves an unexpected COPY state so the connection is usable again.
     func abandonCopy(_ handle: OpaquePointer) {
         _ = PQputCopyEnd(handle, "COPY is not supported through this call")
+        discardCopyOutData(handle)
+        drainResults(handle)
+    }
+
+    /// COPY TO STDOUT: reads and discards the data still to come, until the COPY ends.
+    func discardCopyOutData(_ handle: OpaquePointer) {
         var buffer: UnsafeMutablePointer<CChar>?
         for _ in 0..<Self.maximumDrainedResults {
-            // COPY TO STDOUT: discard the data; -1 means done, -2 an error (both end the copy).
+            // -1 means done, -2 an error (both end the copy).
             let length = PQgetCopyData(handle, &buffer, 0)
             if let data = buffer { PQfreemem(data); buffer = nil }
             if length < 0 { break }
         }
-        drainResults(handle)
     }
 }

@@ -58,15 +58,19 @@ extension PostgresConnection {
 
     /// Asks the server to stop the running query, then discards what is still on its way.
     func cancelAndDrain(_ handle: OpaquePointer) {
-        if let cancel = PQgetCancel(handle) {
-            var errorBuffer = [CChar](repeating: 0, count: 256)
-            if PQcancel(cancel, &errorBuffer, Int32(errorBuffer.count)) != 1 {
-                let reason = String(decoding: errorBuffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                logger.warning("could not cancel the streaming query: \(reason)")
-            }
-            PQfreeCancel(cancel)
-        }
+        sendCancel(handle)
         // The expected 57014 (query_canceled) or a late success is of no interest: the caller's error wins.
         drainResults(handle)
+    }
+
+    /// Asks the server to stop the running statement (a warning if the request cannot be sent).
+    func sendCancel(_ handle: OpaquePointer) {
+        guard let cancel = PQgetCancel(handle) else { return }
+        var errorBuffer = [CChar](repeating: 0, count: 256)
+        if PQcancel(cancel, &errorBuffer, Int32(errorBuffer.count)) != 1 {
+            let reason = String(decoding: errorBuffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            logger.warning("could not cancel the running statement: \(reason)")
+        }
+        PQfreeCancel(cancel)
     }
 }
