@@ -35,6 +35,9 @@ struct OnePassFold {
     }
 
     static let microsecondsPerDay: Int64 = 86_400_000_000
+    /// The job's lost-update tolerance (jobs/tripay-double-credit, 60 s): how long after the
+    /// window a completed purchase is still kept.
+    static let lostUpdateToleranceMicroseconds: Int64 = 60_000_000
     static let columns = 10
 
     /// One row: user_id, id, type, status, amount, has reference, paid_at, completed_at, created_at, amount received.
@@ -62,10 +65,10 @@ struct OnePassFold {
                                        received: try row.bytes(9).map { try Money(postgresBinaryNumeric: $0) }))
             }
         }
-        if isPurchase, completed, let completedAt = try row.int64(7), completedAt >= since, completedAt <= until + 120_000_000 {
+        if isPurchase, completed, let completedAt = try row.int64(7), completedAt >= since, completedAt <= until + Self.lostUpdateToleranceMicroseconds {
             windowPurchases.append(Kept(user: userKey, id: UserKey(high: id.high, low: id.low), at: completedAt, amount: amount, received: nil))
         }
-        _ = try row.int64(8)
+        _ = try row.int64(8)  // created_at: decoded as a detect would, for the purchases it lists
         let groupKey = GroupKey(type: typeCode, status: statusCode, day: day)
         try groups[groupKey, default: Group()].add(amount)
     }
