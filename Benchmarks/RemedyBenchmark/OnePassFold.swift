@@ -4,23 +4,25 @@ import Rupiah
 /// What a detect that reads the transactions once would fold them into, for the benchmark's
 /// one-pass yardstick (Yardsticks.onePass): every row of `BenchmarkSQL.onePassRows`, decoded from
 /// binary COPY, folded into per-user ledgers (the floor's signs), the window's top-ups (the
-/// candidates, kept whole), the purchases completed in the window (kept whole, for the lost
-/// updates) and check's groups (rows and sums by type, status and the paid top-ups' UTC day).
-/// Users are keyed by their uuid's two halves, not by text.
+/// candidates, with what their evidence needs), the purchases completed in the window (user, time
+/// and amount: the few that follow a candidate would have their ids looked up after the pass)
+/// and check's groups (rows and sums by type, status and the paid top-ups' UTC day). Held
+/// compactly (OnePassFold+Storage): users keyed by their uuid's two halves, not by text.
 struct OnePassFold {
-    struct UserKey: Hashable { let high: UInt64, low: UInt64 }
-    struct Ledger { var sum = Money.zero; var rows: Int32 = 0 }
-    /// A window top-up or purchase as a detect would keep it: its ids, time and amounts.
-    struct Kept { let user: UserKey; let id: UserKey; let at: Int64; let amount: Money; let received: Money? }
+    /// A window top-up: its user, its id, when it was paid, its amount and amount received in sen
+    /// (`Int64.min`: none). 56 bytes.
+    struct Candidate { let userHigh: UInt64, userLow: UInt64, idHigh: UInt64, idLow: UInt64, paidAt: Int64, amount: Int64, received: Int64 }
+    /// A purchase completed in the window: its user, when, and its amount in sen. 32 bytes.
+    struct Purchase { let userHigh: UInt64, userLow: UInt64, completedAt: Int64, amount: Int64 }
     struct GroupKey: Hashable { let type: UInt8; let status: UInt8; let day: Int32 }
     struct Group { var rows = 0; var sum = Money.zero }
 
     /// The window, in microseconds since 2000-01-01 UTC (binary timestamptz).
     let since: Int64
     let until: Int64
-    private(set) var ledgers: [UserKey: Ledger] = [:]
-    private(set) var candidates: [Kept] = []
-    private(set) var windowPurchases: [Kept] = []
+    private(set) var ledgers = LedgerTable()
+    private(set) var candidates = ChunkedList<Candidate>()
+    private(set) var windowPurchases = ChunkedList<Purchase>()
     private(set) var groups: [GroupKey: Group] = [:]
     private(set) var rows = 0
     /// Type and status names met so far, each a small code (a shop has a handful), and what
@@ -49,44 +51,35 @@ struct OnePassFold {
         rows += 1
         let (typeCode, statusCode) = (code(type), code(status))
         let amount = try Money(postgresBinaryNumeric: amountBytes)
-        let userKey = UserKey(high: user.high, low: user.low)
         let typeRole = roles[Int(typeCode)]
         let isTopup = typeRole == .topup, isPurchase = typeRole == .purchase
         let completed = roles[Int(statusCode)] == .completed
         if completed {
             let signed = isTopup || typeRole == .refund ? amount : isPurchase ? try amount.negated() : .zero
-            try ledgers[userKey, default: Ledger()].add(signed)
+            try ledgers.add(high: user.high, low: user.low, sen: signed.minorUnits)
         }
         var day: Int32 = -1
         if try row.bool(5) == true, isTopup, let paidAt = try row.int64(6) {
             day = Int32(truncatingIfNeeded: paidAt >= 0 ? paidAt / Self.microsecondsPerDay : (paidAt + 1) / Self.microsecondsPerDay - 1)
             if paidAt >= since, paidAt < until {
-                candidates.append(Kept(user: userKey, id: UserKey(high: id.high, low: id.low), at: paidAt, amount: amount,
-                                       received: try row.bytes(9).map { try Money(postgresBinaryNumeric: $0) }))
+                let received = try row.bytes(9).map { try Money(postgresBinaryNumeric: $0).minorUnits } ?? Int64.min
+                candidates.append(Candidate(userHigh: user.high, userLow: user.low, idHigh: id.high, idLow: id.low, paidAt: paidAt,
+                                            amount: amount.minorUnits, received: received))
             }
         }
         if isPurchase, completed, let completedAt = try row.int64(7), completedAt >= since, completedAt <= until + Self.lostUpdateToleranceMicroseconds {
-            windowPurchases.append(Kept(user: userKey, id: UserKey(high: id.high, low: id.low), at: completedAt, amount: amount, received: nil))
+            windowPurchases.append(Purchase(userHigh: user.high, userLow: user.low, completedAt: completedAt, amount: amount.minorUnits))
         }
         _ = try row.int64(8)  // created_at: decoded as a detect would, for the purchases it lists
         let groupKey = GroupKey(type: typeCode, status: statusCode, day: day)
         try groups[groupKey, default: Group()].add(amount)
     }
 
-    /// What the fold holds, by its structures' sizes: an array's capacity × its element's stride;
-    /// a dictionary's buckets (a power of two, filled to 3/4 at most) × its key's and value's
-    /// strides, and a bit per bucket. The resident memory a one-pass detect would need at least.
-    var heldBytes: Int {
-        func buckets(_ capacity: Int) -> Int {
-            var count = 1
-            while count * 3 / 4 < capacity, count < Int.max / 2 { count <<= 1 }
-            return count
-        }
-        let ledgerBuckets = buckets(ledgers.capacity), groupBuckets = buckets(groups.capacity)
-        return ledgerBuckets * (MemoryLayout<UserKey>.stride + MemoryLayout<Ledger>.stride) + ledgerBuckets / 8
-            + (candidates.capacity + windowPurchases.capacity) * MemoryLayout<Kept>.stride
-            + groupBuckets * (MemoryLayout<GroupKey>.stride + MemoryLayout<Group>.stride) + groupBuckets / 8
-    }
+    /// What the fold holds at the end, by its structures' sizes (OnePassFold+Storage; the groups
+    /// are a few hundred bytes): the resident memory a one-pass detect would need at least.
+    var heldBytes: Int { ledgers.bytes + candidates.bytes + windowPurchases.bytes }
+    /// The most it held at once: the ledgers' table while it doubled, and the lists.
+    var peakBytes: Int { ledgers.peakBytes + candidates.bytes + windowPurchases.bytes }
 
     private mutating func code(_ bytes: UnsafeRawBufferPointer) -> UInt8 {
         if let known = names.firstIndex(where: { $0.elementsEqual(bytes) }) { return UInt8(known) }
@@ -105,13 +98,6 @@ struct OnePassFold {
 }
 
 extension OnePassFold.Group {
-    mutating func add(_ amount: Money) throws {
-        sum = try sum.adding(amount)
-        rows += 1
-    }
-}
-
-extension OnePassFold.Ledger {
     mutating func add(_ amount: Money) throws {
         sum = try sum.adding(amount)
         rows += 1

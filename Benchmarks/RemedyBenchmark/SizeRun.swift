@@ -58,11 +58,13 @@ struct SizeRun {
         let yardsticks = Yardsticks(connection: connection, runs: settings.runs)
         figures.seedQuery = try yardsticks.seedQuery()
         figures.ledgerFloor = try yardsticks.ledgerFloor()
-        (figures.clientLedger, figures.clientLedgerMegabytes) = try yardsticks.clientLedger()
+        let clientSums = try yardsticks.clientLedger()
+        (figures.clientLedger, figures.clientLedgerMegabytes) = (clientSums.timing, clientSums.heldMegabytes)
         (figures.onePass, figures.onePassFold) = try yardsticks.onePass(since: "\(Self.since)", until: "\(Self.until)")
-        // The fold's ledgers are the floor's, made in the client: the same users, or the figure is not one.
-        guard figures.onePassFold?.ledgers.count == figures.ledgerFloor.rows else {
-            throw BenchmarkError("the one pass folded \(figures.onePassFold?.ledgers.count ?? 0) users' ledgers where the floor has \(figures.ledgerFloor.rows)")
+        // The fold's ledgers are the floor's, made in the client: the same users, each with the
+        // same sum as the client's own sums, or the figure is not one.
+        guard let fold = figures.onePassFold, fold.ledgers.count == figures.ledgerFloor.rows, fold.ledgers.fingerprint == clientSums.fingerprint else {
+            throw BenchmarkError("the one pass folded \(figures.onePassFold?.ledgers.count ?? 0) users' ledgers where the floor has \(figures.ledgerFloor.rows), or sums other than the client's")
         }
         figures.countScan = try yardsticks.countScan()
 

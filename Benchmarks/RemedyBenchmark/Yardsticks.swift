@@ -38,11 +38,12 @@ struct Yardsticks {
     /// libpq's single-row mode (a result per row, as remedy streams detect), decoded and summed by
     /// user with checked arithmetic, the sums held by user id as text. Rows: users summed;
     /// `heldMegabytes`: the process's resident memory after the pass less before it, the sums
-    /// still held, largest of the runs. Only the first such pass in a process shows what the sums
+    /// still held, largest of the runs; `fingerprint`: the sums user by user (LedgerTable). Only the first such pass in a process shows what the sums
     /// hold: the allocator keeps the pages a pass freed, and the next pass fills them again
     /// without growing.
-    func clientLedger() throws -> (timing: Timing, heldMegabytes: Double) {
+    func clientLedger() throws -> (timing: Timing, heldMegabytes: Double, fingerprint: UInt64) {
         var largest = 0.0
+        var fingerprint: UInt64 = 0
         let timing = try timed("the ledger summed in the client (every completed row streamed, single-row mode)", runs: runs) {
             let before = Machine.residentMegabytes
             var ledgers: [String: Money] = [:]
@@ -51,9 +52,16 @@ struct Yardsticks {
                 ledgers[user] = try (ledgers[user] ?? .zero).adding(try row.decode(1, as: Money.self))
             }
             largest = max(largest, Machine.residentMegabytes - before)
+            fingerprint = try ledgers.reduce(UInt64(0)) { sum, ledger in
+                let hex = ledger.key.filter { $0 != "-" }
+                guard hex.count == 32, let high = UInt64(hex.prefix(16), radix: 16), let low = UInt64(hex.suffix(16), radix: 16) else {
+                    throw BenchmarkError("a user id that is not a uuid: \(ledger.key)")
+                }
+                return sum &+ LedgerTable.fingerprint(high: high, low: low, sen: ledger.value.minorUnits)
+            }
             return ledgers.count
         }
-        return (timing, largest)
+        return (timing, largest, fingerprint)
     }
 
     /// The one pass a detect reading the transactions once would make: the columns detect and
