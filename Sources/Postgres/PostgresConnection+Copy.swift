@@ -5,17 +5,7 @@ extension PostgresConnection {
     /// If `body` throws, the COPY is aborted (nothing is copied) and the error rethrown.
     @discardableResult
     public func copyIn(_ sql: String, _ body: (inout PostgresCopyWriter) throws -> Void) throws -> Int {
-        let handle = try liveHandle()
-        try Self.rejectNUL(in: sql, what: "the statement")
-        guard let start = PQexec(handle, sql) else {
-            throw failure(handle, context: "could not start the COPY")
-        }
-        guard PQresultStatus(start) == PGRES_COPY_IN else {
-            // Not a COPY FROM STDIN: report the server's error, or refuse whatever else it was.
-            _ = try finish(start, handle: handle)
-            throw PostgresError(kind: .protocolViolation, message: "copyIn needs a COPY … FROM STDIN statement")
-        }
-        PQclear(start)
+        let handle = try startCopy(sql, expecting: PGRES_COPY_IN, "copyIn needs a COPY … FROM STDIN statement")
 
         var writer = PostgresCopyWriter(connection: self)
         do {
@@ -33,6 +23,23 @@ extension PostgresConnection {
             throw error
         }
         return try copyResult(handle)
+    }
+
+    /// Sends the COPY statement; the connection is then in the COPY state `status` names. Anything
+    /// else is the server's error, or refused with `refusal`.
+    private func startCopy(_ sql: String, expecting status: ExecStatusType, _ refusal: String) throws -> OpaquePointer {
+        let handle = try liveHandle()
+        try Self.rejectNUL(in: sql, what: "the statement")
+        guard let start = PQexec(handle, sql) else {
+            throw failure(handle, context: "could not start the COPY")
+        }
+        guard PQresultStatus(start) == status else {
+            // Not the COPY asked for: report the server's error, or refuse whatever else it was.
+            _ = try finish(start, handle: handle)
+            throw PostgresError(kind: .protocolViolation, message: refusal)
+        }
+        PQclear(start)
+        return handle
     }
 
     /// The ended COPY's result: the rows it copied, or the server's error; the connection drained either way.
@@ -69,16 +76,7 @@ extension PostgresConnection {
     /// still on its way discarded, and the error rethrown. `maximumMessages` bounds the loop.
     @discardableResult
     public func copyOut(_ sql: String, maximumMessages: Int = Int(Int32.max), onData: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
-        let handle = try liveHandle()
-        try Self.rejectNUL(in: sql, what: "the statement")
-        guard let start = PQexec(handle, sql) else {
-            throw failure(handle, context: "could not start the COPY")
-        }
-        guard PQresultStatus(start) == PGRES_COPY_OUT else {
-            _ = try finish(start, handle: handle)
-            throw PostgresError(kind: .protocolViolation, message: "copyOut needs a COPY … TO STDOUT statement")
-        }
-        PQclear(start)
+        let handle = try startCopy(sql, expecting: PGRES_COPY_OUT, "copyOut needs a COPY … TO STDOUT statement")
 
         var buffer: UnsafeMutablePointer<CChar>?
         for _ in 0...maximumMessages {
