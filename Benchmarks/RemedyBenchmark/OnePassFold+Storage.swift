@@ -3,8 +3,9 @@
 
 /// Sums in sen by user, in one open-addressed table: 24 bytes a slot (the uuid's two halves and
 /// the sum, in three parallel arrays) and a bit for whether it is taken; linear probing; doubled
-/// when 7/8 full. The hash mixes both halves: a shop's uuids are random, but a crafted set must
-/// not pile up (a product table would key its hash per run).
+/// when 7/8 full. The hash mixes both halves and is not keyed, which does for a simulated shop's
+/// random uuids; a product table would key it per run, so crafted ids could not pile into one run
+/// of slots.
 struct LedgerTable {
     private var highs: [UInt64]
     private var lows: [UInt64]
