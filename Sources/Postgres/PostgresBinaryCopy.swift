@@ -29,7 +29,7 @@ public struct PostgresBinaryCopy {
             guard message.count >= fixed, message.prefix(Self.signature.count).elementsEqual(Self.signature) else {
                 throw PostgresError(kind: .protocolViolation, message: "binary COPY: the data does not start with its header")
             }
-            let extensionLength = Int(Self.int32(message, at: Self.signature.count + 4))
+            let extensionLength = Int(Int32(truncatingIfNeeded: bigEndian(message, at: Self.signature.count + 4, bytes: 4)))
             guard extensionLength >= 0, message.count >= fixed + extensionLength else {
                 throw PostgresError(kind: .protocolViolation, message: "binary COPY: its header is cut short")
             }
@@ -37,7 +37,7 @@ public struct PostgresBinaryCopy {
             hasHeader = true
         }
         guard message.count >= offset + 2 else { throw PostgresError(kind: .protocolViolation, message: "binary COPY: a row without its field count") }
-        let count = Int(Int16(bitPattern: UInt16(message[offset]) << 8 | UInt16(message[offset + 1])))
+        let count = Int(Int16(truncatingIfNeeded: bigEndian(message, at: offset, bytes: 2)))
         offset += 2
         if count == -1 {
             hasEnded = true
@@ -48,7 +48,7 @@ public struct PostgresBinaryCopy {
         }
         for field in 0..<columns {
             guard message.count >= offset + 4 else { throw PostgresError(kind: .protocolViolation, message: "binary COPY: a row cut short") }
-            let length = Int(Self.int32(message, at: offset))
+            let length = Int(Int32(truncatingIfNeeded: bigEndian(message, at: offset, bytes: 4)))
             offset += 4
             if length == -1 {
                 starts[field] = -1
@@ -67,10 +67,15 @@ public struct PostgresBinaryCopy {
             }
         }
     }
+}
 
-    static func int32(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int32 {
-        Int32(bitPattern: UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3]))
-    }
+/// `bytes` bytes at `offset`, most significant first (network byte order), as the low bits of a
+/// UInt64: the binary COPY's counts, lengths and fixed-size fields are all read this one way.
+func bigEndian(_ buffer: UnsafeRawBufferPointer, at offset: Int, bytes: Int) -> UInt64 {
+    precondition((1...8).contains(bytes) && offset + bytes <= buffer.count)
+    var value: UInt64 = 0
+    for index in offset..<(offset + bytes) { value = value << 8 | UInt64(buffer[index]) }
+    return value
 }
 
 /// One row of a binary COPY, valid only inside the `read` call that handed it on. Fields are in
@@ -91,7 +96,7 @@ public struct PostgresBinaryRow {
     public func int64(_ field: Int) throws -> Int64? {
         guard let bytes = bytes(field) else { return nil }
         guard bytes.count == 8 else { throw wrongSize(field, bytes.count, 8) }
-        return bytes.reduce(0) { $0 << 8 | Int64($1) }
+        return Int64(bitPattern: bigEndian(bytes, at: 0, bytes: 8))
     }
 
     public func bool(_ field: Int) throws -> Bool? {
@@ -104,9 +109,7 @@ public struct PostgresBinaryRow {
     public func uuid(_ field: Int) throws -> (high: UInt64, low: UInt64)? {
         guard let bytes = bytes(field) else { return nil }
         guard bytes.count == 16 else { throw wrongSize(field, bytes.count, 16) }
-        let high = bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let low = bytes.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        return (high, low)
+        return (bigEndian(bytes, at: 0, bytes: 8), bigEndian(bytes, at: 8, bytes: 8))
     }
 
     private func wrongSize(_ field: Int, _ size: Int, _ expected: Int) -> PostgresError {
