@@ -71,8 +71,8 @@ struct ApplyCommand: ParsableCommand {
             let counts = report.counts
             Terminal.print("applied \(counts.applied), already applied \(counts.alreadyApplied), skipped \(counts.skipped); taken back \(report.takenBack.rupiah), receivables opened \(report.receivablesOpened.rupiah)")
             Terminal.print("approved by \(report.approvers.joined(separator: ", ")); run \(report.runId)")
-            if let signed = report.signedAuditHead, report.path != nil {
-                Terminal.print("signed by \(signed.name) as row \(signed.seq) in \(plan)/runs/\(report.runId).json: keep it (remedy audit verify --head FILE)")
+            if let signed = report.signedAuditHead, let path = report.path {
+                Terminal.print("signed by \(signed.name) as row \(signed.seq) in \(path): keep it (remedy audit verify --head FILE)")
             }
             Terminal.print("audit chain head \(report.auditHead)")
         }
