@@ -61,7 +61,7 @@ struct LedgerTable {
     }
 
     /// Every user's sum, summarised whatever the order they are held in: the benchmark compares it
-    /// with `fingerprint(of:)` over the client's own sums, user by user.
+    /// with the same sum of `fingerprint(high:low:sen:)` over the client's own sums.
     var fingerprint: UInt64 {
         (0..<capacity).reduce(UInt64(0)) { isTaken($1) ? $0 &+ Self.fingerprint(high: highs[$1], low: lows[$1], sen: sums[$1]) : $0 }
     }
