@@ -83,6 +83,48 @@ struct TerminalSafeTests {
         #expect(outsideLayout.isEmpty, "only the pretty-printer's line breaks stay raw")
     }
 
+    /// `json` reads UTF-8 bytes for speed; what it writes must be what the rule says, scalar by
+    /// scalar (the reference below): every escaped scalar as `\\u` and four lowercase hex digits
+    /// per UTF-16 unit, layout whitespace and everything else left, at every byte length (1 to 4)
+    /// and position (first, last, back to back).
+    @Test func jsonEscapesExactlyWhatTheRuleNamesAtEveryLengthAndPlace() {
+        func reference(_ json: String) -> String {
+            var out = ""
+            for scalar in json.unicodeScalars {
+                if TerminalSafe.escapes(scalar), !["\n", "\r", "\t"].contains(scalar) {
+                    for unit in String(scalar).utf16 {
+                        let hex = String(unit, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    }
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+            return out
+        }
+        // Escaped and left alone, of every UTF-8 length: C0, DEL, layout, C1, soft hyphen, bidi,
+        // separators, BOM, a tag character (4 bytes, Cf); letters, emoji and a flag that stay.
+        let pool: [Unicode.Scalar] = ["a", "\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1b}", "\u{7f}", "\u{85}", "\u{9b}", "\u{ad}",
+                                      "é", "\u{301}", "\u{61c}", "ج", "\u{200b}", "\u{202e}", "\u{2028}", "\u{2029}", "\u{2066}", "\u{feff}",
+                                      "€", "\u{e0041}", "\u{1f338}", "\u{1f1ee}", "\u{10ffff}"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33) % bound
+        }
+        for length in 0..<600 {
+            var text = String.UnicodeScalarView()
+            for _ in 0..<(length % 40) { text.append(pool[next(pool.count)]) }
+            let json = String(text)
+            #expect(TerminalSafe.json(json) == reference(json), "\(json.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        for scalar in pool {
+            for json in [String(scalar), "x\(scalar)", "\(scalar)x", "\(scalar)\(scalar)"] {
+                #expect(TerminalSafe.json(json) == reference(json), "U+\(String(scalar.value, radix: 16))")
+            }
+        }
+    }
+
     /// The sanitiser is hard to bypass only while nothing else writes to the terminal: the
     /// command line and the core may print only through `Terminal` (which sanitises), apart from
     /// the few places named here, each of which sanitises or prints fixed text.
