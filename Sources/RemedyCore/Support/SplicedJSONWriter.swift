@@ -62,17 +62,29 @@ struct SplicedJSONWriter {
     private func indented<Element: Encodable>(_ elements: [Element]) throws -> String {
         let array = try encoder.encode(elements)
         let openBracket = Array("[\n".utf8), closeBracket = Array("\n]".utf8)
-        guard array.starts(with: openBracket), array.suffix(closeBracket.count).elementsEqual(closeBracket) else {
+        guard array.count >= openBracket.count + closeBracket.count, array.starts(with: openBracket), array.suffix(closeBracket.count).elementsEqual(closeBracket) else {
             throw RemedyError(.invariant, "a batch of elements did not encode as a JSON array")
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(array.count + array.count / 8)
-        var lineStart = true
-        for byte in array.dropFirst(openBracket.count).dropLast(closeBracket.count) {
-            if lineStart, byte != 0x0A { out += [0x20, 0x20] }
-            out.append(byte)
-            lineStart = byte == 0x0A
+        // On the bytes in place: stepping through Data an element at a time was a tenth of
+        // show --json's time.
+        return array.withUnsafeBytes { raw in
+            let body = UnsafeRawBufferPointer(rebasing: raw[openBracket.count..<(raw.count - closeBracket.count)])
+            let lines = body.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            return String(unsafeUninitializedCapacity: body.count + 2 * lines) { out in
+                var written = 0
+                var lineStart = true
+                for byte in body {
+                    if lineStart, byte != 0x0A {
+                        out[written] = 0x20
+                        out[written + 1] = 0x20
+                        written += 2
+                    }
+                    out[written] = byte
+                    written += 1
+                    lineStart = byte == 0x0A
+                }
+                return written
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
