@@ -82,7 +82,6 @@ public enum ExportJSON {
         static let emptyLines = Array(#","lines":[],"phase":"#.utf8)
         public let prefix: Data
         public let suffix: Data
-        private let encoder = CanonicalJSON.makeEncoder()
         private var first = true
 
         /// `document` without its lines.
@@ -99,11 +98,12 @@ public enum ExportJSON {
         }
 
         /// One line's bytes, with the comma before every line but the first.
-        public mutating func record(_ line: ExportLine) throws -> Data {
-            var data = first ? Data() : Data([UInt8(ascii: ",")])
+        public mutating func record(_ line: ExportLine) -> Data {
+            var writer = CanonicalJSONWriter()
+            if !first { writer.comma() }
             first = false
-            data.append(try encoder.encode(line))
-            return data
+            line.write(to: &writer)
+            return Data(writer.bytes)
         }
     }
 }

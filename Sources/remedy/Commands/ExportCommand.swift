@@ -101,7 +101,7 @@ struct ExportCommand: ParsableCommand {
                 case (.json, false):
                     var stream = try ExportJSON.Stream(document)
                     try sink.write(stream.prefix)
-                    try lines.forEach { try sink.write(try stream.record($0)) }
+                    try lines.forEach { try sink.write(stream.record($0)) }
                     try sink.write(stream.suffix)
                 case (.json, true):
                     let maker = try CustomerNotices.Maker(document)

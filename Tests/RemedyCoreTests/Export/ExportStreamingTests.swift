@@ -24,7 +24,7 @@ struct ExportStreamingTests {
             var csv = csvStream.header()
             try json.write(stream.prefix)
             try lines.forEach { line in
-                try json.write(try stream.record(line))
+                try json.write(stream.record(line))
                 csv += csvStream.record(line)
             }
             try json.write(stream.suffix)
