@@ -20,7 +20,7 @@ public enum PlanJSONOutput {
         skeleton.settled = []
         if skeleton.gatewayChecks != nil { skeleton.gatewayChecks = [] }
         var out = try SplicedJSONWriter(skeleton: skeleton, write: write)
-        func array<Line: Encodable>(_ key: String, _ batches: Batches<Line>) throws {
+        func array<Line: Encodable & CanonicalJSONWritable>(_ key: String, _ batches: Batches<Line>) throws {
             try out.open(key)
             try batches(batchLines) { try out.append($0) }
             try out.close()

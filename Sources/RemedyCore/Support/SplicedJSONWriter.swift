@@ -42,6 +42,25 @@ struct SplicedJSONWriter {
         open = (current.key, true)
     }
 
+    /// The same for elements CanonicalJSONWriter writes: their canonical bytes laid out as the
+    /// pretty-printing encoder lays them out (`prettyPrinted`), at a fraction of its cost (JSONEncoder
+    /// was most of `show --json`). The two encoders differ only in that layout: the same keys in the
+    /// same order, the same escapes. PlanJSONOutputTests and ApplyReportJSONTests compare the bytes.
+    mutating func append<Element: Encodable & CanonicalJSONWritable>(_ elements: [Element]) throws {
+        guard let current = open else { preconditionFailure("no array is open") }
+        guard !elements.isEmpty else { return }
+        var out: [UInt8] = []
+        var writer = CanonicalJSONWriter()
+        for (index, element) in elements.enumerated() {
+            out += index == 0 && !current.written ? [0x0A] : [UInt8(ascii: ","), 0x0A]
+            writer.removeAll()
+            element.write(to: &writer)
+            SplicedJSONWriter.layOut(writer.bytes, level: 2, into: &out)
+        }
+        try write(String(decoding: out, as: UTF8.self))
+        open = (current.key, true)
+    }
+
     /// Closes the open array.
     mutating func close() throws {
         guard let current = open else { preconditionFailure("no array is open") }
@@ -54,6 +73,63 @@ struct SplicedJSONWriter {
         precondition(open == nil, "an array is still open")
         try write(String(rest))
         rest = ""
+    }
+
+    /// Canonical (compact) JSON as `.prettyPrinted` writes it, the value starting at indentation
+    /// `level` (two spaces each): `{` or `[` then a line per member or element one level deeper,
+    /// `,` ending all but the last, the closing bracket on a line of its own; an empty object or
+    /// array as its brackets around a blank line; `"key" : value`. Strings are copied as they are.
+    static func layOut(_ canonical: [UInt8], level start: Int, into out: inout [UInt8]) {
+        func newline(_ level: Int) {
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * level))
+        }
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * start))
+        var level = start
+        var index = 0
+        while index < canonical.count {
+            let byte = canonical[index]
+            switch byte {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                out.append(byte)
+                let closer = byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                if index + 1 < canonical.count, canonical[index + 1] == closer {
+                    out.append(0x0A)
+                    newline(level)
+                    out.append(closer)
+                    index += 1
+                } else {
+                    level += 1
+                    newline(level)
+                }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                level -= 1
+                newline(level)
+                out.append(byte)
+            case UInt8(ascii: ","):
+                out.append(byte)
+                newline(level)
+            case UInt8(ascii: ":"):
+                out += [UInt8(ascii: " "), UInt8(ascii: ":"), UInt8(ascii: " ")]
+            case UInt8(ascii: "\""):
+                // To the closing quote; an escaped character is copied with its backslash.
+                out.append(byte)
+                index += 1
+                while canonical[index] != UInt8(ascii: "\"") {
+                    if canonical[index] == UInt8(ascii: "\\") {
+                        out.append(canonical[index])
+                        index += 1
+                    }
+                    out.append(canonical[index])
+                    index += 1
+                }
+                out.append(canonical[index])
+            default:
+                out.append(byte)
+            }
+            index += 1
+        }
+        precondition(level == start, "canonical JSON's brackets balance")
     }
 
     /// A batch as elements of an array member: encoded as a top-level array, its brackets taken
