@@ -2,7 +2,7 @@ import Rupiah
 
 // An export line as CanonicalJSONWriter writes it: the bytes CanonicalJSON.encode gives (keys in
 // sorted snake_case order, nil members left out). `export --format json` writes a line per user:
-// through JSONEncoder that was half of its time at 1,000,000 users. CanonicalJSONWriterTests and
+// through JSONEncoder that was about half of its CPU (300,000 users). CanonicalJSONWriterTests and
 // ExportStreamingTests hold the two to the same bytes.
 extension ExportLine: CanonicalJSONWritable {
     func write(to writer: inout CanonicalJSONWriter) {
