@@ -146,7 +146,6 @@ public struct CustomerNotices: Codable, Sendable {
         static let emptyNotices = Array(#","notices":[],"phase":"#.utf8)
         public let prefix: Data
         public let suffix: Data
-        private let encoder = CanonicalJSON.makeEncoder()
         private var first = true
 
         public init(_ document: ExportDocument) throws {
@@ -163,11 +162,12 @@ public struct CustomerNotices: Codable, Sendable {
         }
 
         /// One notice's bytes, with the comma before every notice but the first.
-        public mutating func record(_ notice: CustomerNotice) throws -> Data {
-            var data = first ? Data() : Data([UInt8(ascii: ",")])
+        public mutating func record(_ notice: CustomerNotice) -> Data {
+            var writer = CanonicalJSONWriter()
+            if !first { writer.comma() }
             first = false
-            data.append(try encoder.encode(notice))
-            return data
+            notice.write(to: &writer)
+            return Data(writer.bytes)
         }
     }
 }

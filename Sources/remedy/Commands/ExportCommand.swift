@@ -108,7 +108,7 @@ struct ExportCommand: ParsableCommand {
                     var stream = try CustomerNotices.JSONStream(document)
                     try sink.write(stream.prefix)
                     try lines.forEach { line in
-                        if let notice = try maker.notice(line) { try sink.write(try stream.record(notice)) }
+                        if let notice = try maker.notice(line) { try sink.write(stream.record(notice)) }
                     }
                     try sink.write(stream.suffix)
                 case (.html, _):

@@ -144,7 +144,7 @@ struct ExportStreamingTests {
             var excelText = excel.header()
             try lines.forEach { line in
                 guard let notice = try maker.notice(line) else { return }
-                jsonBytes.append(try json.record(notice))
+                jsonBytes.append(json.record(notice))
                 standardText += standard.record(notice)
                 excelText += excel.record(notice)
             }

@@ -195,6 +195,19 @@ struct CanonicalJSONWriterTests {
         }
     }
 
+    /// `export --notices --format json` writes its notices by hand too: every outcome, a contact
+    /// present and absent, no references and several, every member a value of its own.
+    @Test func customerNoticesEveryOutcomeAndOptional() throws {
+        for (index, text) in Self.awkward.enumerated() {
+            for outcome in LineOutcome.allCases {
+                try expectSame(CustomerNotice(
+                    userId: "u" + text, label: "l" + text, contact: index % 2 == 0 ? nil : "c" + text, outcome: outcome,
+                    amount: Money(minorUnits: Int64(index) * 918_000), amountRupiah: "Rp " + text, owed: Money(minorUnits: -Int64(index)),
+                    references: Array(repeating: "r" + text, count: index % 3), messageId: "id" + text, messageEn: "en" + text))
+            }
+        }
+    }
+
     private func expectSame<Value: CanonicalJSONWritable & Encodable>(_ value: Value, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let expected = try CanonicalJSON.encode(value)
         let written = CanonicalJSONWriter.encode(value)
