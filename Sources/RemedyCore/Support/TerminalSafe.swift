@@ -66,9 +66,9 @@ public enum TerminalSafe {
             out.reserveCapacity(bytes.count + 64)
             var copiedUpTo = 0
             while true {
-                let (scalar, length) = scalar(in: bytes, at: index)
+                let (escaped, length) = scalar(in: bytes, at: index)
                 out.append(contentsOf: bytes[copiedUpTo..<index])
-                for unit in String(scalar).utf16 { appendJSONEscape(unit, to: &out) }
+                for unit in String(escaped).utf16 { appendJSONEscape(unit, to: &out) }
                 copiedUpTo = index + length
                 guard let next = firstEscaped(in: bytes, from: copiedUpTo) else { break }
                 index = next
@@ -78,21 +78,29 @@ public enum TerminalSafe {
         } ?? json
     }
 
-    /// Where the first scalar at or after `start` that `json` writes as an escape begins.
+    /// Where the first scalar at or after `start` that `json` writes as an escape begins: one
+    /// `escapes` names, other than the layout's line breaks and tabs.
     private static func firstEscaped(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         var index = start
         while index < bytes.count {
             let byte = bytes[index]
             if byte < 0x80 {
-                if (byte < 0x20 && byte != 0x0A && byte != 0x0D && byte != 0x09) || byte == 0x7F { return index }
+                if escapedASCIIInJSON[Int(byte)] { return index }
                 index += 1
             } else {
-                let (scalar, length) = scalar(in: bytes, at: index)
-                if escapes(scalar) { return index }
+                let (found, length) = scalar(in: bytes, at: index)
+                if escapes(found) { return index }
                 index += length
             }
         }
         return nil
+    }
+
+    /// `escapes` for each ASCII byte, less the layout's line breaks and tabs: looked up, since nearly
+    /// every byte `json` reads is ASCII.
+    private static let escapedASCIIInJSON: [Bool] = (0..<128).map { value in
+        let scalar = Unicode.Scalar(UInt8(value))
+        return escapes(scalar) && scalar != "\n" && scalar != "\r" && scalar != "\t"
     }
 
     /// The scalar whose UTF-8 encoding starts at `index`, and its length. A String's bytes are
