@@ -1,8 +1,10 @@
 import Foundation
 import Rupiah
 
-/// The bytes `CanonicalJSON.encode` gives, written directly for the few types a plan holds by the
-/// hundred thousand (its lines and their evidence), at a fraction of JSONEncoder's cost.
+/// The bytes `CanonicalJSON.encode` gives, written directly for the few types remedy writes by the
+/// hundred thousand (a plan's lines and their evidence, a run's lines, export's lines and customer
+/// notices), at a fraction of JSONEncoder's cost. `show --json` lays the same bytes out as the
+/// pretty printer would (SplicedJSONWriter.layOut).
 ///
 /// What CanonicalJSON's JSONEncoder does, and this matches (CanonicalJSONWriterTests compare the
 /// two on every line of simulated plans and on awkward text): keys in snake_case, sorted by their

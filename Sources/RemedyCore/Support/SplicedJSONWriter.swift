@@ -1,8 +1,9 @@
 import Foundation
 
 /// A long document printed as `OutputJSON` prints it, in pieces: the value is encoded once with
-/// its long arrays empty (the skeleton), and each array's elements are encoded a batch at a time
-/// and spliced into its place, so a document of any size prints in bounded memory. The bytes are
+/// its long arrays empty (the skeleton), and each array's elements are written a batch at a time
+/// (by CanonicalJSONWriter and laid out, or encoded) and spliced into its place, so a document of
+/// any size prints in bounded memory. The bytes are
 /// those of encoding the whole value at once (PlanJSONOutputTests and ApplyReportJSONTests hold
 /// it to that).
 ///
