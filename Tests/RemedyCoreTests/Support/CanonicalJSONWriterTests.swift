@@ -2,16 +2,14 @@ import Foundation
 import Rupiah
 import ShopSimulator
 import Testing
+import TestSupport
 @testable import RemedyCore
 
 /// CanonicalJSONWriter must give the very bytes CanonicalJSON (JSONEncoder) gives: plan.json's
 /// digest is the plan's identity, and approvals sign it.
 @Suite("CanonicalJSONWriter writes what JSONEncoder writes")
 struct CanonicalJSONWriterTests {
-    static let awkward = [
-        "", "plain", "quote\" back\\slash /slash", "\u{0}\u{1}\u{7}\u{8}\u{9}\u{a}\u{b}\u{c}\u{d}\u{e}\u{1a}\u{1f} \u{7f}",
-        "é 漢字 🙂 👨‍👩‍👧‍👦 \u{2028}\u{2029} \u{feff}", "\"holds\":[]", "{}[],:", "\\u0000", "T4715/REF-ÿ",
-    ]
+    static let awkward = AwkwardJSONText.all
 
     @Test(arguments: ["tripay-double-credit", "balance-drift"])
     func everyLineOfASimulatedPlan(job: String) throws {
@@ -167,44 +165,6 @@ struct CanonicalJSONWriterTests {
                                      currentExcess: reason == .missing ? nil : Money(minorUnits: 5), currentBalance: nil)]
             skipped.alreadyApplied = ["a", "b"]
             #expect(try skipped.writtenByApply() == (try CanonicalJSON.encode(skipped)))
-        }
-    }
-
-    /// `export --format json` writes its lines by hand: every outcome and section, every optional
-    /// present and absent, awkward text in every string.
-    @Test func exportLinesEveryOutcomeSectionAndOptional() throws {
-        let lost = LostPurchaseCandidate(transactionId: "x\n", completedAt: "2025-11-20T00:00:00.000000Z", amount: Money(minorUnits: 1), afterReference: "é")
-        let topUp = TopUpAttribution(transactionId: "t\"", reference: "r\\", paidAt: "p", amount: Money(minorUnits: 1_000_000), amountReceived: Money(minorUnits: 918_000),
-                                     handlerRuns: 2, triggerRefires: 1, lostPurchases: [lost], contribution: Money(minorUnits: -918_000))
-        for (index, text) in Self.awkward.enumerated() {
-            for outcome in LineOutcome.allCases {
-                for section in [ExportLine.Section.adjustment, .hold, .settled] {
-                    let present = (index + section.rawValue.count) % 2 == 0
-                    // Every member a value of its own, so that two members swapped cannot pass.
-                    func amount(_ member: Int64) -> Money { Money(minorUnits: Int64(index) * -123_456_789 + member) }
-                    try expectSame(ExportLine(
-                        userId: "u" + text, label: "l" + text, contact: present ? "c" + text : nil, section: section, outcome: outcome,
-                        reasonCode: "rc" + text, reason: "r" + text, balance: present ? amount(1) : nil, ledger: present ? amount(2) : nil,
-                        openReceivables: present ? amount(3) : nil, excess: amount(4), plannedDelta: amount(5), delta: amount(6),
-                        receivable: Money(minorUnits: Int64.max), balanceBefore: present ? nil : amount(7), balanceAfter: present ? nil : amount(8),
-                        currentExcess: present ? nil : amount(9), evidence: present ? [topUp, topUp] : [], evidenceText: "e" + text,
-                        decompositions: index * 1_000_003 - 7, runId: present ? nil : "run" + text, bookedByPlan: present ? nil : "b" + text,
-                        idempotencyKey: present ? "k" + text : nil))
-                }
-            }
-        }
-    }
-
-    /// `export --notices --format json` writes its notices by hand too: every outcome, a contact
-    /// present and absent, no references and several, every member a value of its own.
-    @Test func customerNoticesEveryOutcomeAndOptional() throws {
-        for (index, text) in Self.awkward.enumerated() {
-            for outcome in LineOutcome.allCases {
-                try expectSame(CustomerNotice(
-                    userId: "u" + text, label: "l" + text, contact: index % 2 == 0 ? nil : "c" + text, outcome: outcome,
-                    amount: Money(minorUnits: Int64(index) * 918_000), amountRupiah: "Rp " + text, owed: Money(minorUnits: -Int64(index)),
-                    references: Array(repeating: "r" + text, count: index % 3), messageId: "id" + text, messageEn: "en" + text))
-            }
         }
     }
 
