@@ -141,33 +141,20 @@ public struct CustomerNotices: Codable, Sendable {
     }
 
     /// The JSON a notice at a time, byte for byte what `json()` writes: the document's bytes around
-    /// its notices (which sit between `generated_at` and `phase`: keys are sorted), then each notice.
+    /// its notices (which sit between `generated_at` and `phase`: keys are sorted), then each notice
+    /// (CanonicalJSONSplice).
     public struct JSONStream {
-        static let emptyNotices = Array(#","notices":[],"phase":"#.utf8)
-        public let prefix: Data
-        public let suffix: Data
-        private var first = true
+        private var splice: CanonicalJSONSplice<CustomerNotice>
+        public var prefix: Data { splice.prefix }
+        public var suffix: Data { splice.suffix }
 
         public init(_ document: ExportDocument) throws {
             let empty = CustomerNotices(format: CustomerNotices.currentFormat, planDigest: document.plan.digest, phase: document.phase,
                                         generatedAt: document.generatedAt, notices: [])
-            let bytes = [UInt8](try CanonicalJSON.encode(empty))
-            let splits = bytes.indices.filter { bytes[$0...].starts(with: JSONStream.emptyNotices) }
-            guard splits.count == 1, let at = splits.first else {
-                throw RemedyError(.invariant, "the notices cannot be placed in their document: \(splits.count) places found")
-            }
-            let open = at + JSONStream.emptyNotices.count - #"],"phase":"#.utf8.count
-            prefix = Data(bytes[..<open])
-            suffix = Data(bytes[open...]) + Data([0x0A])
+            splice = try CanonicalJSONSplice(empty, arrayKey: "notices", nextKey: "phase", unplaceable: "the notices cannot be placed in their document")
         }
 
         /// One notice's bytes, with the comma before every notice but the first.
-        public mutating func record(_ notice: CustomerNotice) -> Data {
-            var writer = CanonicalJSONWriter()
-            if !first { writer.comma() }
-            first = false
-            notice.write(to: &writer)
-            return Data(writer.bytes)
-        }
+        public mutating func record(_ notice: CustomerNotice) -> Data { splice.record(notice) }
     }
 }

@@ -75,35 +75,22 @@ public enum ExportJSON {
         return data
     }
 
-    /// The document's bytes around its lines: what comes before the first line and after the last.
-    /// The lines sit between `generated_at` and `phase` (keys are sorted); no string value can hold
-    /// an unescaped quote, so this byte sequence occurs only where the document's own key is.
+    /// The document's bytes around its lines (between `generated_at` and `phase`: keys are
+    /// sorted), then the lines one at a time (CanonicalJSONSplice).
     public struct Stream {
-        static let emptyLines = Array(#","lines":[],"phase":"#.utf8)
-        public let prefix: Data
-        public let suffix: Data
-        private var first = true
+        private var splice: CanonicalJSONSplice<ExportLine>
+        /// What comes before the first line.
+        public var prefix: Data { splice.prefix }
+        /// What comes after the last line.
+        public var suffix: Data { splice.suffix }
 
         /// `document` without its lines.
         public init(_ document: ExportDocument) throws {
             precondition(document.lines.isEmpty, "the lines are written one at a time")
-            let bytes = [UInt8](try CanonicalJSON.encode(document))
-            let splits = bytes.indices.filter { bytes[$0...].starts(with: Stream.emptyLines) }
-            guard splits.count == 1, let at = splits.first else {
-                throw RemedyError(.invariant, "the export document's lines cannot be placed: \(splits.count) places found")
-            }
-            let open = at + Stream.emptyLines.count - #"],"phase":"#.utf8.count
-            prefix = Data(bytes[..<open])
-            suffix = Data(bytes[open...]) + Data([0x0A])
+            splice = try CanonicalJSONSplice(document, arrayKey: "lines", nextKey: "phase", unplaceable: "the export document's lines cannot be placed")
         }
 
         /// One line's bytes, with the comma before every line but the first.
-        public mutating func record(_ line: ExportLine) -> Data {
-            var writer = CanonicalJSONWriter()
-            if !first { writer.comma() }
-            first = false
-            line.write(to: &writer)
-            return Data(writer.bytes)
-        }
+        public mutating func record(_ line: ExportLine) -> Data { splice.record(line) }
     }
 }
