@@ -23,24 +23,32 @@ final class PipelineHarness {
 
     init(users: Int = 300, seed: UInt64 = 7, variant: TriggerVariant = .guarded, specDirectory: String? = nil, job: String = "tripay-double-credit",
          coincidenceStories: Bool = false) throws {
-        database = try TestDatabase.make()
-        connection = try database.connect()
-        directory = NSTemporaryDirectory() + "remedy-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // What cannot leave anything behind comes first (a refused spec is a test's own case);
+        // from the database on, every stored property is set before the next step can fail, so
+        // deinit drops the database and removes the directory whatever fails after.
+        spec = try JobSpec.load(directory: specDirectory ?? PipelineHarness.jobsDirectory + "/" + job)
         var options = SimulationOptions(seed: seed, userCount: users, triggerVariant: variant)
         options.coincidenceStories = coincidenceStories
         self.options = options
-        _ = try ShopSimulator.load(options, into: connection)
-        spec = try JobSpec.load(directory: specDirectory ?? PipelineHarness.jobsDirectory + "/" + job)
+        let people = [("andi", "engineering"), ("sari", "finance"), ("budi", "engineering"), ("eve", "finance")]
         var keys: [String: SigningKey] = [:]
-        var entries: [String] = []
-        for (name, role) in [("andi", "engineering"), ("sari", "finance"), ("budi", "engineering"), ("eve", "finance")] {
-            let key = try SigningKey.generate(name: name, role: role)
-            try key.write(to: "\(directory)/\(name).key")
-            keys[name] = key
-            if name != "eve" { entries.append(Approver(name: name, role: role, publicKey: key.publicKey).yamlEntry) }
-        }
+        for (name, role) in people { keys[name] = try SigningKey.generate(name: name, role: role) }
         self.keys = keys
+        directory = NSTemporaryDirectory() + "remedy-test-" + UUID().uuidString
+        database = try TestDatabase.make()
+        do {
+            connection = try database.connect()
+        } catch {
+            try? database.drop()
+            throw error
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        _ = try ShopSimulator.load(options, into: connection)
+        var entries: [String] = []
+        for (name, role) in people {
+            try keys[name]!.write(to: "\(directory)/\(name).key")
+            if name != "eve" { entries.append(Approver(name: name, role: role, publicKey: keys[name]!.publicKey).yamlEntry) }
+        }
         try Data(("approvers:\n" + entries.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: approversFile))
         _ = try RemedyStore(connection: connection).initialize(approvers: try ApproverFile.load(path: approversFile))
     }
