@@ -29,6 +29,7 @@ extension Figures {
         }
         rows.append("| count(*) over transactions (best of \(countScan.runs.count)) | \(format(countScan.best)) s (runs: \(countScan.described)) |")
         rows.append("| remedy plan tripay-double-credit (best of \(planRuns.count)) | \(format(plan?.seconds ?? 0)) s (runs: \(planRuns.map { format($0.seconds) }.joined(separator: ", "))), peak RSS \(format(planPeakMegabytes, digits: 1)) MB; \(planTotals.usersExamined) users examined, \(planTotals.adjustmentCount) corrections, \(planTotals.holdCount) holds, \(planTotals.settledCount) settled; plan.json \(format(megabytes(planBytes), digits: 1)) MB |")
+        if let plan { rows.append("| the fastest plan's CPU, and the whole machine's while it ran | \(plan.cpuDescribed) |") }
         if let planPhases { rows.append("| the fastest plan's phases, from its JSON log | \(planPhases.described) |") }
         rows += applyMeasures(applied, label: "")
         if let durable { rows += applyMeasures(durable, label: ", durable") }
@@ -50,6 +51,13 @@ extension Figures {
             "| book floor: those balances and every row apply wrote, set-based, one transaction\(label) (\(committed)) | \(format(figures.bookFloor.best)) s for \(figures.bookFloor.rows) rows |",
             "| remedy apply\(label) | \(format(figures.apply?.seconds ?? 0)) s, peak RSS \(format(figures.apply?.peakRSSMegabytes ?? 0, digits: 1)) MB; \(figures.outcome) |",
         ]
+        if let apply = figures.apply {
+            // The machine's busy time that is not remedy's is the server's (and the live top-ups').
+            rows.append("| apply's CPU\(label), and the whole machine's while it ran | \(apply.cpuDescribed) |")
+            if let phases = ApplyPhases(stderrPath: apply.stderrPath, wallSeconds: apply.seconds) {
+                rows.append("| apply's phases\(label), from its JSON log | \(phases.described) |")
+            }
+        }
         if let batches = figures.batches {
             rows.append("| apply's batch transactions\(label), server side (\(batches.span)) | \(batches.count) batches of ≤ \(batches.largest) users: p50 \(format(batches.p50, digits: 1)) ms, p99 \(format(batches.p99, digits: 1)) ms, max \(format(batches.max, digits: 1)) ms |")
         }
