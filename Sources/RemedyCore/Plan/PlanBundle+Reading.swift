@@ -375,6 +375,8 @@ private struct PlanReading {
         let scanner = try withoutActuallyEscaping(onLine) { onLine in
             var scanner = CanonicalPlanScanner(indexing: indexing, rulesContexts: guess?.contexts ?? [],
                                                evidence: GatewayEvidenceFiles(bundlePath: path), onLine: onLine)
+            // However the pass ends, no group is still being checked when it returns.
+            defer { scanner.abandon() }
             while case let chunk = try input.nextChunk(upTo: PlanDocumentWriter.bufferSize), !chunk.isEmpty {
                 hasher.update(data: chunk)
                 // After the first fault the rest is only hashed: a changed digest is the clearer refusal.
@@ -490,6 +492,9 @@ private struct CanonicalPlanScanner {
     private(set) var gatewayCheckCount = 0
     /// Elements gathered and not yet checked (at most `checkGroup`: bounded memory).
     private var pending: [PendingElement] = []
+    /// The group before them, being checked on other threads while these are gathered: scanning
+    /// the bytes is serial, and a core waited for it (at most two groups held).
+    private var inFlight: CheckingGroup?
     static let checkGroup = 512
 
     /// The contexts each adjustment's rules are checked against as it is read (the skim's
@@ -523,9 +528,15 @@ private struct CanonicalPlanScanner {
     mutating func feed(_ chunk: Data) throws {
         do { try scan(chunk) } catch let fault as CanonicalFormError {
             // Elements still queued come earlier in the file: a fault among them is the first.
-            try checkPending()
+            try drain()
             throw fault
         }
+    }
+
+    /// Waits for the group being checked, if any, and drops it: the reading is abandoned.
+    mutating func abandon() {
+        inFlight?.wait()
+        inFlight = nil
     }
 
     private mutating func scan(_ chunk: Data) throws {
@@ -549,7 +560,7 @@ private struct CanonicalPlanScanner {
     }
 
     mutating func finish() throws {
-        try checkPending()
+        try drain()
         guard walk.closed else { throw CanonicalFormError(offset: offset, what: "the document ends before the plan does") }
         // The gateway checks' array is a v2 plan's (the format, decoded after the pass, decides).
         let required = PlanDocumentWriter.streamedKeys.prefix(PlanDocumentWriter.requiredSections)
@@ -589,18 +600,37 @@ private struct CanonicalPlanScanner {
         if pending.count >= Self.checkGroup { try checkPending() }
     }
 
-    /// The queued elements, each read, written again and compared (and hashed, when its section is
-    /// indexed; a gateway check's file inspected) on every core (most of the reader's work), then
-    /// in file order: counted in the totals, its user checked unique, indexed, its check's file
-    /// counted, its line handed on. The first fault in file order is the one thrown, as when each
-    /// element was checked the moment it ended.
+    /// Starts checking the queued elements on other threads (each read, written again and compared,
+    /// hashed when its section is indexed, a gateway check's file inspected: most of the reader's
+    /// work), then takes in the group started before them. Groups are taken in file order, so the
+    /// first fault in file order is the one thrown, as when each element was checked the moment it
+    /// ended.
     private mutating func checkPending() throws {
-        guard !pending.isEmpty else { return }
-        let elements = pending
-        pending.removeAll(keepingCapacity: true)
-        let results = ParallelBatch.map(elements, itemsPerWorker: 64) { [indexing, rulesContexts, inspector = evidence.inspector] in
+        let started = pending.isEmpty ? nil : CheckingGroup(pending) { [indexing, rulesContexts, inspector = evidence.inspector] in
             CheckedElement($0, hashed: indexing[$0.section], rulesContexts: rulesContexts, evidence: inspector)
         }
+        pending.removeAll(keepingCapacity: true)
+        let previous = inFlight
+        inFlight = started
+        guard let previous else { return }
+        do { try takeIn(previous) } catch {
+            abandon()
+            throw error
+        }
+    }
+
+    /// Every element gathered, checked and taken in.
+    private mutating func drain() throws {
+        try checkPending()
+        guard let last = inFlight else { return }
+        inFlight = nil
+        try takeIn(last)
+    }
+
+    /// A checked group's elements in file order: each counted in the totals, its user checked
+    /// unique, indexed, its check's file counted, its line handed on.
+    private mutating func takeIn(_ group: CheckingGroup) throws {
+        let (elements, results) = (group.elements, group.wait())
         for (element, checked) in zip(elements, results) {
             let name = ["adjustment", "hold", "settled line", "gateway check"][element.section]
             let userId: String?
@@ -652,6 +682,34 @@ private struct CanonicalPlanScanner {
 
     private static func describe(_ byte: UInt8) -> String {
         (0x21...0x7e).contains(byte) ? "\"\(Character(Unicode.Scalar(byte)))\"" : String(format: "byte 0x%02x", byte)
+    }
+}
+
+/// A group of gathered elements being checked on other threads (ParallelBatch, started from a
+/// global queue), its results handed over when it is waited for.
+private final class CheckingGroup: @unchecked Sendable {
+    let elements: [PendingElement]
+    private let done = DispatchSemaphore(value: 0)
+    /// Written once by the checking thread before `done` is signalled; read only after the wait.
+    private var results: [CheckedElement] = []
+    private var taken = false
+
+    init(_ elements: [PendingElement], check: @escaping @Sendable (PendingElement) -> CheckedElement) {
+        self.elements = elements
+        DispatchQueue.global().async { [self] in
+            results = ParallelBatch.map(elements, itemsPerWorker: 64, check)
+            done.signal()
+        }
+    }
+
+    /// The results, in the elements' order, once every element is checked. Called on one thread.
+    @discardableResult
+    func wait() -> [CheckedElement] {
+        if !taken {
+            done.wait()
+            taken = true
+        }
+        return results
     }
 }
 

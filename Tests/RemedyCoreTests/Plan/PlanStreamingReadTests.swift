@@ -122,6 +122,56 @@ struct PlanStreamingReadTests {
         #expect(try PlanBundle.readStreaming(bundle.path).adjustments.count == count)
     }
 
+    /// The elements are checked a group at a time while the next group is gathered (512 elements
+    /// a group in PlanBundle+Reading.swift). A fault in one group must still be named before a
+    /// fault the scanner meets, or a check finds, in a later group, whichever is found first.
+    @Test func aFaultInAnEarlierGroupIsNamedBeforeLaterGroupsFaults() throws {
+        let group = 512
+        let harness = try PipelineHarness(users: 12_000, seed: 53)
+        let bundle = try harness.plan()
+        try #require(bundle.plan.adjustments.count > 3 * group, "the plan must span more than three groups")
+        let planFile = bundle.path + "/plan.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: planFile))
+        func elementStart(_ n: Int, in bytes: Data) throws -> Int {
+            try #require(bytes.range(of: CanonicalJSONWriter.encode(bundle.plan.adjustments[n - 1]))).lowerBound
+        }
+        func rewrite(_ bytes: Data) throws {
+            try bytes.write(to: URL(fileURLWithPath: planFile))
+            try Data("\(SHA256.hash(data: bytes).hexString)  plan.json\n".utf8).write(to: URL(fileURLWithPath: bundle.path + "/plan.sha256"))
+        }
+        func refusal() -> String { "\(Result { try PlanBundle.readStreaming(bundle.path) })" }
+        // Not canonical: a space after the element's "{".
+        func spaced(_ n: Int) -> (inout Data) throws -> Void {
+            { bytes in bytes.insert(UInt8(ascii: " "), at: try elementStart(n, in: bytes) + 1) }
+        }
+        // A separator remedy never writes, before element n: the scanner's own fault.
+        func badSeparator(before n: Int) -> (inout Data) throws -> Void {
+            { bytes in
+                let at = try elementStart(n, in: bytes)
+                bytes.replaceSubrange((at - 2)..<at, with: Data("} ,".utf8))
+            }
+        }
+        let cases: [(first: Int, later: (inout Data) throws -> Void, what: String)] = [
+            (group, badSeparator(before: group + 10), "the last element of the first group, then the scanner in the second"),
+            (group + 5, badSeparator(before: group + 10), "the second group, then the scanner in the same group"),
+            (group + 5, badSeparator(before: 2 * group + 10), "the second group, then the scanner in the third"),
+            (group + 5, spaced(2 * group + 3), "the second group, then a check in the third"),
+            (3, spaced(3 * group + 1), "the first group, then a check in the fourth"),
+            (2 * group + 7, { _ in }, "the third group alone"),
+        ]
+        for (first, later, what) in cases {
+            var bytes = original
+            // The later fault first, so the earlier element's offset is found in the bytes as changed.
+            try later(&bytes)
+            try spaced(first)(&bytes)
+            try rewrite(bytes)
+            let named = refusal()
+            #expect(named.contains("adjustment \(first) differs from its canonical encoding"), "\(what): \(named)")
+        }
+        try rewrite(original)
+        #expect(try PlanBundle.readStreaming(bundle.path).adjustments.count == bundle.plan.adjustments.count)
+    }
+
     /// No copy of the lines is taken: they are read again from plan.json's descriptor, so a line
     /// changed in place after the check (the same file, written to) must be refused, naming it,
     /// while a file put in plan.json's place (a rename) is not what is read at all.
