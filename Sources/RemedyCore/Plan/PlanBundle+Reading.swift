@@ -495,6 +495,9 @@ private struct CanonicalPlanScanner {
     /// The group before them, being checked on other threads while these are gathered: scanning
     /// the bytes is serial, and a core waited for it (at most two groups held).
     private var inFlight: CheckingGroup?
+    /// Where a group's check starts: a queue of its own, so it gets a thread even while every
+    /// thread of the shared pool is blocked (concurrentPerform then runs it on that one thread).
+    private let checking = DispatchQueue(label: "remedy.plan.check")
     static let checkGroup = 512
 
     /// The contexts each adjustment's rules are checked against as it is read (the skim's
@@ -606,7 +609,7 @@ private struct CanonicalPlanScanner {
     /// first fault in file order is the one thrown, as when each element was checked the moment it
     /// ended.
     private mutating func checkPending() throws {
-        let started = pending.isEmpty ? nil : CheckingGroup(pending) { [indexing, rulesContexts, inspector = evidence.inspector] in
+        let started = pending.isEmpty ? nil : CheckingGroup(pending, on: checking) { [indexing, rulesContexts, inspector = evidence.inspector] in
             CheckedElement($0, hashed: indexing[$0.section], rulesContexts: rulesContexts, evidence: inspector)
         }
         pending.removeAll(keepingCapacity: true)
@@ -685,8 +688,8 @@ private struct CanonicalPlanScanner {
     }
 }
 
-/// A group of gathered elements being checked on other threads (ParallelBatch, started from a
-/// global queue), its results handed over when it is waited for.
+/// A group of gathered elements being checked on other threads (ParallelBatch, started on the
+/// scanner's queue), its results handed over when it is waited for.
 private final class CheckingGroup: @unchecked Sendable {
     let elements: [PendingElement]
     private let done = DispatchSemaphore(value: 0)
@@ -694,9 +697,9 @@ private final class CheckingGroup: @unchecked Sendable {
     private var results: [CheckedElement] = []
     private var taken = false
 
-    init(_ elements: [PendingElement], check: @escaping @Sendable (PendingElement) -> CheckedElement) {
+    init(_ elements: [PendingElement], on queue: DispatchQueue, check: @escaping @Sendable (PendingElement) -> CheckedElement) {
         self.elements = elements
-        DispatchQueue.global().async { [self] in
+        queue.async { [self] in
             results = ParallelBatch.map(elements, itemsPerWorker: 64, check)
             done.signal()
         }
