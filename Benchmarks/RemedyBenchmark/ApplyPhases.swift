@@ -1,6 +1,3 @@
-import Foundation
-import RemedyCore
-
 /// Where an apply's wall time went, read from its `--log-format json` events on stderr, as
 /// PlanPhases does for plan: reading and checking the plan with the preflight (from the first event
 /// to the first batch's outcome: the server has no work meanwhile), the batches (to the last one's
@@ -13,12 +10,9 @@ struct ApplyPhases {
 
     /// Nil when the log lacks a phase's event (an apply with no lines reports no batch).
     init?(stderrPath: String, wallSeconds: Double) {
-        guard let text = try? String(contentsOfFile: stderrPath, encoding: .utf8) else { return nil }
+        guard let events = jsonLogEvents(stderrPath) else { return nil }
         var started: Double?, firstBatch: Double?, lastBatch: Double?
-        for line in text.split(separator: "\n") {
-            guard let event = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let time = event["time"] as? String, let instant = try? Timestamp(iso8601: time) else { continue }
-            let seconds = Double(instant.microsecondsSinceEpoch) / 1_000_000
+        for (seconds, event) in events {
             if started == nil { started = seconds }
             if event["step"] as? String == "apply", event["done"] != nil {
                 if firstBatch == nil { firstBatch = seconds }

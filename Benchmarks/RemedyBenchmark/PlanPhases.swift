@@ -1,6 +1,3 @@
-import Foundation
-import RemedyCore
-
 /// Where a plan's wall time went, read from its `--log-format json` events on stderr: check's
 /// probes and the catalog (from the first detect event to the one naming the balance trigger's
 /// behaviour), detect until its first 10,000 users came back (the database's work before the first
@@ -15,12 +12,9 @@ struct PlanPhases {
     /// Nil when the log lacks a phase's event (a plan of fewer than 10,000 users reports no rows
     /// examined before its totals).
     init?(stderrPath: String, wallSeconds: Double) {
-        guard let text = try? String(contentsOfFile: stderrPath, encoding: .utf8) else { return nil }
+        guard let events = jsonLogEvents(stderrPath) else { return nil }
         var started: Double?, probed: Double?, firstRows: Double?, decided: Double?
-        for line in text.split(separator: "\n") {
-            guard let event = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let time = event["time"] as? String, let instant = try? Timestamp(iso8601: time) else { continue }
-            let seconds = Double(instant.microsecondsSinceEpoch) / 1_000_000
+        for (seconds, event) in events {
             let step = event["step"] as? String
             if started == nil, step == "detect" { started = seconds }
             if probed == nil, event["trigger_refires"] != nil { probed = seconds }

@@ -77,30 +77,22 @@ struct PlanStreamingReadTests {
         let bundle = try harness.plan()
         let count = bundle.plan.adjustments.count
         try #require(count >= 25)
-        let planFile = bundle.path + "/plan.json"
-        let original = try Data(contentsOf: URL(fileURLWithPath: planFile))
-        // Where adjustment n (from 1) starts: its bytes are its line's canonical encoding.
-        func elementStart(_ n: Int, in bytes: Data) throws -> Int {
-            try #require(bytes.range(of: CanonicalJSONWriter.encode(bundle.plan.adjustments[n - 1]))).lowerBound
-        }
-        func rewrite(_ bytes: Data) throws {
-            try bytes.write(to: URL(fileURLWithPath: planFile))
-            try Data("\(SHA256.hash(data: bytes).hexString)  plan.json\n".utf8).write(to: URL(fileURLWithPath: bundle.path + "/plan.sha256"))
-        }
+        let edited = try EditedPlan(bundle)
+        let original = edited.original
         func refusals() -> (whole: String, streamed: String) {
             ("\(Result { try PlanBundle.read(bundle.path) })", "\(Result { try PlanBundle.readStreaming(bundle.path) })")
         }
         // Adjustment 3 gets a space after its "{" (read, but not canonical); later faults follow.
         var spaced = original
-        spaced.insert(UInt8(ascii: " "), at: try elementStart(3, in: original) + 1)
+        spaced.insert(UInt8(ascii: " "), at: try edited.elementStart(3, in: original) + 1)
         let laterFaults: [(String, (inout Data) throws -> Void)] = [
             ("a separator remedy never writes after adjustment 20", { bytes in
-                let at = try elementStart(21, in: bytes)
+                let at = try edited.elementStart(21, in: bytes)
                 bytes.replaceSubrange((at - 2)..<at, with: Data("} ,".utf8))
             }),
             ("adjustment 22 not a line", { bytes in
                 // A required member renamed: read, it is not a line at all.
-                let at = try elementStart(22, in: bytes)
+                let at = try edited.elementStart(22, in: bytes)
                 bytes.replaceSubrange(at..<(at + 12), with: Data(#"{"ambiguoux""#.utf8))
             }),
             ("nothing else", { _ in }),
@@ -108,7 +100,7 @@ struct PlanStreamingReadTests {
         for (what, fault) in laterFaults {
             var bytes = spaced
             try fault(&bytes)
-            try rewrite(bytes)
+            try edited.rewrite(bytes)
             let (whole, streamed) = refusals()
             #expect(whole.contains("adjustment 3 differs from its canonical encoding"), "\(what): \(whole)")
             #expect(whole == streamed, "\(what)")
@@ -116,9 +108,9 @@ struct PlanStreamingReadTests {
         // The later fault alone is what is named once adjustment 3 is as remedy wrote it.
         var alone = original
         try laterFaults[1].1(&alone)
-        try rewrite(alone)
+        try edited.rewrite(alone)
         #expect(refusals().whole.contains("adjustment 22 is not a remedy plan line"))
-        try rewrite(original)
+        try edited.rewrite(original)
         #expect(try PlanBundle.readStreaming(bundle.path).adjustments.count == count)
     }
 
@@ -130,24 +122,17 @@ struct PlanStreamingReadTests {
         let harness = try PipelineHarness(users: 12_000, seed: 53)
         let bundle = try harness.plan()
         try #require(bundle.plan.adjustments.count > 3 * group, "the plan must span more than three groups")
-        let planFile = bundle.path + "/plan.json"
-        let original = try Data(contentsOf: URL(fileURLWithPath: planFile))
-        func elementStart(_ n: Int, in bytes: Data) throws -> Int {
-            try #require(bytes.range(of: CanonicalJSONWriter.encode(bundle.plan.adjustments[n - 1]))).lowerBound
-        }
-        func rewrite(_ bytes: Data) throws {
-            try bytes.write(to: URL(fileURLWithPath: planFile))
-            try Data("\(SHA256.hash(data: bytes).hexString)  plan.json\n".utf8).write(to: URL(fileURLWithPath: bundle.path + "/plan.sha256"))
-        }
+        let edited = try EditedPlan(bundle)
+        let original = edited.original
         func refusal() -> String { "\(Result { try PlanBundle.readStreaming(bundle.path) })" }
         // Not canonical: a space after the element's "{".
         func spaced(_ n: Int) -> (inout Data) throws -> Void {
-            { bytes in bytes.insert(UInt8(ascii: " "), at: try elementStart(n, in: bytes) + 1) }
+            { bytes in bytes.insert(UInt8(ascii: " "), at: try edited.elementStart(n, in: bytes) + 1) }
         }
         // A separator remedy never writes, before element n: the scanner's own fault.
         func badSeparator(before n: Int) -> (inout Data) throws -> Void {
             { bytes in
-                let at = try elementStart(n, in: bytes)
+                let at = try edited.elementStart(n, in: bytes)
                 bytes.replaceSubrange((at - 2)..<at, with: Data("} ,".utf8))
             }
         }
@@ -164,11 +149,11 @@ struct PlanStreamingReadTests {
             // The later fault first, so the earlier element's offset is found in the bytes as changed.
             try later(&bytes)
             try spaced(first)(&bytes)
-            try rewrite(bytes)
+            try edited.rewrite(bytes)
             let named = refusal()
             #expect(named.contains("adjustment \(first) differs from its canonical encoding"), "\(what): \(named)")
         }
-        try rewrite(original)
+        try edited.rewrite(original)
         #expect(try PlanBundle.readStreaming(bundle.path).adjustments.count == bundle.plan.adjustments.count)
     }
 
@@ -259,5 +244,28 @@ struct PlanStreamingReadTests {
         let again = try Applier(spec: harness.spec, streamed: try PlanBundle.readStreaming(bundle.path), connection: harness.connection)
             .apply(operatorKey: harness.keys["andi"]!)
         #expect(again.counts.applied == 0 && again.counts.alreadyApplied == bundle.plan.adjustments.count)
+    }
+}
+
+/// A planned bundle's plan.json edited in place, its digest file kept matching, so that what is
+/// refused is the edit's form and not a changed digest.
+private struct EditedPlan {
+    let bundle: PlanBundle
+    let original: Data
+    private var planFile: String { bundle.path + "/plan.json" }
+
+    init(_ bundle: PlanBundle) throws {
+        self.bundle = bundle
+        original = try Data(contentsOf: URL(fileURLWithPath: bundle.path + "/plan.json"))
+    }
+
+    /// Where adjustment n (from 1) starts in `bytes`: its bytes are its line's canonical encoding.
+    func elementStart(_ n: Int, in bytes: Data) throws -> Int {
+        try #require(bytes.range(of: CanonicalJSONWriter.encode(bundle.plan.adjustments[n - 1]))).lowerBound
+    }
+
+    func rewrite(_ bytes: Data) throws {
+        try bytes.write(to: URL(fileURLWithPath: planFile))
+        try Data("\(SHA256.hash(data: bytes).hexString)  plan.json\n".utf8).write(to: URL(fileURLWithPath: bundle.path + "/plan.sha256"))
     }
 }
