@@ -20,8 +20,8 @@ struct ChildResult {
 
     var peakRSSMegabytes: Double { Double(peakRSSBytes) / 1_048_576 }
 
-    /// "CPU: remedy 17.6 s, the machine busy 46.6 of 53.6 core-s (87%)": on a machine that also
-    /// runs the server, whether the two cores were the limit and how much of it was the client's.
+    /// "CPU: remedy 17.3 s, the machine busy 49.2 of 53.5 core-s (92%)": on a machine that also
+    /// runs the server, whether the cores were the limit and how much of their time was remedy's.
     var cpuDescribed: String {
         let own = "CPU: remedy \(format(cpuSeconds, digits: 1)) s"
         guard let machine else { return own }
