@@ -252,11 +252,10 @@ struct PlanStreamingReadTests {
 private struct EditedPlan {
     let bundle: PlanBundle
     let original: Data
-    private var planFile: String { bundle.path + "/plan.json" }
 
     init(_ bundle: PlanBundle) throws {
         self.bundle = bundle
-        original = try Data(contentsOf: URL(fileURLWithPath: bundle.path + "/plan.json"))
+        original = try Data(contentsOf: URL(fileURLWithPath: bundle.path + "/" + PlanBundle.planFile))
     }
 
     /// Where adjustment n (from 1) starts in `bytes`: its bytes are its line's canonical encoding.
@@ -265,7 +264,7 @@ private struct EditedPlan {
     }
 
     func rewrite(_ bytes: Data) throws {
-        try bytes.write(to: URL(fileURLWithPath: planFile))
-        try Data("\(SHA256.hash(data: bytes).hexString)  plan.json\n".utf8).write(to: URL(fileURLWithPath: bundle.path + "/plan.sha256"))
+        try bytes.write(to: URL(fileURLWithPath: bundle.path + "/" + PlanBundle.planFile))
+        try PlanBundle.digestLine(SHA256.hash(data: bytes).hexString).write(to: URL(fileURLWithPath: bundle.path + "/" + PlanBundle.digestFile))
     }
 }
