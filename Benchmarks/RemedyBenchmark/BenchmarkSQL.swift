@@ -153,4 +153,24 @@ enum BenchmarkSQL {
     static let tracksCommitTimestamps = "SELECT current_setting('track_commit_timestamp')::boolean"
 
     static let serverVersion = "SHOW server_version"
+
+    // pg_stat_statements (ServerStatementTimes): only the current database's statements are
+    // reset and read.
+    static let statementStatisticsLoaded = """
+        SELECT 'pg_stat_statements' = ANY(string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))
+        """
+    static let createStatementStatistics = "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+    static let resetStatementStatistics = """
+        SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)
+        """
+    static let statementPlanningTracked = "SELECT current_setting('pg_stat_statements.track_planning')::boolean"
+    /// Statements with the same text (the same query id) under different users are summed.
+    static let statementTimes = """
+        SELECT query, sum(calls)::bigint, sum(total_plan_time)::float8, sum(total_exec_time)::float8
+          FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND query NOT LIKE '%pg_stat_statements%'
+         GROUP BY query
+         ORDER BY sum(total_plan_time) + sum(total_exec_time) DESC
+        """
 }

@@ -48,6 +48,8 @@ struct ApplyFigures {
     var apply: ChildResult?
     var outcome = ""
     var batches: BatchFigures?
+    /// Where the server loads pg_stat_statements.
+    var serverStatements: ServerStatementTimes?
     var topupsIdle: LatencySummary?
     var topupsDuringApply: LatencySummary?
     var topupsAimed: LatencySummary?

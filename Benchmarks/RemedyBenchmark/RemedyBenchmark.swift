@@ -30,6 +30,8 @@ struct RemedyBenchmark: ParsableCommand {
         "max_wal_size=16GB", "checkpoint_timeout=30min", "wal_buffers=64MB", "max_parallel_workers_per_gather=2",
         // Apply's batches are timed from BEGIN to their commit timestamps (batchFigures).
         "track_commit_timestamp=on",
+        // Apply's server time by statement (ServerStatementTimes).
+        "shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track_planning=on",
     ]
 
     @Option(help: ArgumentHelp("Simulated users per size, comma-separated (self-contained mode: each size is loaded into its own cluster's template).", valueName: "N[,N…]"))

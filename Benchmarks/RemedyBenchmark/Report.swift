@@ -58,6 +58,9 @@ extension Figures {
                 rows.append("| apply's phases\(label), from its JSON log | \(phases.described) |")
             }
         }
+        if let statements = figures.serverStatements {
+            rows.append("| apply's server time by statement\(label), planning and execution (lock waits included), from pg_stat_statements | \(statements.described) |")
+        }
         if let batches = figures.batches {
             rows.append("| apply's batch transactions\(label), server side (\(batches.span)) | \(batches.count) batches of ≤ \(batches.largest) users: p50 \(format(batches.p50, digits: 1)) ms, p99 \(format(batches.p99, digits: 1)) ms, max \(format(batches.max, digits: 1)) ms |")
         }

@@ -26,14 +26,17 @@ extension SizeRun {
         var window = (start: ContinuousClock.now, end: ContinuousClock.now)
         let apply: ChildResult
         do {
+            // Counted from here: apply's statements, and the live top-ups' beside them.
+            let countingStatements = try ServerStatementTimes.start(on: connection)
             // JSON logs: a progress event per batch, which the aiming reads (ApplyProgress).
             apply = try commands.run(label, ["apply", directory, "--key", "\(work)/andi.key", "--log-format", "json"] + commands.jobsArguments + commands.applyArguments,
                                      started: { window.start = ContinuousClock.now })
+            window.end = ContinuousClock.now
+            if countingStatements { figures.serverStatements = try ServerStatementTimes(on: connection) }
         } catch {
             _ = try? topups.stop()
             throw error
         }
-        window.end = ContinuousClock.now
         let samples = try topups.stop()
         figures.apply = apply
         figures.outcome = apply.lastLines(ofStdout: 3).first ?? ""
