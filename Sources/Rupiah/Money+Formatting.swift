@@ -9,17 +9,31 @@ extension Money {
     /// The magnitude in rupiah, without a sign (`Rp 9.180` for -9.180): for columns that say
     /// the direction elsewhere.
     public var unsignedRupiah: String {
+        // Written backwards into one buffer, as exactText is (at most 28 bytes: "Rp ", 17 digits,
+        // 5 dots, a comma and 2 digits): apply and show print one or two per line, a million
+        // lines at a time.
         let (whole, sen) = wholeAndSen
-        var groups: [String] = []
-        var remaining = whole
-        repeat {
-            let group = remaining % 1000
-            remaining /= 1000
-            groups.append(remaining > 0 ? threeDigits(group) : String(group))
-        } while remaining > 0
-        let wholeText = groups.reversed().joined(separator: ".")
-        let senText = sen == 0 ? "" : "," + twoDigits(sen)
-        return "Rp " + wholeText + senText
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            var end = 32
+            func put(_ byte: UInt8) { end -= 1; buffer[end] = byte }
+            if sen != 0 {
+                put(UInt8(ascii: "0") + UInt8(sen % 10))
+                put(UInt8(ascii: "0") + UInt8(sen / 10))
+                put(UInt8(ascii: ","))
+            }
+            var remaining = whole
+            var digits = 0
+            repeat {
+                if digits > 0, digits % 3 == 0 { put(UInt8(ascii: ".")) }
+                put(UInt8(ascii: "0") + UInt8(remaining % 10))
+                remaining /= 10
+                digits += 1
+            } while remaining > 0
+            for byte in " pR".utf8 { put(byte) }
+            let count = 32 - end
+            for index in 0..<count { buffer[index] = buffer[end + index] }
+            return count
+        }
     }
 
     /// With an explicit sign for changes: `+Rp 9.180`, `-Rp 9.180`, `Rp 0`.
@@ -49,11 +63,6 @@ extension Money {
     private var wholeAndSen: (whole: UInt64, sen: UInt64) {
         let magnitude = minorUnits.magnitude  // UInt64: safe for Int64.min too
         return (magnitude / 100, magnitude % 100)
-    }
-
-    private func twoDigits(_ value: UInt64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-    private func threeDigits(_ value: UInt64) -> String {
-        value < 10 ? "00\(value)" : value < 100 ? "0\(value)" : "\(value)"
     }
 }
 

@@ -83,6 +83,36 @@ struct MoneyFormattingTests {
         #expect(Money(minorUnits: .min).exactText == "-92233720368547758.08")
     }
 
+    /// Against the plainest grouping there is (the digits of `String(whole)`, a dot before every
+    /// third from the right): every power of ten and its neighbours, and a spread of others.
+    @Test func groupsEveryMagnitudeAsThePlainestGroupingDoes() {
+        func plain(_ minorUnits: Int64) -> String {
+            let magnitude = minorUnits.magnitude
+            let digits = Array(String(magnitude / 100))
+            var grouped = ""
+            for (index, digit) in digits.enumerated() {
+                if index > 0, (digits.count - index) % 3 == 0 { grouped += "." }
+                grouped.append(digit)
+            }
+            let sen = magnitude % 100
+            return (minorUnits < 0 ? "-" : "") + "Rp " + grouped + (sen == 0 ? "" : (sen < 10 ? ",0" : ",") + String(sen))
+        }
+        var values: [Int64] = [.max, .min, .max - 1, .min + 1]
+        var power: Int64 = 1
+        for _ in 0...18 {
+            values += [power - 1, power, power + 1, -power, -(power - 1), -(power + 1)]
+            if power <= Int64.max / 10 { power *= 10 }
+        }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            values.append(Int64(bitPattern: state) >> Int64(state % 60))
+        }
+        for minorUnits in values {
+            #expect(Money(minorUnits: minorUnits).rupiah == plain(minorUnits), "\(minorUnits)")
+        }
+    }
+
     @Test func signedRupiahShowsDirection() {
         #expect(Money(rupiah: 9_180).signedRupiah == "+Rp 9.180")
         #expect(Money(rupiah: -9_180).signedRupiah == "-Rp 9.180")
