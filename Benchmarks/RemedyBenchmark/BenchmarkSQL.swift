@@ -163,7 +163,7 @@ enum BenchmarkSQL {
     static let resetStatementStatistics = """
         SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)
         """
-    static let statementPlanningTracked = "SELECT current_setting('pg_stat_statements.track_planning')::boolean"
+    static let statementPlanningTracked = "SELECT COALESCE(current_setting('pg_stat_statements.track_planning', true), 'off')::boolean"
     /// Statements with the same text (the same query id) under different users are summed.
     static let statementTimes = """
         SELECT query, sum(calls)::bigint, sum(total_plan_time)::float8, sum(total_exec_time)::float8

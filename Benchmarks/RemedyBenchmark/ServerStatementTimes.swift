@@ -4,9 +4,9 @@ import Postgres
 /// The server's time during apply, statement by statement, from `pg_stat_statements`: what the
 /// sampling of `pg_stat_activity` estimated by hand (BENCHMARKS.md, twenty-second round), counted
 /// exactly, planning apart from execution (which includes waiting for locks and for a core).
-/// Only where the server loads the extension
-/// (`shared_preload_libraries`; the self-contained cluster does, with `track_planning`); only the
-/// copy's statements are reset and read, so a shared `--server` keeps its own.
+/// Only where the server loads the extension (`shared_preload_libraries`; the self-contained
+/// cluster does, with `track_planning`); only the copy's statements are reset and read, so a
+/// shared `--server` keeps its own.
 struct ServerStatementTimes {
     struct Statement {
         let label: String
@@ -16,7 +16,7 @@ struct ServerStatementTimes {
         var totalMilliseconds: Double { planMilliseconds + executeMilliseconds }
     }
 
-    /// apply's, most time first.
+    /// Apply's, most time first.
     let statements: [Statement]
     /// The live top-ups' inserts beside apply (LiveTopups): their time is mostly waiting for
     /// apply's row locks, not work, so it is shown apart.
