@@ -1,7 +1,8 @@
 import Foundation
 
 /// Crash points for the reliability tests: with `REMEDY_FAULT_KILL_AT=N`, the process kills
-/// itself with SIGKILL at the N-th checkpoint of apply, exactly as a crash would, with no cleanup.
+/// itself with SIGKILL at the N-th checkpoint of apply (or plan's one, once its lines are
+/// spooled), exactly as a crash would, with no cleanup.
 /// With `REMEDY_FAULT_COMMIT_IN_FLIGHT=1` as well, a death at a checkpoint that has a commit to
 /// send first sends it, so the runner dies not knowing whether its batch committed.
 /// With `REMEDY_FAULT_REPORT_WRITE_FAILS=1`, writing the run report at the end fails, as a full
@@ -27,7 +28,7 @@ public struct FaultInjection: Sendable {
         if reportWriteFails { throw RemedyError(.io, "fault injection: the run report's write fails") }
     }
 
-    /// Marks a point of apply; `name` is printed to stderr when the process dies there.
+    /// Marks a point of apply (or plan); `name` is printed to stderr when the process dies there.
     /// `sendCommit` is what "COMMIT in flight" sends before dying.
     public func checkpoint(_ name: String, sendCommit: (() throws -> Void)? = nil) {
         guard let killAt else { return }

@@ -3,7 +3,8 @@ import Foundation
 /// A plan's lines on their way to plan.json, without being held: each line is written, in its
 /// canonical JSON, to one of four temporary files (adjustments, holds, settled, gateway checks)
 /// as detect (or remedy evidence) decides it; the bundle's plan.json is then assembled from them (PlanDocumentWriter). Only the
-/// summary's first lines are kept in memory.
+/// summary's first lines are kept in memory. The files are unlinked once open, as apply's report
+/// spools are: the lines name customers, and a plan killed part way leaves none of them behind.
 public final class PlanSpool {
     public private(set) var preview: PlanPreview
     private var sections: [String: SpoolFile]
@@ -16,7 +17,7 @@ public final class PlanSpool {
         var sections: [String: SpoolFile] = [:]
         do {
             for key in PlanDocumentWriter.streamedKeys {
-                sections[key] = try SpoolFile(path: "\(stem).\(key).spool")
+                sections[key] = try SpoolFile(path: "\(stem).\(key).spool", anonymous: true)
             }
         } catch {
             sections.values.forEach { $0.remove() }

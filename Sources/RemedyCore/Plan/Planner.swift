@@ -24,6 +24,8 @@ public struct Planner {
     var validitySeconds: Int64?
     /// detect's work_mem, when a test sets one other than `Detector.workMemoryKilobytes`.
     var detectWorkMemoryKilobytes: Int?
+    /// The reliability tests' crash point, once every line is spooled (REMEDY_FAULT_KILL_AT).
+    let faults = FaultInjection()
 
     public init(spec: JobSpec, parameters: JobParameters, plannerKey: SigningKey, connection: PostgresConnection,
                 readReplica: ReadReplica? = nil, logger: Logger = .silent) {
@@ -67,6 +69,7 @@ public struct Planner {
         do {
             let header = try detectAndDecide(encodingLines: true) { try spool.add($0) }
             try spool.finish()
+            faults.checkpoint("plan: every line spooled, the bundle not yet written")
             return SpooledPlan(header: header, spool: spool)
         } catch {
             spool.discard()
