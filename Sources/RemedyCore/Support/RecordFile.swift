@@ -4,19 +4,30 @@ import Foundation
 /// order as often as needed: what a pass over a million items keeps between steps instead of
 /// holding it (remedy evidence's top-ups and checks). Each field is a 4-byte length (-1 for nil)
 /// and its UTF-8 bytes; a record is its field count, then its fields. The file is private (0600)
-/// and removed by `remove` or when the object goes.
+/// and removed by `remove` or when the object goes. Where the system can open an open file again
+/// through `/proc/self/fd` (Linux), it is unlinked as soon as it is open, as the plan's spools
+/// are: the records name customers' top-ups, and a run killed part way (Ctrl-C, a crash) leaves
+/// none of them behind. Each reader opens it again there, with an offset of its own.
 final class RecordFile {
     let path: String
     private let handle: FileHandle
     private var buffer: [UInt8] = []
     private(set) var count = 0
     private var removed = false
+    /// Where readers open the file: `/proc/self/fd/N` once it is unlinked, else `path`.
+    private let readPath: String
     /// Bytes buffered for writing, and read at a time (remedy evidence merges 26 files at once at 1M).
     static let bufferBytes = 1 << 18
 
     init(path: String) throws {
         self.path = path
         self.handle = try FileHandle.creatingPrivateFile(atPath: path)
+        let reopened = "/proc/self/fd/\(handle.fileDescriptor)"
+        if FileManager.default.fileExists(atPath: reopened), unlink(path) == 0 {
+            readPath = reopened
+        } else {
+            readPath = path
+        }
         buffer.reserveCapacity(Self.bufferBytes)
     }
 
@@ -46,7 +57,7 @@ final class RecordFile {
     /// A reader from the first record (everything appended so far is flushed first).
     func reader() throws -> Reader {
         try flush()
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw RemedyError(.io, "cannot read the temporary file \(path)") }
+        guard let handle = FileHandle(forReadingAtPath: readPath) else { throw RemedyError(.io, "cannot read the temporary file \(path)") }
         return Reader(handle: handle, path: path)
     }
 
@@ -60,7 +71,7 @@ final class RecordFile {
         guard !removed else { return }
         removed = true
         try? handle.close()
-        try? FileManager.default.removeItem(atPath: path)
+        if readPath == path { try? FileManager.default.removeItem(atPath: path) }
     }
 
     private static func put(_ value: Int32, into buffer: inout [UInt8]) {

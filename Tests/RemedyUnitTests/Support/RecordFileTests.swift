@@ -29,4 +29,28 @@ struct RecordFileTests {
         file.remove()
         #expect(!FileManager.default.fileExists(atPath: path))
     }
+
+    /// remedy evidence's record files name customers' top-ups: nothing of them may have a name
+    /// while they are written and read (a kill leaves nothing), and readers side by side (the
+    /// check sorter merges up to 26) each keep their own place.
+    @Test func nothingIsNamedWhileRecordsAreWrittenAndReadSideBySide() throws {
+        let directory = NSTemporaryDirectory() + "remedy-records-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = try RecordFile(path: directory + "/.topups")
+        defer { file.remove() }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty, "unlinked once open")
+        let written = (0..<3_000).map { ["user-\($0)", "T\($0)"] as [String?] }
+        for record in written { try file.append(record) }
+        let first = try file.reader()
+        let second = try file.reader()
+        #expect(try first.next() == written[0])
+        #expect(try first.next() == written[1])
+        #expect(try second.next() == written[0], "a second reader starts at the first record, whatever the first has read")
+        var rest: [[String?]] = []
+        while let record = try first.next() { rest.append(record) }
+        #expect(rest == Array(written[2...]))
+        #expect(try second.next() == written[1])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty, "still nothing named after reading")
+    }
 }
