@@ -56,6 +56,8 @@ final class RecordFile {
 
     /// A reader from the first record (everything appended so far is flushed first).
     func reader() throws -> Reader {
+        // Once removed, /proc/self/fd/N may name another file the process has opened since.
+        guard !removed else { throw RemedyError(.invariant, "the temporary file \(path) was read after it was removed") }
         try flush()
         guard let handle = FileHandle(forReadingAtPath: readPath) else { throw RemedyError(.io, "cannot read the temporary file \(path)") }
         return Reader(handle: handle, path: path)

@@ -28,6 +28,7 @@ struct RecordFileTests {
         #expect(try reader.next() == written[1])
         file.remove()
         #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(throws: RemedyError.self, "read after removal: its descriptor's number may be another file's by now") { try file.reader() }
     }
 
     /// remedy evidence's record files name customers' top-ups: nothing of them may have a name
