@@ -75,11 +75,7 @@ struct PreparedBatch: Sendable {
 final class BatchPrefetch: @unchecked Sendable {
     private let queue = DispatchQueue(label: "remedy.apply.prepare")
     private let make: @Sendable (Range<Int>) throws -> PreparedBatch
-    private var pending: (range: Range<Int>, done: DispatchSemaphore, result: Box)?
-
-    private final class Box: @unchecked Sendable {
-        var result: Result<PreparedBatch, Error>?
-    }
+    private var pending: (range: Range<Int>, batch: BackgroundResult<Result<PreparedBatch, Error>>)?
 
     init(_ make: @escaping @Sendable (Range<Int>) throws -> PreparedBatch) {
         self.make = make
@@ -89,27 +85,21 @@ final class BatchPrefetch: @unchecked Sendable {
     func start(_ range: Range<Int>) {
         precondition(pending == nil, "one batch ahead at most")
         guard !range.isEmpty else { return }
-        let done = DispatchSemaphore(value: 0)
-        let box = Box()
         let make = self.make
-        queue.async {
-            box.result = Result { try make(range) }
-            done.signal()
-        }
-        pending = (range, done, box)
+        pending = (range, BackgroundResult(on: queue) { Result { try make(range) } })
     }
 
     /// The batch `range`: the one started, waited for; prepared here if another was started.
     func take(_ range: Range<Int>) throws -> PreparedBatch {
         guard let started = pending else { return try make(range) }
         pending = nil
-        started.done.wait()
+        let prepared = started.batch.wait()
         guard started.range == range else { return try make(range) }
-        return try started.result.result!.get()
+        return try prepared.get()
     }
 
     deinit {
         // A batch still being prepared reads plan.json: let it finish before the Applier is gone.
-        pending?.done.wait()
+        pending?.batch.wait()
     }
 }

@@ -690,30 +690,18 @@ private struct CanonicalPlanScanner {
 
 /// A group of gathered elements being checked on other threads (ParallelBatch, started on the
 /// scanner's queue), its results handed over when it is waited for.
-private final class CheckingGroup: @unchecked Sendable {
+private struct CheckingGroup {
     let elements: [PendingElement]
-    private let done = DispatchSemaphore(value: 0)
-    /// Written once by the checking thread before `done` is signalled; read only after the wait.
-    private var results: [CheckedElement] = []
-    private var taken = false
+    private let results: BackgroundResult<[CheckedElement]>
 
     init(_ elements: [PendingElement], on queue: DispatchQueue, check: @escaping @Sendable (PendingElement) -> CheckedElement) {
         self.elements = elements
-        queue.async { [self] in
-            results = ParallelBatch.map(elements, itemsPerWorker: 64, check)
-            done.signal()
-        }
+        results = BackgroundResult(on: queue) { ParallelBatch.map(elements, itemsPerWorker: 64, check) }
     }
 
-    /// The results, in the elements' order, once every element is checked. Called on one thread.
+    /// The results, in the elements' order, once every element is checked.
     @discardableResult
-    func wait() -> [CheckedElement] {
-        if !taken {
-            done.wait()
-            taken = true
-        }
-        return results
-    }
+    func wait() -> [CheckedElement] { results.wait() }
 }
 
 /// An element of a line array as gathered, waiting to be checked.
