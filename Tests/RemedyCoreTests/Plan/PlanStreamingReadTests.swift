@@ -84,12 +84,9 @@ struct PlanStreamingReadTests {
         }
         // Adjustment 3 gets a space after its "{" (read, but not canonical); later faults follow.
         var spaced = original
-        spaced.insert(UInt8(ascii: " "), at: try edited.elementStart(3, in: original) + 1)
+        try edited.insertSpace(intoAdjustment: 3, of: &spaced)
         let laterFaults: [(String, (inout Data) throws -> Void)] = [
-            ("a separator remedy never writes after adjustment 20", { bytes in
-                let at = try edited.elementStart(21, in: bytes)
-                bytes.replaceSubrange((at - 2)..<at, with: Data("} ,".utf8))
-            }),
+            ("a separator remedy never writes after adjustment 20", { try edited.breakSeparator(beforeAdjustment: 21, of: &$0) }),
             ("adjustment 22 not a line", { bytes in
                 // A required member renamed: read, it is not a line at all.
                 let at = try edited.elementStart(22, in: bytes)
@@ -125,17 +122,10 @@ struct PlanStreamingReadTests {
         let edited = try EditedPlan(bundle)
         let original = edited.original
         func refusal() -> String { "\(Result { try PlanBundle.readStreaming(bundle.path) })" }
-        // Not canonical: a space after the element's "{".
-        func spaced(_ n: Int) -> (inout Data) throws -> Void {
-            { bytes in bytes.insert(UInt8(ascii: " "), at: try edited.elementStart(n, in: bytes) + 1) }
-        }
-        // A separator remedy never writes, before element n: the scanner's own fault.
-        func badSeparator(before n: Int) -> (inout Data) throws -> Void {
-            { bytes in
-                let at = try edited.elementStart(n, in: bytes)
-                bytes.replaceSubrange((at - 2)..<at, with: Data("} ,".utf8))
-            }
-        }
+        // Not canonical, found by a group's check.
+        func spaced(_ n: Int) -> (inout Data) throws -> Void { { try edited.insertSpace(intoAdjustment: n, of: &$0) } }
+        // The scanner's own fault.
+        func badSeparator(before n: Int) -> (inout Data) throws -> Void { { try edited.breakSeparator(beforeAdjustment: n, of: &$0) } }
         let cases: [(first: Int, later: (inout Data) throws -> Void, what: String)] = [
             (group, badSeparator(before: group + 10), "the last element of the first group, then the scanner in the second"),
             (group + 5, badSeparator(before: group + 10), "the second group, then the scanner in the same group"),
@@ -261,6 +251,17 @@ private struct EditedPlan {
     /// Where adjustment n (from 1) starts in `bytes`: its bytes are its line's canonical encoding.
     func elementStart(_ n: Int, in bytes: Data) throws -> Int {
         try #require(bytes.range(of: CanonicalJSONWriter.encode(bundle.plan.adjustments[n - 1]))).lowerBound
+    }
+
+    /// Adjustment n read, but not canonical: a space after its "{".
+    func insertSpace(intoAdjustment n: Int, of bytes: inout Data) throws {
+        bytes.insert(UInt8(ascii: " "), at: try elementStart(n, in: bytes) + 1)
+    }
+
+    /// A separator remedy never writes ("} ,") before adjustment n: the scanner's own fault.
+    func breakSeparator(beforeAdjustment n: Int, of bytes: inout Data) throws {
+        let at = try elementStart(n, in: bytes)
+        bytes.replaceSubrange((at - 2)..<at, with: Data("} ,".utf8))
     }
 
     func rewrite(_ bytes: Data) throws {
