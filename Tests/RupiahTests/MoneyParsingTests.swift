@@ -119,3 +119,35 @@ struct MoneyFormattingTests {
         #expect(Money.zero.signedRupiah == "Rp 0")
     }
 }
+
+/// Signed documents hold amounts in `exactText`'s one spelling; `Money(canonicalExactText:)` reads
+/// that spelling and nothing else, so no second spelling of an amount can hide in them.
+@Suite("Money: canonical exact text, and only it")
+struct MoneyCanonicalTextTests {
+    static func read(_ text: String) -> Money? {
+        Array(text.utf8).withUnsafeBytes { Money(canonicalExactText: $0) }
+    }
+
+    @Test func readsEveryAmountExactTextWrites() {
+        var values: [Int64] = [0, 1, -1, 99, 100, -100, 918_000, -918_000, Int64.max, Int64.min, Int64.max - 1, Int64.min + 1]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            values += [power, power - 1, power + 1, -power, -(power - 1)]
+            power *= 10
+        }
+        var generator = SystemRandomNumberGenerator()
+        values += (0..<2_000).map { _ in Int64.random(in: Int64.min...Int64.max, using: &generator) >> Int64.random(in: 0...60, using: &generator) }
+        for minorUnits in values {
+            let amount = Money(minorUnits: minorUnits)
+            #expect(Self.read(amount.exactText) == amount, "\(amount.exactText)")
+        }
+    }
+
+    @Test(arguments: [
+        "", "0", "0.0", "0.000", "00.00", "-0.00", "+1.00", "01.00", "1.5", ".50", "1.", "1,00", " 1.00", "1.00 ", "1e2.00",
+        "92233720368547758.08", "-92233720368547758.09", "100000000000000000000.00", "1.0a", "-", "-.00", "1..00", "１.００",
+    ])
+    func refusesEveryOtherSpelling(text: String) {
+        #expect(Self.read(text) == nil, "\(text)")
+    }
+}

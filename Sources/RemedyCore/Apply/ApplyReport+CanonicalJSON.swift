@@ -3,7 +3,7 @@ import Rupiah
 
 // The run report as CanonicalJSONWriter writes it: its fields, with each line section written by
 // the caller (RunReportSpool replays its spooled lines there; an empty section is `[]`); and its
-// lines as export reads them back one at a time (RunReportReading), written again and compared.
+// lines as export reads them back one at a time (RunReportReading), in canonical form only.
 
 extension ApplyReport {
     /// The report's canonical JSON; `section` writes each line array (brackets included) in its place.
@@ -47,11 +47,13 @@ extension ApplyReport.Applied: CanonicalJSONWritable {
 }
 
 extension ApplyReport.Applied: CanonicalJSONReadable {
-    init?(node: CanonicalJSONReader.Node) {
-        guard let m = CanonicalJSONMembers(node), let userId = m.string("user_id"), let label = m.string("label"),
-              let balanceBefore = m.money("balance_before"), let balanceAfter = m.money("balance_after"),
-              let delta = m.money("delta"), let receivable = m.money("receivable") else { return nil }
-        self.init(userId: userId, label: label, balanceBefore: balanceBefore, balanceAfter: balanceAfter, delta: delta, receivable: receivable)
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let applied = reader.object({ m -> ApplyReport.Applied? in
+            guard let balanceAfter = m.money("balance_after"), let balanceBefore = m.money("balance_before"), let delta = m.money("delta"),
+                  let label = m.string("label"), let receivable = m.money("receivable"), let userId = m.string("user_id") else { return nil }
+            return ApplyReport.Applied(userId: userId, label: label, balanceBefore: balanceBefore, balanceAfter: balanceAfter, delta: delta, receivable: receivable)
+        }) else { return nil }
+        self = applied
     }
 }
 
@@ -69,11 +71,14 @@ extension ApplyReport.Skipped: CanonicalJSONWritable {
 }
 
 extension ApplyReport.Skipped: CanonicalJSONReadable {
-    init?(node: CanonicalJSONReader.Node) {
-        guard let m = CanonicalJSONMembers(node), let userId = m.string("user_id"), let label = m.string("label"),
-              let reason = m.string("reason").flatMap(Reason.init(rawValue:)), let plannedExcess = m.money("planned_excess"),
-              let currentExcess = m.optionalMoney("current_excess"),
-              let currentBalance = m.optionalMoney("current_balance") else { return nil }
-        self.init(userId: userId, label: label, reason: reason, plannedExcess: plannedExcess, currentExcess: currentExcess, currentBalance: currentBalance)
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let skipped = reader.object({ m -> ApplyReport.Skipped? in
+            guard let currentBalance = m.optionalMoney("current_balance"), let currentExcess = m.optionalMoney("current_excess"),
+                  let label = m.string("label"), let plannedExcess = m.money("planned_excess"), let reason = m.rawValue("reason", as: Reason.self),
+                  let userId = m.string("user_id") else { return nil }
+            return ApplyReport.Skipped(userId: userId, label: label, reason: reason, plannedExcess: plannedExcess, currentExcess: currentExcess,
+                                       currentBalance: currentBalance)
+        }) else { return nil }
+        self = skipped
     }
 }

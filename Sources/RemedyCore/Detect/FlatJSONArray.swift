@@ -10,12 +10,11 @@ struct FlatJSONArray {
     /// One object's members, in their order.
     typealias Object = [(key: String, value: String)]
 
-    /// Read by CanonicalJSONReader (the parser apply uses for plan lines), then kept only if it is
-    /// an array of objects whose values are all strings.
+    /// Read as a JSONTree, then kept only if it is an array of objects whose values are all strings.
     static func parse(_ text: String) -> [Object]? {
         var copy = text
         return copy.withUTF8 { bytes in
-            guard case .array(let elements)? = CanonicalJSONReader.parse(UnsafeRawBufferPointer(bytes)) else { return nil }
+            guard case .array(let elements)? = JSONTree.parse(UnsafeRawBufferPointer(bytes)) else { return nil }
             var objects: [Object] = []
             objects.reserveCapacity(elements.count)
             for element in elements {

@@ -4,7 +4,7 @@ import Foundation
 /// never held: at a million users a report holds a line per correction (150,000 and more).
 ///
 /// A report is what apply writes, in remedy's canonical form (CanonicalJSONWriter): every line is
-/// read by CanonicalJSONReader, written again and must give its very bytes; the fields around the
+/// read by CanonicalJSONReader, which takes only those bytes; the fields around the
 /// three line arrays are decoded, encoded again (arrays empty) and must give theirs. Anything else
 /// is not a report of apply's: nil, and the export names the file.
 enum RunReportReading {
@@ -60,7 +60,7 @@ private struct NotAReport: Error {}
 
 /// Walks a report's bytes once (LineArrayScanner: strings and nesting respected). Everything but
 /// the elements of `already_applied`, `applied` and `skipped` goes to `skeleton`; each element is
-/// read, written again, compared and handed on. Canonical form has no whitespace, so none is allowed.
+/// read in canonical form and handed on. Canonical form has no whitespace, so none is allowed.
 private struct RunReportScanner {
     /// Line arrays 0 already_applied (user ids), 1 applied, 2 skipped (objects).
     static let sections: [(name: String, elementOpener: Character)] = [("already_applied", "\""), ("applied", "{"), ("skipped", "{")]
@@ -72,7 +72,6 @@ private struct RunReportScanner {
     /// Only count the elements (`counted`), without reading them.
     var countingOnly = false
     private(set) var counted = 0
-    private var writer = CanonicalJSONWriter()
 
     mutating func feed(_ chunk: Data, _ onLine: (ApplyReport.Line) -> Void) throws {
         try chunk.withUnsafeBytes { raw in
@@ -91,29 +90,18 @@ private struct RunReportScanner {
         }
     }
 
-    /// Reads the element just gathered, writes it again, compares, hands the line on.
+    /// Reads the element just gathered (canonical form only) and hands the line on.
     private mutating func finishElement(_ section: Int, _ onLine: (ApplyReport.Line) -> Void) throws {
         counted += 1
         if countingOnly { return }
-        let element = walk.element
-        guard let node = element.withUnsafeBytes({ CanonicalJSONReader.parse($0) }) else { throw NotAReport() }
-        writer.removeAll()
-        let line: ApplyReport.Line
-        switch section {
-        case 0:
-            guard case .string(let userId) = node else { throw NotAReport() }
-            writer.string(userId)
-            line = .alreadyApplied(userId)
-        case 1:
-            guard let applied = ApplyReport.Applied(node: node) else { throw NotAReport() }
-            applied.write(to: &writer)
-            line = .applied(applied)
-        default:
-            guard let skipped = ApplyReport.Skipped(node: node) else { throw NotAReport() }
-            skipped.write(to: &writer)
-            line = .skipped(skipped)
+        let read: ApplyReport.Line? = walk.element.withUnsafeBytes { bytes in
+            switch section {
+            case 0: (try? CanonicalJSONReader.read(bytes) { $0.string() }.get()).map { .alreadyApplied($0) }
+            case 1: ApplyReport.Applied.read(bytes).map { .applied($0) }
+            default: ApplyReport.Skipped.read(bytes).map { .skipped($0) }
+            }
         }
-        guard writer.bytes == element else { throw NotAReport() }
-        onLine(line)
+        guard let read else { throw NotAReport() }
+        onLine(read)
     }
 }

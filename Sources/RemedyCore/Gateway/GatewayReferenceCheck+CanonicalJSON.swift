@@ -2,7 +2,7 @@ import Rupiah
 
 // A gateway check as plan.json's `gateway_checks` array holds it: keys in sorted snake_case order,
 // the bytes CanonicalJSON.encode gives (CanonicalJSONWriterTests compare the two), and beside the
-// writer the reader PlanBundle's reader uses before writing the check again and comparing.
+// writer its reader (the same order, only these bytes).
 
 extension GatewayReferenceCheck: CanonicalJSONWritable {
     func write(to writer: inout CanonicalJSONWriter) {
@@ -20,12 +20,15 @@ extension GatewayReferenceCheck: CanonicalJSONWritable {
 }
 
 extension GatewayReferenceCheck: CanonicalJSONReadable {
-    init?(node: CanonicalJSONReader.Node) {
-        guard let m = CanonicalJSONMembers(node), let reference = m.string("reference"), let userId = m.string("user_id"),
-              let transactionId = m.string("transaction_id"), let shopStatus = m.string("shop_status"),
-              let verdict = m.string("verdict").flatMap(Verdict.init(rawValue:)), let reason = m.optionalString("reason"),
-              let amountReceived = m.optionalMoney("amount_received"), let sha256 = m.optionalString("sha256") else { return nil }
-        self.init(reference: reference, userId: userId, transactionId: transactionId, shopStatus: shopStatus, verdict: verdict,
-                  reason: reason, amountReceived: amountReceived, sha256: sha256)
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let check = reader.object({ m -> GatewayReferenceCheck? in
+            guard let amountReceived = m.optionalMoney("amount_received"), let reason = m.optionalString("reason"),
+                  let reference = m.string("reference"), let sha256 = m.optionalString("sha256"), let shopStatus = m.string("shop_status"),
+                  let transactionId = m.string("transaction_id"), let userId = m.string("user_id"),
+                  let verdict = m.rawValue("verdict", as: Verdict.self) else { return nil }
+            return GatewayReferenceCheck(reference: reference, userId: userId, transactionId: transactionId, shopStatus: shopStatus, verdict: verdict,
+                                         reason: reason, amountReceived: amountReceived, sha256: sha256)
+        }) else { return nil }
+        self = check
     }
 }

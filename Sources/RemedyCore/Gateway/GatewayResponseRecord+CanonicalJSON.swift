@@ -1,6 +1,6 @@
 // A gateway answer as a bundle's `evidence/REFERENCE.json` holds it: keys in sorted snake_case
 // order, the bytes CanonicalJSON.encode gives (CanonicalJSONWriterTests compare the two), and
-// beside the writer the reader `decodeStored` uses before writing the answer again and comparing.
+// beside the writer its reader (`decodeStored`), which reads the same order and only these bytes.
 // A checked plan at 1,000,000 users lists about 840,000 of them, read on every read of the plan:
 // with JSONDecoder and JSONEncoder, reading them was most of that read's CPU.
 
@@ -18,10 +18,12 @@ extension GatewayResponseRecord: CanonicalJSONWritable {
 }
 
 extension GatewayResponseRecord: CanonicalJSONReadable {
-    init?(node: CanonicalJSONReader.Node) {
-        guard let m = CanonicalJSONMembers(node), let format = m.string("format"), let reference = m.string("reference"),
-              let url = m.string("url"), let httpStatus = m.int("http_status"), let fetchedAt = m.string("fetched_at"),
-              let body = m.string("body") else { return nil }
-        self.init(format: format, reference: reference, url: url, httpStatus: httpStatus, fetchedAt: fetchedAt, body: body)
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let record = reader.object({ m -> GatewayResponseRecord? in
+            guard let body = m.string("body"), let fetchedAt = m.string("fetched_at"), let format = m.string("format"),
+                  let httpStatus = m.int("http_status"), let reference = m.string("reference"), let url = m.string("url") else { return nil }
+            return GatewayResponseRecord(format: format, reference: reference, url: url, httpStatus: httpStatus, fetchedAt: fetchedAt, body: body)
+        }) else { return nil }
+        self = record
     }
 }

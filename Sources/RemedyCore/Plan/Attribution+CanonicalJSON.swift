@@ -2,7 +2,8 @@ import Foundation
 import Rupiah
 
 // An attribution (a line's evidence) as CanonicalJSONWriter writes it: keys in sorted snake_case
-// order, the same bytes as CanonicalJSON.encode; and as a plan line's reader reads it back.
+// order, the same bytes as CanonicalJSON.encode; and as a plan line's reader reads it back, in the
+// same order.
 
 extension Decomposition: CanonicalJSONWritable {
     func write(to writer: inout CanonicalJSONWriter) {
@@ -16,14 +17,15 @@ extension Decomposition: CanonicalJSONWritable {
 }
 
 extension Decomposition {
-    init?(node: CanonicalJSONReader.Node) {
-        guard let m = CanonicalJSONMembers(node), let topUps = m.array("top_ups", TopUpAttribution.init(node:)),
-              let purchases = m.array("purchases", PurchaseAttribution.init(node:)), let total = m.money("total"),
-              let classification = m.array("classification", { node -> SignatureKind? in
-                  guard case .string(let raw) = node else { return nil }
-                  return SignatureKind(rawValue: raw)
-              }) else { return nil }
-        self.init(topUps: topUps, purchases: purchases, total: total, classification: classification)
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let decomposition = reader.object({ m -> Decomposition? in
+            guard let classification = m.member("classification", { $0.array { $0.rawValue(as: SignatureKind.self) } }),
+                  let purchases = m.member("purchases", { $0.array(PurchaseAttribution.init(reading:)) }),
+                  let topUps = m.member("top_ups", { $0.array(TopUpAttribution.init(reading:)) }),
+                  let total = m.money("total") else { return nil }
+            return Decomposition(topUps: topUps, purchases: purchases, total: total, classification: classification)
+        }) else { return nil }
+        self = decomposition
     }
 }
 
@@ -44,14 +46,17 @@ extension TopUpAttribution: CanonicalJSONWritable {
 }
 
 extension TopUpAttribution {
-    init?(node: CanonicalJSONReader.Node) {
-        guard let m = CanonicalJSONMembers(node), let transactionId = m.string("transaction_id"), let reference = m.string("reference"),
-              let paidAt = m.string("paid_at"), let amount = m.money("amount"), let amountReceived = m.money("amount_received"),
-              let handlerRuns = m.int("handler_runs"), let triggerRefires = m.int("trigger_refires"),
-              let lostPurchases = m.array("lost_purchases", LostPurchaseCandidate.init(node:)),
-              let contribution = m.money("contribution") else { return nil }
-        self.init(transactionId: transactionId, reference: reference, paidAt: paidAt, amount: amount, amountReceived: amountReceived,
-                  handlerRuns: handlerRuns, triggerRefires: triggerRefires, lostPurchases: lostPurchases, contribution: contribution)
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let topUp = reader.object({ m -> TopUpAttribution? in
+            guard let amount = m.money("amount"), let amountReceived = m.money("amount_received"), let contribution = m.money("contribution"),
+                  let handlerRuns = m.int("handler_runs"),
+                  let lostPurchases = m.member("lost_purchases", { $0.array(LostPurchaseCandidate.init(reading:)) }),
+                  let paidAt = m.string("paid_at"), let reference = m.string("reference"), let transactionId = m.string("transaction_id"),
+                  let triggerRefires = m.int("trigger_refires") else { return nil }
+            return TopUpAttribution(transactionId: transactionId, reference: reference, paidAt: paidAt, amount: amount, amountReceived: amountReceived,
+                                    handlerRuns: handlerRuns, triggerRefires: triggerRefires, lostPurchases: lostPurchases, contribution: contribution)
+        }) else { return nil }
+        self = topUp
     }
 }
 
@@ -67,10 +72,13 @@ extension LostPurchaseCandidate: CanonicalJSONWritable {
 }
 
 extension LostPurchaseCandidate {
-    init?(node: CanonicalJSONReader.Node) {
-        guard let m = CanonicalJSONMembers(node), let transactionId = m.string("transaction_id"), let completedAt = m.string("completed_at"),
-              let amount = m.money("amount"), let afterReference = m.string("after_reference") else { return nil }
-        self.init(transactionId: transactionId, completedAt: completedAt, amount: amount, afterReference: afterReference)
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let candidate = reader.object({ m -> LostPurchaseCandidate? in
+            guard let afterReference = m.string("after_reference"), let amount = m.money("amount"), let completedAt = m.string("completed_at"),
+                  let transactionId = m.string("transaction_id") else { return nil }
+            return LostPurchaseCandidate(transactionId: transactionId, completedAt: completedAt, amount: amount, afterReference: afterReference)
+        }) else { return nil }
+        self = candidate
     }
 }
 
@@ -87,10 +95,12 @@ extension PurchaseAttribution: CanonicalJSONWritable {
 }
 
 extension PurchaseAttribution {
-    init?(node: CanonicalJSONReader.Node) {
-        guard let m = CanonicalJSONMembers(node), let transactionId = m.string("transaction_id"), let status = m.string("status"),
-              let amount = m.money("amount"), let kind = m.string("kind").flatMap(SignatureKind.init(rawValue:)),
-              let contribution = m.money("contribution") else { return nil }
-        self.init(transactionId: transactionId, status: status, amount: amount, kind: kind, contribution: contribution)
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let purchase = reader.object({ m -> PurchaseAttribution? in
+            guard let amount = m.money("amount"), let contribution = m.money("contribution"), let kind = m.rawValue("kind", as: SignatureKind.self),
+                  let status = m.string("status"), let transactionId = m.string("transaction_id") else { return nil }
+            return PurchaseAttribution(transactionId: transactionId, status: status, amount: amount, kind: kind, contribution: contribution)
+        }) else { return nil }
+        self = purchase
     }
 }

@@ -10,8 +10,8 @@ import Rupiah
 /// plan.json is read once, in chunks, hashed and checked against plan.sha256. It must be in
 /// remedy's canonical form, byte for byte: the fields outside the line arrays (adjustments, holds,
 /// settled, and the gateway's checks) are decoded and encoded again and must give the same bytes,
-/// and so must every line (CanonicalJSONReader, then CanonicalJSONWriter). Escapes where none are
-/// needed, repeated or unknown keys, another key order, whitespace, trailing bytes, gateway checks
+/// and every line is read by CanonicalJSONReader, which takes only those bytes. Escapes where none
+/// are needed, repeated or unknown keys, another key order, whitespace, trailing bytes, gateway checks
 /// out of their order: each is refused naming the byte offset. Then the stored totals must be
 /// the totals of the lines, every line's arithmetic must hold (AdjustmentLine+Rules: checked in
 /// the same pass when a skim guessed the header fields the rules read, AdjustmentLine+RulesGuess,
@@ -465,8 +465,9 @@ func firstDifference(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -
 /// Walks plan.json's bytes once (LineArrayScanner: strings and nesting respected). Everything but
 /// the line arrays' elements goes to `skeleton`, which must then be the canonical encoding of
 /// the plan without its lines. Inside the arrays the separators must be exactly remedy's
-/// (`[{…},{…}]`), and each element is read, written again and compared, its line handed on and
-/// counted in `totals`, and in the sections `indexing` names, its place and digest kept in `index`.
+/// (`[{…},{…}]`), and each element is read by CanonicalJSONReader (canonical form only), its line
+/// handed on and counted in `totals`, and in the sections `indexing` names, its place and digest
+/// kept in `index`.
 /// Every fault names its byte offset in the file.
 private struct CanonicalPlanScanner {
     let indexing: [Bool]
@@ -603,7 +604,7 @@ private struct CanonicalPlanScanner {
         if pending.count >= Self.checkGroup { try checkPending() }
     }
 
-    /// Starts checking the queued elements on other threads (each read, written again and compared,
+    /// Starts checking the queued elements on other threads (each read in canonical form,
     /// hashed when its section is indexed, a gateway check's file inspected: most of the reader's
     /// work), then takes in the group started before them. Groups are taken in file order, so the
     /// first fault in file order is the one thrown, as when each element was checked the moment it
@@ -640,7 +641,7 @@ private struct CanonicalPlanScanner {
             let line: PlanLine
             switch checked.line {
             case nil:
-                throw CanonicalFormError(offset: element.start, what: "\(name) \(element.indexInSection) is not a remedy plan line (a member missing, repeated, unknown in type, or escaped)")
+                throw CanonicalFormError(offset: element.start + (checked.refusedAt ?? 0), what: "\(name) \(element.indexInSection) differs from its canonical encoding")
             case .adjustment(let read)?:
                 try totals.add(read, offset: element.start)
                 for (context, broken) in checked.brokenRules.enumerated() where firstBrokenRule[context] == nil {
@@ -665,9 +666,6 @@ private struct CanonicalPlanScanner {
                 gatewayCheckCount += 1
                 userId = nil
                 line = .gatewayCheck(read)
-            }
-            if let at = checked.differsAt {
-                throw CanonicalFormError(offset: element.start + at, what: "\(name) \(element.indexInSection) differs from its canonical encoding")
             }
             // Hashes, not the ids, to stay small at a million lines; the hasher's seed is random per
             // process, so no plan can be made to collide on purpose (and a collision only refuses).
@@ -713,10 +711,10 @@ private struct PendingElement: Sendable {
     let indexInSection: Int
 }
 
-/// What checking one element found: its line (nil when it is not one), where its bytes first
-/// differ from the line's canonical encoding (nil when they do not), their SHA-256 when asked,
-/// and for a gateway check what its file in `evidence/` holds. Depends on the bytes (and that one
-/// file) alone, so elements are checked on any thread.
+/// What checking one element found: its line, or where its bytes first differ from remedy's
+/// canonical form (CanonicalJSONReader), their SHA-256 when asked, and for a gateway check what
+/// its file in `evidence/` holds. Depends on the bytes (and that one file) alone, so elements are
+/// checked on any thread.
 private struct CheckedElement {
     enum Line {
         case adjustment(AdjustmentLine)
@@ -725,8 +723,9 @@ private struct CheckedElement {
         case gatewayCheck(GatewayReferenceCheck)
     }
 
+    /// Nil when the bytes are not a line in canonical form; `refusedAt` is then where they stop being one.
     let line: Line?
-    let differsAt: Int?
+    let refusedAt: Int?
     let digest: SHA256.Digest?
     /// An adjustment's first broken rule in each of the contexts asked for (nil: none broken).
     let brokenRules: [String?]
@@ -734,15 +733,18 @@ private struct CheckedElement {
     let evidence: GatewayEvidenceFiles.Inspection?
 
     init(_ element: PendingElement, hashed: Bool, rulesContexts: [AdjustmentLine.RulesContext], evidence inspector: GatewayEvidenceFiles.Inspector) {
-        let node = element.bytes.withUnsafeBytes { CanonicalJSONReader.parse($0) }
-        var writer = CanonicalJSONWriter(capacity: element.bytes.count)
-        switch element.section {
-        case 0: line = node.flatMap(AdjustmentLine.init(node:)).map { $0.write(to: &writer); return .adjustment($0) }
-        case 1: line = node.flatMap(HeldLine.init(node:)).map { $0.write(to: &writer); return .hold($0) }
-        case 2: line = node.flatMap(SettledLine.init(node:)).map { $0.write(to: &writer); return .settled($0) }
-        default: line = node.flatMap(GatewayReferenceCheck.init(node:)).map { $0.write(to: &writer); return .gatewayCheck($0) }
+        let read: Result<Line, CanonicalJSONReader.Refusal> = element.bytes.withUnsafeBytes { bytes in
+            switch element.section {
+            case 0: AdjustmentLine.readCanonical(bytes).map { .adjustment($0) }
+            case 1: HeldLine.readCanonical(bytes).map { .hold($0) }
+            case 2: SettledLine.readCanonical(bytes).map { .settled($0) }
+            default: GatewayReferenceCheck.readCanonical(bytes).map { .gatewayCheck($0) }
+            }
         }
-        differsAt = line == nil ? nil : firstDifference(writer.bytes, element.bytes)
+        switch read {
+        case .success(let read): (line, refusedAt) = (read, nil)
+        case .failure(let refusal): (line, refusedAt) = (nil, refusal.offset)
+        }
         digest = hashed ? SHA256.hash(data: element.bytes) : nil
         brokenRules = if case .adjustment(let adjustment)? = line { adjustment.brokenRules(in: rulesContexts) } else { [] }
         evidence = if case .gatewayCheck(let check)? = line { inspector.inspect(check) } else { nil }

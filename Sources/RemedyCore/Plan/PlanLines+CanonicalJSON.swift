@@ -3,8 +3,8 @@ import Rupiah
 
 // The plan's lines as CanonicalJSONWriter writes them: keys in sorted snake_case order, the same
 // bytes as CanonicalJSON.encode (CanonicalJSONWriterTests compare the two). Beside each writer, its
-// reader (CanonicalJSONReadable): what PlanBundle's reader makes of a line before writing it again
-// and comparing the bytes.
+// reader (CanonicalJSONReadable), which reads the members in the same order and accepts only these
+// bytes.
 
 extension AdjustmentLine: CanonicalJSONWritable {
     func write(to writer: inout CanonicalJSONWriter) {
@@ -30,18 +30,22 @@ extension AdjustmentLine: CanonicalJSONWritable {
 }
 
 extension AdjustmentLine: CanonicalJSONReadable {
-    init?(node: CanonicalJSONReader.Node) {
-        guard let m = CanonicalJSONMembers(node), let userId = m.string("user_id"), let label = m.string("label"), let contact = m.optionalString("contact"),
-              let balance = m.money("balance"), let ledger = m.money("ledger"), let openReceivables = m.money("open_receivables"),
-              let excess = m.money("excess"), let delta = m.money("delta"), let receivable = m.money("receivable"),
-              let balanceAfter = m.money("balance_after"), let attribution = m.node("attribution").flatMap(Decomposition.init(node:)),
-              let decompositions = m.int("decompositions"), let ambiguous = m.bool("ambiguous"),
-              let precondition = m.node("precondition").flatMap(CanonicalJSONMembers.init).flatMap({ $0.money("excess") }),
-              let idempotencyKey = m.string("idempotency_key"), let revertsKey = m.optionalString("reverts_key") else { return nil }
-        self.init(userId: userId, label: label, contact: contact, balance: balance, ledger: ledger, openReceivables: openReceivables,
-                  excess: excess, delta: delta, receivable: receivable, balanceAfter: balanceAfter, attribution: attribution,
-                  decompositions: decompositions, ambiguous: ambiguous, precondition: Precondition(excess: precondition),
-                  idempotencyKey: idempotencyKey, revertsKey: revertsKey)
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let line = reader.object({ m -> AdjustmentLine? in
+            guard let ambiguous = m.bool("ambiguous"), let attribution = m.member("attribution", Decomposition.init(reading:)),
+                  let balance = m.money("balance"), let balanceAfter = m.money("balance_after"), let contact = m.optionalString("contact"),
+                  let decompositions = m.int("decompositions"), let delta = m.money("delta"), let excess = m.money("excess"),
+                  let idempotencyKey = m.string("idempotency_key"), let label = m.string("label"), let ledger = m.money("ledger"),
+                  let openReceivables = m.money("open_receivables"),
+                  let precondition = m.member("precondition", { $0.object { $0.money("excess") } }),
+                  let receivable = m.money("receivable"), let revertsKey = m.optionalString("reverts_key"),
+                  let userId = m.string("user_id") else { return nil }
+            return AdjustmentLine(userId: userId, label: label, contact: contact, balance: balance, ledger: ledger, openReceivables: openReceivables,
+                                  excess: excess, delta: delta, receivable: receivable, balanceAfter: balanceAfter, attribution: attribution,
+                                  decompositions: decompositions, ambiguous: ambiguous, precondition: Precondition(excess: precondition),
+                                  idempotencyKey: idempotencyKey, revertsKey: revertsKey)
+        }) else { return nil }
+        self = line
     }
 }
 
@@ -69,14 +73,17 @@ extension HeldLine: CanonicalJSONWritable {
 }
 
 extension HeldLine: CanonicalJSONReadable {
-    init?(node: CanonicalJSONReader.Node) {
-        guard let m = CanonicalJSONMembers(node), let userId = m.string("user_id"), let label = m.string("label"),
-              let balance = m.money("balance"), let ledger = m.money("ledger"), let openReceivables = m.money("open_receivables"),
-              let excess = m.money("excess"), let reason = m.string("reason").flatMap(Reason.init(rawValue:)),
-              let explanation = m.string("explanation"), let closest = m.optional("closest", Decomposition.init(node:)),
-              let acknowledged = m.optional("acknowledged", Acknowledgement.init(node:)) else { return nil }
-        self.init(userId: userId, label: label, balance: balance, ledger: ledger, openReceivables: openReceivables, excess: excess,
-                  reason: reason, explanation: explanation, closest: closest, acknowledged: acknowledged)
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let line = reader.object({ m -> HeldLine? in
+            guard let acknowledged = m.optionalMember("acknowledged", Acknowledgement.init(reading:)), let balance = m.money("balance"),
+                  let closest = m.optionalMember("closest", Decomposition.init(reading:)), let excess = m.money("excess"),
+                  let explanation = m.string("explanation"), let label = m.string("label"), let ledger = m.money("ledger"),
+                  let openReceivables = m.money("open_receivables"), let reason = m.rawValue("reason", as: Reason.self),
+                  let userId = m.string("user_id") else { return nil }
+            return HeldLine(userId: userId, label: label, balance: balance, ledger: ledger, openReceivables: openReceivables, excess: excess,
+                            reason: reason, explanation: explanation, closest: closest, acknowledged: acknowledged)
+        }) else { return nil }
+        self = line
     }
 }
 
@@ -91,9 +98,12 @@ extension Acknowledgement: CanonicalJSONWritable {
 }
 
 extension Acknowledgement {
-    init?(node: CanonicalJSONReader.Node) {
-        guard let m = CanonicalJSONMembers(node), let by = m.string("by"), let at = m.string("at"), let reason = m.string("reason") else { return nil }
-        self.init(by: by, at: at, reason: reason)
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let acknowledgement = reader.object({ m -> Acknowledgement? in
+            guard let at = m.string("at"), let by = m.string("by"), let reason = m.string("reason") else { return nil }
+            return Acknowledgement(by: by, at: at, reason: reason)
+        }) else { return nil }
+        self = acknowledgement
     }
 }
 
@@ -109,10 +119,13 @@ extension SettledLine: CanonicalJSONWritable {
 }
 
 extension SettledLine: CanonicalJSONReadable {
-    init?(node: CanonicalJSONReader.Node) {
-        guard let m = CanonicalJSONMembers(node), let userId = m.string("user_id"), let label = m.string("label"),
-              let candidateTopUps = m.int("candidate_top_ups"), let note = m.string("note") else { return nil }
-        self.init(userId: userId, label: label, candidateTopUps: candidateTopUps, note: note)
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let line = reader.object({ m -> SettledLine? in
+            guard let candidateTopUps = m.int("candidate_top_ups"), let label = m.string("label"), let note = m.string("note"),
+                  let userId = m.string("user_id") else { return nil }
+            return SettledLine(userId: userId, label: label, candidateTopUps: candidateTopUps, note: note)
+        }) else { return nil }
+        self = line
     }
 }
 

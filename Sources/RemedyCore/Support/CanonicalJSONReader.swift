@@ -1,186 +1,291 @@
 import Foundation
+import Rupiah
 
-/// The one reader of plan.json's lines, for every command (PlanBundle's reader). It builds a
-/// plain tree and the types are made from it with JSONDecoder's rules (required members present
-/// and of their type, optional ones missing, unknown members ignored). Whenever anything is not as
-/// expected (a repeated key, a number that is not a plain integer, an unknown enum value, malformed
-/// text) it returns nil and the plan is refused: there is no second parser to fall back to. What it
-/// accepts is then written again by CanonicalJSONWriter and must give the very same bytes, so
-/// escapes, unknown keys, key order and whitespace are refused too.
-enum CanonicalJSONReader {
-    /// Not `indirect`: it recurses only through arrays, and a box for every node cost about a
-    /// tenth of the time to read a 1M plan.
-    enum Node {
-        case string(String)
-        /// A number's text, as written.
-        case number(String)
-        case bool(Bool)
-        case null
-        case array([Node])
-        case object([(key: String, value: Node)])
+/// The one reader of remedy's signed line documents (plan.json's lines, a run report's lines, the
+/// gateway's answers in `evidence/`). It accepts remedy's canonical form and nothing else: the
+/// bytes CanonicalJSONWriter writes, read in the writer's own order, a byte at a time, with no
+/// tree in between.
+///
+/// Every conformance reads its members in sorted key order (`member` expects exactly `,"key":`),
+/// so a missing, repeated, unknown or reordered key is refused where it starts. Values are held
+/// to the writer's spelling: strings escape only what the writer escapes and as it does
+/// (`\"` `\\` `\b \t \n \f \r`, other controls as lowercase `\u00xx`), and must be valid UTF-8;
+/// integers are plain decimal (no `-0`, no leading zero); amounts are exact text as
+/// `Money.exactText` writes it; no whitespace anywhere. So whatever it accepts, CanonicalJSONWriter
+/// writes again byte for byte (CanonicalJSONReaderTests hold the two to that), and when it refuses,
+/// `offset` is the first byte it could not take.
+struct CanonicalJSONReader {
+    private let bytes: UnsafeRawBufferPointer
+    /// The next byte to read. A read that returns nil leaves it at the byte it could not take (an
+    /// amount, integer, raw value or invalid UTF-8: where that value starts); only a key or a
+    /// literal that is not next is taken back whole.
+    private(set) var offset = 0
+    /// The furthest byte a key's bytes matched up to: where the key that was next differs from
+    /// every key tried there, when no later read gets further.
+    private var furthest = 0
+    private var depth = 0
+    /// Nesting is bounded: no remedy document is deeper than a few levels.
+    static let maxDepth = 16
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
     }
 
-    /// Key equality, lengths first: most keys an object is searched for differ in length, and
-    /// String's own comparison of two different keys is its slow path.
-    @inline(__always)
-    static func sameKey(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a == b
+    /// The value `read` makes of the whole of `bytes`, or why not: the offset of the first byte
+    /// that is not remedy's canonical form.
+    static func read<Value>(_ bytes: UnsafeRawBufferPointer, _ read: (inout CanonicalJSONReader) -> Value?) -> Result<Value, Refusal> {
+        var reader = CanonicalJSONReader(bytes)
+        guard let value = read(&reader), reader.offset == bytes.count else {
+            return .failure(Refusal(offset: max(reader.offset, reader.furthest)))
+        }
+        return .success(value)
     }
 
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> Node? {
-        var parser = Parser(bytes: bytes)
-        guard let node = parser.value(depth: 0) else { return nil }
-        parser.skipSpace()
-        return parser.index == bytes.count ? node : nil
+    /// Where the bytes stopped being remedy's canonical form.
+    struct Refusal: Error, Equatable {
+        let offset: Int
     }
 
-    private struct Parser {
-        let bytes: UnsafeRawBufferPointer
-        var index = 0
-        static let maxDepth = 64
+    // MARK: values
 
-        mutating func skipSpace() {
-            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0a || bytes[index] == 0x0d { index += 1 }
-        }
-
-        mutating func value(depth: Int) -> Node? {
-            guard depth < Parser.maxDepth else { return nil }
-            skipSpace()
-            guard index < bytes.count else { return nil }
-            switch bytes[index] {
-            case UInt8(ascii: "\""): return string().map { .string($0) }
-            case UInt8(ascii: "{"): return object(depth: depth)
-            case UInt8(ascii: "["): return array(depth: depth)
-            case UInt8(ascii: "t"): return literal("true", .bool(true))
-            case UInt8(ascii: "f"): return literal("false", .bool(false))
-            case UInt8(ascii: "n"): return literal("null", .null)
-            default: return number()
-            }
-        }
-
-        mutating func literal(_ word: StaticString, _ node: Node) -> Node? {
-            let count = word.utf8CodeUnitCount
-            guard index + count <= bytes.count else { return nil }
-            for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { return nil }
-            index += count
-            return node
-        }
-
-        mutating func number() -> Node? {
-            let start = index
-            while index < bytes.count, (bytes[index] >= UInt8(ascii: "0") && bytes[index] <= UInt8(ascii: "9")) || bytes[index] == UInt8(ascii: "-")
-                    || bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-                index += 1
-            }
-            guard index > start else { return nil }
-            return .number(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
-        }
-
-        mutating func array(depth: Int) -> Node? {
-            index += 1
-            var elements: [Node] = []
-            skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
-            while true {
-                guard let element = value(depth: depth + 1) else { return nil }
-                elements.append(element)
-                skipSpace()
-                guard index < bytes.count else { return nil }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                guard bytes[index] == UInt8(ascii: "]") else { return nil }
-                index += 1
-                return .array(elements)
-            }
-        }
-
-        mutating func object(depth: Int) -> Node? {
-            index += 1
-            var members: [(key: String, value: Node)] = []
-            skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
-            while true {
-                skipSpace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
-                skipSpace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
-                index += 1
-                guard let value = value(depth: depth + 1) else { return nil }
-                // A repeated key is refused: no reader may pick one of the two.
-                guard !members.contains(where: { CanonicalJSONReader.sameKey($0.key, key) }) else { return nil }
-                members.append((key, value))
-                skipSpace()
-                guard index < bytes.count else { return nil }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                guard bytes[index] == UInt8(ascii: "}") else { return nil }
-                index += 1
-                return .object(members)
-            }
-        }
-
-        /// At a `"`: the string, every JSON escape decoded; nil if malformed.
-        mutating func string() -> String? {
-            index += 1
-            let start = index
-            while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 { index += 1 }
-            guard index < bytes.count else { return nil }
-            if bytes[index] == UInt8(ascii: "\"") {
-                defer { index += 1 }
-                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-            }
-            var decoded = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
-            while index < bytes.count {
-                let byte = bytes[index]
-                index += 1
-                switch byte {
-                case UInt8(ascii: "\""): return String(decoding: decoded, as: UTF8.self)
-                case 0..<0x20: return nil
-                case UInt8(ascii: "\\"):
-                    guard index < bytes.count else { return nil }
-                    let escape = bytes[index]
-                    index += 1
-                    switch escape {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded.append(escape)
-                    case UInt8(ascii: "b"): decoded.append(0x08)
-                    case UInt8(ascii: "f"): decoded.append(0x0c)
-                    case UInt8(ascii: "n"): decoded.append(0x0a)
-                    case UInt8(ascii: "r"): decoded.append(0x0d)
-                    case UInt8(ascii: "t"): decoded.append(0x09)
-                    case UInt8(ascii: "u"):
-                        guard var scalar = hex4() else { return nil }
-                        if (0xD800..<0xDC00).contains(scalar) {
-                            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else { return nil }
-                            index += 2
-                            guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else if (0xDC00..<0xE000).contains(scalar) {
-                            return nil
-                        }
-                        guard let unicode = Unicode.Scalar(scalar) else { return nil }
-                        decoded.append(contentsOf: String(Character(unicode)).utf8)
-                    default: return nil
-                    }
-                default: decoded.append(byte)
+    /// A string, escapes decoded; nil unless every byte is as CanonicalJSONWriter writes it.
+    mutating func string() -> String? {
+        guard take(UInt8(ascii: "\"")) else { return nil }
+        let start = offset
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            if byte == UInt8(ascii: "\"") {
+                guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self) else {
+                    offset = start
+                    return nil
                 }
+                offset += 1
+                return text
             }
-            return nil
+            if byte == UInt8(ascii: "\\") { return escapedString(from: start) }
+            guard byte >= 0x20 else { return nil }
+            offset += 1
         }
+        return nil
+    }
 
-        mutating func hex4() -> UInt32? {
-            guard index + 4 <= bytes.count else { return nil }
-            var value: UInt32 = 0
-            for _ in 0..<4 {
-                let byte = bytes[index]
-                index += 1
-                let digit: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+    /// The rest of a string that has an escape: decoded into a buffer as it goes.
+    private mutating func escapedString(from start: Int) -> String? {
+        var decoded = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<offset]))
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            switch byte {
+            case UInt8(ascii: "\""):
+                guard let text = String(validating: decoded, as: UTF8.self) else {
+                    offset = start
+                    return nil
+                }
+                offset += 1
+                return text
+            case UInt8(ascii: "\\"):
+                guard offset + 1 < bytes.count else { return nil }
+                let escape = bytes[offset + 1]
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): decoded.append(escape)
+                case UInt8(ascii: "b"): decoded.append(0x08)
+                case UInt8(ascii: "t"): decoded.append(0x09)
+                case UInt8(ascii: "n"): decoded.append(0x0a)
+                case UInt8(ascii: "f"): decoded.append(0x0c)
+                case UInt8(ascii: "r"): decoded.append(0x0d)
+                case UInt8(ascii: "u"):
+                    // Only a control without a short name, as `\u00xx` in lowercase hex.
+                    guard offset + 5 < bytes.count, bytes[offset + 2] == UInt8(ascii: "0"), bytes[offset + 3] == UInt8(ascii: "0"),
+                          let high = Self.lowercaseHex(bytes[offset + 4]), high < 2, let low = Self.lowercaseHex(bytes[offset + 5]) else { return nil }
+                    let control = high << 4 | low
+                    guard ![0x08, 0x09, 0x0a, 0x0c, 0x0d].contains(control) else { return nil }
+                    decoded.append(control)
+                    offset += 6
+                    continue
                 default: return nil
                 }
-                value = value << 4 | UInt32(digit)
+                offset += 2
+            default:
+                guard byte >= 0x20 else { return nil }
+                decoded.append(byte)
+                offset += 1
             }
-            return value
         }
+        return nil
+    }
+
+    private static func lowercaseHex(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        default: nil
+        }
+    }
+
+    /// An amount, as a string in `Money.exactText`'s spelling and no other.
+    mutating func money() -> Money? {
+        guard take(UInt8(ascii: "\"")) else { return nil }
+        let start = offset
+        while offset < bytes.count, bytes[offset] != UInt8(ascii: "\"") { offset += 1 }
+        guard offset < bytes.count, let amount = Money(canonicalExactText: UnsafeRawBufferPointer(rebasing: bytes[start..<offset])) else {
+            offset = start
+            return nil
+        }
+        offset += 1
+        return amount
+    }
+
+    /// A string that is one of `Value`'s raw values; a refusal names where the string starts.
+    mutating func rawValue<Value: RawRepresentable<String>>(as: Value.Type) -> Value? {
+        let start = offset
+        guard let text = string() else { return nil }
+        guard let value = Value(rawValue: text) else { offset = start; return nil }
+        return value
+    }
+
+    /// A plain decimal integer as Swift's `String(Int)` writes it.
+    mutating func int() -> Int? {
+        let start = offset
+        let negative = offset < bytes.count && bytes[offset] == UInt8(ascii: "-")
+        if negative { offset += 1 }
+        let digitsStart = offset
+        var magnitude: UInt64 = 0
+        while offset < bytes.count, bytes[offset] >= UInt8(ascii: "0"), bytes[offset] <= UInt8(ascii: "9") {
+            let (shifted, overflowMultiply) = magnitude.multipliedReportingOverflow(by: 10)
+            let (next, overflowAdd) = shifted.addingReportingOverflow(UInt64(bytes[offset] - UInt8(ascii: "0")))
+            guard !overflowMultiply, !overflowAdd else { offset = start; return nil }
+            magnitude = next
+            offset += 1
+        }
+        let digits = offset - digitsStart
+        // "0" alone, or no leading zero; never "-0".
+        guard digits > 0, digits == 1 || bytes[digitsStart] != UInt8(ascii: "0"), !(negative && magnitude == 0),
+              magnitude <= (negative ? UInt64(Int.max) + 1 : UInt64(Int.max)) else {
+            offset = start
+            return nil
+        }
+        return negative ? Int(truncatingIfNeeded: 0 &- magnitude) : Int(magnitude)
+    }
+
+    mutating func bool() -> Bool? {
+        if take("true") { return true }
+        if take("false") { return false }
+        return nil
+    }
+
+    /// An array of what `element` reads, `[a,b]`.
+    mutating func array<Element>(_ element: (inout CanonicalJSONReader) -> Element?) -> [Element]? {
+        guard depth < Self.maxDepth, take(UInt8(ascii: "[")) else { return nil }
+        depth += 1
+        defer { depth -= 1 }
+        var elements: [Element] = []
+        if take(UInt8(ascii: "]")) { return elements }
+        repeat {
+            guard let value = element(&self) else { return nil }
+            elements.append(value)
+        } while take(UInt8(ascii: ","))
+        return take(UInt8(ascii: "]")) ? elements : nil
+    }
+
+    /// An object: `body` reads its members in sorted key order (`Members`), then `}` must follow.
+    mutating func object<Value>(_ body: (inout Members) -> Value?) -> Value? {
+        guard depth < Self.maxDepth, take(UInt8(ascii: "{")) else { return nil }
+        depth += 1
+        defer { depth -= 1 }
+        var members = Members(reader: self)
+        let value = body(&members)
+        self = members.reader
+        guard let value, take(UInt8(ascii: "}")) else { return nil }
+        return value
+    }
+
+    /// An object's members, read in the order CanonicalJSONWriter writes them.
+    struct Members {
+        fileprivate var reader: CanonicalJSONReader
+        private var isFirst = true
+
+        fileprivate init(reader: CanonicalJSONReader) {
+            self.reader = reader
+        }
+
+        /// The member `key`, next and present: `,"key":` (no comma first), then what `read` reads.
+        mutating func member<Value>(_ key: StaticString, _ read: (inout CanonicalJSONReader) -> Value?) -> Value? {
+            guard reader.takeKey(key, first: isFirst) else { return nil }
+            isFirst = false
+            return read(&reader)
+        }
+
+        /// The member `key` if it is next; a writer leaves a nil optional out (never `null`).
+        /// `.some(nil)` when absent, nil when present and not what `read` reads.
+        mutating func optionalMember<Value>(_ key: StaticString, _ read: (inout CanonicalJSONReader) -> Value?) -> Value?? {
+            guard reader.takeKey(key, first: isFirst) else { return .some(nil) }
+            isFirst = false
+            return read(&reader).map { .some($0) }
+        }
+
+        mutating func string(_ key: StaticString) -> String? { member(key) { $0.string() } }
+        mutating func money(_ key: StaticString) -> Money? { member(key) { $0.money() } }
+        mutating func int(_ key: StaticString) -> Int? { member(key) { $0.int() } }
+        mutating func bool(_ key: StaticString) -> Bool? { member(key) { $0.bool() } }
+        mutating func optionalString(_ key: StaticString) -> String?? { optionalMember(key) { $0.string() } }
+        mutating func optionalMoney(_ key: StaticString) -> Money?? { optionalMember(key) { $0.money() } }
+        /// A string that must be one of `Value`'s raw values.
+        mutating func rawValue<Value: RawRepresentable<String>>(_ key: StaticString, as: Value.Type) -> Value? {
+            member(key) { $0.rawValue(as: Value.self) }
+        }
+    }
+
+    // MARK: bytes
+
+    /// `,"key":` (or `"key":` for an object's first member): taken whole, or nothing is taken and
+    /// `offset` is left at the first byte that differs.
+    fileprivate mutating func takeKey(_ key: StaticString, first: Bool) -> Bool {
+        let start = offset
+        guard first || take(UInt8(ascii: ",")), take(UInt8(ascii: "\"")),
+              take(UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)),
+              take(UInt8(ascii: "\"")), take(UInt8(ascii: ":")) else {
+            furthest = max(furthest, offset)
+            offset = start
+            return false
+        }
+        return true
+    }
+
+    private mutating func take(_ byte: UInt8) -> Bool {
+        guard offset < bytes.count, bytes[offset] == byte else { return false }
+        offset += 1
+        return true
+    }
+
+    /// `expected` next, whole, and taken; otherwise `offset` stops at the first byte that differs.
+    private mutating func take(_ expected: UnsafeRawBufferPointer) -> Bool {
+        for byte in expected {
+            guard take(byte) else { return false }
+        }
+        return true
+    }
+
+    private mutating func take(_ literal: StaticString) -> Bool {
+        let start = offset
+        guard take(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)) else { offset = start; return false }
+        return true
+    }
+}
+
+/// A type read from remedy's canonical JSON by CanonicalJSONReader alone. The conformances live
+/// beside their types, in `Type+CanonicalJSON.swift`, next to the CanonicalJSONWritable ones that
+/// write the same bytes, and read the members in the same order.
+protocol CanonicalJSONReadable {
+    init?(reading reader: inout CanonicalJSONReader)
+}
+
+extension CanonicalJSONReadable {
+    /// From a line's bytes, or nil when they are not one in canonical form.
+    static func read(_ bytes: UnsafeRawBufferPointer) -> Self? {
+        try? readCanonical(bytes).get()
+    }
+
+    /// From a line's bytes, or where they stop being one in canonical form.
+    static func readCanonical(_ bytes: UnsafeRawBufferPointer) -> Result<Self, CanonicalJSONReader.Refusal> {
+        CanonicalJSONReader.read(bytes) { Self(reading: &$0) }
     }
 }

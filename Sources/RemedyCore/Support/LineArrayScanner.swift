@@ -8,8 +8,8 @@ import Foundation
 /// The walk respects strings and nesting. Every byte outside the line arrays' elements goes to
 /// `skeleton`; each element's bytes are gathered in `element`: `step` takes every byte outside
 /// the elements and each element's first, `gatherElement` the rest, and says when one is whole.
-/// What the bytes mean is the readers' own: each reads every element and the skeleton, writes them
-/// again and compares, so only remedy's canonical bytes are accepted. The walk keeps the shape
+/// What the bytes mean is the readers' own: each reads every element with CanonicalJSONReader and
+/// the skeleton by decoding, encoding again and comparing, so only remedy's canonical bytes are accepted. The walk keeps the shape
 /// those bytes must have: each line array once, and inside one no byte outside an element but `,`
 /// between two elements and `]` at the end (canonical form has no whitespace).
 struct LineArrayScanner {

@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 
 /// The CPU-heavy per-item work of a stream, a bounded batch at a time on every core, results in
-/// the batch's order (detect's rows decoded and decided; a plan's lines read, written again and
-/// compared). The caller then takes them in order, so totals, refusals and files come out as from
+/// the batch's order (detect's rows decoded and decided; a plan's lines read in canonical form
+/// and hashed). The caller then takes them in order, so totals, refusals and files come out as from
 /// a serial pass.
 enum ParallelBatch {
     /// At most this many threads: the work is a few milliseconds per batch, and more threads than

@@ -37,10 +37,10 @@ struct PlanFormAttackTests {
         let firstLine = try #require(text.range(of: #"{"ambiguous":"#))
         func at(_ range: Range<String.Index>) -> Int { text.utf8.distance(from: text.startIndex, to: range.lowerBound) }
         let job = try #require(text.range(of: #""job":""#))
-        // Where each must be refused: the first byte that differs from remedy's encoding, or for a
-        // line that is not a line at all, where that line starts.
+        // Where each must be refused: the first byte that differs from remedy's encoding.
         let variants: [(what: String, document: String, offsets: ClosedRange<Int>)] = [
-            ("a repeated key inside a line", text.replacingCharacters(in: firstLine, with: #"{"ambiguous":true,"ambiguous":"#), at(firstLine)...at(firstLine)),
+            // The second key's "m", where remedy writes "attribution".
+            ("a repeated key inside a line", text.replacingCharacters(in: firstLine, with: #"{"ambiguous":true,"ambiguous":"#), (at(firstLine) + 20)...(at(firstLine) + 20)),
             ("an unknown key in a line", text.replacingCharacters(in: firstLine, with: #"{"aaa":1,"ambiguous":"#), (at(firstLine) + 3)...(at(firstLine) + 3)),
             ("whitespace between lines", text.replacingOccurrences(of: "},{\"ambiguous\"", with: "}, {\"ambiguous\""),
              (at(text.range(of: "},{\"ambiguous\"")!) + 2)...(at(text.range(of: "},{\"ambiguous\"")!) + 2)),
