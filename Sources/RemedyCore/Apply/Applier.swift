@@ -75,6 +75,15 @@ public struct Applier {
             case .streamed(let stream): try stream.lines(range)
             }
         }
+
+        /// The lines with their evidence's canonical JSON: as plan.json holds it when streamed,
+        /// encoded (the same bytes) when held.
+        func batchWithEvidence(_ range: Range<Int>) throws -> [(line: AdjustmentLine, evidence: [UInt8])] {
+            switch self {
+            case .held(let lines): lines[range].map { ($0, CanonicalJSONWriter.encodeBytes($0.attribution)) }
+            case .streamed(let stream): try stream.linesWithEvidence(range)
+            }
+        }
     }
 
     /// `allowUnindexedRecheck`: go on where a batch's users cannot be found through an index
@@ -133,7 +142,7 @@ public struct Applier {
         let (planLines, kind, reverts, job) = (lines, bundle.plan.kind, bundle.plan.reverts, spec.name)
         let shared = BatchWork(applier: self, statements: statements, runId: runId, approvers: report.approvers, actor: cleared.operator_,
                                batchSize: batchSize, lineCount: lines.count) { range in
-            try PreparedBatch(try planLines.batch(range), kind: kind, reverts: reverts, runId: runId, job: job)
+            try PreparedBatch(try planLines.batchWithEvidence(range), kind: kind, reverts: reverts, runId: runId, job: job)
         }
         for (number, workerConnection) in workers.enumerated() {
             let worker = BatchWorker(work: shared, connection: workerConnection, lease: lease.on(workerConnection), queue: queue)

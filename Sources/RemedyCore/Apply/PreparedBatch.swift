@@ -4,8 +4,9 @@ import Postgres
 
 /// A batch of plan lines with what apply writes for each that does not depend on the balances it
 /// reads under the lock: the evidence's canonical JSON (booked on the entry and quoted in the audit
-/// row: encoded once, not twice) and the audit row's members after the balances. Prepared before
-/// the batch's transaction begins, so its row locks are held only for the database's work.
+/// row: plan.json's own bytes, not encoded again) and the audit row's members after the balances.
+/// Prepared before the batch's transaction begins, so its row locks are held only for the
+/// database's work.
 struct PreparedBatch: Sendable {
     struct Line: Sendable {
         let line: AdjustmentLine
@@ -28,15 +29,14 @@ struct PreparedBatch: Sendable {
     /// `discovered` (or `revert`) entry, NULL on its `reversal` (schema 8).
     private let wholeEvidenceColumn: PostgresTextArray
 
-    /// `kind` and `reverts`: the plan's (a revert's lines book one entry; the audit row's reason
-    /// names the plan reverted).
-    init(_ lines: [AdjustmentLine], kind: Plan.Kind, reverts: String?, runId: String, job: String) throws {
-        try self.init(lines: lines.map { line in
-            var writer = CanonicalJSONWriter()
-            line.attribution.write(to: &writer)
+    /// `lines`: each with its attribution's canonical JSON (as plan.json holds it). `kind` and
+    /// `reverts`: the plan's (a revert's lines book one entry; the audit row's reason names the
+    /// plan reverted).
+    init(_ lines: [(line: AdjustmentLine, evidence: [UInt8])], kind: Plan.Kind, reverts: String?, runId: String, job: String) throws {
+        try self.init(lines: lines.map { line, evidence in
             let reason = CorrectionDetails.reason(of: line, reverts: reverts)
-            return Line(line: line, evidence: writer.bytes, reason: reason,
-                        membersAfterBalances: CorrectionDetails.membersAfterBalances(line: line, evidenceJSON: writer.bytes, reason: reason,
+            return Line(line: line, evidence: evidence, reason: reason,
+                        membersAfterBalances: CorrectionDetails.membersAfterBalances(line: line, evidenceJSON: evidence, reason: reason,
                                                                                      runId: runId, job: job, reverts: reverts))
         }, isRevert: kind == .revert, reverts: reverts, runId: runId, job: job)
     }
@@ -70,7 +70,7 @@ struct PreparedBatch: Sendable {
 }
 
 /// The next batch, prepared on another thread while the current one is in the database: decoding
-/// plan lines and encoding their evidence is most of apply's own CPU, and the server is idle while
+/// plan lines and writing their audit rows' members is much of apply's own CPU, and the server is idle while
 /// the client does it. At most one batch is ever ahead (bounded memory: two batches of lines).
 final class BatchPrefetch: @unchecked Sendable {
     private let queue = DispatchQueue(label: "remedy.apply.prepare")

@@ -186,6 +186,11 @@ public final class PlanLineStream<Line>: @unchecked Sendable {
     /// The lines `range` (in plan order), decoded. Safe from several threads at once: plan.json is
     /// read with positional reads (pread), never by moving a shared file offset.
     public func lines(_ range: Range<Int>) throws -> [Line] {
+        try read(range, decode)
+    }
+
+    /// The lines `range`, each line's bytes (hashed again first) made into a value by `make`.
+    fileprivate func read<Value>(_ range: Range<Int>, _ make: (UnsafeRawBufferPointer) -> Value?) throws -> [Value] {
         guard !range.isEmpty else { return [] }
         let base = index.start(range.lowerBound)
         let length = index.end(range.upperBound - 1) - base
@@ -197,7 +202,7 @@ public final class PlanLineStream<Line>: @unchecked Sendable {
                 let element = UnsafeRawBufferPointer(rebasing: buffer[(index.start(line) - base)..<(index.end(line) - base)])
                 guard index.line(line, hashes: SHA256.hash(data: element)) else { throw changed(line) }
                 // The bytes that were checked canonical: the same reader gives the same line.
-                guard let decoded = decode(element) else {
+                guard let decoded = make(element) else {
                     throw RemedyError(.invariant, "\(what) \(line + 1) of \(planPath) no longer reads as it did when it was checked")
                 }
                 return decoded
@@ -219,6 +224,20 @@ public final class PlanLineStream<Line>: @unchecked Sendable {
     /// Every line (for what needs them all at once, such as a standing policy's check).
     public func all() throws -> [Line] {
         try lines(0..<count)
+    }
+}
+
+extension PlanLineStream where Line == AdjustmentLine {
+    /// The lines `range` with each one's attribution as plan.json holds it (its canonical bytes,
+    /// checked with the line): what apply books as evidence.
+    func linesWithEvidence(_ range: Range<Int>) throws -> [(line: AdjustmentLine, evidence: [UInt8])] {
+        try read(range) { bytes in
+            var reader = CanonicalJSONReader(bytes)
+            var attributionBytes: Range<Int>?
+            guard let line = AdjustmentLine(reading: &reader, attributionBytes: &attributionBytes), reader.offset == bytes.count,
+                  let attributionBytes else { return nil }
+            return (line, [UInt8](UnsafeRawBufferPointer(rebasing: bytes[attributionBytes])))
+        }
     }
 }
 

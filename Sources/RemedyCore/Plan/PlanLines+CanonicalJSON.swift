@@ -31,8 +31,21 @@ extension AdjustmentLine: CanonicalJSONWritable {
 
 extension AdjustmentLine: CanonicalJSONReadable {
     init?(reading reader: inout CanonicalJSONReader) {
+        var attributionBytes: Range<Int>?
+        self.init(reading: &reader, attributionBytes: &attributionBytes)
+    }
+
+    /// The line, and where its attribution's bytes lie in what `reader` reads: apply books them as
+    /// the entry's evidence as they are, the very bytes that were signed (they are the attribution's
+    /// canonical encoding, so nothing is encoded again).
+    init?(reading reader: inout CanonicalJSONReader, attributionBytes: inout Range<Int>?) {
         guard let line = reader.object({ m -> AdjustmentLine? in
-            guard let ambiguous = m.bool("ambiguous"), let attribution = m.member("attribution", Decomposition.init(reading:)),
+            guard let ambiguous = m.bool("ambiguous"),
+                  let attribution = m.member("attribution", { reader -> Decomposition? in
+                      let start = reader.offset
+                      defer { attributionBytes = start..<reader.offset }
+                      return Decomposition(reading: &reader)
+                  }),
                   let balance = m.money("balance"), let balanceAfter = m.money("balance_after"), let contact = m.optionalString("contact"),
                   let decompositions = m.int("decompositions"), let delta = m.money("delta"), let excess = m.money("excess"),
                   let idempotencyKey = m.string("idempotency_key"), let label = m.string("label"), let ledger = m.money("ledger"),

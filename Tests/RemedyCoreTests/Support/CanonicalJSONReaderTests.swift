@@ -31,4 +31,19 @@ struct CanonicalJSONReaderPlanLineTests {
             #expect(line == (try decoder.decode(SettledLine.self, from: bytes)))
         }
     }
+
+    /// Apply books the attribution's bytes as plan.json holds them: they must be the very bytes
+    /// the attribution encodes to, line for line.
+    @Test func theEvidenceApplyBooksIsTheAttributionsEncoding() throws {
+        let harness = try PipelineHarness(users: 600, seed: 44)
+        let bundle = try harness.plan()
+        let stream = try PlanBundle.readStreaming(bundle.path).adjustments
+        try #require(stream.count > 10)
+        let lines = try stream.lines(0..<stream.count)
+        let evidenced = try stream.linesWithEvidence(0..<stream.count)
+        #expect(evidenced.map(\.line) == lines)
+        for (line, evidence) in evidenced {
+            #expect(evidence == CanonicalJSONWriter.encodeBytes(line.attribution), "\(line.userId)")
+        }
+    }
 }

@@ -140,8 +140,8 @@ struct CanonicalJSONWriterTests {
             for reverts in [nil, "r/\"é"] as [String?] {
                 try expectSame(CorrectionDetails(line: line, before: line.balance, after: line.balanceAfter, runId: report.runId,
                                                  approvers: report.approvers + ["x\u{1}"], job: "j", reverts: reverts))
-                // Apply's way: the evidence encoded once, ahead of the batch, and written as is.
-                let batch = try PreparedBatch([line], kind: reverts == nil ? .correction : .revert, reverts: reverts, runId: report.runId, job: "j")
+                // Apply's way: the evidence's canonical bytes given ahead of the batch, and written as is.
+                let batch = try PreparedBatch([(line, CanonicalJSONWriter.encodeBytes(line.attribution))], kind: reverts == nil ? .correction : .revert, reverts: reverts, runId: report.runId, job: "j")
                 let prepared = try #require(batch.lines.first)
                 let details = CorrectionDetails(prepared: prepared, of: batch, before: line.balance, after: line.balanceAfter,
                                                 approvers: report.approvers + ["x\u{1}"])
