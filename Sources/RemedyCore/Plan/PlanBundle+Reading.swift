@@ -65,7 +65,7 @@ extension PlanBundle {
     static let waitingIntervalMilliseconds = 5_000
 
     /// A plan of `announcedBytes` or more is announced on `logger`, and again every
-    /// `intervalMilliseconds` until `check` returns: at 1,000,000 users the check takes about 4 s,
+    /// `intervalMilliseconds` until `check` returns: at 1,000,000 users the check takes 2 to 3 s,
     /// before apply's first batch or show's first line.
     static func announcingLargePlan<Result>(_ path: String, logger: Logger, announcedBytes: Int = announcedBytes,
                                             intervalMilliseconds: Int = waitingIntervalMilliseconds,

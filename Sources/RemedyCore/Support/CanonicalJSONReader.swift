@@ -236,8 +236,8 @@ struct CanonicalJSONReader {
 
     // MARK: bytes
 
-    /// `,"key":` (or `"key":` for an object's first member): taken whole, or nothing is taken and
-    /// `offset` is left at the first byte that differs.
+    /// `,"key":` (or `"key":` for an object's first member): taken whole, or nothing is taken
+    /// (`offset` back where it was) and the first byte that differs is kept in `furthest`.
     fileprivate mutating func takeKey(_ key: StaticString, first: Bool) -> Bool {
         let start = offset
         guard first || take(UInt8(ascii: ",")), take(UInt8(ascii: "\"")),
