@@ -37,6 +37,8 @@ struct PlanFormAttackTests {
         let firstLine = try #require(text.range(of: #"{"ambiguous":"#))
         func at(_ range: Range<String.Index>) -> Int { text.utf8.distance(from: text.startIndex, to: range.lowerBound) }
         let job = try #require(text.range(of: #""job":""#))
+        let delta = try #require(text.range(of: #""delta":"-"#))
+        let label = try #require(text.range(of: #""label":""#))
         // Where each must be refused: the first byte that differs from remedy's encoding.
         let variants: [(what: String, document: String, offsets: ClosedRange<Int>)] = [
             // The second key's "m", where remedy writes "attribution".
@@ -45,6 +47,9 @@ struct PlanFormAttackTests {
             ("whitespace between lines", text.replacingOccurrences(of: "},{\"ambiguous\"", with: "}, {\"ambiguous\""),
              (at(text.range(of: "},{\"ambiguous\"")!) + 2)...(at(text.range(of: "},{\"ambiguous\"")!) + 2)),
             ("an escaped letter in a value", text.replacingCharacters(in: job, with: #""job":"\u0074"#), (at(job) + 7)...(at(job) + 7)),
+            // The same amount spelled another way (a leading zero), named where the amount starts.
+            ("an amount in another spelling", text.replacingCharacters(in: delta, with: #""delta":"-0"#), (at(delta) + 9)...(at(delta) + 9)),
+            ("an escape remedy never writes", text.replacingCharacters(in: label, with: #""label":"\/"#), (at(label) + 9)...(at(label) + 9)),
             ("trailing bytes", text + "\n", bytes.count...bytes.count),
             // Which of the two JSONDecoder keeps decides the exact byte; either is inside the edit.
             ("a repeated top-level key", text.replacingOccurrences(of: #""job":""#, with: #""job":"x","job":""#), (at(job) + 7)...(at(job) + 40)),
