@@ -70,8 +70,9 @@ struct PreparedBatch: Sendable {
 }
 
 /// The next batch, prepared on another thread while the current one is in the database: decoding
-/// plan lines and writing their audit rows' members is much of apply's own CPU, and the server is idle while
-/// the client does it. At most one batch is ever ahead (bounded memory: two batches of lines).
+/// plan lines and writing their audit rows' members is much of apply's own CPU, and the server is
+/// idle while the client does it. At most one batch is ever ahead (bounded memory: two batches of
+/// lines).
 final class BatchPrefetch: @unchecked Sendable {
     private let queue = DispatchQueue(label: "remedy.apply.prepare")
     private let make: @Sendable (Range<Int>) throws -> PreparedBatch
