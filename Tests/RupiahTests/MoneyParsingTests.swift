@@ -97,18 +97,7 @@ struct MoneyFormattingTests {
             let sen = magnitude % 100
             return (minorUnits < 0 ? "-" : "") + "Rp " + grouped + (sen == 0 ? "" : (sen < 10 ? ",0" : ",") + String(sen))
         }
-        var values: [Int64] = [.max, .min, .max - 1, .min + 1]
-        var power: Int64 = 1
-        for _ in 0...18 {
-            values += [power - 1, power, power + 1, -power, -(power - 1), -(power + 1)]
-            if power <= Int64.max / 10 { power *= 10 }
-        }
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for _ in 0..<2_000 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            values.append(Int64(bitPattern: state) >> Int64(state % 60))
-        }
-        for minorUnits in values {
+        for minorUnits in SpreadAmounts.minorUnits {
             #expect(Money(minorUnits: minorUnits).rupiah == plain(minorUnits), "\(minorUnits)")
         }
     }
@@ -129,15 +118,7 @@ struct MoneyCanonicalTextTests {
     }
 
     @Test func readsEveryAmountExactTextWrites() {
-        var values: [Int64] = [0, 1, -1, 99, 100, -100, 918_000, -918_000, Int64.max, Int64.min, Int64.max - 1, Int64.min + 1]
-        var power: Int64 = 1
-        for _ in 0..<18 {
-            values += [power, power - 1, power + 1, -power, -(power - 1)]
-            power *= 10
-        }
-        var generator = SystemRandomNumberGenerator()
-        values += (0..<2_000).map { _ in Int64.random(in: Int64.min...Int64.max, using: &generator) >> Int64.random(in: 0...60, using: &generator) }
-        for minorUnits in values {
+        for minorUnits in SpreadAmounts.minorUnits {
             let amount = Money(minorUnits: minorUnits)
             #expect(Self.read(amount.exactText) == amount, "\(amount.exactText)")
         }
@@ -150,4 +131,24 @@ struct MoneyCanonicalTextTests {
     func refusesEveryOtherSpelling(text: String) {
         #expect(Self.read(text) == nil, "\(text)")
     }
+}
+
+/// Amounts in sen for the tests that must hold at every magnitude: Int64's ends, every power of
+/// ten and its neighbours, and 2,000 others spread over every magnitude by a fixed generator (so a
+/// failure names a value that fails again).
+enum SpreadAmounts {
+    static let minorUnits: [Int64] = {
+        var values: [Int64] = [.max, .min, .max - 1, .min + 1]
+        var power: Int64 = 1
+        for _ in 0...18 {
+            values += [power - 1, power, power + 1, -power, -(power - 1), -(power + 1)]
+            if power <= Int64.max / 10 { power *= 10 }
+        }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            values.append(Int64(bitPattern: state) >> Int64(state % 60))
+        }
+        return values
+    }()
 }
