@@ -81,23 +81,14 @@ extension Money {
     /// What it reads, `exactText` writes again byte for byte: signed documents hold amounts in
     /// this one spelling, so a second spelling of the same amount cannot hide in them.
     public init?(canonicalExactText bytes: UnsafeRawBufferPointer) {
-        let count = bytes.count
-        guard count >= 4, count <= 22, bytes[count - 3] == UInt8(ascii: ".") else { return nil }
-        let negative = bytes[0] == UInt8(ascii: "-")
-        let digitsStart = negative ? 1 : 0
-        let wholeEnd = count - 3
-        // "0.00", or no leading zero.
-        guard wholeEnd > digitsStart, wholeEnd - digitsStart == 1 || bytes[digitsStart] != UInt8(ascii: "0") else { return nil }
-        var magnitude: UInt64 = 0
-        for index in digitsStart..<count where index != wholeEnd {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            let (shifted, overflowMultiply) = magnitude.multipliedReportingOverflow(by: 10)
-            let (next, overflowAdd) = shifted.addingReportingOverflow(UInt64(digit))
-            guard !overflowMultiply, !overflowAdd else { return nil }
-            magnitude = next
-        }
-        guard !(negative && magnitude == 0), magnitude <= (negative ? UInt64(Int64.max) + 1 : UInt64(Int64.max)) else { return nil }
-        self.init(minorUnits: negative ? Int64(truncatingIfNeeded: 0 &- magnitude) : Int64(magnitude))
+        // The spelling is checked here; the digits, the range and the value are `parse`'s.
+        let negative = bytes.first == UInt8(ascii: "-")
+        let wholeStart = negative ? 1 : 0
+        let point = bytes.count - 3
+        guard point > wholeStart, bytes[point] == UInt8(ascii: "."),
+              (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(bytes[wholeStart]) || (bytes[wholeStart] == UInt8(ascii: "0") && point == wholeStart + 1),
+              let amount = try? Money.parse(exactText: bytes.assumingMemoryBound(to: UInt8.self)),
+              !(negative && amount.minorUnits == 0) else { return nil }
+        self = amount
     }
 }
