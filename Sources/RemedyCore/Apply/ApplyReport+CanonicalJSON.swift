@@ -47,13 +47,10 @@ extension ApplyReport.Applied: CanonicalJSONWritable {
 }
 
 extension ApplyReport.Applied: CanonicalJSONReadable {
-    init?(reading reader: inout CanonicalJSONReader) {
-        guard let applied = reader.object({ m -> ApplyReport.Applied? in
-            guard let balanceAfter = m.money("balance_after"), let balanceBefore = m.money("balance_before"), let delta = m.money("delta"),
-                  let label = m.string("label"), let receivable = m.money("receivable"), let userId = m.string("user_id") else { return nil }
-            return ApplyReport.Applied(userId: userId, label: label, balanceBefore: balanceBefore, balanceAfter: balanceAfter, delta: delta, receivable: receivable)
-        }) else { return nil }
-        self = applied
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let balanceAfter = m.money("balance_after"), let balanceBefore = m.money("balance_before"), let delta = m.money("delta"),
+              let label = m.string("label"), let receivable = m.money("receivable"), let userId = m.string("user_id") else { return nil }
+        self.init(userId: userId, label: label, balanceBefore: balanceBefore, balanceAfter: balanceAfter, delta: delta, receivable: receivable)
     }
 }
 
@@ -71,14 +68,11 @@ extension ApplyReport.Skipped: CanonicalJSONWritable {
 }
 
 extension ApplyReport.Skipped: CanonicalJSONReadable {
-    init?(reading reader: inout CanonicalJSONReader) {
-        guard let skipped = reader.object({ m -> ApplyReport.Skipped? in
-            guard let currentBalance = m.optionalMoney("current_balance"), let currentExcess = m.optionalMoney("current_excess"),
-                  let label = m.string("label"), let plannedExcess = m.money("planned_excess"), let reason = m.rawValue("reason", as: Reason.self),
-                  let userId = m.string("user_id") else { return nil }
-            return ApplyReport.Skipped(userId: userId, label: label, reason: reason, plannedExcess: plannedExcess, currentExcess: currentExcess,
-                                       currentBalance: currentBalance)
-        }) else { return nil }
-        self = skipped
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let currentBalance = m.optionalMoney("current_balance"), let currentExcess = m.optionalMoney("current_excess"),
+              let label = m.string("label"), let plannedExcess = m.money("planned_excess"), let reason = m.rawValue("reason", as: Reason.self),
+              let userId = m.string("user_id") else { return nil }
+        self.init(userId: userId, label: label, reason: reason, plannedExcess: plannedExcess, currentExcess: currentExcess,
+                  currentBalance: currentBalance)
     }
 }

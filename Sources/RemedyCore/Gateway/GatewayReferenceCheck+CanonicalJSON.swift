@@ -20,15 +20,12 @@ extension GatewayReferenceCheck: CanonicalJSONWritable {
 }
 
 extension GatewayReferenceCheck: CanonicalJSONReadable {
-    init?(reading reader: inout CanonicalJSONReader) {
-        guard let check = reader.object({ m -> GatewayReferenceCheck? in
-            guard let amountReceived = m.optionalMoney("amount_received"), let reason = m.optionalString("reason"),
-                  let reference = m.string("reference"), let sha256 = m.optionalString("sha256"), let shopStatus = m.string("shop_status"),
-                  let transactionId = m.string("transaction_id"), let userId = m.string("user_id"),
-                  let verdict = m.rawValue("verdict", as: Verdict.self) else { return nil }
-            return GatewayReferenceCheck(reference: reference, userId: userId, transactionId: transactionId, shopStatus: shopStatus, verdict: verdict,
-                                         reason: reason, amountReceived: amountReceived, sha256: sha256)
-        }) else { return nil }
-        self = check
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let amountReceived = m.optionalMoney("amount_received"), let reason = m.optionalString("reason"),
+              let reference = m.string("reference"), let sha256 = m.optionalString("sha256"), let shopStatus = m.string("shop_status"),
+              let transactionId = m.string("transaction_id"), let userId = m.string("user_id"),
+              let verdict = m.rawValue("verdict", as: Verdict.self) else { return nil }
+        self.init(reference: reference, userId: userId, transactionId: transactionId, shopStatus: shopStatus, verdict: verdict,
+                  reason: reason, amountReceived: amountReceived, sha256: sha256)
     }
 }

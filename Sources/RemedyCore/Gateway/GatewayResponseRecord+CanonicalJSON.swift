@@ -18,12 +18,9 @@ extension GatewayResponseRecord: CanonicalJSONWritable {
 }
 
 extension GatewayResponseRecord: CanonicalJSONReadable {
-    init?(reading reader: inout CanonicalJSONReader) {
-        guard let record = reader.object({ m -> GatewayResponseRecord? in
-            guard let body = m.string("body"), let fetchedAt = m.string("fetched_at"), let format = m.string("format"),
-                  let httpStatus = m.int("http_status"), let reference = m.string("reference"), let url = m.string("url") else { return nil }
-            return GatewayResponseRecord(format: format, reference: reference, url: url, httpStatus: httpStatus, fetchedAt: fetchedAt, body: body)
-        }) else { return nil }
-        self = record
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let body = m.string("body"), let fetchedAt = m.string("fetched_at"), let format = m.string("format"),
+              let httpStatus = m.int("http_status"), let reference = m.string("reference"), let url = m.string("url") else { return nil }
+        self.init(format: format, reference: reference, url: url, httpStatus: httpStatus, fetchedAt: fetchedAt, body: body)
     }
 }

@@ -16,16 +16,13 @@ extension Decomposition: CanonicalJSONWritable {
     }
 }
 
-extension Decomposition {
-    init?(reading reader: inout CanonicalJSONReader) {
-        guard let decomposition = reader.object({ m -> Decomposition? in
-            guard let classification = m.member("classification", { $0.array { $0.rawValue(as: SignatureKind.self) } }),
-                  let purchases = m.member("purchases", { $0.array(PurchaseAttribution.init(reading:)) }),
-                  let topUps = m.member("top_ups", { $0.array(TopUpAttribution.init(reading:)) }),
-                  let total = m.money("total") else { return nil }
-            return Decomposition(topUps: topUps, purchases: purchases, total: total, classification: classification)
-        }) else { return nil }
-        self = decomposition
+extension Decomposition: CanonicalJSONReadable {
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let classification = m.member("classification", { $0.array { $0.rawValue(as: SignatureKind.self) } }),
+              let purchases = m.member("purchases", { $0.array(PurchaseAttribution.init(reading:)) }),
+              let topUps = m.member("top_ups", { $0.array(TopUpAttribution.init(reading:)) }),
+              let total = m.money("total") else { return nil }
+        self.init(topUps: topUps, purchases: purchases, total: total, classification: classification)
     }
 }
 
@@ -45,18 +42,15 @@ extension TopUpAttribution: CanonicalJSONWritable {
     }
 }
 
-extension TopUpAttribution {
-    init?(reading reader: inout CanonicalJSONReader) {
-        guard let topUp = reader.object({ m -> TopUpAttribution? in
-            guard let amount = m.money("amount"), let amountReceived = m.money("amount_received"), let contribution = m.money("contribution"),
-                  let handlerRuns = m.int("handler_runs"),
-                  let lostPurchases = m.member("lost_purchases", { $0.array(LostPurchaseCandidate.init(reading:)) }),
-                  let paidAt = m.string("paid_at"), let reference = m.string("reference"), let transactionId = m.string("transaction_id"),
-                  let triggerRefires = m.int("trigger_refires") else { return nil }
-            return TopUpAttribution(transactionId: transactionId, reference: reference, paidAt: paidAt, amount: amount, amountReceived: amountReceived,
-                                    handlerRuns: handlerRuns, triggerRefires: triggerRefires, lostPurchases: lostPurchases, contribution: contribution)
-        }) else { return nil }
-        self = topUp
+extension TopUpAttribution: CanonicalJSONReadable {
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let amount = m.money("amount"), let amountReceived = m.money("amount_received"), let contribution = m.money("contribution"),
+              let handlerRuns = m.int("handler_runs"),
+              let lostPurchases = m.member("lost_purchases", { $0.array(LostPurchaseCandidate.init(reading:)) }),
+              let paidAt = m.string("paid_at"), let reference = m.string("reference"), let transactionId = m.string("transaction_id"),
+              let triggerRefires = m.int("trigger_refires") else { return nil }
+        self.init(transactionId: transactionId, reference: reference, paidAt: paidAt, amount: amount, amountReceived: amountReceived,
+                  handlerRuns: handlerRuns, triggerRefires: triggerRefires, lostPurchases: lostPurchases, contribution: contribution)
     }
 }
 
@@ -71,14 +65,11 @@ extension LostPurchaseCandidate: CanonicalJSONWritable {
     }
 }
 
-extension LostPurchaseCandidate {
-    init?(reading reader: inout CanonicalJSONReader) {
-        guard let candidate = reader.object({ m -> LostPurchaseCandidate? in
-            guard let afterReference = m.string("after_reference"), let amount = m.money("amount"), let completedAt = m.string("completed_at"),
-                  let transactionId = m.string("transaction_id") else { return nil }
-            return LostPurchaseCandidate(transactionId: transactionId, completedAt: completedAt, amount: amount, afterReference: afterReference)
-        }) else { return nil }
-        self = candidate
+extension LostPurchaseCandidate: CanonicalJSONReadable {
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let afterReference = m.string("after_reference"), let amount = m.money("amount"), let completedAt = m.string("completed_at"),
+              let transactionId = m.string("transaction_id") else { return nil }
+        self.init(transactionId: transactionId, completedAt: completedAt, amount: amount, afterReference: afterReference)
     }
 }
 
@@ -94,13 +85,10 @@ extension PurchaseAttribution: CanonicalJSONWritable {
     }
 }
 
-extension PurchaseAttribution {
-    init?(reading reader: inout CanonicalJSONReader) {
-        guard let purchase = reader.object({ m -> PurchaseAttribution? in
-            guard let amount = m.money("amount"), let contribution = m.money("contribution"), let kind = m.rawValue("kind", as: SignatureKind.self),
-                  let status = m.string("status"), let transactionId = m.string("transaction_id") else { return nil }
-            return PurchaseAttribution(transactionId: transactionId, status: status, amount: amount, kind: kind, contribution: contribution)
-        }) else { return nil }
-        self = purchase
+extension PurchaseAttribution: CanonicalJSONReadable {
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let amount = m.money("amount"), let contribution = m.money("contribution"), let kind = m.rawValue("kind", as: SignatureKind.self),
+              let status = m.string("status"), let transactionId = m.string("transaction_id") else { return nil }
+        self.init(transactionId: transactionId, status: status, amount: amount, kind: kind, contribution: contribution)
     }
 }

@@ -234,7 +234,7 @@ extension PlanLineStream where Line == AdjustmentLine {
         try read(range) { bytes in
             var reader = CanonicalJSONReader(bytes)
             var attributionBytes: Range<Int>?
-            guard let line = AdjustmentLine(reading: &reader, attributionBytes: &attributionBytes), reader.offset == bytes.count,
+            guard let line = reader.object({ AdjustmentLine(members: &$0, attributionBytes: &attributionBytes) }), reader.offset == bytes.count,
                   let attributionBytes else { return nil }
             return (line, [UInt8](UnsafeRawBufferPointer(rebasing: bytes[attributionBytes])))
         }

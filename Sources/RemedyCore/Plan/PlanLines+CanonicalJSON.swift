@@ -30,35 +30,32 @@ extension AdjustmentLine: CanonicalJSONWritable {
 }
 
 extension AdjustmentLine: CanonicalJSONReadable {
-    init?(reading reader: inout CanonicalJSONReader) {
+    init?(members m: inout CanonicalJSONReader.Members) {
         var attributionBytes: Range<Int>?
-        self.init(reading: &reader, attributionBytes: &attributionBytes)
+        self.init(members: &m, attributionBytes: &attributionBytes)
     }
 
-    /// The line, and where its attribution's bytes lie in what `reader` reads: apply books them as
+    /// The line, and where its attribution's bytes lie in what is read: apply books them as
     /// the entry's evidence as they are, the very bytes that were signed (they are the attribution's
     /// canonical encoding, so nothing is encoded again).
-    init?(reading reader: inout CanonicalJSONReader, attributionBytes: inout Range<Int>?) {
-        guard let line = reader.object({ m -> AdjustmentLine? in
-            guard let ambiguous = m.bool("ambiguous"),
-                  let attribution = m.member("attribution", { reader -> Decomposition? in
-                      let start = reader.offset
-                      defer { attributionBytes = start..<reader.offset }
-                      return Decomposition(reading: &reader)
-                  }),
-                  let balance = m.money("balance"), let balanceAfter = m.money("balance_after"), let contact = m.optionalString("contact"),
-                  let decompositions = m.int("decompositions"), let delta = m.money("delta"), let excess = m.money("excess"),
-                  let idempotencyKey = m.string("idempotency_key"), let label = m.string("label"), let ledger = m.money("ledger"),
-                  let openReceivables = m.money("open_receivables"),
-                  let precondition = m.member("precondition", { $0.object { $0.money("excess") } }),
-                  let receivable = m.money("receivable"), let revertsKey = m.optionalString("reverts_key"),
-                  let userId = m.string("user_id") else { return nil }
-            return AdjustmentLine(userId: userId, label: label, contact: contact, balance: balance, ledger: ledger, openReceivables: openReceivables,
-                                  excess: excess, delta: delta, receivable: receivable, balanceAfter: balanceAfter, attribution: attribution,
-                                  decompositions: decompositions, ambiguous: ambiguous, precondition: Precondition(excess: precondition),
-                                  idempotencyKey: idempotencyKey, revertsKey: revertsKey)
-        }) else { return nil }
-        self = line
+    init?(members m: inout CanonicalJSONReader.Members, attributionBytes: inout Range<Int>?) {
+        guard let ambiguous = m.bool("ambiguous"),
+              let attribution = m.member("attribution", { reader -> Decomposition? in
+                  let start = reader.offset
+                  defer { attributionBytes = start..<reader.offset }
+                  return Decomposition(reading: &reader)
+              }),
+              let balance = m.money("balance"), let balanceAfter = m.money("balance_after"), let contact = m.optionalString("contact"),
+              let decompositions = m.int("decompositions"), let delta = m.money("delta"), let excess = m.money("excess"),
+              let idempotencyKey = m.string("idempotency_key"), let label = m.string("label"), let ledger = m.money("ledger"),
+              let openReceivables = m.money("open_receivables"),
+              let precondition = m.member("precondition", { $0.object { $0.money("excess") } }),
+              let receivable = m.money("receivable"), let revertsKey = m.optionalString("reverts_key"),
+              let userId = m.string("user_id") else { return nil }
+        self.init(userId: userId, label: label, contact: contact, balance: balance, ledger: ledger, openReceivables: openReceivables,
+                  excess: excess, delta: delta, receivable: receivable, balanceAfter: balanceAfter, attribution: attribution,
+                  decompositions: decompositions, ambiguous: ambiguous, precondition: Precondition(excess: precondition),
+                  idempotencyKey: idempotencyKey, revertsKey: revertsKey)
     }
 }
 
@@ -86,17 +83,14 @@ extension HeldLine: CanonicalJSONWritable {
 }
 
 extension HeldLine: CanonicalJSONReadable {
-    init?(reading reader: inout CanonicalJSONReader) {
-        guard let line = reader.object({ m -> HeldLine? in
-            guard let acknowledged = m.optionalMember("acknowledged", Acknowledgement.init(reading:)), let balance = m.money("balance"),
-                  let closest = m.optionalMember("closest", Decomposition.init(reading:)), let excess = m.money("excess"),
-                  let explanation = m.string("explanation"), let label = m.string("label"), let ledger = m.money("ledger"),
-                  let openReceivables = m.money("open_receivables"), let reason = m.rawValue("reason", as: Reason.self),
-                  let userId = m.string("user_id") else { return nil }
-            return HeldLine(userId: userId, label: label, balance: balance, ledger: ledger, openReceivables: openReceivables, excess: excess,
-                            reason: reason, explanation: explanation, closest: closest, acknowledged: acknowledged)
-        }) else { return nil }
-        self = line
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let acknowledged = m.optionalMember("acknowledged", Acknowledgement.init(reading:)), let balance = m.money("balance"),
+              let closest = m.optionalMember("closest", Decomposition.init(reading:)), let excess = m.money("excess"),
+              let explanation = m.string("explanation"), let label = m.string("label"), let ledger = m.money("ledger"),
+              let openReceivables = m.money("open_receivables"), let reason = m.rawValue("reason", as: Reason.self),
+              let userId = m.string("user_id") else { return nil }
+        self.init(userId: userId, label: label, balance: balance, ledger: ledger, openReceivables: openReceivables, excess: excess,
+                  reason: reason, explanation: explanation, closest: closest, acknowledged: acknowledged)
     }
 }
 
@@ -110,13 +104,10 @@ extension Acknowledgement: CanonicalJSONWritable {
     }
 }
 
-extension Acknowledgement {
-    init?(reading reader: inout CanonicalJSONReader) {
-        guard let acknowledgement = reader.object({ m -> Acknowledgement? in
-            guard let at = m.string("at"), let by = m.string("by"), let reason = m.string("reason") else { return nil }
-            return Acknowledgement(by: by, at: at, reason: reason)
-        }) else { return nil }
-        self = acknowledgement
+extension Acknowledgement: CanonicalJSONReadable {
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let at = m.string("at"), let by = m.string("by"), let reason = m.string("reason") else { return nil }
+        self.init(by: by, at: at, reason: reason)
     }
 }
 
@@ -132,13 +123,10 @@ extension SettledLine: CanonicalJSONWritable {
 }
 
 extension SettledLine: CanonicalJSONReadable {
-    init?(reading reader: inout CanonicalJSONReader) {
-        guard let line = reader.object({ m -> SettledLine? in
-            guard let candidateTopUps = m.int("candidate_top_ups"), let label = m.string("label"), let note = m.string("note"),
-                  let userId = m.string("user_id") else { return nil }
-            return SettledLine(userId: userId, label: label, candidateTopUps: candidateTopUps, note: note)
-        }) else { return nil }
-        self = line
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let candidateTopUps = m.int("candidate_top_ups"), let label = m.string("label"), let note = m.string("note"),
+              let userId = m.string("user_id") else { return nil }
+        self.init(userId: userId, label: label, candidateTopUps: candidateTopUps, note: note)
     }
 }
 

@@ -271,14 +271,21 @@ struct CanonicalJSONReader {
     }
 }
 
-/// A type read from remedy's canonical JSON by CanonicalJSONReader alone. The conformances live
-/// beside their types, in `Type+CanonicalJSON.swift`, next to the CanonicalJSONWritable ones that
-/// write the same bytes, and read the members in the same order.
+/// An object type read from remedy's canonical JSON by CanonicalJSONReader alone. The conformances
+/// live beside their types, in `Type+CanonicalJSON.swift`, next to the CanonicalJSONWritable ones
+/// that write the same bytes, and read the members in the same order.
 protocol CanonicalJSONReadable {
-    init?(reading reader: inout CanonicalJSONReader)
+    /// From the object's members, read in the writer's order (the braces are read around it).
+    init?(members: inout CanonicalJSONReader.Members)
 }
 
 extension CanonicalJSONReadable {
+    /// The object, `{…}`, at the reader's offset.
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let value = reader.object({ Self(members: &$0) }) else { return nil }
+        self = value
+    }
+
     /// From a line's bytes, or nil when they are not one in canonical form.
     static func read(_ bytes: UnsafeRawBufferPointer) -> Self? {
         try? readCanonical(bytes).get()
