@@ -64,7 +64,7 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
 
     /// Plain names only: they are spliced into DDL (quoted).
     func validate() throws {
-        let name = #"^[A-Za-z_][A-Za-z0-9_]{0,62}$"#
+        let name = #"^[A-Za-z_][A-Za-z0-9_]{0,62}\z"#
         guard schemaName.range(of: name, options: .regularExpression) != nil, schemaName.lowercased() != "simulator",
               schemaName.lowercased() != "remedy", schemaName.lowercased() != "auth" else {
             throw ShopSimulatorError.invalidOptions("schema name \"\(schemaName)\" must be a plain name other than simulator, remedy and auth")
@@ -72,7 +72,7 @@ public struct SchemaVariant: Sendable, Equatable, CustomStringConvertible {
         if bigintUserIds, authUsers || balanceHistoryTrigger {
             throw ShopSimulatorError.invalidOptions("bigint user ids go with neither auth users nor the balance-history trigger (both keep uuid user ids)")
         }
-        if let role = rowSecurityReader, role.range(of: #"^[a-z_][a-z0-9_]{0,62}$"#, options: .regularExpression) == nil {
+        if let role = rowSecurityReader, role.range(of: #"^[a-z_][a-z0-9_]{0,62}\z"#, options: .regularExpression) == nil {
             throw ShopSimulatorError.invalidOptions("role name \"\(role)\" must be lowercase letters, digits and _")
         }
     }

@@ -64,6 +64,21 @@ struct BadInputTests {
         }
     }
 
+    /// An approver's name and role are printed and signed: a line break after an otherwise good
+    /// name (which a pattern's `$` lets through) is refused, and no key is written.
+    @Test func aNameOrRoleEndingInALineBreakMakesNoKey() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("remedy-keygen-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for (name, role, says) in [("budi\n", "finance", #"name "budi\u{a}""#), ("budi", "finance\n", #"role "finance\u{a}""#),
+                                   ("budi\r\n", "finance", #"name "budi\u{d}\u{a}""#)] {
+            let keyFile = directory + "/budi.key"
+            let run = try RemedyProcess.run(["keygen", "--name", name, "--role", role, "--out", keyFile])
+            try expectOneErrorLine(run, mentioning: [says])
+            #expect(!FileManager.default.fileExists(atPath: keyFile), "no key for \(name.debugDescription) \(role.debugDescription)")
+        }
+    }
+
     @Test func keysPlansAndSignOffsAreChecked() throws {
         // sari holds two keys: one as finance, one as engineering. She is still one person.
         let people = EndToEndShop.defaultPeople + [EndToEndShop.Person("sari", "engineering", file: "sari-engineering")]

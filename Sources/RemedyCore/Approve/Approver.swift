@@ -15,10 +15,10 @@ public struct Approver: Hashable, Sendable, Codable {
     }
 
     static func validate(name: String, role: String) throws {
-        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"#, options: .regularExpression) != nil else {
+        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}\z"#, options: .regularExpression) != nil else {
             throw RemedyError(.badInput, "name \"\(name.prefix(60))\" must be 1-64 letters, digits, . _ @ or -")
         }
-        guard role.range(of: #"^[a-z][a-z0-9_-]{0,31}$"#, options: .regularExpression) != nil else {
+        guard role.range(of: #"^[a-z][a-z0-9_-]{0,31}\z"#, options: .regularExpression) != nil else {
             throw RemedyError(.badInput, "role \"\(role.prefix(60))\" must be 1-32 lowercase letters, digits, _ or -")
         }
     }

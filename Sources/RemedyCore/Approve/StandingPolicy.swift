@@ -36,7 +36,7 @@ public struct StandingPolicy: Sendable {
         let job = try node.string("job")
         let specDigests = try node.strings("job_spec_digests")
         guard !specDigests.isEmpty else { throw RemedyError(.badInput, "\(path): job_spec_digests must list at least one job spec digest") }
-        for digest in specDigests where digest.range(of: "^[0-9a-f]{64}$", options: .regularExpression) == nil {
+        for digest in specDigests where digest.range(of: #"^[0-9a-f]{64}\z"#, options: .regularExpression) == nil {
             throw RemedyError(.badInput, "\(path): job_spec_digests: \"\(digest.prefix(70))\" is not a spec digest (64 lowercase hex digits, as `remedy policy check` prints)")
         }
         var families: Set<SignatureFamily> = []

@@ -41,6 +41,9 @@ struct JobSpecTests {
     }
 
     @Test(arguments: [
+        // A name's pattern holds to its end: `$` would also match before a final line break.
+        ("job: tripay-double-credit", "job: \"tripay-double-credit\\n\"", #"job "tripay-double-credit\u{a}" must be lowercase letters"#),
+        ("  since:\n", "  \"since\\n\":\n", #"parameter "since\u{a}" must be lowercase letters, digits and _"#),
         ("max_repeats: 3", "max_repeats: 3\n    max_repeat: 4", "unknown key \"signatures.handler_credit.max_repeat\""),
         ("table: public.users", "table: public.users; DROP TABLE x", "is not a valid SQL name"),
         ("balance: balance", "balance: 'bal\"ance'", "is not a valid SQL name"),
