@@ -25,11 +25,24 @@ extension ApplyReport {
             o.member("taken_back", takenBack)
         }
     }
+}
 
-    /// The report's fields with every line section empty: what RunReportReading compares a
-    /// report's skeleton with.
-    func writeSkeleton(to writer: inout CanonicalJSONWriter) {
-        write(to: &writer) { _, writer in writer.raw(Array("[]".utf8)) }
+extension ApplyReport: CanonicalJSONReadable {
+    /// The report's fields from its skeleton (every line section `[]`, as RunReportReading's walk
+    /// leaves it); `counts` and `path` are the reader's to fill.
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard m.emptyArray("already_applied"), m.emptyArray("applied"), let approvers = m.strings("approvers"),
+              let auditHead = m.string("audit_head"), let finishedAt = m.optionalString("finished_at"), let job = m.string("job"),
+              let operatorName = m.string("operator_name"), let planDigest = m.string("plan_digest"),
+              let receivablesOpened = m.money("receivables_opened"), let runId = m.string("run_id"),
+              let signedAuditHead = m.optionalMember("signed_audit_head", SignedAuditHead.init(reading:)), m.emptyArray("skipped"),
+              let startedAt = m.optionalString("started_at"), let takenBack = m.money("taken_back") else { return nil }
+        self.init(runId: runId, planDigest: planDigest, job: job, operatorName: operatorName, approvers: approvers,
+                  startedAt: startedAt, finishedAt: finishedAt)
+        self.auditHead = auditHead
+        self.signedAuditHead = signedAuditHead
+        self.receivablesOpened = receivablesOpened
+        self.takenBack = takenBack
     }
 }
 

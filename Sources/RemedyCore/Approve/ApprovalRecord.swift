@@ -55,7 +55,16 @@ public struct ApprovalRecord: Codable, Sendable, Equatable {
             guard let data = try BundleFile.contents(atPath: path, maxBytes: ApprovalRecord.maxFileBytes, what: kind) else {
                 throw RemedyError(.tampered, "\(kind) \(path) cannot be read; remove it or restore the original")
             }
-            return try CanonicalJSON.decodeCanonical(ApprovalRecord.self, from: data, what: "\(kind) \(path)")
+            return try ApprovalRecord.readDocument(data, what: "\(kind) \(path)")
         }
+    }
+}
+
+extension ApprovalRecord: CanonicalJSONReadable {
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let format = m.string("format"), let name = m.string("name"), let planDigest = m.string("plan_digest"),
+              let publicKey = m.member("public_key", PublicKeyText.init(reading:)), let role = m.string("role"),
+              let signature = m.string("signature"), let signedAt = m.string("signed_at") else { return nil }
+        self.init(format: format, planDigest: planDigest, name: name, role: role, publicKey: publicKey, signature: signature, signedAt: signedAt)
     }
 }

@@ -83,3 +83,11 @@ public struct ApproverFile: Sendable {
         return ApproverFile(approvers: approvers, quorum: quorum, digest: digest, text: text)
     }
 }
+
+extension Approver: CanonicalJSONReadable {
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let name = m.string("name"), let publicKey = m.member("public_key", PublicKeyText.init(reading:)),
+              let role = m.string("role") else { return nil }
+        self.init(name: name, role: role, publicKey: publicKey)
+    }
+}

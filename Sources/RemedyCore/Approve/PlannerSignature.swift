@@ -41,7 +41,7 @@ public struct PlannerSignature: Codable, Sendable, Equatable {
         guard let data = try BundleFile.contents(atPath: path, maxBytes: PlannerSignature.maxFileBytes, what: "the planner's signature") else {
             throw RemedyError(.tampered, "\(path) is missing: nobody signed as this plan's planner (plans made by an earlier remedy have none); make a new plan")
         }
-        return try CanonicalJSON.decodeCanonical(PlannerSignature.self, from: data, what: path)
+        return try PlannerSignature.readDocument(data, what: path)
     }
 
     /// The signature is the planner's named in plan.json, over this digest.
@@ -52,5 +52,14 @@ public struct PlannerSignature: Codable, Sendable, Equatable {
               publicKey.isValidSignature(raw, for: PlannerSignature.message(planDigest: digest, plan: plan)) else {
             throw RemedyError(.tampered, "the planner's signature in \(PlannerSignature.file) does not sign this plan by \(plan.planner.name) (\(plan.planner.publicKey)): the plan's author is unproven; make a new plan")
         }
+    }
+}
+
+extension PlannerSignature: CanonicalJSONReadable {
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let format = m.string("format"), let name = m.string("name"), let planDigest = m.string("plan_digest"),
+              let publicKey = m.member("public_key", PublicKeyText.init(reading:)), let role = m.string("role"),
+              let signature = m.string("signature") else { return nil }
+        self.init(format: format, planDigest: planDigest, name: name, role: role, publicKey: publicKey, signature: signature)
     }
 }

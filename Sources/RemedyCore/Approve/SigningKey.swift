@@ -100,3 +100,11 @@ public struct PublicKeyText: Hashable, Sendable, Codable, CustomStringConvertibl
     /// A short form for people: the first 12 characters.
     public var description: String { String(base64.prefix(12)) + "…" }
 }
+
+extension PublicKeyText {
+    /// A key in a signed document: a string, refused where it starts unless it is a 32-byte Ed25519 key.
+    init?(reading reader: inout CanonicalJSONReader) {
+        guard let key = reader.string(as: { try? PublicKeyText(validating: $0) }) else { return nil }
+        self = key
+    }
+}

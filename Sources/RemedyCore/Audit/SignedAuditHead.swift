@@ -78,3 +78,15 @@ extension SignedAuditHead: CanonicalJSONWritable {
         }
     }
 }
+
+extension SignedAuditHead: CanonicalJSONReadable {
+    /// In a run report: only the bytes the writer above writes.
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let database = m.member("database", DatabaseIdentity.init(reading:)), let format = m.string("format"),
+              let hash = m.string("hash"), let name = m.string("name"), let publicKey = m.member("public_key", PublicKeyText.init(reading:)),
+              let role = m.string("role"), let seq = m.int("seq"), let signature = m.string("signature"),
+              let signedAt = m.string("signed_at") else { return nil }
+        self.init(format: format, hash: hash, seq: Int64(seq), database: database, signedAt: signedAt, name: name, role: role,
+                  publicKey: publicKey, signature: signature)
+    }
+}

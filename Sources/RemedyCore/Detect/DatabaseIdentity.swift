@@ -12,3 +12,11 @@ public struct DatabaseIdentity: Codable, Sendable, Equatable, CustomStringConver
         "\(databaseName) (installation \(installationId)\(systemIdentifier.map { ", system \($0)" } ?? ""))"
     }
 }
+
+extension DatabaseIdentity: CanonicalJSONReadable {
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let databaseName = m.string("database_name"), let installationId = m.string("installation_id"),
+              let systemIdentifier = m.optionalString("system_identifier") else { return nil }
+        self.init(installationId: installationId, databaseName: databaseName, systemIdentifier: systemIdentifier)
+    }
+}

@@ -114,3 +114,11 @@ public struct ShopCatalog: Sendable {
         return (true, "function of trigger \(name) never reads OLD.\(status): every update of a completed row adds amount again")
     }
 }
+
+extension TriggerEvidence: CanonicalJSONReadable {
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let definition = m.string("definition"), let enabled = m.bool("enabled"), let functionSource = m.string("function_source"),
+              let name = m.string("name"), let table = m.string("table") else { return nil }
+        self.init(table: table, name: name, definition: definition, functionSource: functionSource, enabled: enabled)
+    }
+}

@@ -4,9 +4,8 @@ import Foundation
 /// never held: at a million users a report holds a line per correction (150,000 and more).
 ///
 /// A report is what apply writes, in remedy's canonical form (CanonicalJSONWriter): every line is
-/// read by CanonicalJSONReader, which takes only those bytes; the fields around the
-/// three line arrays are decoded, encoded again (arrays empty) and must give theirs. Anything else
-/// is not a report of apply's: nil, and the export names the file.
+/// read by CanonicalJSONReader, which takes only those bytes, and so are the fields around the
+/// three line arrays. Anything else is not a report of apply's: nil, and the export names the file.
 enum RunReportReading {
     /// How many lines the report holds (nil if it cannot be walked), found without reading them:
     /// what the lines are kept in is then made once, at its size.
@@ -43,12 +42,7 @@ enum RunReportReading {
             return nil
         }
         guard scanner.closed, scanner.seen.count == RunReportScanner.sections.count,
-              let document = try? CanonicalJSON.decode(ApplyReport.Document.self, from: Data(scanner.skeleton)),
-              document.applied.isEmpty, document.alreadyApplied.isEmpty, document.skipped.isEmpty else { return nil }
-        var report = document.report
-        var writer = CanonicalJSONWriter()
-        report.writeSkeleton(to: &writer)
-        guard writer.bytes == scanner.skeleton else { return nil }
+              var report = scanner.skeleton.withUnsafeBytes(ApplyReport.read) else { return nil }
         report.counts = counts
         report.path = path
         return report

@@ -105,3 +105,12 @@ extension Plan {
         return found.allSatisfy { $0 == .confirmed } ? .confirmed : .notChecked
     }
 }
+
+extension GatewayCheck: CanonicalJSONReadable {
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let checkedPlan = m.string("checked_plan"), let gateway = m.string("gateway"),
+              let paidAtToleranceSeconds = m.int("paid_at_tolerance_seconds"),
+              let references = m.optionalMember("references", { $0.array(GatewayReferenceCheck.init(reading:)) }) else { return nil }
+        self.init(checkedPlan: checkedPlan, gateway: gateway, paidAtToleranceSeconds: paidAtToleranceSeconds, references: references)
+    }
+}

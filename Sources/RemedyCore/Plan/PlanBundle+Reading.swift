@@ -414,9 +414,12 @@ private struct PlanReading {
         }
         if let refusal { throw refused(refusal) }
 
+        // The header, by the lines' reader: in canonical form, or refused at the first byte that is not.
         let plan: Plan
-        do { plan = try CanonicalJSON.decode(Plan.self, from: Data(scanner.skeleton)) } catch {
-            throw refused(CanonicalFormError(offset: 0, what: "its fields are not a remedy plan's (\(error))"))
+        switch scanner.skeleton.withUnsafeBytes(Plan.readCanonical) {
+        case .success(let header): plan = header
+        case .failure(let refusal):
+            throw refused(CanonicalFormError(offset: scanner.fileOffset(ofSkeletonOffset: refusal.offset), what: "the plan's fields differ from their canonical encoding"))
         }
         guard plan.format == Plan.currentFormat || plan.format == Plan.formatV1 else {
             throw RemedyError(.badInput, "\(planPath) is format \(plan.format); this remedy reads \(Plan.currentFormat) and \(Plan.formatV1)")
@@ -433,10 +436,6 @@ private struct PlanReading {
             nil
         }
         if let formFault { throw refused(CanonicalFormError(offset: 0, what: formFault)) }
-        let encoded = [UInt8](try CanonicalJSON.encode(plan))
-        if let at = firstDifference(encoded, scanner.skeleton) {
-            throw refused(CanonicalFormError(offset: scanner.fileOffset(ofSkeletonOffset: at), what: "the plan's fields differ from their canonical encoding"))
-        }
         try scanner.totals.requireEqual(to: plan.totals, in: planPath)
         if let replica = plan.readReplica, !replica.isWellFormed {
             throw RemedyError(.tampered, "\(planPath) records a read replica position remedy never writes (server \"\(replica.server.prefix(60))\", replay LSN \"\(replica.replayLsn.prefix(40))\"); make a new plan")
@@ -465,20 +464,6 @@ private struct PlanReading {
 struct CanonicalFormError: Error {
     let offset: Int
     let what: String
-}
-
-/// The first index where two byte sequences differ (a prefix differs at the shorter's end).
-func firstDifference(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Int? {
-    var index = 0
-    var left = a.makeIterator()
-    var right = b.makeIterator()
-    while true {
-        switch (left.next(), right.next()) {
-        case (nil, nil): return nil
-        case (let x?, let y?) where x == y: index += 1
-        default: return index
-        }
-    }
 }
 
 /// Walks plan.json's bytes once (LineArrayScanner: strings and nesting respected). Everything but

@@ -38,3 +38,11 @@ public struct ReadReplicaPosition: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension ReadReplicaPosition: CanonicalJSONReadable {
+    init?(members m: inout CanonicalJSONReader.Members) {
+        guard let lastReplayedCommitAt = m.optionalString("last_replayed_commit_at"), let replayLsn = m.string("replay_lsn"),
+              let server = m.string("server") else { return nil }
+        self.init(server: server, replayLsn: replayLsn, lastReplayedCommitAt: lastReplayedCommitAt)
+    }
+}

@@ -22,18 +22,3 @@ public enum CanonicalJSON {
         return try decoder.decode(type, from: data)
     }
 }
-
-extension CanonicalJSON {
-    /// A small signed or hashed document (an approval, the planner's signature): decoded, encoded
-    /// again, and refused unless that gives its very bytes, so one file cannot read two ways.
-    static func decodeCanonical<T: Codable>(_ type: T.Type, from data: Data, what: String) throws -> T {
-        let value: T
-        do { value = try decode(type, from: data) } catch {
-            throw RemedyError(.tampered, "\(what) is not a remedy document (\(error)); restore the original")
-        }
-        if let at = firstDifference(try encode(value), data) {
-            throw RemedyError(.tampered, "\(what) is not in remedy's canonical form at byte \(at); remedy never writes such a file: restore the original")
-        }
-        return value
-    }
-}

@@ -1,18 +1,19 @@
 import Foundation
 import Rupiah
 
-/// The one reader of remedy's signed line documents (plan.json's lines, a run report's lines, the
-/// gateway's answers in `evidence/`). It accepts remedy's canonical form and nothing else: the
-/// bytes CanonicalJSONWriter writes, read in the writer's own order, a byte at a time, with no
-/// tree in between.
+/// The one reader of remedy's signed documents: plan.json (its header and its lines), the
+/// approvals and the planner's signature beside it, a run report, the gateway's answers in
+/// `evidence/`. It accepts remedy's canonical form and nothing else: the bytes CanonicalJSONWriter
+/// writes (and CanonicalJSON.encode, which gives the same), read in the writer's own order, a byte
+/// at a time, with no tree in between.
 ///
 /// Every conformance reads its members in sorted key order (`member` expects exactly `,"key":`),
 /// so a missing, repeated, unknown or reordered key is refused where it starts. Values are held
 /// to the writer's spelling: strings escape only what the writer escapes and as it does
 /// (`\"` `\\` `\b \t \n \f \r`, other controls as lowercase `\u00xx`), and must be valid UTF-8;
 /// integers are plain decimal (no `-0`, no leading zero); amounts are exact text as
-/// `Money.exactText` writes it; no whitespace anywhere. So whatever it accepts, CanonicalJSONWriter
-/// writes again byte for byte (CanonicalJSONReaderTests hold the two to that), and when it refuses,
+/// `Money.exactText` writes it; no whitespace anywhere. So whatever it accepts, the writer writes
+/// again byte for byte (CanonicalJSONReaderTests hold the two to that), and when it refuses,
 /// `offset` is the first byte it could not take.
 struct CanonicalJSONReader {
     private let bytes: UnsafeRawBufferPointer
@@ -134,12 +135,17 @@ struct CanonicalJSONReader {
         return amount
     }
 
-    /// A string that is one of `Value`'s raw values; a refusal names where the string starts.
-    mutating func rawValue<Value: RawRepresentable<String>>(as: Value.Type) -> Value? {
+    /// A string that `make` takes (nil: not one it takes); a refusal names where the string starts.
+    mutating func string<Value>(as make: (String) -> Value?) -> Value? {
         let start = offset
         guard let text = string() else { return nil }
-        guard let value = Value(rawValue: text) else { offset = start; return nil }
+        guard let value = make(text) else { offset = start; return nil }
         return value
+    }
+
+    /// A string that is one of `Value`'s raw values; a refusal names where the string starts.
+    mutating func rawValue<Value: RawRepresentable<String>>(as: Value.Type) -> Value? {
+        string(as: Value.init(rawValue:))
     }
 
     /// A plain decimal integer as Swift's `String(Int)` writes it.
@@ -186,6 +192,29 @@ struct CanonicalJSONReader {
         return take(UInt8(ascii: "]")) ? elements : nil
     }
 
+    /// An object whose values are all strings, `{"a":"x","b":"y"}` (a `[String: String]` as
+    /// JSONEncoder writes it with sorted keys): each key ASCII and one `isKey` allows, in strictly
+    /// ascending byte order, so no key repeats and the order is the encoder's (for ASCII keys its
+    /// order is byte order).
+    mutating func stringMap(keys isKey: (String) -> Bool) -> [String: String]? {
+        guard depth < Self.maxDepth, take(UInt8(ascii: "{")) else { return nil }
+        if take(UInt8(ascii: "}")) { return [:] }
+        var map: [String: String] = [:]
+        var previous: String?
+        repeat {
+            let keyStart = offset
+            guard let key = string() else { return nil }
+            guard isKey(key), key.utf8.allSatisfy({ $0 < 0x80 }), previous.map({ $0.utf8.lexicographicallyPrecedes(key.utf8) }) ?? true else {
+                offset = keyStart
+                return nil
+            }
+            guard take(UInt8(ascii: ":")), let value = string() else { return nil }
+            map[key] = value
+            previous = key
+        } while take(UInt8(ascii: ","))
+        return take(UInt8(ascii: "}")) ? map : nil
+    }
+
     /// An object: `body` reads its members in sorted key order (`Members`), then `}` must follow.
     mutating func object<Value>(_ body: (inout Members) -> Value?) -> Value? {
         guard depth < Self.maxDepth, take(UInt8(ascii: "{")) else { return nil }
@@ -228,6 +257,11 @@ struct CanonicalJSONReader {
         mutating func bool(_ key: StaticString) -> Bool? { member(key) { $0.bool() } }
         mutating func optionalString(_ key: StaticString) -> String?? { optionalMember(key) { $0.string() } }
         mutating func optionalMoney(_ key: StaticString) -> Money?? { optionalMember(key) { $0.money() } }
+        mutating func strings(_ key: StaticString) -> [String]? { member(key) { $0.array { $0.string() } } }
+        /// `"key":[]`, and nothing else: a line array a document's header holds empty.
+        mutating func emptyArray(_ key: StaticString) -> Bool {
+            member(key) { $0.array { (_: inout CanonicalJSONReader) -> Never? in nil } } != nil
+        }
         /// A string that must be one of `Value`'s raw values.
         mutating func rawValue<Value: RawRepresentable<String>>(_ key: StaticString, as: Value.Type) -> Value? {
             member(key) { $0.rawValue(as: Value.self) }
@@ -272,8 +306,10 @@ struct CanonicalJSONReader {
 }
 
 /// An object type read from remedy's canonical JSON by CanonicalJSONReader alone. The conformances
-/// live beside their types, in `Type+CanonicalJSON.swift`, next to the CanonicalJSONWritable ones
-/// that write the same bytes, and read the members in the same order.
+/// live beside their types: the lines' in `Type+CanonicalJSON.swift`, next to the
+/// CanonicalJSONWritable ones that write the same bytes, in the same order; a document header's
+/// (a plan's, a run report's, an approval's) beside its Codable type, whose sorted keys
+/// CanonicalJSON.encode writes.
 protocol CanonicalJSONReadable {
     /// From the object's members, read in the writer's order (the braces are read around it).
     init?(members: inout CanonicalJSONReader.Members)
@@ -286,13 +322,23 @@ extension CanonicalJSONReadable {
         self = value
     }
 
-    /// From a line's bytes, or nil when they are not one in canonical form.
+    /// From a line's (or a document's) bytes, or nil when they are not one in canonical form.
     static func read(_ bytes: UnsafeRawBufferPointer) -> Self? {
         try? readCanonical(bytes).get()
     }
 
-    /// From a line's bytes, or where they stop being one in canonical form.
+    /// From a line's (or a document's) bytes, or where they stop being one in canonical form.
     static func readCanonical(_ bytes: UnsafeRawBufferPointer) -> Result<Self, CanonicalJSONReader.Refusal> {
         CanonicalJSONReader.read(bytes) { Self(reading: &$0) }
+    }
+
+    /// A small signed document read whole (an approval, the planner's signature): in canonical
+    /// form, or refused naming the first byte that is not; `what` names the file.
+    static func readDocument(_ data: Data, what: String) throws -> Self {
+        switch data.withUnsafeBytes(readCanonical) {
+        case .success(let document): return document
+        case .failure(let refusal):
+            throw RemedyError(.tampered, "\(what) is not in remedy's canonical form at byte \(refusal.offset); remedy never writes such a file: restore the original")
+        }
     }
 }

@@ -52,4 +52,30 @@ struct ApprovalRowAttackTests {
         try original.write(toFile: path, atomically: true, encoding: .utf8)
         try shop.apply(bundle).requireSuccess()
     }
+
+    /// An approval or planner.json that says the same in another spelling (a name's letter
+    /// escaped, a space after a colon) is not the file remedy wrote: refused at that byte by the
+    /// reader of every signed document, and the bundle applies again once it is restored. The
+    /// name is not in what is signed, so only the form check stands between the spelling and
+    /// the file.
+    @Test func aSignatureFileInAnotherSpellingIsRefusedAtItsByte() throws {
+        let shop = try EndToEndShop(users: 150, seed: 1_072)
+        let bundle = try shop.plan()
+        try shop.approve(bundle)
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: bundle + "/approvals").first { $0.hasPrefix("budi") })
+        for (path, target, replacement, at) in [
+            ("\(bundle)/approvals/\(file)", #""name":"budi""#, #""name":"b\u0075di""#, 9),
+            ("\(bundle)/planner.json", #""name":"andi""#, #""name": "andi""#, 7),
+        ] {
+            let original = try String(contentsOfFile: path, encoding: .utf8)
+            let start = try #require(original.range(of: target), "\(path) holds \(target)")
+            let edited = original.replacingCharacters(in: start, with: replacement)
+            try edited.write(toFile: path, atomically: true, encoding: .utf8)
+            let byte = original.utf8.distance(from: original.startIndex, to: start.lowerBound) + at
+            try expectRefusal(["apply", bundle, "--key", shop.key("andi"), "--jobs", shop.jobs], in: shop,
+                              mentioning: [path, "canonical form at byte \(byte);"])
+            try original.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        try shop.apply(bundle).requireSuccess()
+    }
 }

@@ -39,6 +39,15 @@ struct PlanFormAttackTests {
         let job = try #require(text.range(of: #""job":""#))
         let delta = try #require(text.range(of: #""delta":"-"#))
         let label = try #require(text.range(of: #""label":""#))
+        // The first two parameters, swapped.
+        let parameters = try #require(text.range(of: #""parameters":\{"[a-z0-9_]+":"[^"]*","[a-z0-9_]+":"[^"]*""#, options: .regularExpression))
+        let swappedParameters: (document: String, offset: Int) = try {
+            let pairs = text[parameters].dropFirst(#""parameters":{"#.count)
+            let comma = try #require(pairs.range(of: #"",""#)).lowerBound
+            let (first, second) = (pairs[..<pairs.index(after: comma)], pairs[pairs.index(comma, offsetBy: 2)...])
+            let swapped = #""parameters":{"# + second + "," + first
+            return (text.replacingCharacters(in: parameters, with: swapped), at(parameters) + 14 + second.utf8.count + 1)
+        }()
         // Where each must be refused: the first byte that differs from remedy's encoding.
         let variants: [(what: String, document: String, offsets: ClosedRange<Int>)] = [
             // The second key's "m", where remedy writes "attribution".
@@ -51,8 +60,12 @@ struct PlanFormAttackTests {
             ("an amount in another spelling", text.replacingCharacters(in: delta, with: #""delta":"-0"#), (at(delta) + 9)...(at(delta) + 9)),
             ("an escape remedy never writes", text.replacingCharacters(in: label, with: #""label":"\/"#), (at(label) + 9)...(at(label) + 9)),
             ("trailing bytes", text + "\n", bytes.count...bytes.count),
-            // Which of the two JSONDecoder keeps decides the exact byte; either is inside the edit.
-            ("a repeated top-level key", text.replacingOccurrences(of: #""job":""#, with: #""job":"x","job":""#), (at(job) + 7)...(at(job) + 40)),
+            // The header is read by the lines' reader: the second "job" key's closing quote, where
+            // remedy writes "job_version".
+            ("a repeated top-level key", text.replacingOccurrences(of: #""job":""#, with: #""job":"x","job":""#), (at(job) + 14)...(at(job) + 14)),
+            ("whitespace in the header", text.replacingCharacters(in: job, with: #""job": ""#), (at(job) + 6)...(at(job) + 6)),
+            // A map's keys are read in order: the key that comes too late is named.
+            ("parameters out of order", swappedParameters.document, swappedParameters.offset...swappedParameters.offset),
         ]
         for variant in variants {
             try #require(variant.document != text, "\(variant.what): the edit did not apply")

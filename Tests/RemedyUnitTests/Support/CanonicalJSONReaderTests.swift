@@ -1,12 +1,14 @@
+import Crypto
 import Foundation
 import Rupiah
 import Testing
 import TestSupport
 @testable import RemedyCore
 
-/// CanonicalJSONReader is the one reader of signed lines, and the only proof that they are in
-/// remedy's canonical form: whatever it accepts, CanonicalJSONWriter must write again byte for byte,
-/// and what it refuses it must name at the first byte that differs.
+/// CanonicalJSONReader is the one reader of signed documents, their lines and their headers, and
+/// the only proof that they are in remedy's canonical form: whatever it accepts, the writer
+/// (CanonicalJSONWriter, or CanonicalJSON.encode for a header) must write again byte for byte, and
+/// what it refuses it must name at the first byte that differs.
 @Suite("CanonicalJSONReader: remedy's canonical form and nothing else")
 struct CanonicalJSONReaderTests {
     static let topUp = TopUpAttribution(
@@ -47,24 +49,125 @@ struct CanonicalJSONReaderTests {
         ]
     }
 
+    /// A fixed key, so that a failure replays.
+    static let key = SigningKey(name: "andi", role: "engineering", privateKey: try! Curve25519.Signing.PrivateKey(rawRepresentation: Data(repeating: 7, count: 32)))
+    static let database = DatabaseIdentity(installationId: "0f6c1e2a-5d4b-4c3a-9e8f-7a6b5c4d3e2f", databaseName: "shop", systemIdentifier: "7301234567890123456")
+
+    /// A plan's header as the reader sees it (line arrays empty), every optional present or none.
+    static func planHeader(optionals: Bool, format: String = Plan.currentFormat) -> Plan {
+        var totals = PlanTotals()
+        (totals.usersExamined, totals.adjustmentCount, totals.holdCount, totals.acknowledgedCount, totals.settledCount, totals.ambiguousCount) = (9, 3, 2, 1, 4, 0)
+        (totals.overCreditFound, totals.toTakeBack, totals.toGiveBack, totals.owed) = (Money(rupiah: 27_540), Money(rupiah: 27_540), .zero, Money(minorUnits: 1))
+        (totals.heldExcess, totals.heldShortfall, totals.wouldGoNegative) = (Money(rupiah: 9_180), Money(minorUnits: 50), .zero)
+        let trigger = TriggerEvidence(table: "public.transactions", name: "credit_on_paid", definition: "CREATE TRIGGER credit_on_paid AFTER UPDATE",
+                                      functionSource: "BEGIN\n\tUPDATE users SET balance = balance + NEW.amount; -- \"paid\"\nEND", enabled: true)
+        let gatewayCheck = GatewayReferenceCheck(reference: "T1", userId: "u-1", transactionId: "tx-1", shopStatus: "completed", verdict: .confirmed,
+                                                 reason: nil, amountReceived: nil, sha256: String(repeating: "cd", count: 32))
+        return Plan(format: format, kind: optionals ? .revert : .correction, job: "tripay-double-credit", jobVersion: 3,
+                    specDigest: String(repeating: "ab", count: 32),
+                    parameters: optionals ? ["since": "2025-11-20T00:00:00+07:00", "until": "2025-12-02T12:00:00+07:00", "z_9": "x"] : [:],
+                    database: optionals ? database : DatabaseIdentity(installationId: "i", databaseName: "d", systemIdentifier: nil),
+                    snapshotAt: "2026-03-01T03:00:00.123456Z", expiresAt: "2026-03-04T03:00:00Z",
+                    planner: Approver(name: key.name, role: key.role, publicKey: key.publicKey), quorum: optionals ? ["finance", "engineering"] : [],
+                    negativeBalancePolicy: .clamp,
+                    evidence: PlanEvidence(triggers: optionals ? [trigger] : [], triggerRefires: optionals, triggerRefiresReason: "re-fires on UPDATE",
+                                           balanceCheckConstraints: optionals ? ["balance >= 0"] : []),
+                    reverts: optionals ? String(repeating: "ef", count: 32) : nil, standingPolicy: optionals ? String(repeating: "01", count: 32) : nil,
+                    adjustments: [], holds: [], settled: [], totals: totals, warnings: optionals ? ["users.contact is NULL for 3 users"] : [],
+                    readReplica: optionals ? ReadReplicaPosition(server: "replica:5432/shop", replayLsn: "16/B374D848", lastReplayedCommitAt: "2026-03-01T02:59:59Z") : nil,
+                    gateway: optionals ? GatewayCheck(checkedPlan: String(repeating: "12", count: 32), gateway: "https://tripay.test/", paidAtToleranceSeconds: 300,
+                                                      references: format == Plan.formatV1 ? [gatewayCheck] : nil) : nil,
+                    gatewayChecks: format == Plan.formatV1 ? nil : [])
+    }
+
+    static func runReport(signed: Bool) throws -> ApplyReport {
+        var report = ApplyReport(runId: "7c0d6a4e-1b2f-4f3a-8d9e-0a1b2c3d4e5f", planDigest: String(repeating: "ab", count: 32), job: "tripay-double-credit",
+                                 operatorName: "andi", approvers: ["budi", "sari"], startedAt: signed ? "2026-03-01T03:00:00Z" : nil,
+                                 finishedAt: signed ? "2026-03-01T03:01:00Z" : nil)
+        report.auditHead = String(repeating: "9a", count: 32)
+        report.takenBack = Money(rupiah: 27_540)
+        report.receivablesOpened = Money(minorUnits: 1)
+        if signed {
+            report.signedAuditHead = try SignedAuditHead.sign(hash: report.auditHead, seq: 4_096, database: database, signedAt: "2026-03-01T03:01:00Z", with: key)
+        }
+        return report
+    }
+
+    /// Each signed document's header (or whole document), as CanonicalJSON.encode writes it.
+    static var documents: [(what: String, bytes: [UInt8], read: (UnsafeRawBufferPointer) -> Result<[UInt8], CanonicalJSONReader.Refusal>)] {
+        get throws {
+            func entry<Document: CanonicalJSONReadable & Encodable>(_ what: String, _ document: Document) throws -> (String, [UInt8], (UnsafeRawBufferPointer) -> Result<[UInt8], CanonicalJSONReader.Refusal>) {
+                (what, [UInt8](try CanonicalJSON.encode(document)), { Document.readCanonical($0).map { [UInt8](try! CanonicalJSON.encode($0)) } })
+            }
+            func reportSkeleton(_ report: ApplyReport) -> [UInt8] {
+                var writer = CanonicalJSONWriter()
+                report.write(to: &writer) { _, writer in writer.raw(Array("[]".utf8)) }
+                return writer.bytes
+            }
+            let digest = String(repeating: "ab", count: 32)
+            return [
+                try entry("plan header", planHeader(optionals: true)), try entry("plan header without its optionals", planHeader(optionals: false)),
+                try entry("v1 plan header", planHeader(optionals: true, format: Plan.formatV1)),
+                try entry("approval", ApprovalRecord(format: ApprovalRecord.currentFormat, planDigest: digest, name: "sari", role: "finance",
+                                                     publicKey: key.publicKey, signature: Data(repeating: 3, count: 64).base64EncodedString(), signedAt: "2026-03-01T03:00:00Z")),
+                try entry("planner signature", PlannerSignature(format: PlannerSignature.currentFormat, planDigest: digest, name: key.name, role: key.role,
+                                                               publicKey: key.publicKey, signature: Data(repeating: 5, count: 64).base64EncodedString())),
+                ("run report", reportSkeleton(try runReport(signed: true)), { ApplyReport.readCanonical($0).map(reportSkeleton) }),
+                ("run report without its optionals", reportSkeleton(try runReport(signed: false)), { ApplyReport.readCanonical($0).map(reportSkeleton) }),
+            ]
+        }
+    }
+
     @Test func readsWhatTheWriterWritesWithAwkwardText() throws {
         for text in AwkwardJSONText.all {
             let line = Self.adjustment(label: text, contact: text.isEmpty ? nil : text, revertsKey: text.isEmpty ? nil : text)
             let bytes = CanonicalJSONWriter.encodeBytes(line)
             #expect(bytes.withUnsafeBytes { AdjustmentLine.read($0) } == line, "\(text.debugDescription)")
         }
-        for (what, bytes, read) in Self.lines {
+        for (what, bytes, read) in try Self.lines + Self.documents {
             #expect(try bytes.withUnsafeBytes(read).get() == bytes, "\(what)")
         }
     }
 
-    /// Every single-byte edit of every line type (each byte replaced by a set of bytes that matter
-    /// to JSON, a byte inserted there, the byte removed): refused, or read as a line the writer
-    /// writes as exactly the edited bytes (an amount's digit changed is still a line).
+    /// The header as read holds what was written, not only its bytes.
+    @Test func aPlanHeaderReadsAsTheValueWritten() throws {
+        for plan in [Self.planHeader(optionals: true), Self.planHeader(optionals: false), Self.planHeader(optionals: true, format: Plan.formatV1)] {
+            let read = try [UInt8](try CanonicalJSON.encode(plan)).withUnsafeBytes(Plan.readCanonical).get()
+            #expect(read.parameters == plan.parameters && read.database == plan.database && read.planner == plan.planner && read.totals == plan.totals)
+            #expect(read.readReplica == plan.readReplica && read.gateway == plan.gateway && read.gatewayChecks == plan.gatewayChecks && read.reverts == plan.reverts)
+            #expect(read.evidence.triggers == plan.evidence.triggers && read.warnings == plan.warnings && read.kind == plan.kind)
+        }
+    }
+
+    /// A plan's parameters are a map: its keys in the encoder's order, each once, each a name a
+    /// job spec may declare.
+    @Test(arguments: [
+        (#"{"since":"a","until":"b"}"#, 0),
+        (#"{"until":"b","since":"a"}"#, 13),
+        (#"{"since":"a","since":"b"}"#, 13),
+        (#"{"Since":"a"}"#, 1),
+        (#"{"since\n":"a"}"#, 1),
+        (#"{"a":"x","a_b":"y","ab":"z"}"#, 0),
+        (#"{"ab":"z","a_b":"y"}"#, 10),
+        (#"{}"#, 0),
+    ] as [(String, Int)])
+    func parameterKeysAreInOrderOnceAndNames(text: String, refusedAt: Int) {
+        let result = Array(text.utf8).withUnsafeBytes { bytes in CanonicalJSONReader.read(bytes) { $0.stringMap(keys: ParameterDeclaration.isName) } }
+        switch result {
+        case .success(let map):
+            #expect(refusedAt == 0, "\(text) was read as \(map)")
+            #expect([UInt8](try! CanonicalJSON.encode(map)) == Array(text.utf8), "\(text)")
+        case .failure(let refusal): #expect(refusal.offset == refusedAt, "\(text)")
+        }
+    }
+
+    /// Every single-byte edit of every line type and document header (each byte replaced by a set
+    /// of bytes that matter to JSON, a byte inserted there, the byte removed): refused, or read as a
+    /// value the writer writes as exactly the edited bytes (an amount's digit changed is still a line).
     @Test func everyEditIsRefusedOrIsCanonical() throws {
         let replacements = Array("\"\\{}[],:0179-.aenrtuxE \u{7f}".utf8) + [0x00, 0x0a, 0x1f, 0xc3, 0xe2, 0xed, 0xff]
         var accepted = 0, refused = 0
-        for (what, original, read) in Self.lines {
+        for (what, original, read) in try Self.lines + Self.documents {
             // Each edit checked as it is made: the edits of a line are megabytes, and other suites
             // in this process measure its memory.
             func check(_ edited: [UInt8]) {
@@ -91,8 +194,9 @@ struct CanonicalJSONReaderTests {
                 check(removed)
             }
         }
-        // Some edits are lines still (a digit of an amount), most are not.
-        #expect(accepted > 0 && refused > accepted * 5, "accepted \(accepted), refused \(refused)")
+        // Some edits are documents still (a digit of an amount, a letter of a name or a hash), most
+        // are not.
+        #expect(accepted > 0 && refused > accepted * 2, "accepted \(accepted), refused \(refused)")
     }
 
     /// What JSON readers accept and remedy never writes: refused, naming the first byte that differs.
