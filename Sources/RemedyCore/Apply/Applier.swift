@@ -93,7 +93,7 @@ public struct Applier {
     /// order and append to the audit log one at a time, so what they write is what one connection
     /// would write; only the order they commit in differs.
     public func apply(operatorKey: SigningKey, policy: StandingPolicy? = nil, allowUnindexedRecheck: Bool = false,
-                      connections: Int = 1, connect: (() throws -> PostgresConnection)? = nil) throws -> ApplyReport {
+                      connections: Int = 1, connect: (() throws -> PostgresConnection)? = nil, stop: StopRequest? = nil) throws -> ApplyReport {
         guard Applier.connectionRange.contains(connections) else {
             throw RemedyError(.badInput, "apply runs on \(Applier.connectionRange.lowerBound) to \(Applier.connectionRange.upperBound) connections, not \(connections)")
         }
@@ -103,6 +103,10 @@ public struct Applier {
                    adjustments: { [lines] in try lines.batch($0.clamped(to: 0..<lines.count)) })
         for reason in cleared.ignored {
             logger.warning("apply: an approval does not count and was set aside: \(reason)", metadata: ["step": "apply", "plan_digest": "\(bundle.digest)"])
+        }
+        // Stopped while the plan was checked: nothing is written yet, and nothing will be.
+        if stop?.isRequested == true {
+            throw RemedyError(.interrupted, "apply was interrupted before it wrote anything: no balance moved; run it again when ready")
         }
         let workers = try [connection] + (1..<connections).map { number in try connectAnother(number, connect!) }
         defer { for extra in workers.dropFirst() { extra.close() } }
@@ -150,11 +154,15 @@ public struct Applier {
             thread.name = "remedy.apply.\(number)"
             thread.start()
         }
+        // A stop asked for closes the queue at once: the batches claimed still come, then none.
+        stop?.whenRequested { queue.close() }
         // The batches' outcomes, recorded in the plan's order whatever order they committed in.
+        var reached = 0
         for index in 0..<batchCount {
             guard let outcome = queue.take(index) else { break }
             do { try report.record(outcome, into: spool) } catch { queue.stop(error); break }
             let done = min((index + 1) * batchSize, lines.count)
+            reached = done
             let counts = report.counts
             logger.notice("apply: \(done)/\(lines.count) lines (\(counts.applied) applied, \(counts.alreadyApplied) already applied, \(counts.skipped) skipped)",
                           metadata: ["step": "apply", "job": "\(spec.name)", "plan_digest": "\(bundle.digest)", "done": "\(done)", "total": "\(lines.count)",
@@ -162,16 +170,24 @@ public struct Applier {
         }
         // Every worker has ended before the lease is released or a connection closed.
         if let failure = queue.waitForWorkers(workers.count) { throw failure }
+        report.linesNotReached = lines.count - reached
+        assert(report.linesNotReached == 0 || stop?.isRequested == true, "only a stop leaves lines unread")
+        if report.linesNotReached > 0 {
+            logger.notice("apply: stopped as asked after \(reached) of \(lines.count) lines; \(report.linesNotReached) not reached",
+                          metadata: ["step": "apply", "job": "\(spec.name)", "plan_digest": "\(bundle.digest)", "done": "\(reached)", "total": "\(lines.count)"])
+        }
 
-        struct Finished: Encodable { let runId: String; let applied: Int; let alreadyApplied: Int; let skipped: Int; let takenBack: Money; let receivablesOpened: Money }
+        /// `notReached` only in a run stopped early (left out, not null, otherwise).
+        struct Finished: Encodable { let runId: String; let applied: Int; let alreadyApplied: Int; let skipped: Int; let notReached: Int?; let takenBack: Money; let receivablesOpened: Money }
         report.finishedAt = try connection.query(ApplySQL.now)[0].decode(0, as: String.self)
         let finalSeq: Int64 = try connection.transaction {
             try lease.hold()
-            try connection.execute(ApplySQL.finishRun, [runId, report.isComplete ? "complete" : "incomplete"])
+            try connection.execute(ApplySQL.finishRun, [runId, report.linesNotReached > 0 ? "interrupted" : report.isComplete ? "complete" : "incomplete"])
             report.auditHead = try AuditLog(connection: connection).append([
                 try AuditEvent(action: "apply.finished", actor: cleared.operator_.name, planDigest: bundle.digest,
                                details: Finished(runId: runId, applied: report.counts.applied, alreadyApplied: report.counts.alreadyApplied,
-                                                 skipped: report.counts.skipped, takenBack: report.takenBack, receivablesOpened: report.receivablesOpened)),
+                                                 skipped: report.counts.skipped, notReached: report.linesNotReached > 0 ? report.linesNotReached : nil,
+                                                 takenBack: report.takenBack, receivablesOpened: report.receivablesOpened)),
             ])
             return try AuditLog(connection: connection).currentHead().seq
         }

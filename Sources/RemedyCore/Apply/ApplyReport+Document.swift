@@ -31,7 +31,7 @@ extension ApplyReport {
         }
 
         private enum CodingKeys: String, CodingKey {
-            case alreadyApplied, applied, approvers, auditHead, finishedAt, job, operatorName, planDigest, receivablesOpened, runId,
+            case alreadyApplied, applied, approvers, auditHead, finishedAt, job, linesNotReached, operatorName, planDigest, receivablesOpened, runId,
                  signedAuditHead, skipped, startedAt, takenBack
         }
 
@@ -46,6 +46,7 @@ extension ApplyReport {
             report.signedAuditHead = try c.decodeIfPresent(SignedAuditHead.self, forKey: .signedAuditHead)
             report.takenBack = try c.decode(Money.self, forKey: .takenBack)
             report.receivablesOpened = try c.decode(Money.self, forKey: .receivablesOpened)
+            report.linesNotReached = try c.decodeIfPresent(Int.self, forKey: .linesNotReached) ?? 0
             self.report = report
             alreadyApplied = try c.decode([String].self, forKey: .alreadyApplied)
             applied = try c.decode([Applied].self, forKey: .applied)
@@ -63,6 +64,8 @@ extension ApplyReport {
             try c.encode(report.auditHead, forKey: .auditHead)
             try c.encodeIfPresent(report.finishedAt, forKey: .finishedAt)
             try c.encode(report.job, forKey: .job)
+            // Only in a run stopped early (apply --json; the report file has no such key).
+            if report.linesNotReached > 0 { try c.encode(report.linesNotReached, forKey: .linesNotReached) }
             try c.encode(report.operatorName, forKey: .operatorName)
             try c.encode(report.planDigest, forKey: .planDigest)
             try c.encode(report.receivablesOpened, forKey: .receivablesOpened)

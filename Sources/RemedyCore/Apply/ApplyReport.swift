@@ -56,8 +56,13 @@ public struct ApplyReport: Sendable {
     /// The report file holding the lines (nil until it is written, or if it could not be).
     public internal(set) var path: String?
 
+    /// The plan's lines after the last batch of a run stopped early (StopRequest): no batch read
+    /// them, and the same apply run again takes them. Not in the report file, whose lines show
+    /// what was reached; the database records the run as interrupted.
+    public internal(set) var linesNotReached = 0
+
     /// Exit 0 only if every line of the plan is booked (now or before).
-    public var isComplete: Bool { counts.skipped == 0 }
+    public var isComplete: Bool { counts.skipped == 0 && linesNotReached == 0 }
 
     public struct Counts: Sendable, Equatable {
         public internal(set) var applied = 0

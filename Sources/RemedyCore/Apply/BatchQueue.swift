@@ -3,7 +3,9 @@ import Foundation
 /// Apply's batches handed to its connections in the plan's order, and their outcomes handed back
 /// in that order, whatever order they committed in. Bounded: a batch is claimed at most `window`
 /// batches ahead of the oldest outcome not yet taken, so a slow batch (live traffic holding a row)
-/// holds back at most a window of outcomes in memory. The first failure stops every claim.
+/// holds back at most a window of outcomes in memory. The first failure stops every claim; so
+/// does `close` (a stop asked for), after which the batches already claimed are still delivered
+/// and taken, and nothing after them.
 ///
 /// A worker may wait for room (`claim`) only while it holds no batch it has not delivered: the
 /// outcome the window waits for may be its own. Holding one, it claims without waiting
@@ -19,6 +21,8 @@ final class BatchQueue: @unchecked Sendable {
     private var taken = 0
     private var outcomes: [Int: ApplyReport.BatchOutcome] = [:]
     private var failure: (any Error)?
+    /// No batch is claimed after `close`.
+    private var closed = false
     private var workersEnded = 0
 
     init(count: Int, window: Int) {
@@ -31,7 +35,7 @@ final class BatchQueue: @unchecked Sendable {
     /// a batch failed. Only for a caller holding no undelivered batch.
     func claim() -> Int? {
         condition.lock(); defer { condition.unlock() }
-        while failure == nil, claimed < count, claimed >= taken + window { condition.wait() }
+        while failure == nil, !closed, claimed < count, claimed >= taken + window { condition.wait() }
         return claimLocked()
     }
 
@@ -43,7 +47,7 @@ final class BatchQueue: @unchecked Sendable {
     }
 
     private func claimLocked() -> Int? {
-        guard failure == nil, claimed < count, claimed < taken + window else { return nil }
+        guard failure == nil, !closed, claimed < count, claimed < taken + window else { return nil }
         defer { claimed += 1 }
         return claimed
     }
@@ -71,11 +75,19 @@ final class BatchQueue: @unchecked Sendable {
         if failure == nil { failure = error }
     }
 
-    /// Batch `index`'s outcome, in order (waits for it); nil once a batch failed.
+    /// Claims no batch after those already claimed: they are still delivered and taken.
+    func close() {
+        condition.lock(); defer { condition.unlock() }
+        closed = true
+        condition.broadcast()
+    }
+
+    /// Batch `index`'s outcome, in order (waits for it); nil once a batch failed, or once the
+    /// queue is closed and `index` was never claimed.
     func take(_ index: Int) -> ApplyReport.BatchOutcome? {
         condition.lock(); defer { condition.unlock() }
         precondition(index == taken, "outcomes are taken in order")
-        while outcomes[index] == nil, failure == nil { condition.wait() }
+        while outcomes[index] == nil, failure == nil, !(closed && index >= claimed) { condition.wait() }
         guard failure == nil, let outcome = outcomes.removeValue(forKey: index) else { return nil }
         taken += 1
         condition.broadcast()

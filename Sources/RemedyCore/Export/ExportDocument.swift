@@ -123,7 +123,8 @@ public struct ExportRun: Codable, Sendable, Equatable {
     /// The run's final head signed by its operator, from its report.
     public var signedAuditHead: SignedAuditHead?
     public var reportInBundle: Bool
-    /// remedy.runs: `complete`, `incomplete`, or nil while running or when it died (nil too without a database).
+    /// remedy.runs: `complete`, `incomplete`, `interrupted` (stopped by a person between batches,
+    /// or found dead by the next run), or nil while running or when it died (nil too without a database).
     public var databaseOutcome: String?
     public var inDatabase: Bool?
 }

@@ -30,5 +30,7 @@ public struct RemedyError: Error, CustomStringConvertible, Sendable, Equatable {
         case io = "io"
         /// The payment gateway refused remedy's key, or stayed unreachable after every retry.
         case gateway = "gateway"
+        /// A person asked the command to stop (Ctrl-C, SIGTERM) before it wrote anything.
+        case interrupted = "interrupted"
     }
 }

@@ -12,7 +12,9 @@ struct ApplyCommand: ParsableCommand {
         --allow-unindexed-recheck accepts a large table without one). Lines whose excess changed since the plan are skipped as stale. Safe to re-run after any \
         interruption: nothing is applied twice. Exits 0 only if every line is applied (or was \
         already); 3 if any line was refused (stale, residual, would go negative, user gone); 1 if \
-        live traffic kept a row locked through every retry (run apply again).
+        live traffic kept a row locked through every retry (run apply again); 130 if stopped by \
+        Ctrl-C or SIGTERM: the batches under way finish, the run's report is written, and apply \
+        run again takes the rest (a second Ctrl-C stops at once; the batch in the database rolls back).
         """)
 
     @Argument(help: "The plan bundle directory.", completion: Completion.bundle) var plan: String
@@ -39,11 +41,15 @@ struct ApplyCommand: ParsableCommand {
             let spec = try JobLocator.load(job: streamed.bundle.plan.job, explicit: jobs.jobsDirectory)
             let signingKey = try SigningKey.load(path: key)
             let connection = try database.connect()
+            let stop = ApplyInterrupt.install()
             let report = try Applier(spec: spec, streamed: streamed, connection: connection, logger: Terminal.logger)
-                .apply(operatorKey: signingKey, allowUnindexedRecheck: allowUnindexedRecheck, connections: connections, connect: database.connect)
+                .apply(operatorKey: signingKey, allowUnindexedRecheck: allowUnindexedRecheck, connections: connections, connect: database.connect, stop: stop)
+            ApplyInterrupt.runEnded()
             // Lines apply would not move (stale, residual, would go negative, gone) are refused;
-            // lines live traffic kept locked are an error to retry.
-            if !report.isComplete {
+            // lines live traffic kept locked are an error to retry; a run stopped early says so first.
+            if report.linesNotReached > 0 {
+                status = .interrupted
+            } else if !report.isComplete {
                 status = report.counts.refused > 0 ? .refused : .error
             }
             // The lines are read back from the run report a batch at a time, never all held. If it
@@ -75,6 +81,9 @@ struct ApplyCommand: ParsableCommand {
                 Terminal.print("signed by \(signed.name) as row \(signed.seq) in \(path): keep it (remedy audit verify --head FILE)")
             }
             Terminal.print("audit chain head \(report.auditHead)")
+            if report.linesNotReached > 0 {
+                Terminal.print("interrupted: \(report.linesNotReached) lines not reached; run the same remedy apply again to finish (nothing is applied twice)")
+            }
         }
         if status != .ok { throw status.exitCode }
     }

@@ -54,6 +54,23 @@ struct BatchQueueTests {
         #expect(fourth.wait() == 3, "taking the oldest outcome frees a place")
     }
 
+    /// A stop asked for mid-run: a claim waiting for room ends with nothing, no batch is claimed
+    /// after, and every batch already claimed is still delivered and taken, in order; the next
+    /// take says the run is over instead of waiting for a batch nobody will run.
+    @Test func closingStopsClaimsButTheClaimedBatchesAreStillTaken() throws {
+        let queue = BatchQueue(count: 10, window: 3)
+        #expect([queue.claim(), queue.claim(), queue.claim()] == [0, 1, 2])
+        let waiting = ClaimInBackground(queue)
+        usleep(50_000)
+        #expect(waiting.result == nil, "the window is full: the fourth claim waits")
+        queue.close()
+        #expect(waiting.wait() == nil, "closing ends a waiting claim with nothing")
+        #expect(queue.claimIfRoom() == nil && queue.claim() == nil)
+        for index in [2, 0, 1] { queue.deliver(index, .success(Self.outcome(index))) }
+        #expect(try (0..<3).map { try #require(queue.take($0)).alreadyApplied } == [["user-0"], ["user-1"], ["user-2"]])
+        #expect(queue.take(3) == nil, "batch 3 was never claimed: nothing to wait for")
+    }
+
     /// BatchWorker's protocol: holding a batch it has not delivered, a worker claims only if there
     /// is room; it waits for room only once it holds none. A worker slow on the oldest batch while
     /// another fills the window must not leave both waiting (with a waiting claim while holding,

@@ -1,0 +1,81 @@
+import Foundation
+import RemedyCore
+import Testing
+
+/// Ctrl-C during `remedy apply`, through the real binary and a real SIGINT (fault injection sends
+/// it at a chosen checkpoint, as a person pressing the keys at that moment would). Once: the run
+/// stops after the batches under way, writes its report and audit rows, records itself as
+/// interrupted and exits 130; the same apply then finishes the plan. Twice: it stops at once, the
+/// batch in the database rolls back, and the same apply still finishes with nothing booked twice.
+@Suite("Apply stopped by Ctrl-C: between batches, and run again to finish")
+struct ApplyInterruptTests {
+    /// Small batches, so the plan spans many and a stop leaves most of them unread.
+    static let batchSize = 2
+    /// The second batch's "entries booked" on one connection (after "run started" and the first
+    /// batch's six checkpoints); on two, somewhere in the first few batches.
+    static let interruptAt = "9"
+
+    /// `applied A, already applied B, skipped C` from apply's summary line.
+    static func counts(_ run: RemedyRun) throws -> (applied: Int, alreadyApplied: Int, skipped: Int) {
+        let line = try #require(run.stdoutLines.first { $0.hasPrefix("applied ") && $0.contains(", already applied ") }, "\(run)")
+        let numbers = line.split(whereSeparator: { !$0.isNumber }).prefix(3).compactMap { Int($0) }
+        try #require(numbers.count == 3, "\(line)")
+        return (numbers[0], numbers[1], numbers[2])
+    }
+
+    @Test(arguments: [1, 2])
+    func onceStopsBetweenBatchesWithItsReportAndTheSameApplyFinishes(connections: Int) throws {
+        let jobs = try JobsDirectoryCopy(batchSize: Self.batchSize)
+        let shop = try EndToEndShop(users: 300, seed: 1_081, jobs: jobs.path)
+        let bundle = try shop.plan()
+        try shop.approve(bundle)
+        let lines = try shop.readPlan(bundle).adjustments.count
+        try #require(lines >= 8 * Self.batchSize, "the plan should span many batches; it has \(lines) lines")
+
+        let run = try shop.apply(bundle, connections: connections, environment: [FaultInjection.interruptAtVariable: Self.interruptAt])
+        #expect(run.reason == .exit && run.status == 130, "\(run)")
+        #expect(run.stderr.contains("fault injection: SIGINT at checkpoint") && run.stderr.contains("interrupted; stopping after the batches under way"), "\(run)")
+        let first = try Self.counts(run)
+        let notReached = lines - first.applied
+        #expect(first.applied > 0 && first.alreadyApplied == 0 && first.skipped == 0 && notReached > 0, "\(run)")
+        #expect(run.stdoutLines.last == "interrupted: \(notReached) lines not reached; run the same remedy apply again to finish (nothing is applied twice)", "\(run)")
+
+        // What was reached is booked and reported; the run is recorded as interrupted; the chain holds.
+        #expect(try shop.count("remedy.entries") == 2 * first.applied, "two entries per applied line, none for lines not reached")
+        let outcome = try shop.connection.query("SELECT outcome FROM remedy.runs")[0].decode(0, as: String?.self)
+        #expect(outcome == "interrupted")
+        let reports = try FileManager.default.contentsOfDirectory(atPath: bundle + "/runs").filter { $0.hasSuffix(".json") }
+        #expect(reports.count == 1, "\(reports)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle + "/runs/" + reports[0]))) as? [String: Any])
+        #expect((report["applied"] as? [Any])?.count == first.applied, "the report lists the lines reached")
+        try shop.remedy(["audit", "verify"]).requireSuccess()
+
+        let again = try shop.apply(bundle, connections: connections)
+        #expect(again.exitedZero, "\(again)")
+        let second = try Self.counts(again)
+        #expect(second.applied == notReached && second.alreadyApplied == first.applied && second.skipped == 0, "\(again)")
+        #expect(try shop.count("remedy.entries") == 2 * lines)
+    }
+
+    @Test func twiceStopsAtOnceAndTheSameApplyStillFinishesExactlyOnce() throws {
+        let jobs = try JobsDirectoryCopy(batchSize: Self.batchSize)
+        let shop = try EndToEndShop(users: 300, seed: 1_082, jobs: jobs.path)
+        let bundle = try shop.plan()
+        try shop.approve(bundle)
+        let lines = try shop.readPlan(bundle).adjustments.count
+        try #require(lines >= 8 * Self.batchSize, "the plan should span many batches; it has \(lines) lines")
+
+        let run = try shop.apply(bundle, environment: [FaultInjection.interruptAtVariable: Self.interruptAt, FaultInjection.interruptTwiceVariable: "1"])
+        #expect(run.reason == .uncaughtSignal && run.status == SIGINT, "the second Ctrl-C ends the process by the signal itself\n\(run)")
+        try shop.waitForRemedySessionsToEnd()
+        // The first batch committed; the second, interrupted inside its transaction, rolled back.
+        #expect(try shop.count("remedy.entries") == 2 * Self.batchSize, "only the first batch's entries")
+
+        let again = try shop.apply(bundle)
+        #expect(again.exitedZero, "\(again)")
+        let second = try Self.counts(again)
+        #expect(second.applied == lines - Self.batchSize && second.alreadyApplied == Self.batchSize, "\(again)")
+        #expect(try shop.count("remedy.entries") == 2 * lines, "nothing booked twice")
+        try shop.remedy(["audit", "verify"]).requireSuccess()
+    }
+}
