@@ -23,14 +23,22 @@ struct ApplyInterruptTests {
         return (numbers[0], numbers[1], numbers[2])
     }
 
-    @Test(arguments: [1, 2])
-    func onceStopsBetweenBatchesWithItsReportAndTheSameApplyFinishes(connections: Int) throws {
-        let jobs = try JobsDirectoryCopy(batchSize: Self.batchSize)
-        let shop = try EndToEndShop(users: 300, seed: 1_081, jobs: jobs.path)
+    /// A shop whose approved plan spans many batches: the jobs copy (kept while the shop is
+    /// used), the shop, the bundle, its number of lines.
+    static func approvedPlan(seed: UInt64) throws -> (JobsDirectoryCopy, EndToEndShop, String, Int) {
+        let jobs = try JobsDirectoryCopy(batchSize: batchSize)
+        let shop = try EndToEndShop(users: 300, seed: seed, jobs: jobs.path)
         let bundle = try shop.plan()
         try shop.approve(bundle)
         let lines = try shop.readPlan(bundle).adjustments.count
-        try #require(lines >= 8 * Self.batchSize, "the plan should span many batches; it has \(lines) lines")
+        try #require(lines >= 8 * batchSize, "the plan should span many batches; it has \(lines) lines")
+        return (jobs, shop, bundle, lines)
+    }
+
+    @Test(arguments: [1, 2])
+    func onceStopsBetweenBatchesWithItsReportAndTheSameApplyFinishes(connections: Int) throws {
+        let (jobs, shop, bundle, lines) = try Self.approvedPlan(seed: 1_081)
+        defer { withExtendedLifetime(jobs) {} }
 
         let run = try shop.apply(bundle, connections: connections, environment: [FaultInjection.interruptAtVariable: Self.interruptAt])
         #expect(run.reason == .exit && run.status == 130, "\(run)")
@@ -58,12 +66,8 @@ struct ApplyInterruptTests {
     }
 
     @Test func twiceStopsAtOnceAndTheSameApplyStillFinishesExactlyOnce() throws {
-        let jobs = try JobsDirectoryCopy(batchSize: Self.batchSize)
-        let shop = try EndToEndShop(users: 300, seed: 1_082, jobs: jobs.path)
-        let bundle = try shop.plan()
-        try shop.approve(bundle)
-        let lines = try shop.readPlan(bundle).adjustments.count
-        try #require(lines >= 8 * Self.batchSize, "the plan should span many batches; it has \(lines) lines")
+        let (jobs, shop, bundle, lines) = try Self.approvedPlan(seed: 1_082)
+        defer { withExtendedLifetime(jobs) {} }
 
         let run = try shop.apply(bundle, environment: [FaultInjection.interruptAtVariable: Self.interruptAt, FaultInjection.interruptTwiceVariable: "1"])
         #expect(run.reason == .uncaughtSignal && run.status == SIGINT, "the second Ctrl-C ends the process by the signal itself\n\(run)")
