@@ -65,6 +65,21 @@ struct ApplyInterruptTests {
         #expect(try shop.count("remedy.entries") == 2 * lines)
     }
 
+    /// For machines: the one JSON document, with how many lines the run did not reach (a key a
+    /// run that reached every line leaves out).
+    @Test func theJSONOfAStoppedRunCountsTheLinesNotReached() throws {
+        let (jobs, shop, bundle, lines) = try Self.approvedPlan(seed: 1_083)
+        defer { withExtendedLifetime(jobs) {} }
+        let run = try shop.apply(bundle, environment: [FaultInjection.interruptAtVariable: Self.interruptAt], json: true)
+        #expect(run.reason == .exit && run.status == 130, "\(run)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run)")
+        let applied = try #require(document["applied"] as? [Any])
+        #expect(!applied.isEmpty && document["lines_not_reached"] as? Int == lines - applied.count, "\(run.stdout)")
+        let again = try shop.apply(bundle, json: true)
+        let finished = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any], "\(again)")
+        #expect(again.exitedZero && finished["lines_not_reached"] == nil, "\(again)")
+    }
+
     @Test func twiceStopsAtOnceAndTheSameApplyStillFinishesExactlyOnce() throws {
         let (jobs, shop, bundle, lines) = try Self.approvedPlan(seed: 1_082)
         defer { withExtendedLifetime(jobs) {} }
