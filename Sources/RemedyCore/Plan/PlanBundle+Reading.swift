@@ -419,6 +419,10 @@ private struct PlanReading {
         switch scanner.skeleton.withUnsafeBytes(Plan.readCanonical) {
         case .success(let header): plan = header
         case .failure(let refusal):
+            // A plan of a format this remedy does not know (a newer remedy's) is named as such.
+            if let format = Self.statedFormat(in: scanner.skeleton), format != Plan.currentFormat, format != Plan.formatV1 {
+                throw RemedyError(.badInput, "\(planPath) is format \(format); this remedy reads \(Plan.currentFormat) and \(Plan.formatV1)")
+            }
             throw refused(CanonicalFormError(offset: scanner.fileOffset(ofSkeletonOffset: refusal.offset), what: "the plan's fields differ from their canonical encoding"))
         }
         guard plan.format == Plan.currentFormat || plan.format == Plan.formatV1 else {
@@ -453,6 +457,15 @@ private struct PlanReading {
             .unchecked
         }
         return (plan, digest, scanner.index, input, rules)
+    }
+
+    /// The header's `"format":"…"` value, found by its bytes (no quote is raw inside a JSON
+    /// string), for naming a plan of another format: only ever a refusal's wording, never read on.
+    private static func statedFormat(in skeleton: [UInt8]) -> String? {
+        let key = Array(#""format":""#.utf8)
+        guard let start = skeleton.indices.dropLast(key.count - 1).first(where: { skeleton[$0..<$0 + key.count].elementsEqual(key) }) else { return nil }
+        let value = skeleton[(start + key.count)...].prefix(64).prefix { $0 != UInt8(ascii: "\"") }
+        return String(validating: value, as: UTF8.self)
     }
 
     private func refused(_ error: CanonicalFormError) -> RemedyError {

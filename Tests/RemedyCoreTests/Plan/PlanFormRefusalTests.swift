@@ -44,15 +44,35 @@ struct PlanFormRefusalTests {
          "settled line 2 names a user who already has a line in this plan"),
     ] as [(String, String, String?, Int, String)])
     func refusedAtItsByte(what: String, document: String, marker: String?, occurrence: Int, says: String) throws {
-        let directory = NSTemporaryDirectory() + "remedy-plan-form-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try Self.bundle(holding: document)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let bytes = Data(document.utf8)
-        try bytes.write(to: URL(fileURLWithPath: directory + "/" + PlanBundle.planFile))
-        try PlanBundle.digestLine(SHA256.hash(data: bytes).hexString).write(to: URL(fileURLWithPath: directory + "/" + PlanBundle.digestFile))
-        let offset = marker.map { Self.offset(of: $0, in: document, occurrence: occurrence) } ?? bytes.count
+        let offset = marker.map { Self.offset(of: $0, in: document, occurrence: occurrence) } ?? document.utf8.count
         let expected = RemedyError(.tampered, "\(directory)/plan.json is not a remedy plan in remedy's canonical form: at byte \(offset), \(says); remedy never writes such a file: make a new plan")
         #expect(throws: expected, "\(what): read") { try PlanBundle.read(directory) }
         #expect(throws: expected, "\(what): readStreaming") { try PlanBundle.readStreaming(directory) }
+    }
+
+    /// A plan a newer remedy wrote (another format, fields this one does not know) is named by its
+    /// format, not as a forgery; a field out of place in a plan of this format is still refused at
+    /// its byte (19: the "f" of "format", where remedy writes "database").
+    @Test func aPlanOfAnotherFormatIsNamedByItsFormat() throws {
+        for (format, says) in [("remedy-plan/v3", "is format remedy-plan/v3; this remedy reads remedy-plan/v2 and remedy-plan/v1"),
+                               (Plan.currentFormat, "canonical form: at byte 19, the plan's fields differ")] {
+            let document = #"{"adjustments":[],"format":""# + format + #"","holds":[],"new_field":1,"settled":[]}"#
+            let directory = try Self.bundle(holding: document)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let error = #expect(throws: RemedyError.self) { try PlanBundle.read(directory) }
+            #expect(error?.message.contains(says) == true, "\(format): \(String(describing: error))")
+        }
+    }
+
+    /// A bundle directory holding `document` as plan.json and its digest line.
+    static func bundle(holding document: String) throws -> String {
+        let directory = NSTemporaryDirectory() + "remedy-plan-form-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let bytes = Data(document.utf8)
+        try bytes.write(to: URL(fileURLWithPath: directory + "/" + PlanBundle.planFile))
+        try PlanBundle.digestLine(SHA256.hash(data: bytes).hexString).write(to: URL(fileURLWithPath: directory + "/" + PlanBundle.digestFile))
+        return directory
     }
 }
