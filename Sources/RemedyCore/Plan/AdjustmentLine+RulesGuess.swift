@@ -8,7 +8,7 @@ extension AdjustmentLine {
     ///
     /// Nothing is trusted from the skim. The pass checks each line against both values of
     /// `trigger_refires` (it sits in the evidence object, which the skim does not look for), and
-    /// its verdicts count only when the header, decoded once the pass has checked every byte,
+    /// its verdicts count only when the header, read once the pass has checked every byte,
     /// gives one of those contexts exactly (`RulesContext` is all the rules read). A plan crafted
     /// to mislead the skim only costs the second pass.
     struct RulesGuess: Sendable {

@@ -14,7 +14,7 @@ extension Plan: CanonicalJSONReadable {
               let expiresAt = m.string("expires_at"), let format = m.string("format"),
               let gateway = m.optionalMember("gateway", GatewayCheck.init(reading:)),
               // Present and empty in a v2 plan; absent from a v1 plan, which has no such array.
-              let gatewayChecks = m.optionalMember("gateway_checks", { $0.array { (_: inout CanonicalJSONReader) -> GatewayReferenceCheck? in nil } }),
+              let hasGatewayChecks = m.optionalMember("gateway_checks", { $0.emptyArray() }),
               m.emptyArray("holds"),
               let job = m.string("job"), let jobVersion = m.int("job_version"), let kind = m.rawValue("kind", as: Kind.self),
               let negativeBalancePolicy = m.rawValue("negative_balance_policy", as: NegativeBalancePolicy.self),
@@ -32,7 +32,7 @@ extension Plan: CanonicalJSONReadable {
                   database: database, snapshotAt: snapshotAt, expiresAt: expiresAt, planner: planner, quorum: quorum,
                   negativeBalancePolicy: negativeBalancePolicy, evidence: evidence, reverts: reverts, standingPolicy: standingPolicy,
                   adjustments: [], holds: [], settled: [], totals: totals, warnings: warnings, readReplica: readReplica,
-                  gateway: gateway, gatewayChecks: gatewayChecks)
+                  gateway: gateway, gatewayChecks: hasGatewayChecks == nil ? nil : [])
     }
 }
 

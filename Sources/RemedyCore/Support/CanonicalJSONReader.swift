@@ -192,6 +192,11 @@ struct CanonicalJSONReader {
         return take(UInt8(ascii: "]")) ? elements : nil
     }
 
+    /// `[]`, and nothing else (true; nil otherwise): a line array a document's header holds empty.
+    mutating func emptyArray() -> Bool? {
+        array { (_: inout CanonicalJSONReader) -> Never? in nil }.map { _ in true }
+    }
+
     /// An object whose values are all strings, `{"a":"x","b":"y"}` (a `[String: String]` as
     /// JSONEncoder writes it with sorted keys): each key ASCII and one `isKey` allows, in strictly
     /// ascending byte order, so no key repeats and the order is the encoder's (for ASCII keys its
@@ -260,7 +265,7 @@ struct CanonicalJSONReader {
         mutating func strings(_ key: StaticString) -> [String]? { member(key) { $0.array { $0.string() } } }
         /// `"key":[]`, and nothing else: a line array a document's header holds empty.
         mutating func emptyArray(_ key: StaticString) -> Bool {
-            member(key) { $0.array { (_: inout CanonicalJSONReader) -> Never? in nil } } != nil
+            member(key) { $0.emptyArray() } != nil
         }
         /// A string that must be one of `Value`'s raw values.
         mutating func rawValue<Value: RawRepresentable<String>>(_ key: StaticString, as: Value.Type) -> Value? {
