@@ -1,12 +1,14 @@
 import Foundation
 import RemedyCore
 import Testing
+import TestSupport
 
 /// Ctrl-C during `remedy apply`, through the real binary and a real SIGINT (fault injection sends
 /// it at a chosen checkpoint, as a person pressing the keys at that moment would). Once: the run
 /// stops after the batches under way, writes its report and audit rows, records itself as
 /// interrupted and exits 130; the same apply then finishes the plan. Twice: it stops at once, the
 /// batch in the database rolls back, and the same apply still finishes with nothing booked twice.
+/// `remedy run`'s automatic apply stops the same way, and then writes nothing for sign-off.
 @Suite("Apply stopped by Ctrl-C: between batches, and run again to finish")
 struct ApplyInterruptTests {
     /// Small batches, so the plan spans many and a stop leaves most of them unread.
@@ -95,6 +97,49 @@ struct ApplyInterruptTests {
         let second = try Self.counts(again)
         #expect(second.applied == lines - Self.batchSize && second.alreadyApplied == Self.batchSize, "\(again)")
         #expect(try shop.count("remedy.entries") == 2 * lines, "nothing booked twice")
+        try shop.remedy(["audit", "verify"]).requireSuccess()
+    }
+
+    /// The nightly run, stopped during its automatic apply (Ctrl-C, or the scheduler's SIGTERM):
+    /// the batches under way finish, nothing is written for sign-off, the webhook hears how far
+    /// it got, exit 130. The next run plans again and books the rest, nothing twice.
+    @Test func theNightlyRunStopsBetweenBatchesAndTheNextRunTakesTheRest() throws {
+        let jobs = try JobsDirectoryCopy(job: "balance-drift", batchSize: Self.batchSize)
+        let shop = try EndToEndShop(users: 300, seed: 1_084, jobs: jobs.path)
+        let policy = try shop.signedPolicy(specDigests: [try JobSpec.load(directory: jobs.path + "/balance-drift").digest],
+                                           classifications: ["double_credit", "purchase_deduction"], maxUsers: 1_000)
+        let server = try LocalHTTPServer()
+        let out = shop.directory + "/nightly"
+        let nightly = ["run", "balance-drift", "--policy", policy, "--key", shop.key("andi"), "--jobs", jobs.path, "--out", out]
+
+        let run = try shop.remedy(nightly, environment: ["REMEDY_WEBHOOK_URL": server.url, FaultInjection.interruptAtVariable: Self.interruptAt])
+        #expect(run.reason == .exit && run.status == 130, "\(run)")
+        let bundles = try FileManager.default.contentsOfDirectory(atPath: out)
+        try #require(bundles.count == 1, "the automatic plan only, nothing for sign-off: \(bundles)\n\(run)")
+        let automatic = try shop.readPlan(out + "/" + bundles[0])
+        #expect(automatic.standingPolicy != nil)
+        let lines = automatic.adjustments.count
+        try #require(lines >= 8 * Self.batchSize, "the automatic plan should span many batches; it has \(lines) lines")
+        let appliedLine = try #require(run.stdoutLines.first { $0.hasPrefix("applied automatically: ") }, "\(run)")
+        let applied = try #require(appliedLine.split(separator: " ").dropFirst(2).first.flatMap { Int($0) }, "\(appliedLine)")
+        let notReached = lines - applied
+        #expect(applied > 0 && notReached > 0, "\(run)")
+        #expect(run.stdoutLines.last == "interrupted: \(notReached) line(s) not reached; nothing written for sign-off; the next run plans again (nothing is applied twice)", "\(run)")
+        #expect(try shop.count("remedy.entries") == 2 * applied, "two entries per applied line, none for lines not reached")
+        #expect(try shop.connection.query("SELECT outcome FROM remedy.runs")[0].decode(0, as: String?.self) == "interrupted")
+        let events = server.bodies.compactMap { $0["event"] as? String }
+        #expect(events == ["drift_found", "applied_automatically"], "\(server.bodies)")
+        let told = server.bodies.last?["text"] as? String ?? ""
+        #expect(told.contains("stopped by a signal after \(applied) line(s), \(notReached) not reached; nothing written for sign-off"), "\(told)")
+        try shop.remedy(["audit", "verify"]).requireSuccess()
+
+        // The next night plans again: the users not reached still drift, and nobody is booked twice.
+        let next = try shop.remedy(nightly)
+        #expect(next.reason == .exit && [0, 2].contains(next.status), "\(next)")
+        let twice = try shop.connection.query("SELECT count(*) FROM (SELECT user_id FROM remedy.entries WHERE kind = 'discovered' GROUP BY user_id HAVING count(*) > 1) d")
+        #expect(try twice[0].decode(0, as: Int.self) == 0, "a user was booked twice")
+        let booked = Set(try shop.connection.query("SELECT DISTINCT user_id FROM remedy.entries").map { try $0.decode(0, as: String.self) })
+        #expect(Set(automatic.adjustments.map(\.userId)).isSubset(of: booked), "the users the stopped run did not reach are booked by the next")
         try shop.remedy(["audit", "verify"]).requireSuccess()
     }
 }

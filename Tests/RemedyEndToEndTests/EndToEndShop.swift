@@ -79,6 +79,26 @@ final class EndToEndShop {
 
     func key(_ file: String) -> String { "\(directory)/\(file).key" }
 
+    /// A standing policy for balance-drift, written and signed with the real binary by sari and
+    /// budi, in force from 2025 to 2099.
+    func signedPolicy(specDigests: [String], classifications: [String] = ["purchase_deduction"], maxUsers: Int = 100) throws -> String {
+        let path = "\(directory)/policy-\(UUID().uuidString.prefix(6)).yaml"
+        try """
+        policy: nightly-drift
+        job: balance-drift
+        job_spec_digests: [\(specDigests.joined(separator: ", "))]
+        classifications: [\(classifications.joined(separator: ", "))]
+        max_single_adjustment: "5000000.00"
+        max_total_per_run: "50000000.00"
+        max_users: \(maxUsers)
+        valid_from: 2025-01-01T00:00:00+07:00
+        valid_until: 2099-01-01T00:00:00+07:00
+
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        for name in ["sari", "budi"] { try remedy(["policy", "sign", path, "--key", key(name)]).requireSuccess() }
+        return path
+    }
+
     /// The bug window the simulator used, as `--param` values.
     var windowParameters: [String] {
         ["--param", "since=\(Timestamp(date: options.bugWindowStart))", "--param", "until=\(Timestamp(date: options.bugWindowEnd))"]
@@ -186,15 +206,16 @@ struct DatabaseFingerprint: Equatable {
     }
 }
 
-/// A copy of the repository's jobs directory with tripay-double-credit's job.yaml edited (its
-/// spec digest then differs from the repository's: plan and apply must both be given the copy).
+/// A copy of the repository's jobs directory with one job's job.yaml edited (tripay-double-credit's
+/// unless named; its spec digest then differs from the repository's: plan and apply must both be
+/// given the copy).
 final class JobsDirectoryCopy {
     let path: String
 
-    init(editingJobYAML edit: (Data) throws -> Data) throws {
+    init(job: String = "tripay-double-credit", editingJobYAML edit: (Data) throws -> Data) throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("remedy-jobs-\(UUID().uuidString)").path
         try FileManager.default.copyItem(atPath: RemedyProcess.jobsDirectory, toPath: path)
-        let yamlURL = URL(fileURLWithPath: path + "/tripay-double-credit/job.yaml")
+        let yamlURL = URL(fileURLWithPath: path + "/\(job)/job.yaml")
         let yaml = try Data(contentsOf: yamlURL)
         let edited = try edit(yaml)
         guard edited != yaml else { throw RemedyProcess.Failure(description: "the edit did not change job.yaml; has the file changed?") }
@@ -220,8 +241,10 @@ final class JobsDirectoryCopy {
     }
 
     /// The job applying in batches of `batchSize`.
-    convenience init(batchSize: Int) throws {
-        try self.init(replacing: "  batch_size: 100", with: "  batch_size: \(batchSize)")
+    convenience init(job: String = "tripay-double-credit", batchSize: Int) throws {
+        try self.init(job: job) { yaml in
+            Data(String(decoding: yaml, as: UTF8.self).replacingOccurrences(of: "  batch_size: 100", with: "  batch_size: \(batchSize)").utf8)
+        }
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }

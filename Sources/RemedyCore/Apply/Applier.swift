@@ -92,8 +92,17 @@ public struct Applier {
     /// `connect`, each confirmed to reach the same database. Batches lock disjoint users in id
     /// order and append to the audit log one at a time, so what they write is what one connection
     /// would write; only the order they commit in differs.
+    /// `stop`: heeded from the start of the check to the end of the run (StopRequest).
     public func apply(operatorKey: SigningKey, policy: StandingPolicy? = nil, allowUnindexedRecheck: Bool = false,
                       connections: Int = 1, connect: (() throws -> PostgresConnection)? = nil, stop: StopRequest? = nil) throws -> ApplyReport {
+        let body = { try self.runApply(operatorKey: operatorKey, policy: policy, allowUnindexedRecheck: allowUnindexedRecheck,
+                                       connections: connections, connect: connect, stop: stop) }
+        guard let stop else { return try body() }
+        return try stop.heed(body)
+    }
+
+    private func runApply(operatorKey: SigningKey, policy: StandingPolicy?, allowUnindexedRecheck: Bool,
+                          connections: Int, connect: (() throws -> PostgresConnection)?, stop: StopRequest?) throws -> ApplyReport {
         guard Applier.connectionRange.contains(connections) else {
             throw RemedyError(.badInput, "apply runs on \(Applier.connectionRange.lowerBound) to \(Applier.connectionRange.upperBound) connections, not \(connections)")
         }

@@ -6,9 +6,14 @@ import Foundation
 /// it ends after its last batch, with its report and audit rows, recorded as interrupted. What
 /// was not reached is applied by running the same apply again. Asked for from a signal handler's
 /// queue; apply checks it once before it writes anything, and its batch queue closes when asked.
+///
+/// Apply heeds it from the start of its check to the end of its run (`requestIfHeeded`).
+/// Outside that window (while `remedy run` plans, or while apply's lines are printed) there is
+/// nothing to stop between, so the signal's handler ends the process itself.
 public final class StopRequest: @unchecked Sendable {
     private let lock = NSLock()
     private var requested = false
+    private var heeded = false
     private var actions: [@Sendable () -> Void] = []
 
     public init() {}
@@ -23,6 +28,19 @@ public final class StopRequest: @unchecked Sendable {
         for action in run { action() }
     }
 
+    /// Asks for the stop only if an apply run heeds it now and it was not asked for yet, in one
+    /// step (a run cannot end between the test and the request). False: nothing was asked, and
+    /// a signal's handler ends the process itself.
+    public func requestIfHeeded() -> Bool {
+        lock.lock()
+        guard heeded, !requested else { lock.unlock(); return false }
+        requested = true
+        let run = actions
+        lock.unlock()
+        for action in run { action() }
+        return true
+    }
+
     /// Runs `action` when the stop is asked for (at once if it already was).
     func whenRequested(_ action: @escaping @Sendable () -> Void) {
         lock.lock()
@@ -32,7 +50,16 @@ public final class StopRequest: @unchecked Sendable {
     }
 
     public var isRequested: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return requested
+        lock.withLock { requested }
+    }
+
+    /// Marks the stretch in which apply takes the stop; one run at a time.
+    func heed<Result>(_ body: () throws -> Result) rethrows -> Result {
+        lock.withLock {
+            precondition(!heeded, "one apply run heeds a stop request at a time")
+            heeded = true
+        }
+        defer { lock.withLock { heeded = false } }
+        return try body()
     }
 }

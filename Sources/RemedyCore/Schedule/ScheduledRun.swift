@@ -17,10 +17,15 @@ public struct ScheduledRun {
     public let logger: Logger
     /// Apply where a batch's users cannot be found through an index (PerUserLookup).
     public let allowUnindexedRecheck: Bool
+    /// Ctrl-C or SIGTERM: the automatic apply stops between batches (StopRequest), and the run
+    /// then ends without writing a plan for sign-off; the next run plans again.
+    public let stop: StopRequest?
 
     public init(spec: JobSpec, parameters: JobParameters, operatorKey: SigningKey, policy: StandingPolicy?,
-                connection: PostgresConnection, notifier: Notifier, logger: Logger = .silent, allowUnindexedRecheck: Bool = false) {
+                connection: PostgresConnection, notifier: Notifier, logger: Logger = .silent, allowUnindexedRecheck: Bool = false,
+                stop: StopRequest? = nil) {
         self.allowUnindexedRecheck = allowUnindexedRecheck
+        self.stop = stop
         self.spec = spec
         self.parameters = parameters
         self.operatorKey = operatorKey
@@ -38,7 +43,12 @@ public struct ScheduledRun {
         /// Notifications that could not be delivered (host and status only).
         public let notificationProblems: [String]
 
-        /// 0: nothing left beyond acknowledged holds; 2: a plan waits for a person.
+        /// A stop was asked for while the automatic apply ran (StopRequest): the run ended after
+        /// it, with no plan written for sign-off.
+        public var stoppedEarly = false
+
+        /// 0: nothing left beyond acknowledged holds; 2: a plan waits for a person. A run
+        /// stopped early is reported as an interrupted apply (remedy exits 130).
         public var exitCode: Int32 { waiting == nil ? 0 : 2 }
     }
 
@@ -98,12 +108,21 @@ public struct ScheduledRun {
             let bundle = try recorder.write(part, outDirectory: nil, defaultParent: defaultParent)
             // Read back through the one reader, like any plan a person would apply.
             let report = try Applier(spec: spec, streamed: try PlanBundle.readStreaming(bundle.path, logger: logger), connection: connection, logger: logger)
-                .apply(operatorKey: operatorKey, policy: policy, allowUnindexedRecheck: allowUnindexedRecheck)
+                .apply(operatorKey: operatorKey, policy: policy, allowUnindexedRecheck: allowUnindexedRecheck, stop: stop)
             automatic = bundle
             applied = report
+            let notReached = report.linesNotReached > 0 ? " after \(report.counts.applied + report.counts.alreadyApplied + report.counts.skipped) line(s), \(report.linesNotReached) not reached" : ""
+            // Read once: the notification and what follows agree.
+            let stopAsked = stop?.isRequested == true
+            let stopped = stopAsked ? "; stopped by a signal\(notReached); nothing written for sign-off: the next run plans again" : ""
             notify(RunNotification(event: .appliedAutomatically, job: spec.name,
-                                   text: "remedy \(spec.name): applied \(report.counts.applied) line(s) under policy \(policy.name): taken back \(report.takenBack.rupiah), given back \(part.totals.toGiveBack.rupiah); \(report.counts.skipped) skipped",
+                                   text: "remedy \(spec.name): applied \(report.counts.applied) line(s) under policy \(policy.name): taken back \(report.takenBack.rupiah), given back \(part.totals.toGiveBack.rupiah); \(report.counts.skipped) skipped\(stopped)",
                                    planDigest: bundle.digest, bundle: bundle.path, totals: part.totals))
+            if stopAsked {
+                var outcome = Outcome(totals: plan.totals, automatic: automatic, applied: applied, waiting: nil, notificationProblems: problems())
+                outcome.stoppedEarly = true
+                return outcome
+            }
         }
 
         var waiting: PlanBundle?

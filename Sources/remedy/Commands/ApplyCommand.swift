@@ -44,7 +44,6 @@ struct ApplyCommand: ParsableCommand {
             let stop = ApplyInterrupt.install()
             let report = try Applier(spec: spec, streamed: streamed, connection: connection, logger: Terminal.logger)
                 .apply(operatorKey: signingKey, allowUnindexedRecheck: allowUnindexedRecheck, connections: connections, connect: database.connect, stop: stop)
-            ApplyInterrupt.runEnded()
             // Lines apply would not move (stale, residual, would go negative, gone) are refused;
             // lines live traffic kept locked are an error to retry; a run stopped early says so first.
             if report.linesNotReached > 0 {

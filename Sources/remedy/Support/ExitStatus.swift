@@ -17,8 +17,9 @@ enum ExitStatus: Int32 {
     /// A verification failed: a residual (verify), a broken audit chain (audit verify), an export
     /// that does not agree with remedy's book.
     case verificationFailed = 4
-    /// Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it): apply stops between
-    /// batches, with its report; what it did not reach waits for the same apply again.
+    /// Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it): apply (or `run`'s
+    /// automatic apply) stops between batches, with its report; what it did not reach waits for
+    /// the same apply again (for `run`, the next run).
     case interrupted = 130
 
     var exitCode: ExitCode { ExitCode(rawValue) }
@@ -36,7 +37,8 @@ enum ExitStatus: Int32 {
     2 a plan was written or changes wait for a person (plan --detailed-exitcode, run; for check: \
     warnings); 3 refused (signature, quorum, expiry, stale or forged plan, policy, lease, lines \
     not applied); 4 verification failed (residual, broken audit chain, export discrepancy); 130 \
-    apply stopped by Ctrl-C or SIGTERM between batches (run it again to finish). Every \
+    apply (or run's automatic apply) stopped by Ctrl-C or SIGTERM between batches (run it again \
+    to finish). Every \
     command takes --json: one JSON document on stdout (exact amounts as strings), and an error as \
     {"error":{"code":…,"message":…}} with the same exit code.
     """

@@ -8,26 +8,6 @@ import Testing
 /// directory, with any key they hold.
 @Suite("Adversarial: standing policy")
 struct PolicyAttackTests {
-    /// A policy for balance-drift written and signed with the real binary (sari and budi).
-    fileprivate static func signedPolicy(in shop: EndToEndShop, specDigests: [String], maxUsers: Int = 100,
-                                         signers: [String] = ["sari", "budi"]) throws -> String {
-        let path = "\(shop.directory)/policy-\(UUID().uuidString.prefix(6)).yaml"
-        try """
-        policy: nightly-drift
-        job: balance-drift
-        job_spec_digests: [\(specDigests.joined(separator: ", "))]
-        classifications: [purchase_deduction]
-        max_single_adjustment: "5000000.00"
-        max_total_per_run: "50000000.00"
-        max_users: \(maxUsers)
-        valid_from: 2025-01-01T00:00:00+07:00
-        valid_until: 2099-01-01T00:00:00+07:00
-
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-        for name in signers { try shop.remedy(["policy", "sign", path, "--key", shop.key(name)]).requireSuccess() }
-        return path
-    }
-
     fileprivate static func repositorySpecDigest() throws -> String {
         try JobSpec.load(directory: RemedyProcess.jobsDirectory + "/balance-drift").digest
     }
@@ -40,7 +20,7 @@ struct PolicyAttackTests {
     @Test func anEditedDetectSQLInTheWorkingDirectoryMovesNothingUnderTheSignedPolicy() throws {
         let shop = try EndToEndShop(users: 120, seed: 71)
         let signedDigest = try Self.repositorySpecDigest()
-        let policy = try Self.signedPolicy(in: shop, specDigests: [signedDigest])
+        let policy = try shop.signedPolicy(specDigests: [signedDigest])
 
         // The operator's own ./jobs, found before the installed one, with detect.sql edited.
         let workingDirectory = "\(shop.directory)/operator-cwd"
@@ -70,7 +50,7 @@ struct PolicyAttackTests {
 
     @Test func runningTheNightlyJobAgainAndAgainMovesNoMoreThanOneDaysLimits() throws {
         let shop = try EndToEndShop(users: 300, seed: 51)
-        let policy = try Self.signedPolicy(in: shop, specDigests: [try Self.repositorySpecDigest()], maxUsers: 1)
+        let policy = try shop.signedPolicy(specDigests: [try Self.repositorySpecDigest()], maxUsers: 1)
         let run = ["run", "balance-drift", "--policy", policy, "--key", shop.key("andi"), "--jobs", shop.jobs, "--out", shop.directory + "/runs"]
         let movedAutomatically = """
             SELECT count(DISTINCT e.user_id) FROM remedy.entries e JOIN remedy.plans p ON p.digest = e.plan_digest
@@ -103,7 +83,7 @@ struct PolicyAttackTests {
         // sari signs policies as finance and also holds the scheduler's operator key.
         let people = EndToEndShop.defaultPeople + [EndToEndShop.Person("sari", "operator", file: "sari-operator")]
         let shop = try EndToEndShop(users: 120, seed: 72, people: people)
-        let policy = try Self.signedPolicy(in: shop, specDigests: [try Self.repositorySpecDigest()])
+        let policy = try shop.signedPolicy(specDigests: [try Self.repositorySpecDigest()])
         try expectRefusal(["run", "balance-drift", "--policy", policy, "--key", shop.key("sari-operator"), "--jobs", shop.jobs,
                            "--out", shop.directory + "/runs"], in: shop, mentioning: ["sari", "cannot also be its operator"])
         try expectRefusal(["policy", "check", policy, "--key", shop.key("sari-operator"), "--jobs", shop.jobs], in: shop,
