@@ -81,6 +81,37 @@ enum CatalogSQL {
       FROM rel
     """#
 
+    /// Whether the recheck's ledger can be read from an index alone: of the table's leaves (as in
+    /// perUserIndex), how many have a valid, non-partial btree index whose first column is $2 and
+    /// which holds every column of $3 (as a key or an INCLUDE column), and one such index's name.
+    /// (Index-only reads also need the table's pages marked all-visible, which vacuum does.)
+    static let ledgerCoveringIndex = #"""
+    WITH rel AS (
+        SELECT c.oid, c.relkind FROM pg_class c WHERE c.oid = to_regclass($1)
+    ),
+    leaf AS (
+        SELECT rel.oid AS relid FROM rel WHERE rel.relkind IN ('r', 'm')
+        UNION ALL
+        SELECT p.relid FROM rel, pg_partition_tree(rel.oid) p WHERE rel.relkind = 'p' AND p.isleaf
+    ),
+    covering AS (
+        SELECT l.relid, min(i.indexrelid::regclass::text) AS index_name
+          FROM leaf l
+          JOIN pg_attribute u ON u.attrelid = l.relid AND u.attname = $2 AND u.attnum > 0 AND NOT u.attisdropped
+          JOIN pg_index i ON i.indrelid = l.relid AND i.indkey[0] = u.attnum
+          JOIN pg_class ic ON ic.oid = i.indexrelid
+          JOIN pg_am am ON am.oid = ic.relam
+         WHERE i.indisvalid AND i.indisready AND i.indpred IS NULL AND am.amname = 'btree'
+           AND (SELECT count(*) FROM pg_attribute a
+                 WHERE a.attrelid = l.relid AND a.attname = ANY($3::text[]) AND a.attnum > 0 AND NOT a.attisdropped
+                   AND a.attnum = ANY(i.indkey::int2[])) = cardinality($3::text[])
+         GROUP BY l.relid
+    )
+    SELECT (SELECT count(*) FROM leaf)::bigint,
+           (SELECT count(*) FROM covering)::bigint,
+           (SELECT min(x.index_name) FROM covering x)
+    """#
+
     static let jitOff = "SET LOCAL jit = off"
     /// work_mem for the rest of the transaction ($1 like '256MB'): SET takes no parameters, set_config does.
     static let localWorkMemory = "SELECT set_config('work_mem', $1, true)"

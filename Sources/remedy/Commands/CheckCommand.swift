@@ -14,7 +14,8 @@ struct CheckCommand: ParsableCommand {
         where amount_received comes from, the stored callbacks' signatures (where the \
         spec maps callback_signature: forged, altered or unsigned callbacks are listed), the balance trigger and the other triggers \
         on the users table, CHECK constraints on the balance and how large a balance its column holds, \
-        and whether apply finds a batch's users and their transactions through an index.
+        and whether apply finds a batch's users and their transactions through an index (on a \
+        large table, also whether its recheck can read their ledgers from an index alone: advice).
 
         Exit status: 0 fit to plan, 2 warnings to confirm, 1 the job cannot run here.
         `remedy plan` runs the same checks, records their warnings in plan.json and refuses where this exits 1.

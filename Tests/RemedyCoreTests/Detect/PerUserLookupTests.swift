@@ -99,4 +99,57 @@ struct PerUserLookupTests {
         #expect(!lookup(kind: "v", leaves: 0, bytes: 0).fullReadTooLarge)
         #expect(lookup(bytes: 430 << 20).refusal == "public.transactions has no index whose first column is user_id (430 MB): each batch of apply would read all of it while it holds those users' rows locked, and their live top-ups wait; create it first (CREATE INDEX CONCURRENTLY ON \"public\".\"transactions\" (\"user_id\")) or pass --allow-unindexed-recheck to accept that")
     }
+
+    /// The recheck reads a ledger from an index alone only through a btree led by the user column
+    /// that holds every ledger column, as a key or an INCLUDE column, on every leaf; a column of
+    /// another name (a quoted capital) does not count.
+    @Test func aLedgerIndexCountsOnlyWhenItHoldsEveryLedgerColumnOnEveryLeaf() throws {
+        try withTestDatabase { connection, _ in
+            try connection.executeScript("""
+                CREATE SCHEMA shop;
+                CREATE TABLE shop.bare (user_id bigint, status text, kind text, amount numeric);
+                CREATE INDEX ON shop.bare (user_id);
+                CREATE TABLE shop.included (user_id bigint, status text, kind text, amount numeric);
+                CREATE INDEX included_ledger ON shop.included (user_id) INCLUDE (status, kind, amount);
+                CREATE TABLE shop.keyed (user_id bigint, status text, kind text, amount numeric);
+                CREATE INDEX ON shop.keyed (user_id, kind, status, amount);
+                CREATE TABLE shop.short (user_id bigint, status text, kind text, amount numeric);
+                CREATE INDEX ON shop.short (user_id) INCLUDE (status, kind);
+                CREATE TABLE shop.second (user_id bigint, status text, kind text, amount numeric);
+                CREATE INDEX ON shop.second (status, user_id) INCLUDE (kind, amount);
+                CREATE TABLE shop.partial (user_id bigint, status text, kind text, amount numeric);
+                CREATE INDEX ON shop.partial (user_id) INCLUDE (status, kind, amount) WHERE status = 'completed';
+                CREATE TABLE shop.hashed (user_id bigint, status text, kind text, amount numeric);
+                CREATE INDEX ON shop.hashed USING hash (user_id);
+                CREATE TABLE shop.quoted (user_id bigint, "Status" text, status text, kind text, amount numeric);
+                CREATE INDEX ON shop.quoted (user_id) INCLUDE ("Status", kind, amount);
+                CREATE TABLE shop.halves (id bigint, user_id bigint, status text, kind text, amount numeric) PARTITION BY RANGE (id);
+                CREATE TABLE shop.halves_a PARTITION OF shop.halves FOR VALUES FROM (0) TO (100);
+                CREATE TABLE shop.halves_b PARTITION OF shop.halves FOR VALUES FROM (100) TO (200);
+                CREATE INDEX ON shop.halves_a (user_id) INCLUDE (status, kind, amount);
+                CREATE INDEX ON shop.halves_b (user_id);
+                CREATE TABLE shop.whole (id bigint, user_id bigint, status text, kind text, amount numeric) PARTITION BY RANGE (id);
+                CREATE TABLE shop.whole_a PARTITION OF shop.whole FOR VALUES FROM (0) TO (100);
+                CREATE TABLE shop.whole_b PARTITION OF shop.whole FOR VALUES FROM (100) TO (200);
+                CREATE INDEX ON shop.whole (user_id) INCLUDE (status, kind, amount);
+                """)
+            let ledger = try ["status", "kind", "amount"].map { try SQLIdentifier(validating: $0, what: "column") }
+            func read(_ table: String) throws -> LedgerIndexCoverage {
+                try LedgerIndexCoverage.read(try SQLIdentifier(validating: table, qualified: true, what: "table"),
+                                             user: try SQLIdentifier(validating: "user_id", what: "column"), ledgerColumns: ledger, on: connection)
+            }
+            for table in ["shop.included", "shop.keyed", "shop.whole"] {
+                let coverage = try read(table)
+                #expect(coverage.isCovered && coverage.indexName != nil, "\(table): \(coverage)")
+            }
+            #expect(try read("shop.included").indexName == "shop.included_ledger")
+            for table in ["shop.bare", "shop.short", "shop.second", "shop.partial", "shop.hashed", "shop.quoted"] {
+                let coverage = try read(table)
+                #expect(!coverage.isCovered && coverage.coveredLeaves == 0 && coverage.indexName == nil, "\(table): \(coverage)")
+            }
+            let halves = try read("shop.halves")
+            #expect(halves.leaves == 2 && halves.coveredLeaves == 1 && !halves.isCovered, "\(halves)")
+            #expect(halves.createIndexStatement == #"CREATE INDEX CONCURRENTLY ON "shop"."halves" ("user_id") INCLUDE ("status", "kind", "amount")"#)
+        }
+    }
 }
