@@ -66,6 +66,8 @@ struct Figures {
     /// The simulator's load (self-contained mode only).
     var loadSeconds: Double?
     var copySeconds = 0.0
+    /// `--ledger-index`: the seconds the index and the VACUUM after it took on the copy.
+    var ledgerIndexSeconds: Double?
     var seedQuery = Timing(runs: [], rows: 0)
     var ledgerFloor = Timing(runs: [], rows: 0)
     /// The floor's sums made in the client (Yardsticks.clientLedger), and the memory they held.

@@ -57,6 +57,8 @@ struct RemedyBenchmark: ParsableCommand {
     @Flag(help: "Skip rendering the HTML report in headless Chromium.") var noBrowser = false
     @Flag(help: "Pass --allow-unindexed-recheck to remedy apply: to measure a template whose transactions have no index by user (apply refuses it otherwise).")
     var allowUnindexedRecheck = false
+    @Flag(help: "Give every copy, before anything is measured on it, the index remedy check advises for the recheck (transactions by user, holding the ledger's columns; built CONCURRENTLY, then VACUUM): every figure is then of that shop.")
+    var ledgerIndex = false
     @Option(help: ArgumentHelp("Keep the children's output, plan bundles and exports here (default: removed at exit).", valueName: "DIR"))
     var keep: String?
 
@@ -121,10 +123,12 @@ struct RemedyBenchmark: ParsableCommand {
                                       topupPauseMs: topupPauseMs, durable: durable, chromium: chromium, logger: logger, applyConnections: applyConnections)
         runSettings.applyArguments = ["--connections", String(applyConnections)]
         if allowUnindexedRecheck { runSettings.applyArguments.append("--allow-unindexed-recheck") }
+        runSettings.ledgerIndex = ledgerIndex
         let mode = server == nil ? "the simulator (seed \(Self.seed)) loaded into a throwaway cluster at \(sizes.map(String.init).joined(separator: ", ")) users"
                                  : "copies of \(templates.joined(separator: ", ")) on \(server!)"
         var output = RunHeader.lines(remedyPath: remedyPath, mode: mode)
         output.append("remedy apply runs with `--connections \(applyConnections)`.")
+        if ledgerIndex { output.append("Every copy is given the index remedy check advises for the recheck (`--ledger-index`) before anything is measured on it.") }
         output.forEach { note($0) }
         var measured: [Figures] = []
         for (index, size) in (server == nil ? sizes.map { "shop_\($0)" } : templates).enumerated() {

@@ -21,6 +21,9 @@ extension Figures {
     private func measures() -> [String] {
         var rows = ["| measure | figure |", "|---|---|"]
         if let loadSeconds { rows.append("| load (simulator, seed \(RemedyBenchmark.seed)) | \(format(loadSeconds, digits: 1)) s |") }
+        if let ledgerIndexSeconds {
+            rows.append("| the index remedy check advises for the recheck, built CONCURRENTLY on the copy, then VACUUM (`--ledger-index`: every figure below is of the shop with it) | \(format(ledgerIndexSeconds)) s |")
+        }
         rows.append("| seed 000 reconciliation, server's settings (best of \(seedQuery.runs.count)) | \(format(seedQuery.best)) s, \(seedQuery.rows) rows (runs: \(seedQuery.described)) |")
         rows.append("| ledger floor: completed rows summed by user, work_mem 256MB (best of \(ledgerFloor.runs.count)) | \(format(ledgerFloor.best)) s, \(ledgerFloor.rows) rows (runs: \(ledgerFloor.described)) |")
         rows.append("| the same sums made in the client: every completed row streamed to it in single-row mode and summed by user (best of \(clientLedger.runs.count)) | \(format(clientLedger.best)) s, \(clientLedger.rows) users (runs: \(clientLedger.described)); \(format(clientLedgerMegabytes, digits: 1)) MB resident while the sums are held |")

@@ -14,6 +14,7 @@ extension SizeRun {
         note("durable: fsync, synchronous_commit, full_page_writes on; fresh copy \(copy.name)")
         let connection = try server.connect(database: copy.name)
         defer { connection.close() }
+        _ = try giveLedgerIndex(connection)
         let commands = RemedyCommands(remedyPath: settings.remedyPath, url: server.url(database: copy.name), jobs: settings.jobs, work: work,
                                       applyArguments: settings.applyArguments)
         var figures = ApplyFigures()

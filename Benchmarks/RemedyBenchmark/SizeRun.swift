@@ -18,6 +18,8 @@ struct RunSettings {
     let applyConnections: Int
     /// Extra arguments of every `remedy apply` (`--connections`, `--allow-unindexed-recheck`).
     var applyArguments: [String] = []
+    /// Every copy gets the index remedy check advises for the recheck (`--ledger-index`).
+    var ledgerIndex = false
 }
 
 /// One size of shop measured on copies of its template: the yardsticks and every remedy command of
@@ -32,6 +34,22 @@ struct SizeRun {
     static let planners = [(name: "andi", role: "engineering"), (name: "sari", role: "finance"), (name: "budi", role: "engineering")]
     static let since = Timestamp(date: SimulationOptions.defaultBugWindowStart)
     static let until = Timestamp(date: SimulationOptions.defaultBugWindowEnd)
+
+    /// With `--ledger-index`: the index remedy check advises for the recheck, built as it says
+    /// (CONCURRENTLY, then VACUUM so that index-only reads see every page all-visible); its
+    /// seconds, or nil without the flag.
+    func giveLedgerIndex(_ connection: PostgresConnection) throws -> Double? {
+        guard settings.ledgerIndex else { return nil }
+        let spec = try JobSpec.load(directory: "\(settings.jobs)/tripay-double-credit")
+        let coverage = try LedgerIndexCoverage.read(spec, on: connection)
+        guard !coverage.isCovered else { throw BenchmarkError("--ledger-index: the template already has one (\(coverage.indexName ?? "")); measure it without the flag") }
+        let began = ContinuousClock.now
+        _ = try connection.execute(coverage.createIndexStatement)
+        _ = try connection.execute("VACUUM (ANALYZE) \(spec.schema.transactions.table.sql)")
+        let seconds = (ContinuousClock.now - began).seconds
+        note("ledger index: \(coverage.createIndexStatement), then VACUUM, in \(format(seconds)) s")
+        return seconds
+    }
 
     func measure(_ figures: inout Figures) throws {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -51,6 +69,7 @@ struct SizeRun {
         defer { server.drop(copy.name) }
         let connection = try server.connect(database: copy.name)
         defer { connection.close() }  // before the drop (defers run last first)
+        figures.ledgerIndexSeconds = try giveLedgerIndex(connection)
         try describeServer(connection, into: &figures)
         let commands = RemedyCommands(remedyPath: settings.remedyPath, url: server.url(database: copy.name), jobs: settings.jobs, work: work,
                                       applyArguments: settings.applyArguments)
