@@ -4,7 +4,7 @@ import Postgres
 /// (PerUserLookup): a finding for each of the two lookups. Without one on a large table, apply
 /// refuses unless told to accept a full read under every batch's locks; a plan records the
 /// warning for its approvers. Where the transactions are found through an index on a large table,
-/// also whether the recheck can read their ledger from an index alone (LedgerIndexCoverage): advice.
+/// also whether the recheck can read their ledger from an index alone: advice.
 extension SchemaCheck {
     func checkIndexes(on connection: PostgresConnection, into findings: inout [CheckFinding]) throws {
         let lookups = try PerUserLookup.read(spec, on: connection)
@@ -31,25 +31,23 @@ extension SchemaCheck {
                     facts: facts))
             }
         }
-        let mapped = spec.schema.transactions
-        if let transactions = lookups.first(where: { $0.table == mapped.table && $0.column == mapped.user }), transactions.isIndexed, transactions.tableBytes > LedgerIndexCoverage.adviceBytes {
-            try checkLedgerCoverage(of: transactions, on: connection, into: &findings)
+        if let transactions = lookups.last, transactions.isIndexed, transactions.tableBytes > PerUserLookup.ledgerIndexAdviceBytes {
+            checkLedgerIndex(transactions, into: &findings)
         }
     }
 
-    private func checkLedgerCoverage(of lookup: PerUserLookup, on connection: PostgresConnection, into findings: inout [CheckFinding]) throws {
-        let coverage = try LedgerIndexCoverage.read(spec, on: connection)
-        let columns = coverage.ledgerColumns.map(\.unqualifiedName).joined(separator: ", ")
-        let facts = ["table": coverage.table.description, "column": coverage.userColumn.description, "ledger_columns": columns,
-                     "leaves": String(coverage.leaves), "covered_leaves": String(coverage.coveredLeaves), "index": coverage.indexName ?? "",
+    private func checkLedgerIndex(_ lookup: PerUserLookup, into findings: inout [CheckFinding]) {
+        let columns = lookup.ledgerColumns.map(\.unqualifiedName).joined(separator: ", ")
+        let facts = ["table": lookup.table.description, "column": lookup.column.description, "ledger_columns": columns,
+                     "leaves": String(lookup.leaves), "covered_leaves": String(lookup.coveredLeaves), "index": lookup.coveringIndexName ?? "",
                      "table_bytes": String(lookup.tableBytes)]
-        if coverage.isCovered {
+        if lookup.readsLedgerFromIndexAlone {
             findings.append(CheckFinding("indexes", .ok,
-                "\(lookup.spelled): index \(coverage.indexName ?? "") also holds \(columns); apply's recheck reads a batch's ledgers from it alone",
+                "\(lookup.spelled): index \(lookup.coveringIndexName ?? "") also holds \(columns); apply's recheck reads a batch's ledgers from it alone",
                 facts: facts))
         } else {
             findings.append(CheckFinding("indexes", .info,
-                "\(lookup.spelled) (\(lookup.megabytes) MB): apply's recheck reads each of a batch's transactions from the table, a page each; an index that also holds \(columns) lets it read the index alone (at 1,000,000 users it cut the recheck's server time by two thirds with the table in memory, and from 49 s to 5 s with it read from disk, under the batches' row locks; BENCHMARKS.md). Optional: it costs disk and a little on every insert. \(coverage.createIndexStatement), then VACUUM the table",
+                "\(lookup.spelled) (\(lookup.megabytes) MB): apply's recheck reads each of a batch's transactions from the table, a page each; an index that also holds \(columns) lets it read the index alone (at 1,000,000 users it cut the recheck's server time by two thirds with the table in memory, and from 49 s to 5 s with it read from disk, under the batches' row locks; BENCHMARKS.md). Optional: it costs disk and a little on every insert. \(lookup.createLedgerIndexStatement), then VACUUM the table",
                 facts: facts))
         }
     }

@@ -47,9 +47,12 @@ enum CatalogSQL {
     /// partitioned table's leaf partitions), the bytes of their heaps (what a full read costs),
     /// how many leaves have a valid, non-partial btree or hash index whose first column is $2,
     /// and one such index's name (a partitioned table's own, which its partitions' are made from,
-    /// when it has one). A view or a foreign table has no leaves: what is behind it is
-    /// not seen. (A partial index is not counted: whether its predicate covers every row the
-    /// recheck reads is not decided here.)
+    /// when it has one). Then how many leaves have such an index that is a btree holding every
+    /// column named in $3 (a key or an INCLUDE column), which a query reading only those columns
+    /// can read alone, and one such index's name. A view or a foreign table has no leaves: what is
+    /// behind it is not seen. (A partial index is not counted: whether its predicate covers every
+    /// row the recheck reads is not decided here. Index-only reads also need the table's pages
+    /// marked all-visible, which vacuum does.)
     static let perUserIndex = #"""
     WITH rel AS (
         SELECT c.oid, c.relkind FROM pg_class c WHERE c.oid = to_regclass($1)
@@ -59,57 +62,35 @@ enum CatalogSQL {
         UNION ALL
         SELECT p.relid FROM rel, pg_partition_tree(rel.oid) p WHERE rel.relkind = 'p' AND p.isleaf
     ),
-    indexed AS (
-        SELECT l.relid, min(i.indexrelid::regclass::text) AS index_name
+    usable AS (
+        SELECT l.relid, i.indexrelid, am.amname, i.indkey
           FROM leaf l
           JOIN pg_attribute a ON a.attrelid = l.relid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
           JOIN pg_index i ON i.indrelid = l.relid AND i.indkey[0] = a.attnum
           JOIN pg_class ic ON ic.oid = i.indexrelid
           JOIN pg_am am ON am.oid = ic.relam
          WHERE i.indisvalid AND i.indisready AND i.indpred IS NULL AND am.amname IN ('btree', 'hash')
-         GROUP BY l.relid
+    ),
+    covering AS (
+        SELECT u.relid, u.indexrelid
+          FROM usable u
+         WHERE u.amname = 'btree'
+           AND (SELECT count(*) FROM pg_attribute a
+                 WHERE a.attrelid = u.relid AND a.attname = ANY($3::text[]) AND a.attnum > 0 AND NOT a.attisdropped
+                   AND a.attnum = ANY(u.indkey::int2[])) = cardinality($3::text[])
     )
     SELECT rel.relkind::text,
            (SELECT count(*) FROM leaf)::bigint,
            (SELECT COALESCE(sum(pg_relation_size(l.relid)), 0) FROM leaf l)::bigint,
-           (SELECT count(*) FROM indexed)::bigint,
+           (SELECT count(DISTINCT u.relid) FROM usable u)::bigint,
            COALESCE((SELECT min(i.indexrelid::regclass::text)
                        FROM pg_index i
                        JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum = i.indkey[0] AND a.attname = $2
                       WHERE rel.relkind = 'p' AND i.indrelid = rel.oid AND i.indpred IS NULL),
-                    (SELECT min(x.index_name) FROM indexed x))
+                    (SELECT min(u.indexrelid::regclass::text) FROM usable u)),
+           (SELECT count(DISTINCT c.relid) FROM covering c)::bigint,
+           (SELECT min(c.indexrelid::regclass::text) FROM covering c)
       FROM rel
-    """#
-
-    /// Whether the recheck's ledger can be read from an index alone: of the table's leaves (as in
-    /// perUserIndex), how many have a valid, non-partial btree index whose first column is $2 and
-    /// which holds every column of $3 (as a key or an INCLUDE column), and one such index's name.
-    /// (Index-only reads also need the table's pages marked all-visible, which vacuum does.)
-    static let ledgerCoveringIndex = #"""
-    WITH rel AS (
-        SELECT c.oid, c.relkind FROM pg_class c WHERE c.oid = to_regclass($1)
-    ),
-    leaf AS (
-        SELECT rel.oid AS relid FROM rel WHERE rel.relkind IN ('r', 'm')
-        UNION ALL
-        SELECT p.relid FROM rel, pg_partition_tree(rel.oid) p WHERE rel.relkind = 'p' AND p.isleaf
-    ),
-    covering AS (
-        SELECT l.relid, min(i.indexrelid::regclass::text) AS index_name
-          FROM leaf l
-          JOIN pg_attribute u ON u.attrelid = l.relid AND u.attname = $2 AND u.attnum > 0 AND NOT u.attisdropped
-          JOIN pg_index i ON i.indrelid = l.relid AND i.indkey[0] = u.attnum
-          JOIN pg_class ic ON ic.oid = i.indexrelid
-          JOIN pg_am am ON am.oid = ic.relam
-         WHERE i.indisvalid AND i.indisready AND i.indpred IS NULL AND am.amname = 'btree'
-           AND (SELECT count(*) FROM pg_attribute a
-                 WHERE a.attrelid = l.relid AND a.attname = ANY($3::text[]) AND a.attnum > 0 AND NOT a.attisdropped
-                   AND a.attnum = ANY(i.indkey::int2[])) = cardinality($3::text[])
-         GROUP BY l.relid
-    )
-    SELECT (SELECT count(*) FROM leaf)::bigint,
-           (SELECT count(*) FROM covering)::bigint,
-           (SELECT min(x.index_name) FROM covering x)
     """#
 
     static let jitOff = "SET LOCAL jit = off"
