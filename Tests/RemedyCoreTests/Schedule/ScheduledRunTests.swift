@@ -28,10 +28,34 @@ struct ScheduledRunTests {
         return policy
     }
 
-    func scheduledRun(_ harness: PipelineHarness, policy: StandingPolicy?, server: LocalHTTPServer?) throws -> ScheduledRun.Outcome {
+    func scheduledRun(_ harness: PipelineHarness, policy: StandingPolicy?, server: LocalHTTPServer?, stop: StopRequest? = nil) throws -> ScheduledRun.Outcome {
         try ScheduledRun(spec: harness.spec, parameters: try harness.parameters, operatorKey: harness.keys["andi"]!, policy: policy,
-                         connection: harness.connection, notifier: Notifier(url: server.map { URL(string: $0.url)! }, backoffMilliseconds: 10))
+                         connection: harness.connection, notifier: Notifier(url: server.map { URL(string: $0.url)! }, backoffMilliseconds: 10),
+                         stop: stop)
             .run(defaultParent: harness.directory)
+    }
+
+    /// A stop that reaches the automatic apply before it writes (the signal came while apply
+    /// checked its plan): no balance moves, nothing is written for sign-off, and the failure is
+    /// notified once. (A stop between batches goes through the binary: ApplyInterruptTests.)
+    @Test func aStopBeforeTheAutomaticApplyWritesMovesNothingAndLeavesNothingForSignOff() throws {
+        let harness = try PipelineHarness(users: 300, seed: 51, job: "balance-drift")
+        let server = try LocalHTTPServer()
+        let policy = try writePolicy(harness)
+        let before = try harness.books()
+        let stop = StopRequest()
+        stop.request()
+
+        let error = try #require(throws: RemedyError.self) { try scheduledRun(harness, policy: policy, server: server, stop: stop) }
+        #expect(error.code == .interrupted, "\(error)")
+        #expect(try harness.books().mapValues(\.balance) == before.mapValues(\.balance), "no balance moved")
+        #expect(try harness.connection.query("SELECT count(*) FROM remedy.entries")[0].decode(0, as: Int.self) == 0)
+        #expect(try harness.connection.query("SELECT count(*) FROM remedy.runs")[0].decode(0, as: Int.self) == 0, "no run was started")
+        let waiting = try harness.connection.query("SELECT count(*) FROM remedy.plans WHERE standing_policy IS NULL")[0].decode(0, as: Int.self)
+        #expect(waiting == 0, "nothing was written for sign-off")
+        let automatic = try harness.connection.query("SELECT count(*) FROM remedy.plans WHERE standing_policy IS NOT NULL")[0].decode(0, as: Int.self)
+        #expect(automatic == 1, "the policy's plan was written, and its apply refused before it wrote")
+        #expect(server.bodies.compactMap { $0["event"] as? String } == ["drift_found", "run_failed"], "\(server.bodies)")
     }
 
     @Test func aPolicyRestoresPurchaseDeductionsAndLeavesTheRestWaitingThenANightWithAcknowledgedHoldsIsQuiet() throws {
