@@ -31,7 +31,9 @@ extension SchemaCheck {
                     facts: facts))
             }
         }
-        if let transactions = lookups.last, transactions.isIndexed, transactions.tableBytes > PerUserLookup.ledgerIndexAdviceBytes {
+        // The transactions: the lookup that carries the ledger's columns.
+        if let transactions = lookups.first(where: { !$0.ledgerColumns.isEmpty }), transactions.isIndexed,
+           transactions.tableBytes > PerUserLookup.ledgerIndexAdviceBytes {
             checkLedgerIndex(transactions, into: &findings)
         }
     }
