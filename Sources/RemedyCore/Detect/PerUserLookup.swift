@@ -100,13 +100,14 @@ public struct PerUserLookup: Sendable, Equatable {
     /// `transactions.user_id`
     public var spelled: String { "\(table.unqualifiedName).\(column.unqualifiedName)" }
     /// The statement that gives the table its index without blocking the shop's writes.
-    /// (PostgreSQL refuses CONCURRENTLY on a partitioned table itself: there it is run on each
-    /// partition.)
-    public var createIndexStatement: String { "CREATE INDEX CONCURRENTLY ON \(table.sql) (\(column.sql))" }
+    public var createIndexStatement: String { "CREATE INDEX CONCURRENTLY ON \(indexTarget) (\(column.sql))" }
     /// The same for an index the recheck can read alone.
     public var createLedgerIndexStatement: String {
-        "CREATE INDEX CONCURRENTLY ON \(table.sql) (\(column.sql)) INCLUDE (\(ledgerColumns.map(\.sql).joined(separator: ", ")))"
+        "CREATE INDEX CONCURRENTLY ON \(indexTarget) (\(column.sql)) INCLUDE (\(ledgerColumns.map(\.sql).joined(separator: ", ")))"
     }
+    /// What those statements are run on: PostgreSQL refuses CONCURRENTLY on a partitioned table
+    /// itself, so there each partition takes it.
+    private var indexTarget: String { kind == "p" ? "each partition of \(table.sql)" : table.sql }
     /// Whole megabytes, rounded.
     public var megabytes: Int64 { (tableBytes + (1 << 19)) >> 20 }
     /// Where the index is missing: the table, or how many of its partitions.
