@@ -105,6 +105,7 @@ struct ApplyInterruptTests {
     /// it got, exit 130. The next run plans again and books the rest, nothing twice.
     @Test func theNightlyRunStopsBetweenBatchesAndTheNextRunTakesTheRest() throws {
         let jobs = try JobsDirectoryCopy(job: "balance-drift", batchSize: Self.batchSize)
+        defer { withExtendedLifetime(jobs) {} }
         let shop = try EndToEndShop(users: 300, seed: 1_084, jobs: jobs.path)
         let policy = try shop.signedPolicy(specDigests: [try JobSpec.load(directory: jobs.path + "/balance-drift").digest],
                                            classifications: ["double_credit", "purchase_deduction"], maxUsers: 1_000)
