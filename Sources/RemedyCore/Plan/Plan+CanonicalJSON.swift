@@ -18,7 +18,7 @@ extension Plan: CanonicalJSONReadable {
               m.emptyArray("holds"),
               let job = m.string("job"), let jobVersion = m.int("job_version"), let kind = m.rawValue("kind", as: Kind.self),
               let negativeBalancePolicy = m.rawValue("negative_balance_policy", as: NegativeBalancePolicy.self),
-              let parameters = m.member("parameters", { $0.stringMap(keys: ParameterDeclaration.isName) }),
+              let parameters = m.member("parameters", { $0.stringMap(keys: SpecName.isParameter) }),
               let planner = m.member("planner", Approver.init(reading:)),
               let quorum = m.strings("quorum"),
               let readReplica = m.optionalMember("read_replica", ReadReplicaPosition.init(reading:)),

@@ -24,7 +24,7 @@ public enum JobLocator {
     }
 
     public static func load(job: String, explicit: String?) throws -> JobSpec {
-        guard job.range(of: #"^[a-z0-9][a-z0-9-]{0,62}\z"#, options: .regularExpression) != nil else {
+        guard SpecName.isJob(job) else {
             throw RemedyError(.badSpec, "job name \"\(job.prefix(60))\" must be lowercase letters, digits and dashes")
         }
         guard let root = directory(explicit: explicit) else {

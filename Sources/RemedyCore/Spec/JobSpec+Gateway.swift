@@ -19,14 +19,14 @@ extension JobSpec {
             throw RemedyError(.badSpec, "\(node.file): gateway.base_url must use https (the API key travels in a header); http is allowed only to 127.0.0.1")
         }
         let environment = try node.string("api_key_env")
-        guard environment.range(of: #"^[A-Z_][A-Z0-9_]{0,63}\z"#, options: .regularExpression) != nil else {
+        guard SpecName.isEnvironmentVariable(environment) else {
             throw RemedyError(.badSpec, "\(node.file): gateway.api_key_env must name an environment variable (UPPER_CASE); the key is a secret and never goes in the spec")
         }
         var fields = GatewaySettings.Fields()
         if var fieldsNode = try node.optionalChild("fields") {
             func field(_ key: String, _ value: inout String) throws {
                 guard let text = try fieldsNode.optionalString(key) else { return }
-                guard text.range(of: #"^[A-Za-z_][A-Za-z0-9_]{0,62}\z"#, options: .regularExpression) != nil else {
+                guard SpecName.isField(text) else {
                     throw RemedyError(.badSpec, "\(node.file): gateway.fields.\(key) \"\(text)\" is not a plain field name")
                 }
                 value = text

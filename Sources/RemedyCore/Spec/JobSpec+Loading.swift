@@ -20,7 +20,7 @@ extension JobSpec {
         var top = try SpecNode(root, path: "", file: yamlPath)
 
         let name = try top.string("job")
-        guard name.range(of: #"^[a-z0-9][a-z0-9-]{0,62}\z"#, options: .regularExpression) != nil else {
+        guard SpecName.isJob(name) else {
             throw RemedyError(.badSpec, "\(yamlPath): job \"\(TerminalSafe.text(name))\" must be lowercase letters, digits and dashes")
         }
         let version = try top.int("version", range: 1...1_000_000)
@@ -91,7 +91,7 @@ extension JobSpec {
         var notifyEnvironment = Notifier.defaultEnvironmentVariable
         if var notifyNode = try top.optionalChild("notify") {
             notifyEnvironment = try notifyNode.optionalString("webhook_env") ?? notifyEnvironment
-            guard notifyEnvironment.range(of: #"^[A-Z_][A-Z0-9_]{0,63}\z"#, options: .regularExpression) != nil else {
+            guard SpecName.isEnvironmentVariable(notifyEnvironment) else {
                 throw RemedyError(.badSpec, "\(yamlPath): notify.webhook_env must name an environment variable (the URL is a secret and never goes in the spec)")
             }
             try notifyNode.finish()
@@ -137,7 +137,7 @@ extension JobSpec {
         var node = node
         var declarations: [ParameterDeclaration] = []
         for key in node.keys() {
-            guard ParameterDeclaration.isName(key) else {
+            guard SpecName.isParameter(key) else {
                 throw RemedyError(.badSpec, "\(node.file): parameter \"\(TerminalSafe.text(key))\" must be lowercase letters, digits and _")
             }
             var declaration = try node.child(key)
@@ -233,7 +233,7 @@ extension JobSpec {
             throw RemedyError(.badSpec, "\(node.file): \(node.path).raw_body is needed (the column holding the callback's body as received), or map schema.transactions.callback")
         }
         let environment = try node.string("private_key_env")
-        guard environment.range(of: #"^[A-Z_][A-Z0-9_]{0,63}\z"#, options: .regularExpression) != nil else {
+        guard SpecName.isEnvironmentVariable(environment) else {
             throw RemedyError(.badSpec, "\(node.file): \(node.path).private_key_env must name an environment variable (the merchant's private key is a secret and never goes in the spec)")
         }
         try node.finish()
@@ -248,7 +248,7 @@ extension JobSpec {
             guard callback != nil else {
                 throw RemedyError(.badSpec, "\(node.file): \(node.path).callback_field needs schema.transactions.callback (the raw callback column)")
             }
-            guard field.range(of: #"^[A-Za-z_][A-Za-z0-9_]{0,62}\z"#, options: .regularExpression) != nil else {
+            guard SpecName.isField(field) else {
                 throw RemedyError(.badSpec, "\(node.file): \(node.path).callback_field \"\(field)\" is not a plain field name")
             }
         }

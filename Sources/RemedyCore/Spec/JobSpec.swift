@@ -55,11 +55,6 @@ public struct ParameterDeclaration: Sendable {
     public let required: Bool
     public let defaultValue: String?
     public let description: String
-
-    /// A parameter's name: lowercase letters, digits and `_`, a letter first, at most 63.
-    static func isName(_ text: String) -> Bool {
-        text.range(of: #"^[a-z][a-z0-9_]{0,62}\z"#, options: .regularExpression) != nil
-    }
 }
 
 /// Where the shop keeps what a job reads. Every name is validated; SQL only ever sees them quoted.

@@ -152,7 +152,7 @@ struct CanonicalJSONReaderTests {
         (#"{}"#, 0),
     ] as [(String, Int)])
     func parameterKeysAreInOrderOnceAndNames(text: String, refusedAt: Int) {
-        let result = Array(text.utf8).withUnsafeBytes { bytes in CanonicalJSONReader.read(bytes) { $0.stringMap(keys: ParameterDeclaration.isName) } }
+        let result = Array(text.utf8).withUnsafeBytes { bytes in CanonicalJSONReader.read(bytes) { $0.stringMap(keys: SpecName.isParameter) } }
         switch result {
         case .success(let map):
             #expect(refusedAt == 0, "\(text) was read as \(map)")
