@@ -20,20 +20,21 @@ public final class StopRequest: @unchecked Sendable {
 
     /// Asks for the stop; what `whenRequested` registered runs now, on the caller's thread.
     public func request() {
-        lock.lock()
-        let wasRequested = requested
-        requested = true
-        let run = wasRequested ? [] : actions
-        lock.unlock()
-        for action in run { action() }
+        _ = ask(onlyIfHeeded: false)
     }
 
     /// Asks for the stop only if an apply run heeds it now and it was not asked for yet, in one
     /// step (a run cannot end between the test and the request). False: nothing was asked, and
     /// a signal's handler ends the process itself.
     public func requestIfHeeded() -> Bool {
+        ask(onlyIfHeeded: true)
+    }
+
+    /// Marks the stop asked for (true) unless it already was, or `onlyIfHeeded` and no run heeds
+    /// it; the registered actions run once, outside the lock.
+    private func ask(onlyIfHeeded: Bool) -> Bool {
         lock.lock()
-        guard heeded, !requested else { lock.unlock(); return false }
+        guard !requested, heeded || !onlyIfHeeded else { lock.unlock(); return false }
         requested = true
         let run = actions
         lock.unlock()
