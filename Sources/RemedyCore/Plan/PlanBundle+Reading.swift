@@ -420,14 +420,10 @@ private struct PlanReading {
         case .success(let header): plan = header
         case .failure(let refusal):
             // A plan of a format this remedy does not know (a newer remedy's) is named as such.
-            if let format = Self.statedFormat(in: scanner.skeleton), format != Plan.currentFormat, format != Plan.formatV1 {
-                throw RemedyError(.badInput, "\(planPath) is format \(format); this remedy reads \(Plan.currentFormat) and \(Plan.formatV1)")
-            }
+            if let format = Self.statedFormat(in: scanner.skeleton) { try requireKnown(format: format) }
             throw refused(CanonicalFormError(offset: scanner.fileOffset(ofSkeletonOffset: refusal.offset), what: "the plan's fields differ from their canonical encoding"))
         }
-        guard plan.format == Plan.currentFormat || plan.format == Plan.formatV1 else {
-            throw RemedyError(.badInput, "\(planPath) is format \(plan.format); this remedy reads \(Plan.currentFormat) and \(Plan.formatV1)")
-        }
+        try requireKnown(format: plan.format)
         // Each format keeps the gateway's checks in one place only, and only a checked plan has any.
         let checksInHeader = plan.gateway?.references != nil
         let formFault: String? = if plan.format == Plan.formatV1 {
@@ -466,6 +462,13 @@ private struct PlanReading {
         guard let start = skeleton.indices.dropLast(key.count - 1).first(where: { skeleton[$0..<$0 + key.count].elementsEqual(key) }) else { return nil }
         let value = skeleton[(start + key.count)...].prefix(64).prefix { $0 != UInt8(ascii: "\"") }
         return String(validating: value, as: UTF8.self)
+    }
+
+    /// Refuses a format this remedy does not read, naming it.
+    private func requireKnown(format: String) throws {
+        guard format == Plan.currentFormat || format == Plan.formatV1 else {
+            throw RemedyError(.badInput, "\(planPath) is format \(format); this remedy reads \(Plan.currentFormat) and \(Plan.formatV1)")
+        }
     }
 
     private func refused(_ error: CanonicalFormError) -> RemedyError {
