@@ -1,14 +1,15 @@
 import Foundation
 import Rupiah
 
-// The run report as one JSON document: what a report's fields are decoded from (RunReportReading,
-// its line arrays empty), and what `--json` prints, its lines read back from the report file.
+// The run report as one JSON document: what `--json` prints, its lines read back from the report
+// file. Encodable only: a report is read by RunReportReading alone, in canonical form (the tests
+// keep a lenient decoder of their own, to show what that reader refuses).
 
 extension ApplyReport {
     /// The report with the lines it holds: the document `remedy apply --json` prints (written a
     /// batch at a time by `writeJSON`, the lines never all held) and `remedy run --json` prints
     /// (a standing policy's run, read whole as its plan is).
-    public struct Document: Codable, Sendable {
+    public struct Document: Encodable, Sendable {
         public var report: ApplyReport
         public var alreadyApplied: [String] = []
         public var applied: [Applied] = []
@@ -33,27 +34,6 @@ extension ApplyReport {
         private enum CodingKeys: String, CodingKey {
             case alreadyApplied, applied, approvers, auditHead, finishedAt, job, linesNotReached, operatorName, planDigest, receivablesOpened, runId,
                  signedAuditHead, skipped, startedAt, takenBack
-        }
-
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            var report = ApplyReport(runId: try c.decode(String.self, forKey: .runId), planDigest: try c.decode(String.self, forKey: .planDigest),
-                                     job: try c.decode(String.self, forKey: .job), operatorName: try c.decode(String.self, forKey: .operatorName),
-                                     approvers: try c.decode([String].self, forKey: .approvers),
-                                     startedAt: try c.decodeIfPresent(String.self, forKey: .startedAt),
-                                     finishedAt: try c.decodeIfPresent(String.self, forKey: .finishedAt))
-            report.auditHead = try c.decode(String.self, forKey: .auditHead)
-            report.signedAuditHead = try c.decodeIfPresent(SignedAuditHead.self, forKey: .signedAuditHead)
-            report.takenBack = try c.decode(Money.self, forKey: .takenBack)
-            report.receivablesOpened = try c.decode(Money.self, forKey: .receivablesOpened)
-            report.linesNotReached = try c.decodeIfPresent(Int.self, forKey: .linesNotReached) ?? 0
-            self.report = report
-            alreadyApplied = try c.decode([String].self, forKey: .alreadyApplied)
-            applied = try c.decode([Applied].self, forKey: .applied)
-            skipped = try c.decode([Skipped].self, forKey: .skipped)
-            for userId in alreadyApplied { self.report.counts.count(.alreadyApplied(userId)) }
-            for line in applied { self.report.counts.count(.applied(line)) }
-            for line in skipped { self.report.counts.count(.skipped(line)) }
         }
 
         public func encode(to encoder: Encoder) throws {

@@ -1,5 +1,5 @@
 import Foundation
-import RemedyCore
+@testable import RemedyCore
 import Testing
 
 extension ReliabilitySuite {
@@ -89,9 +89,17 @@ extension ReliabilitySuite {
             let reports = try FileManager.default.contentsOfDirectory(atPath: bundle + "/runs").filter { $0.hasSuffix(".json") }
             #expect(reports.count == 1, "\(reports) \(context)")
             if let file = reports.first {
-                let saved = try CanonicalJSON.decode(ApplyReport.Document.self, from: try Data(contentsOf: URL(fileURLWithPath: bundle + "/runs/" + file)))
-                #expect(Set(saved.skipped.filter { $0.reason == .stale }.map(\.userId)) == Set(handCorrected.keys), "runs/\(file) names the stale users \(context)")
-                #expect(saved.applied.count == applied.count && !saved.report.isComplete, "runs/\(file) \(context)")
+                var savedStale = Set<String>(), savedApplied = 0
+                let saved = RunReportReading.read(path: bundle + "/runs/" + file) { line in
+                    switch line {
+                    case .applied: savedApplied += 1
+                    case .skipped(let skipped) where skipped.reason == .stale: savedStale.insert(skipped.userId)
+                    default: break
+                    }
+                }
+                #expect(saved != nil, "runs/\(file) is a report as apply writes it \(context)")
+                #expect(savedStale == Set(handCorrected.keys), "runs/\(file) names the stale users \(context)")
+                #expect(savedApplied == applied.count && saved?.isComplete == false, "runs/\(file) \(context)")
             }
 
             // Every user's books: the excess is the truth's (zero for the corrected, less the hand
