@@ -137,6 +137,27 @@ struct BadInputTests {
         #expect(applied.exitedZero, "\(applied)")
     }
 
+    /// A bundle is never overwritten, and a named one that exists is refused before detect (a
+    /// minute at 1,000,000 users) or a revert's reading: one line, and no summary of a plan that
+    /// was never written.
+    @Test func aBundleDirectoryThatExistsIsRefusedBeforeAnyWork() throws {
+        let shop = try EndToEndShop(users: 120, seed: 45)
+        let bundle = try shop.plan()
+        try shop.approve(bundle)
+        #expect(try shop.apply(bundle).exitedZero)
+        let planFile = try Data(contentsOf: URL(fileURLWithPath: bundle + "/plan.json"))
+
+        let plan = ["plan", "tripay-double-credit"] + shop.windowParameters + ["--key", shop.key("andi"), "--jobs", shop.jobs]
+        try expectRefusal(plan + ["--out", bundle], in: shop, mentioning: [bundle, "already exists", "--out"])
+        try expectRefusal(["revert", bundle, "--key", shop.key("andi"), "--jobs", shop.jobs, "--out", bundle], in: shop,
+                          mentioning: [bundle, "already exists", "--out"])
+        let emptyDirectory = shop.directory + "/empty"
+        try FileManager.default.createDirectory(atPath: emptyDirectory, withIntermediateDirectories: false)
+        try expectRefusal(plan + ["--out", emptyDirectory], in: shop, mentioning: [emptyDirectory, "already exists"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: emptyDirectory).isEmpty, "nothing was written into it")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: bundle + "/plan.json")) == planFile, "the bundle is as it was")
+    }
+
     // MARK: - Helpers
 
     private func expectNothingDropped(_ shop: EndToEndShop) throws {

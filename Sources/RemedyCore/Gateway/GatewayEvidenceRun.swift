@@ -94,9 +94,7 @@ public struct GatewayEvidenceRun {
         }
 
         // Before asking anyone anything: a bundle is never overwritten.
-        if let outDirectory, FileManager.default.fileExists(atPath: outDirectory) {
-            throw RemedyError(.io, "\(outDirectory) already exists; a plan bundle is never overwritten: choose another --out")
-        }
+        try PlanBundle.requireNew(outDirectory)
         let parent = PlanBundle.temporaryParent(for: outDirectory, defaultParent: defaultParent)
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         let stem = "\(parent)/.\(spec.name)-\(UUID().uuidString.lowercased())"

@@ -40,12 +40,19 @@ public struct PlanBundle: Sendable {
         directory.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? defaultParent
     }
 
+    /// A bundle is never overwritten. Asked before any work is done for a named bundle (`--out`),
+    /// so that a minute's detect is not spent on a plan that cannot be written, and again as it is
+    /// written.
+    public static func requireNew(_ directory: String?) throws {
+        if let directory, FileManager.default.fileExists(atPath: directory) {
+            throw RemedyError(.io, "\(directory) already exists; a plan bundle is never overwritten: choose another --out")
+        }
+    }
+
     private static func write(job: String, snapshotAt: String, into directory: String?, defaultParent: String,
                               evidenceFrom: String? = nil, document: (String) throws -> String) throws -> (path: String, digest: String) {
         let manager = FileManager.default
-        if let directory, manager.fileExists(atPath: directory) {
-            throw RemedyError(.io, "\(directory) already exists; a plan bundle is never overwritten: choose another --out")
-        }
+        try requireNew(directory)
         // The temporary file goes where the bundle will be, so the final step is a rename.
         let parent = temporaryParent(for: directory, defaultParent: defaultParent)
         let temporary = "\(parent)/.\(job)-\(UUID().uuidString.lowercased()).plan.json.tmp"
@@ -59,9 +66,7 @@ public struct PlanBundle: Sendable {
         }
         defer { try? manager.removeItem(atPath: temporary) }
         let path = directory ?? "\(defaultParent)/\(job)-\(snapshotAt.prefix(19).replacingOccurrences(of: ":", with: ""))-\(digest.prefix(12))"
-        guard !manager.fileExists(atPath: path) else {
-            throw RemedyError(.io, "\(path) already exists; a plan bundle is never overwritten: choose another --out")
-        }
+        try requireNew(path)
         do {
             try manager.createDirectory(atPath: path + "/" + approvalsDirectory, withIntermediateDirectories: true)
             guard rename(temporary, path + "/" + planFile) == 0 else {

@@ -28,6 +28,7 @@ public struct RevertPlanner {
     /// The revert plan, written as a bundle and recorded. Its lines are spooled to disk beside the
     /// bundle as they are made (never all held), in the original's order.
     public func plan(outDirectory: String?, defaultParent: String) throws -> WrittenPlan {
+        try PlanBundle.requireNew(outDirectory)
         let store = RemedyStore(connection: connection)
         try store.requireInitialized()
         let planner = try store.requireTrusted(plannerKey, as: "planner")

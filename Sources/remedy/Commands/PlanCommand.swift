@@ -45,6 +45,9 @@ struct PlanCommand: ParsableCommand {
             let resolved = try JobParameters.resolve(parameters, for: spec)
             let signingKey = try SigningKey.load(path: key)
             if gatewayEvidence { _ = try GatewayEvidenceRun.requireReady(spec: spec, environment: ProcessInfo.processInfo.environment) }
+            // Before detect: a bundle (and, with the gateway's check, the unchecked one) is never overwritten.
+            try PlanBundle.requireNew(out)
+            if gatewayEvidence { try PlanBundle.requireNew(out.map { $0 + "-unchecked" }) }
             // The primary: trust, identity, the plan's record. The replica, if any: the snapshot.
             let connection = try database.connect()
             let readReplica = try replica.connect(confirmingWith: connection)
