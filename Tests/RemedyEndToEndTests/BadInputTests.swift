@@ -137,8 +137,8 @@ struct BadInputTests {
         #expect(applied.exitedZero, "\(applied)")
     }
 
-    /// A bundle is never overwritten, and a named one that exists is refused before detect (a
-    /// minute at 1,000,000 users) or a revert's reading: one line, and no summary of a plan that
+    /// A bundle is never overwritten, and a named one that exists is refused before detect (half
+    /// a minute at 1,000,000 users) or a revert's reading: one line, and no summary of a plan that
     /// was never written.
     @Test func aBundleDirectoryThatExistsIsRefusedBeforeAnyWork() throws {
         let shop = try EndToEndShop(users: 120, seed: 45)

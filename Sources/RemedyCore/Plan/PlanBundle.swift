@@ -41,7 +41,7 @@ public struct PlanBundle: Sendable {
     }
 
     /// A bundle is never overwritten. Asked before any work is done for a named bundle (`--out`),
-    /// so that a minute's detect is not spent on a plan that cannot be written, and again as it is
+    /// so that detect (half a minute at 1,000,000 users) is not spent on a plan that cannot be written, and again as it is
     /// written.
     public static func requireNew(_ directory: String?) throws {
         if let directory, FileManager.default.fileExists(atPath: directory) {

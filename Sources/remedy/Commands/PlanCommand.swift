@@ -46,8 +46,9 @@ struct PlanCommand: ParsableCommand {
             let signingKey = try SigningKey.load(path: key)
             if gatewayEvidence { _ = try GatewayEvidenceRun.requireReady(spec: spec, environment: ProcessInfo.processInfo.environment) }
             // Before detect: a bundle (and, with the gateway's check, the unchecked one) is never overwritten.
+            let uncheckedOut = out.map { $0 + "-unchecked" }
             try PlanBundle.requireNew(out)
-            if gatewayEvidence { try PlanBundle.requireNew(out.map { $0 + "-unchecked" }) }
+            if gatewayEvidence { try PlanBundle.requireNew(uncheckedOut) }
             // The primary: trust, identity, the plan's record. The replica, if any: the snapshot.
             let connection = try database.connect()
             let readReplica = try replica.connect(confirmingWith: connection)
@@ -71,7 +72,7 @@ struct PlanCommand: ParsableCommand {
             if gatewayEvidence {
                 // The unchecked plan is kept and recorded like any plan: the checked one names its digest.
                 let unchecked = try PlanRecorder(connection: connection, plannerKey: signingKey)
-                    .write(spooled, outDirectory: out.map { $0 + "-unchecked" }, defaultParent: defaultParent)
+                    .write(spooled, outDirectory: uncheckedOut, defaultParent: defaultParent)
                 let outcome = try GatewayEvidenceRun(spec: spec, plannerKey: signingKey, connection: connection, logger: Terminal.logger)
                     .run(source: try PlanBundle.readStreaming(unchecked.path, keepingHoldsAndSettled: true), outDirectory: out, defaultParent: defaultParent)
                 try EvidenceCommand.report(outcome, json: output.json, maxLines: maxLines, unchecked: unchecked.path)
