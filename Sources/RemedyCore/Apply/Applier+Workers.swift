@@ -10,17 +10,20 @@ final class BatchWork: @unchecked Sendable {
     let runId: String
     let approvers: [String]
     let actor: Approver
+    /// The actor's key: it signs each receivable a batch opens (ReceivableSignature).
+    let operatorKey: SigningKey
     let batchSize: Int
     let lineCount: Int
     let prepare: @Sendable (Range<Int>) throws -> PreparedBatch
 
-    init(applier: Applier, statements: Applier.Statements, runId: String, approvers: [String], actor: Approver, batchSize: Int, lineCount: Int,
-         prepare: @escaping @Sendable (Range<Int>) throws -> PreparedBatch) {
+    init(applier: Applier, statements: Applier.Statements, runId: String, approvers: [String], actor: Approver, operatorKey: SigningKey, batchSize: Int,
+         lineCount: Int, prepare: @escaping @Sendable (Range<Int>) throws -> PreparedBatch) {
         self.applier = applier
         self.statements = statements
         self.runId = runId
         self.approvers = approvers
         self.actor = actor
+        self.operatorKey = operatorKey
         self.batchSize = batchSize
         self.lineCount = lineCount
         self.prepare = prepare
@@ -62,7 +65,7 @@ final class BatchWorker: @unchecked Sendable {
                 next = queue.claimIfRoom()
                 if let next { prefetch.start(work.range(next)) }
                 return try work.applier.applyBatchRetrying(batch, statements: work.statements, on: connection, lease: lease,
-                                                           runId: work.runId, approvers: work.approvers, actor: work.actor)
+                                                           runId: work.runId, approvers: work.approvers, actor: work.actor, operatorKey: work.operatorKey)
             }
             queue.deliver(index, result)
             if case .failure = result { return }

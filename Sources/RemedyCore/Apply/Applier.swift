@@ -154,7 +154,7 @@ public struct Applier {
         let queue = BatchQueue(count: batchCount, window: BatchQueue.windowPerConnection * workers.count)
         let (planLines, kind, reverts, job) = (lines, bundle.plan.kind, bundle.plan.reverts, spec.name)
         let shared = BatchWork(applier: self, statements: statements, runId: runId, approvers: report.approvers, actor: cleared.operator_,
-                               batchSize: batchSize, lineCount: lines.count) { range in
+                               operatorKey: operatorKey, batchSize: batchSize, lineCount: lines.count) { range in
             try PreparedBatch(try planLines.batchWithEvidence(range), kind: kind, reverts: reverts, runId: runId, job: job)
         }
         for (number, workerConnection) in workers.enumerated() {
@@ -210,7 +210,7 @@ public struct Applier {
 
     /// One batch, retried while live traffic holds its rows past lock_timeout, then line by line.
     func applyBatchRetrying(_ batch: PreparedBatch, statements: Statements, on connection: PostgresConnection, lease: Lease,
-                            runId: String, approvers: [String], actor: Approver) throws -> ApplyReport.BatchOutcome {
+                            runId: String, approvers: [String], actor: Approver, operatorKey: SigningKey) throws -> ApplyReport.BatchOutcome {
         for attempt in 1...Applier.maxBatchAttempts {
             // Each attempt is a transaction of its own that holds the lease (Lease.batchHoldStatement)
             // and renews it when due: retries and the line-by-line fallback below can take far longer
@@ -219,7 +219,8 @@ public struct Applier {
                 // A fresh outcome per attempt, recorded once the batch has committed (a copy of the
                 // whole report per attempt made apply quadratic).
                 var outcome = ApplyReport.BatchOutcome()
-                try applyBatch(batch, statements: statements, on: connection, lease: lease, runId: runId, approvers: approvers, outcome: &outcome, actor: actor)
+                try applyBatch(batch, statements: statements, on: connection, lease: lease, runId: runId, approvers: approvers, outcome: &outcome,
+                               actor: actor, operatorKey: operatorKey)
                 return outcome
             } catch let error as PostgresError where error.sqlState == "55P03" || error.sqlState == "57014" || error.sqlState == "40P01" {
                 // Live traffic won the row lock: back off and try the whole batch again.
@@ -236,7 +237,7 @@ public struct Applier {
                            metadata: ["step": "apply", "plan_digest": "\(bundle.digest)", "lines": "\(batch.lines.count)"])
             for index in batch.lines.indices {
                 try outcome.absorb(try applyBatchRetrying(try batch.single(index), statements: statements, on: connection, lease: lease,
-                                                          runId: runId, approvers: approvers, actor: actor))
+                                                          runId: runId, approvers: approvers, actor: actor, operatorKey: operatorKey))
             }
             return outcome
         }
@@ -254,7 +255,8 @@ public struct Applier {
     }
 
     private func applyBatch(_ prepared: PreparedBatch, statements: Statements, on connection: PostgresConnection, lease: Lease,
-                            runId: String, approvers: [String], outcome: inout ApplyReport.BatchOutcome, actor: Approver) throws {
+                            runId: String, approvers: [String], outcome: inout ApplyReport.BatchOutcome, actor: Approver,
+                            operatorKey: SigningKey) throws {
         let batch = prepared.lines.map(\.line)
         let userIds = PostgresArray(batch.map(\.userId))
         // Bound before the transaction: the row locks are held only for the database's work.
@@ -334,7 +336,7 @@ public struct Applier {
                 var movedBalances: Int?
                 let movedIds = PostgresArray(toApply.map(\.line.userId))
                 if !toApply.isEmpty {
-                    writes.add(try bookStatements(toApply, of: prepared, current: current, runId: runId))
+                    writes.add(try bookStatements(toApply, of: prepared, current: current, runId: runId, operatorKey: operatorKey))
                     let move = statements.move.binding(["user_ids": movedIds, "deltas": PostgresArray(toApply.map(\.line.delta))])
                     // Read back after the update (never from RETURNING, which shows the row before AFTER
                     // triggers ran), with deferred triggers fired first: whatever else moves these
@@ -436,10 +438,10 @@ public struct Applier {
     }
 
     /// The two entries of each correction (discovered +E with the evidence, reversal −E) and any
-    /// receivable; for a revert, one entry cancelling the reversal, and the correction's receivable
-    /// settled. As statements for the batch's pipeline.
+    /// receivable, signed by the operator; for a revert, one entry cancelling the reversal, and the
+    /// correction's receivable settled. As statements for the batch's pipeline.
     private func bookStatements(_ booked: [PreparedBatch.Line], of batch: PreparedBatch, current: [String: (balance: Money, excess: Money)],
-                                runId: String) throws -> [PostgresStatement] {
+                                runId: String, operatorKey: SigningKey) throws -> [PostgresStatement] {
         let isRevert = batch.isRevert
         let lines = booked.map(\.line)
         var columns = [[String?]](repeating: [], count: 6)
@@ -465,8 +467,13 @@ public struct Applier {
         }
         let owed = lines.filter { $0.receivable.isPositive }
         if !owed.isEmpty {
+            let signatures = try owed.map {
+                try ReceivableSignature.sign(idempotencyKey: $0.idempotencyKey, job: spec.name, planDigest: bundle.digest, userId: $0.userId,
+                                             amount: $0.receivable, with: operatorKey)
+            }
             statements.append(PostgresStatement(ApplySQL.openReceivables, [spec.name, bundle.digest, PostgresArray(owed.map(\.idempotencyKey)),
-                                                                          PostgresArray(owed.map(\.userId)), PostgresArray(owed.map(\.receivable))]))
+                                                                          PostgresArray(owed.map(\.userId)), PostgresArray(owed.map(\.receivable)),
+                                                                          operatorKey.publicKey.base64, PostgresArray(signatures)]))
         }
         return statements
     }

@@ -78,6 +78,7 @@ public struct ApplyPreflight {
         guard let reverted = bundle.plan.reverts else {
             throw RemedyError(.tampered, "this revert plan does not name the plan it reverts; make a new revert with `remedy revert`")
         }
+        try ReceivableSignature.requireSigned(on: connection)
         var start = 0
         while case let batch = try adjustments(start..<start + PlanAdjustmentStream.checkBatch), !batch.isEmpty {
             let keys = PostgresArray(batch.compactMap(\.revertsKey))

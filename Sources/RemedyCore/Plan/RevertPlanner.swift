@@ -50,6 +50,8 @@ public struct RevertPlanner {
             try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
                 snapshotAt = try connection.query(CatalogSQL.snapshotTime)[0].decode(0, as: String.self)
                 identity = try store.identity()
+                // A revert settles the receivables its corrections opened: each must be one an operator signed.
+                try ReceivableSignature.requireSigned(on: connection)
                 let catalog = try ShopCatalog.inspect(spec, on: connection)
                 let (refires, reason) = catalog.balanceTriggerRefires(spec)
                 evidence = PlanEvidence(triggers: catalog.triggers, triggerRefires: refires, triggerRefiresReason: reason,

@@ -48,8 +48,17 @@ enum ApplySQL {
     """#
 
     static let openReceivables = #"""
-    INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount)
-    SELECT k, $1, $2, u, a FROM unnest($3::text[], $4::text[], $5::numeric[]) AS x(k, u, a)
+    INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount, signer, signature)
+    SELECT k, $1, $2, u, a, $6, s FROM unnest($3::text[], $4::text[], $5::numeric[], $7::text[]) AS x(k, u, a, s)
+    """#
+
+    /// The receivables that count in an excess (open), with their signatures (NULL on those opened
+    /// before schema version 11), for ReceivableSignature to check.
+    static let signedOpenReceivables = #"""
+    SELECT r.idempotency_key, r.job, r.plan_digest, r.user_id, r.amount::text, r.signer, r.signature
+      FROM remedy.receivables r
+     WHERE r.idempotency_key IN (SELECT o.idempotency_key FROM remedy.open_receivables o)
+     ORDER BY r.id
     """#
 
     static let insertRun = #"""

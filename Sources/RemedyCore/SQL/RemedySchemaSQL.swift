@@ -1,7 +1,7 @@
 /// remedy's own schema, beside the shop's tables. Each migration runs once, in order, inside one
 /// transaction; `remedy init` applies the missing ones. Never edit a released migration: add one.
 enum RemedySchemaSQL {
-    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3), (4, version4), (5, version5), (6, version6), (7, version7), (8, version8), (9, version9), (10, version10)]
+    static let migrations: [(version: Int, sql: String)] = [(1, version1), (2, version2), (3, version3), (4, version4), (5, version5), (6, version6), (7, version7), (8, version8), (9, version9), (10, version10), (11, version11)]
 
     static let version1 = #"""
     CREATE SCHEMA IF NOT EXISTS remedy;
@@ -349,6 +349,19 @@ enum RemedySchemaSQL {
     CREATE TRIGGER runs_no_truncate BEFORE TRUNCATE ON remedy.runs
         FOR EACH STATEMENT EXECUTE FUNCTION remedy.refuse_run_change();
     ALTER TABLE remedy.entries DROP CONSTRAINT entries_run_plan_fkey;
+    """#
+
+    /// A receivable counts in every excess remedy computes after it (detect, verify, a revert's
+    /// amounts), so from this version each is signed by the operator whose run opened it
+    /// (ReceivableSignature). A writer of remedy's schema may insert rows, and chain audit rows for
+    /// them (the chain has no key), but cannot sign: plan, verify and revert refuse a receivable no
+    /// trusted key signed. The constraint is NOT VALID: receivables opened before it keep no
+    /// signature, and every row inserted after it must carry one.
+    static let version11 = #"""
+    ALTER TABLE remedy.receivables ADD COLUMN signer text, ADD COLUMN signature text;
+    ALTER TABLE remedy.receivables ADD CONSTRAINT receivables_signed CHECK (signer IS NOT NULL AND signature IS NOT NULL) NOT VALID;
+    COMMENT ON COLUMN remedy.receivables.signature IS
+        'the opening operator''s Ed25519 signature (base64) over ReceivableSignature.message; NULL only on receivables opened before schema version 11';
     """#
 
     /// Serializes concurrent `remedy init` runs (transaction-scoped: safe behind a pooler).

@@ -14,7 +14,13 @@ struct ApproverSetHistory {
     let connection: PostgresConnection
 
     func verifiedCurrent() throws -> RemedyStore.ApproverSet? {
-        guard let installation = try connection.query(RemedyStoreSQL.installation).first else { return nil }
+        try verifiedSets().last
+    }
+
+    /// Every set recorded, oldest first, each checked as above; empty before init.
+    func verifiedSets() throws -> [RemedyStore.ApproverSet] {
+        var sets: [RemedyStore.ApproverSet] = []
+        guard let installation = try connection.query(RemedyStoreSQL.installation).first else { return sets }
         let installationId = try installation.decode(0, as: String.self)
         let quorum = RemedyStore.parseTextArray(try installation.decode(1, as: String.self))
         let unverifiable = try installation.decode(2, as: Int.self)
@@ -60,9 +66,11 @@ struct ApproverSetHistory {
                     throw tampered("holds keys other than those pinned when remedy's schema was upgraded (a set recorded before version 3)")
                 }
             }
-            previous = RemedyStore.ApproverSet(version: version, digest: digest, approvers: approvers, quorum: quorum)
+            let set = RemedyStore.ApproverSet(version: version, digest: digest, approvers: approvers, quorum: quorum)
+            sets.append(set)
+            previous = set
         }
-        return previous
+        return sets
     }
 
     /// The keys of each set recorded before version 3, as pinned by migration 5.

@@ -3,6 +3,7 @@ import Postgres
 import Testing
 import TestSupport
 @testable import RemedyCore
+import Rupiah
 
 /// Upgrading an installation that already booked corrections: each migration must accept the
 /// book as it stands, and only then hold it to the new rule.
@@ -107,6 +108,31 @@ struct SchemaUpgradeTests {
             }
             // What apply does to a run stays allowed.
             #expect(try connection.execute("UPDATE remedy.runs SET finished_at = now(), outcome = 'complete' WHERE id = $1::uuid", [run]) == 1)
+        }
+    }
+    /// Schema 11 signs receivables: those opened before it stay as they are and still count, and
+    /// from then on the database refuses one without a signature, and remedy one no trusted key made.
+    @Test func version11KeepsEarlierReceivablesAndRefusesUnsignedOnes() throws {
+        try withTestDatabase { connection, _ in
+            _ = try Self.installUpTo(version: 10, on: connection)
+            try connection.execute("INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount) VALUES ('r1', 'j', 'plan-a', 'u1', 5000)")
+
+            let version11 = try #require(RemedySchemaSQL.migrations.first { $0.version == 11 })
+            try connection.transaction { try connection.executeScript(version11.sql) }
+
+            #expect(try connection.query("SELECT count(*) FROM remedy.open_receivables")[0].decode(0, as: Int.self) == 1, "the receivable is kept, open")
+            try ReceivableSignature.requireSigned(on: connection)
+            let unsigned = #expect(throws: PostgresError.self) {
+                try connection.execute("INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount) VALUES ('r2', 'j', 'plan-a', 'u2', 5000)")
+            }
+            #expect(unsigned?.sqlState == "23514" && unsigned.map { "\($0)".contains("receivables_signed") } == true, "\(String(describing: unsigned))")
+
+            let stranger = try SigningKey.generate(name: "eve", role: "finance")
+            let signature = try ReceivableSignature.sign(idempotencyKey: "r3", job: "j", planDigest: "plan-a", userId: "u3", amount: try Money(exactText: "5000.00"), with: stranger)
+            try connection.execute("INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount, signer, signature) VALUES ('r3', 'j', 'plan-a', 'u3', 5000, $1, $2)",
+                                   [stranger.publicKey.base64, signature])
+            let refused = #expect(throws: RemedyError.self) { try ReceivableSignature.requireSigned(on: connection) }
+            #expect(refused?.message.contains("receivable r3") == true, "\(String(describing: refused))")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 @testable import RemedyCore
+import Rupiah
 import Testing
 
 /// Issue 10, item 7 (receivables and old approver sets): someone with write access to remedy's
@@ -52,10 +53,20 @@ struct RemedyRecordsAttackTests {
         try Self.refusedSQL("DELETE FROM remedy.receivable_settlements WHERE id = (SELECT min(id) FROM remedy.receivable_settlements)", on: shop)
         try Self.refusedSQL("UPDATE remedy.receivable_settlements SET amount = amount + 1", on: shop)
 
+        // A receivable without a signature is refused by the database (schema 11).
+        do {
+            try shop.connection.execute("""
+                INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount)
+                SELECT 'unsigned', job, plan_digest, user_id, 5000 FROM remedy.receivables ORDER BY id LIMIT 1
+                """)
+            Issue.record("an unsigned receivable was accepted")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "23514" && error.message.contains("receivables_signed"), "\(error)")
+        }
         // Rows added by SQL have no audit row of the line that made them: audit verify says so.
         try shop.connection.execute("""
-            INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount)
-            SELECT 'forged', job, plan_digest, user_id, 5000 FROM remedy.receivables ORDER BY id LIMIT 1
+            INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount, signer, signature)
+            SELECT 'forged', job, plan_digest, user_id, 5000, signer, signature FROM remedy.receivables ORDER BY id LIMIT 1
             """)
         let forgedReceivable = try shop.remedy(["audit", "verify"])
         #expect(forgedReceivable.exitedNonZero, "\(forgedReceivable)")
@@ -66,6 +77,60 @@ struct RemedyRecordsAttackTests {
         let forgedSettlement = try shop.remedy(["audit", "verify"])
         #expect(forgedSettlement.exitedNonZero, "\(forgedSettlement)")
         #expect(forgedSettlement.stdout.contains("receivable settlements in remedy.receivable_settlements"), "\(forgedSettlement)")
+    }
+
+    /// A receivable is subtracted from its user's excess by every later plan, verify and revert:
+    /// one forged by SQL (with an audit row chained for it, the chain has no key) would make the
+    /// drift job give its amount back, or hide a residual. Each is signed by the operator whose
+    /// run opened it, and one no trusted key signed is refused before anything is decided on it.
+    @Test func aReceivableNoTrustedKeySignedIsRefusedByPlanVerifyAndRevert() throws {
+        let clamp = try JobsDirectoryCopy(replacing: "negative_balance: hold        # hold | allow | clamp", with: "negative_balance: clamp")
+        let shop = try EndToEndShop(users: 200, seed: 76, jobs: clamp.path)
+        let bundle = try shop.plan()
+        try shop.approve(bundle)
+        try shop.apply(bundle).requireSuccess()
+        try #require(try shop.count("remedy.receivables") > 0, "clamp leaves receivables")
+        // The operator's own signatures verify: plan and verify read the receivables apply opened.
+        #expect(try shop.remedy(["verify", bundle, "--jobs", shop.jobs]).exitedZero)
+        _ = try shop.plan()
+
+        // A user with no receivable, owed Rp 52.000 by a row remedy never wrote.
+        let row = try #require(try shop.connection.query("""
+            SELECT e.user_id, e.plan_digest FROM remedy.entries e
+             WHERE NOT EXISTS (SELECT 1 FROM remedy.receivables r WHERE r.user_id = e.user_id) ORDER BY e.user_id LIMIT 1
+            """).first)
+        let (userId, planDigest) = (try row.decode(0, as: String.self), try row.decode(1, as: String.self))
+        let amount = try Money(exactText: "52000.00")
+        let eve = try SigningKey.load(path: shop.key("eve"))
+        let andi = try SigningKey.load(path: shop.key("andi"))
+        let forgeries: [(key: String, signer: SigningKey, claimed: SigningKey)] = [
+            ("forged-by-eve", eve, eve),    // signed, by a key nobody trusts
+            ("forged-as-andi", eve, andi),  // eve's signature, andi's public key
+        ]
+        for forgery in forgeries {
+            let signature = try ReceivableSignature.sign(idempotencyKey: forgery.key, job: "tripay-double-credit", planDigest: planDigest,
+                                                         userId: userId, amount: amount, with: forgery.signer)
+            try shop.connection.execute("""
+                INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount, signer, signature)
+                VALUES ($1, 'tripay-double-credit', $2, $3, 52000, $4, $5)
+                """, [forgery.key, planDigest, userId, forgery.claimed.publicKey.base64, signature])
+            // plan finds it in detect's snapshot, after saying it reads: its last line is the refusal.
+            let before = try DatabaseFingerprint.take(shop)
+            let plan = try shop.remedy(["plan", "tripay-double-credit"] + shop.windowParameters + ["--key", shop.key("andi"), "--jobs", shop.jobs])
+            let refusal = plan.stderrLines.last ?? ""
+            #expect(plan.exitedNonZero && refusal.hasPrefix("remedy: error: ") && refusal.contains("receivable \(forgery.key)")
+                    && refusal.contains("no trusted key signed") && plan.stdout.isEmpty, "\(plan)")
+            #expect(try DatabaseFingerprint.take(shop).differences(from: before).isEmpty, "a refused plan records nothing\n\(plan)")
+            try expectRefusal(["verify", bundle, "--jobs", shop.jobs], in: shop, mentioning: ["receivable \(forgery.key)", "no trusted key signed"])
+            try expectRefusal(["revert", bundle, "--key", shop.key("andi"), "--jobs", shop.jobs, "--out", "\(shop.directory)/revert-\(forgery.key)"],
+                              in: shop, mentioning: ["receivable \(forgery.key)", "no trusted key signed"])
+            // The test's superuser removes it (replication role: the append-only triggers do not fire).
+            try shop.connection.transaction {
+                try shop.connection.execute("SET LOCAL session_replication_role = replica")
+                try shop.connection.execute("DELETE FROM remedy.receivables WHERE idempotency_key = $1", [forgery.key])
+            }
+            #expect(try shop.remedy(["verify", bundle, "--jobs", shop.jobs]).exitedZero, "with it gone, verify reads again")
+        }
     }
 
     @Test func anApproverSetRecordedBeforeVersion3CannotBeExtendedBySQL() throws {
