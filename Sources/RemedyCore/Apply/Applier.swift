@@ -458,18 +458,24 @@ public struct Applier {
         }
         var statements = [PostgresStatement(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) } + [try batch.evidenceColumn(of: booked)])]
         if isRevert {
-            let settling = lines.filter { $0.receivable.isNegative && $0.revertsKey != nil }
+            let settling = try lines.compactMap { line in try line.revertsKey.map { (receivable: $0, revert: line.idempotencyKey, amount: try line.receivable.negated()) } }
+                .filter { $0.amount.isPositive }
             if !settling.isEmpty {
-                statements.append(PostgresStatement(RevertSQL.settleReceivables, [PostgresArray(settling.compactMap(\.revertsKey)), PostgresArray(settling.map(\.idempotencyKey)),
-                                                                                 bundle.digest, runId]))
+                let signatures = try settling.map {
+                    try ReceivableSignature.sign(ReceivableSignature.settled(receivableKey: $0.receivable, revertKey: $0.revert, planDigest: bundle.digest,
+                                                                             runId: runId, amount: $0.amount), with: operatorKey)
+                }
+                statements.append(PostgresStatement(RevertSQL.settleReceivables, [PostgresArray(settling.map(\.receivable)), PostgresArray(settling.map(\.revert)),
+                                                                                 bundle.digest, runId, operatorKey.publicKey.base64,
+                                                                                 PostgresArray(settling.map(\.amount)), PostgresArray(signatures)]))
             }
             return statements
         }
         let owed = lines.filter { $0.receivable.isPositive }
         if !owed.isEmpty {
             let signatures = try owed.map {
-                try ReceivableSignature.sign(idempotencyKey: $0.idempotencyKey, job: spec.name, planDigest: bundle.digest, userId: $0.userId,
-                                             amount: $0.receivable, with: operatorKey)
+                try ReceivableSignature.sign(ReceivableSignature.opened(idempotencyKey: $0.idempotencyKey, job: spec.name, planDigest: bundle.digest,
+                                                                        userId: $0.userId, amount: $0.receivable), with: operatorKey)
             }
             statements.append(PostgresStatement(ApplySQL.openReceivables, [spec.name, bundle.digest, PostgresArray(owed.map(\.idempotencyKey)),
                                                                           PostgresArray(owed.map(\.userId)), PostgresArray(owed.map(\.receivable)),

@@ -54,11 +54,17 @@ enum ApplySQL {
 
     /// The receivables that count in an excess (open), with their signatures (NULL on those opened
     /// before schema version 11), for ReceivableSignature to check.
-    static let signedOpenReceivables = #"""
+    static let openReceivablesSigned = #"""
     SELECT r.idempotency_key, r.job, r.plan_digest, r.user_id, r.amount::text, r.signer, r.signature
       FROM remedy.receivables r
      WHERE r.idempotency_key IN (SELECT o.idempotency_key FROM remedy.open_receivables o)
      ORDER BY r.id
+    """#
+    /// Every settlement (each takes a receivable out of every excess), with its signature.
+    static let settlementsSigned = #"""
+    SELECT s.receivable_key, s.revert_key, s.plan_digest, s.run_id::text, s.amount::text, s.signer, s.signature
+      FROM remedy.receivable_settlements s
+     ORDER BY s.id
     """#
 
     static let insertRun = #"""

@@ -352,16 +352,20 @@ enum RemedySchemaSQL {
     """#
 
     /// A receivable counts in every excess remedy computes after it (detect, verify, a revert's
-    /// amounts), so from this version each is signed by the operator whose run opened it
-    /// (ReceivableSignature). A writer of remedy's schema may insert rows, and chain audit rows for
-    /// them (the chain has no key), but cannot sign: plan, verify and revert refuse a receivable no
-    /// trusted key signed. The constraint is NOT VALID: receivables opened before it keep no
-    /// signature, and every row inserted after it must carry one.
+    /// amounts), and its settlement takes it out, so from this version each is signed by the
+    /// operator whose run wrote it (ReceivableSignature). A writer of remedy's schema may insert rows, and chain audit rows for
+    /// them (the chain has no key), but cannot sign: plan, verify and revert refuse a receivable or
+    /// settlement no trusted key signed. The constraints are NOT VALID: rows written before them
+    /// keep no signature, and every row inserted after them must carry one.
     static let version11 = #"""
     ALTER TABLE remedy.receivables ADD COLUMN signer text, ADD COLUMN signature text;
     ALTER TABLE remedy.receivables ADD CONSTRAINT receivables_signed CHECK (signer IS NOT NULL AND signature IS NOT NULL) NOT VALID;
     COMMENT ON COLUMN remedy.receivables.signature IS
-        'the opening operator''s Ed25519 signature (base64) over ReceivableSignature.message; NULL only on receivables opened before schema version 11';
+        'the opening operator''s Ed25519 signature (base64) over ReceivableSignature.opened; NULL only on receivables opened before schema version 11';
+    ALTER TABLE remedy.receivable_settlements ADD COLUMN signer text, ADD COLUMN signature text;
+    ALTER TABLE remedy.receivable_settlements ADD CONSTRAINT receivable_settlements_signed CHECK (signer IS NOT NULL AND signature IS NOT NULL) NOT VALID;
+    COMMENT ON COLUMN remedy.receivable_settlements.signature IS
+        'the revert''s operator''s Ed25519 signature (base64) over ReceivableSignature.settled; NULL only on settlements written before schema version 11';
     """#
 
     /// Serializes concurrent `remedy init` runs (transaction-scoped: safe behind a pooler).

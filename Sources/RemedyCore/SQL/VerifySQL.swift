@@ -17,11 +17,12 @@ enum RevertSQL {
      WHERE e.plan_digest = $1 AND e.kind = 'discovered' AND e.idempotency_key = ANY($2::text[])
     """#
     /// A revert settles the receivable its correction opened: a new row naming the revert line
-    /// (receivables are never edited). One settlement per receivable, by its unique key.
+    /// (receivables are never edited), of the amount the line settles (apply's preflight held it to
+    /// the open amount), signed by the operator. One settlement per receivable, by its unique key.
     static let settleReceivables = #"""
-    INSERT INTO remedy.receivable_settlements (receivable_key, revert_key, plan_digest, run_id, amount)
-    SELECT r.idempotency_key, x.revert_key, $3, $4::uuid, r.amount
-      FROM unnest($1::text[], $2::text[]) AS x(receivable_key, revert_key)
+    INSERT INTO remedy.receivable_settlements (receivable_key, revert_key, plan_digest, run_id, amount, signer, signature)
+    SELECT r.idempotency_key, x.revert_key, $3, $4::uuid, x.amount, $5, x.signature
+      FROM unnest($1::text[], $2::text[], $6::numeric[], $7::text[]) AS x(receivable_key, revert_key, amount, signature)
       JOIN remedy.open_receivables r ON r.idempotency_key = x.receivable_key
     """#
 }

@@ -128,7 +128,8 @@ struct SchemaUpgradeTests {
             #expect(unsigned?.sqlState == "23514" && unsigned.map { "\($0)".contains("receivables_signed") } == true, "\(String(describing: unsigned))")
 
             let stranger = try SigningKey.generate(name: "eve", role: "finance")
-            let signature = try ReceivableSignature.sign(idempotencyKey: "r3", job: "j", planDigest: "plan-a", userId: "u3", amount: try Money(exactText: "5000.00"), with: stranger)
+            let signature = try ReceivableSignature.sign(ReceivableSignature.opened(idempotencyKey: "r3", job: "j", planDigest: "plan-a", userId: "u3",
+                                                                                    amount: try Money(exactText: "5000.00")), with: stranger)
             try connection.execute("INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount, signer, signature) VALUES ('r3', 'j', 'plan-a', 'u3', 5000, $1, $2)",
                                    [stranger.publicKey.base64, signature])
             let refused = #expect(throws: RemedyError.self) { try ReceivableSignature.requireSigned(on: connection) }

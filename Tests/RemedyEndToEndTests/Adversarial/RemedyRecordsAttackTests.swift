@@ -50,6 +50,9 @@ struct RemedyRecordsAttackTests {
         #expect(try shop.count("remedy.receivable_settlements") == owed)
         #expect(try shop.count("remedy.open_receivables") == 0)
         #expect(try shop.remedy(["audit", "verify"]).exitedZero)
+        // The revert's operator signed each settlement: verify checks them all, and reads on.
+        let verified = try shop.remedy(["verify", out, "--jobs", shop.jobs])
+        #expect(verified.exitedZero, "\(verified)")
         try Self.refusedSQL("DELETE FROM remedy.receivable_settlements WHERE id = (SELECT min(id) FROM remedy.receivable_settlements)", on: shop)
         try Self.refusedSQL("UPDATE remedy.receivable_settlements SET amount = amount + 1", on: shop)
 
@@ -72,7 +75,8 @@ struct RemedyRecordsAttackTests {
         #expect(forgedReceivable.exitedNonZero, "\(forgedReceivable)")
         #expect(forgedReceivable.stdout.contains("receivables in remedy.receivables"), "\(forgedReceivable)")
         try shop.connection.execute("""
-            INSERT INTO remedy.receivable_settlements (receivable_key, revert_key, amount) VALUES ('forged', 'forged', 5000)
+            INSERT INTO remedy.receivable_settlements (receivable_key, revert_key, amount, signer, signature)
+            SELECT 'forged', 'forged', 5000, signer, signature FROM remedy.receivable_settlements ORDER BY id LIMIT 1
             """)
         let forgedSettlement = try shop.remedy(["audit", "verify"])
         #expect(forgedSettlement.exitedNonZero, "\(forgedSettlement)")
@@ -108,8 +112,9 @@ struct RemedyRecordsAttackTests {
             ("forged-as-andi", eve, andi),  // eve's signature, andi's public key
         ]
         for forgery in forgeries {
-            let signature = try ReceivableSignature.sign(idempotencyKey: forgery.key, job: "tripay-double-credit", planDigest: planDigest,
-                                                         userId: userId, amount: amount, with: forgery.signer)
+            let signature = try ReceivableSignature.sign(ReceivableSignature.opened(idempotencyKey: forgery.key, job: "tripay-double-credit",
+                                                                                    planDigest: planDigest, userId: userId, amount: amount),
+                                                         with: forgery.signer)
             try shop.connection.execute("""
                 INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount, signer, signature)
                 VALUES ($1, 'tripay-double-credit', $2, $3, 52000, $4, $5)
@@ -131,6 +136,19 @@ struct RemedyRecordsAttackTests {
             }
             #expect(try shop.remedy(["verify", bundle, "--jobs", shop.jobs]).exitedZero, "with it gone, verify reads again")
         }
+
+        // A settlement written by SQL would take a real receivable out of its user's excess, and
+        // the next plan would take its amount again.
+        let open = try #require(try shop.connection.query("SELECT idempotency_key, amount::text FROM remedy.open_receivables ORDER BY id LIMIT 1").first)
+        let (receivableKey, owed) = (try open.decode(0, as: String.self), try open.decode(1, as: Money.self))
+        let signature = try ReceivableSignature.sign(ReceivableSignature.settled(receivableKey: receivableKey, revertKey: "forged", planDigest: planDigest,
+                                                                                 runId: "", amount: owed), with: eve)
+        try shop.connection.execute("""
+            INSERT INTO remedy.receivable_settlements (receivable_key, revert_key, plan_digest, amount, signer, signature) VALUES ($1, 'forged', $2, $3, $4, $5)
+            """, [receivableKey, planDigest, owed, andi.publicKey.base64, signature])
+        try expectRefusal(["verify", bundle, "--jobs", shop.jobs], in: shop, mentioning: ["settlement of receivable \(receivableKey)", "no trusted key signed"])
+        let plan = try shop.remedy(["plan", "tripay-double-credit"] + shop.windowParameters + ["--key", shop.key("andi"), "--jobs", shop.jobs])
+        #expect(plan.exitedNonZero && plan.stderrLines.last?.contains("settlement of receivable \(receivableKey)") == true, "\(plan)")
     }
 
     @Test func anApproverSetRecordedBeforeVersion3CannotBeExtendedBySQL() throws {
