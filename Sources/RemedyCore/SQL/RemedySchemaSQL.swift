@@ -353,9 +353,10 @@ enum RemedySchemaSQL {
 
     /// A receivable counts in every excess remedy computes after it (detect, verify, a revert's
     /// amounts), and its settlement takes it out, so from this version each is signed by the
-    /// operator whose run wrote it (ReceivableSignature). A writer of remedy's schema may insert rows, and chain audit rows for
-    /// them (the chain has no key), but cannot sign: plan, verify and revert refuse a receivable or
-    /// settlement no trusted key signed. The constraints are NOT VALID: rows written before them
+    /// operator whose run wrote it (ReceivableSignature); an acknowledgement, a person's decision
+    /// to leave a hold be, by that person (Acknowledgements). A writer of remedy's schema may insert rows, and chain audit rows for
+    /// them (the chain has no key), but cannot sign: plan, verify and revert refuse a receivable,
+    /// settlement or acknowledgement no trusted key signed. The constraints are NOT VALID: rows written before them
     /// keep no signature, and every row inserted after them must carry one.
     static let version11 = #"""
     ALTER TABLE remedy.receivables ADD COLUMN signer text, ADD COLUMN signature text;
@@ -366,6 +367,10 @@ enum RemedySchemaSQL {
     ALTER TABLE remedy.receivable_settlements ADD CONSTRAINT receivable_settlements_signed CHECK (signer IS NOT NULL AND signature IS NOT NULL) NOT VALID;
     COMMENT ON COLUMN remedy.receivable_settlements.signature IS
         'the revert''s operator''s Ed25519 signature (base64) over ReceivableSignature.settled; NULL only on settlements written before schema version 11';
+    ALTER TABLE remedy.acknowledgements ADD COLUMN signature text;
+    ALTER TABLE remedy.acknowledgements ADD CONSTRAINT acknowledgements_signed CHECK (signature IS NOT NULL) NOT VALID;
+    COMMENT ON COLUMN remedy.acknowledgements.signature IS
+        'the acknowledging person''s Ed25519 signature (base64, public_key''s) over Acknowledgements.statement; NULL only on acknowledgements made before schema version 11';
     """#
 
     /// Serializes concurrent `remedy init` runs (transaction-scoped: safe behind a pooler).

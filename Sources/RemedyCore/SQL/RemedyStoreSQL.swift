@@ -35,13 +35,13 @@ enum RemedyStoreSQL {
     static let approvalsOfPlan = "SELECT name, role, public_key, signature, to_char(signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM remedy.approvals WHERE plan_digest = $1 ORDER BY signed_at, public_key"
 
     static let insertAcknowledgement = #"""
-    INSERT INTO remedy.acknowledgements (job, user_id, balance, ledger, open_receivables, reason, acknowledged_by, public_key, plan_digest)
-    VALUES ($1, $2, $3::numeric, $4::numeric, $5::numeric, $6, $7, $8, $9)
+    INSERT INTO remedy.acknowledgements (job, user_id, balance, ledger, open_receivables, reason, acknowledged_by, public_key, plan_digest, signature)
+    VALUES ($1, $2, $3::numeric, $4::numeric, $5::numeric, $6, $7, $8, $9, $10)
     """#
-    /// The latest acknowledgement per user of a job, with the numbers it was given for.
+    /// The latest acknowledgement per user of a job, with the numbers it was given for and its signature.
     static let acknowledgements = #"""
     SELECT DISTINCT ON (user_id) user_id, balance::text, ledger::text, open_receivables::text, reason, acknowledged_by,
-           to_char(acknowledged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+           to_char(acknowledged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), public_key, plan_digest, signature
       FROM remedy.acknowledgements
      WHERE job = $1
      ORDER BY user_id, id DESC

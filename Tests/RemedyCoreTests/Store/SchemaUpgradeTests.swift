@@ -110,12 +110,18 @@ struct SchemaUpgradeTests {
             #expect(try connection.execute("UPDATE remedy.runs SET finished_at = now(), outcome = 'complete' WHERE id = $1::uuid", [run]) == 1)
         }
     }
-    /// Schema 11 signs receivables: those opened before it stay as they are and still count, and
-    /// from then on the database refuses one without a signature, and remedy one no trusted key made.
-    @Test func version11KeepsEarlierReceivablesAndRefusesUnsignedOnes() throws {
+    /// Schema 11 signs receivables and acknowledgements: those written before it stay as they are
+    /// and still count, and from then on the database refuses one without a signature, and remedy
+    /// one no trusted key made.
+    @Test func version11KeepsEarlierReceivablesAndAcknowledgementsAndRefusesUnsignedOnes() throws {
         try withTestDatabase { connection, _ in
             _ = try Self.installUpTo(version: 10, on: connection)
             try connection.execute("INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount) VALUES ('r1', 'j', 'plan-a', 'u1', 5000)")
+            let acknowledge = """
+                INSERT INTO remedy.acknowledgements (job, user_id, balance, ledger, open_receivables, reason, acknowledged_by, public_key, plan_digest)
+                VALUES ('j', 'u1', 0, 0, 0, 'known', 'sari', 'k', 'plan-a')
+                """
+            try connection.execute(acknowledge)
 
             let version11 = try #require(RemedySchemaSQL.migrations.first { $0.version == 11 })
             try connection.transaction { try connection.executeScript(version11.sql) }
@@ -126,6 +132,9 @@ struct SchemaUpgradeTests {
                 try connection.execute("INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount) VALUES ('r2', 'j', 'plan-a', 'u2', 5000)")
             }
             #expect(unsigned?.sqlState == "23514" && unsigned.map { "\($0)".contains("receivables_signed") } == true, "\(String(describing: unsigned))")
+            #expect(try Acknowledgements(connection: connection).latest(job: "j").byUser["u1"] != nil, "the acknowledgement made before is read")
+            let unsignedAcknowledgement = #expect(throws: PostgresError.self) { try connection.execute(acknowledge) }
+            #expect(unsignedAcknowledgement.map { "\($0)".contains("acknowledgements_signed") } == true, "\(String(describing: unsignedAcknowledgement))")
 
             let stranger = try SigningKey.generate(name: "eve", role: "finance")
             let signature = try ReceivableSignature.sign(ReceivableSignature.opened(idempotencyKey: "r3", job: "j", planDigest: "plan-a", userId: "u3",

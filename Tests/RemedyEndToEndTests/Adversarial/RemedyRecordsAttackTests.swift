@@ -151,6 +151,42 @@ struct RemedyRecordsAttackTests {
         #expect(plan.exitedNonZero && plan.stderrLines.last?.contains("settlement of receivable \(receivableKey)") == true, "\(plan)")
     }
 
+    /// An acknowledgement takes a hold out of review in a person's name. One inserted by SQL, in
+    /// sari's name with another key's signature or with her signature of another hold, refuses the
+    /// plan instead of showing a decision she never made.
+    @Test func anAcknowledgementNotSignedByThePersonItNamesRefusesThePlan() throws {
+        let shop = try EndToEndShop(users: 200, seed: 77)
+        let bundle = try shop.plan()
+        let read = try PlanBundle.read(bundle)
+        let holds = read.plan.holds
+        try #require(holds.count >= 2, "the shop should hold users")
+        try shop.remedy(["acknowledge", bundle, "--user", holds[0].userId, "--reason", "known since the audit of 2025-12", "--key", shop.key("sari")])
+            .requireSuccess()
+        let planArguments = ["plan", "tripay-double-credit"] + shop.windowParameters + ["--key", shop.key("andi"), "--jobs", shop.jobs]
+        let signed = try shop.remedy(planArguments)
+        #expect(signed.exitedZero && signed.stdout.contains("acknowledged by sari"), "her own acknowledgement is read\n\(signed)")
+
+        let sari = try SigningKey.load(path: shop.key("sari"))
+        let eve = try SigningKey.load(path: shop.key("eve"))
+        let hold = holds[1]
+        let reason = "known: goodwill credit approved by finance"
+        let statement = Acknowledgements.statement(job: "tripay-double-credit", userId: hold.userId, balance: hold.balance, ledger: hold.ledger,
+                                                   openReceivables: hold.openReceivables, reason: reason, by: "sari", planDigest: read.digest)
+        let herOwn = try #require(try shop.connection.query("SELECT signature FROM remedy.acknowledgements ORDER BY id LIMIT 1").first?.decode(0, as: String.self))
+        for (label, signature) in [("eve's signature", try eve.sign(statement).base64EncodedString()), ("sari's signature of another hold", herOwn)] {
+            try shop.connection.execute("""
+                INSERT INTO remedy.acknowledgements (job, user_id, balance, ledger, open_receivables, reason, acknowledged_by, public_key, plan_digest, signature)
+                VALUES ('tripay-double-credit', $1, $2::numeric, $3::numeric, $4::numeric, $5, 'sari', $6, $7, $8)
+                """, [hold.userId, hold.balance, hold.ledger, hold.openReceivables, reason, sari.publicKey.base64, read.digest, signature])
+            let plan = try shop.remedy(planArguments)
+            #expect(plan.exitedNonZero && plan.stderrLines.last?.contains("in sari's name that sari's trusted key did not sign") == true, "\(label)\n\(plan)")
+            try shop.connection.transaction {
+                try shop.connection.execute("SET LOCAL session_replication_role = replica")
+                try shop.connection.execute("DELETE FROM remedy.acknowledgements WHERE user_id = $1", [hold.userId])
+            }
+        }
+    }
+
     @Test func anApproverSetRecordedBeforeVersion3CannotBeExtendedBySQL() throws {
         // An installation made by a remedy of schema version 2: no approvers file kept with set 1.
         let shop = try EndToEndShop(users: 60, seed: 75, initialize: false)
