@@ -43,13 +43,30 @@ public enum TerminalSafe {
     /// customer picks its length too: whole, one name of megabytes would fill every screen the
     /// plan, show and apply print. `--json` and the exports keep it whole.
     public static let maxLabelCharacters = 48
+    /// Most Unicode scalars those characters may hold. A character (a grapheme cluster) has no
+    /// length of its own: a run of Hangul leading jamo, or a letter with thousands of combining
+    /// marks, is one. Past this the cut goes inside the cluster.
+    public static let maxLabelScalars = 4 * maxLabelCharacters
 
-    /// `label` as `text` shows it, cut to `maxLabelCharacters` with what was left out counted:
-    /// `Budi…[+4953 characters]`. Cut before escaping, so an escape is never cut in two.
+    /// `label` as `text` shows it, cut to `maxLabelCharacters` (and `maxLabelScalars`) with what was
+    /// left out counted: `Budi…[+4953 characters]`. Cut at a character where the scalars allow, and
+    /// before escaping, so an escape is never cut in two.
     public static func label(_ label: String) -> String {
-        guard label.count > maxLabelCharacters else { return text(label) }
-        let kept = label.prefix(maxLabelCharacters - 1)
-        return text(String(kept)) + "…[+\(label.count - kept.count) characters]"
+        let scalars = label.unicodeScalars
+        guard label.count > maxLabelCharacters || scalars.count > maxLabelScalars else { return text(label) }
+        var cut = label.startIndex
+        var (keptCharacters, keptScalars) = (0, 0)
+        while cut < label.endIndex, keptCharacters < maxLabelCharacters - 1 {
+            let next = label.index(after: cut)
+            let size = scalars[cut..<next].count
+            guard keptScalars + size <= maxLabelScalars - 1 else {
+                // A cluster longer than what is left: its first scalars, up to the bound.
+                cut = scalars.index(cut, offsetBy: maxLabelScalars - 1 - keptScalars)
+                break
+            }
+            (cut, keptCharacters, keptScalars) = (next, keptCharacters + 1, keptScalars + size)
+        }
+        return text(String(scalars[..<cut])) + "…[+\(String(scalars[cut...]).count) characters]"
     }
 
     /// JSON for a terminal: the same JSON value, with every character `escapes` names that the

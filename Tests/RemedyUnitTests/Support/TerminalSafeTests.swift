@@ -41,6 +41,17 @@ struct TerminalSafeTests {
         #expect(escapeAtCut.terminalLabel == String(repeating: "a", count: limit - 2) + "\\u{1b}…[+10 characters]")
         let accented = String(repeating: "a", count: limit - 2) + "e\u{301}" + "tail"
         #expect(accented.terminalLabel == String(repeating: "a", count: limit - 2) + "e\u{301}…[+4 characters]")
+
+        // One character of any length (4,000 Hangul leading jamo are one grapheme cluster) is cut
+        // inside, at the scalar bound: a customer's name cannot fill the screen as one character.
+        let jamo = "Budi" + String(repeating: "\u{1100}", count: 4_000) + " ok"
+        #expect(jamo.count == 8, "the jamo run is one character")
+        let shown = jamo.terminalLabel
+        #expect(shown.hasPrefix("Budi" + String(repeating: "\u{1100}", count: TerminalSafe.maxLabelScalars - 5) + "…[+"), "\(shown.prefix(80))")
+        #expect(shown.unicodeScalars.count < TerminalSafe.maxLabelScalars + 32, "\(shown.unicodeScalars.count) scalars shown")
+        let marks = "e" + String(repeating: "\u{301}", count: 10_000)
+        #expect(marks.terminalLabel.unicodeScalars.count < TerminalSafe.maxLabelScalars + 32)
+        #expect(String(repeating: "e\u{301}", count: 30).terminalLabel == String(repeating: "e\u{301}", count: 30), "short enough whole")
     }
 
     /// ASCII is answered without the Unicode tables: the same answer as theirs, for all 128.
