@@ -171,14 +171,28 @@ public struct ExportBuilder {
 
     // MARK: Lines
 
+    /// A correction's reason, from the classifications its attribution used (a drift job gives back
+    /// purchases charged twice; the double-credit job takes back the handler's credits), joined
+    /// with `+` where it used both.
+    static func why(_ attribution: Decomposition) -> (code: String, text: String) {
+        let families = attribution.families
+        guard !families.isEmpty else { return ("drift", "the balance differed from the shop's ledger: moved to match it") }
+        return (families.map { $0.rawValue.replacingOccurrences(of: "_", with: "-") }.joined(separator: "+"),
+                families.map {
+                    switch $0 {
+                    case .doubleCredit: "double credit: the Tripay callback handler added amount_received on top of the balance trigger"
+                    case .purchaseDeduction: "purchase deduction: a purchase was charged to the balance without a ledger row (charged twice, or failed and charged anyway)"
+                    }
+                }.joined(separator: "; "))
+    }
+
     private func adjustment(_ line: AdjustmentLine, phase: ExportPhase, word: BundleRuns.Word?, facts: ExportDatabaseFacts?,
                             batch: ExportDatabaseFacts.Batch?, discrepancies: inout [ExportDiscrepancy]) throws -> ExportLine {
         let isRevert = bundle.plan.kind == .revert
+        let why = isRevert ? (code: "revert", text: "revert of plan \(bundle.plan.reverts ?? "?"): puts back what it took") : Self.why(line.attribution)
         var out = ExportLine(
             userId: line.userId, label: line.label, contact: line.contact, section: .adjustment, outcome: .planned,
-            reasonCode: isRevert ? "revert" : "double-credit",
-            reason: isRevert ? "revert of plan \(bundle.plan.reverts ?? "?"): puts back what it took"
-                             : "double credit: the Tripay callback handler added amount_received on top of the balance trigger",
+            reasonCode: why.code, reason: why.text,
             balance: line.balance, ledger: line.ledger, openReceivables: line.openReceivables, excess: line.excess,
             plannedDelta: line.delta, delta: line.delta, receivable: line.receivable, balanceBefore: nil, balanceAfter: line.balanceAfter,
             currentExcess: nil, evidence: line.attribution.topUps, evidenceText: line.attribution.shortText,
