@@ -10,7 +10,7 @@ final class BatchWork: @unchecked Sendable {
     let runId: String
     let approvers: [String]
     let actor: Approver
-    /// The actor's key: it signs each receivable a batch opens (ReceivableSignature).
+    /// The actor's key: it signs each receivable a batch opens (BookSignature).
     let operatorKey: SigningKey
     let batchSize: Int
     let lineCount: Int

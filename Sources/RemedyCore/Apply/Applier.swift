@@ -445,6 +445,7 @@ public struct Applier {
         let isRevert = batch.isRevert
         let lines = booked.map(\.line)
         var columns = [[String?]](repeating: [], count: 6)
+        var signatures: [String?] = []
         for line in lines {
             let before = current[line.userId]!.balance
             let after = try before.adding(line.delta)
@@ -454,15 +455,20 @@ public struct Applier {
             for (kind, amount) in entries {
                 let values: [String?] = [line.idempotencyKey, kind, line.userId, amount.exactText, before.exactText, after.exactText]
                 for (index, value) in values.enumerated() { columns[index].append(value) }
+                // The reversal only mirrors its discovered entry, which carries what a revert reads.
+                signatures.append(kind == "reversal" ? nil : try BookSignature.sign(
+                    BookSignature.entry(installationId: bundle.plan.database.installationId, idempotencyKey: line.idempotencyKey, kind: kind, job: spec.name, planDigest: bundle.digest, runId: runId,
+                                        userId: line.userId, amount: amount, balanceBefore: before, balanceAfter: after), with: operatorKey))
             }
         }
-        var statements = [PostgresStatement(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) } + [try batch.evidenceColumn(of: booked)])]
+        var statements = [PostgresStatement(ApplySQL.bookEntries, [spec.name, bundle.digest, runId] + columns.map { PostgresArray($0) }
+                                                                    + [try batch.evidenceColumn(of: booked), operatorKey.publicKey.base64, PostgresArray(signatures)])]
         if isRevert {
             let settling = try lines.compactMap { line in try line.revertsKey.map { (receivable: $0, revert: line.idempotencyKey, amount: try line.receivable.negated()) } }
                 .filter { $0.amount.isPositive }
             if !settling.isEmpty {
                 let signatures = try settling.map {
-                    try ReceivableSignature.sign(ReceivableSignature.settled(receivableKey: $0.receivable, revertKey: $0.revert, planDigest: bundle.digest,
+                    try BookSignature.sign(BookSignature.settled(installationId: bundle.plan.database.installationId, receivableKey: $0.receivable, revertKey: $0.revert, planDigest: bundle.digest,
                                                                              runId: runId, amount: $0.amount), with: operatorKey)
                 }
                 statements.append(PostgresStatement(RevertSQL.settleReceivables, [PostgresArray(settling.map(\.receivable)), PostgresArray(settling.map(\.revert)),
@@ -474,7 +480,7 @@ public struct Applier {
         let owed = lines.filter { $0.receivable.isPositive }
         if !owed.isEmpty {
             let signatures = try owed.map {
-                try ReceivableSignature.sign(ReceivableSignature.opened(idempotencyKey: $0.idempotencyKey, job: spec.name, planDigest: bundle.digest,
+                try BookSignature.sign(BookSignature.opened(installationId: bundle.plan.database.installationId, idempotencyKey: $0.idempotencyKey, job: spec.name, planDigest: bundle.digest,
                                                                         userId: $0.userId, amount: $0.receivable), with: operatorKey)
             }
             statements.append(PostgresStatement(ApplySQL.openReceivables, [spec.name, bundle.digest, PostgresArray(owed.map(\.idempotencyKey)),

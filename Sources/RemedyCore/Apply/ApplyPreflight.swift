@@ -78,13 +78,16 @@ public struct ApplyPreflight {
         guard let reverted = bundle.plan.reverts else {
             throw RemedyError(.tampered, "this revert plan does not name the plan it reverts; make a new revert with `remedy revert`")
         }
-        try ReceivableSignature.requireSigned(on: connection)
+        try BookSignature.requireSigned(on: connection)
+        let trust = try BookSignature.Trust.read(on: connection)
         var start = 0
         while case let batch = try adjustments(start..<start + PlanAdjustmentStream.checkBatch), !batch.isEmpty {
             let keys = PostgresArray(batch.compactMap(\.revertsKey))
             var booked: [String: (takenBack: Money, receivable: Money)] = [:]
             for row in try connection.query(RevertSQL.bookedCorrections, [reverted, keys]) {
-                booked[try row.decode(0, as: String.self)] = (try row.decode(1, as: Money.self), try row.decode(2, as: Money.self))
+                try BookSignature.requireSignedEntry(row, trust: trust)
+                booked[try row.decode(0, as: String.self)] = (try (try row.decode(7, as: Money.self)).subtracting(try row.decode(8, as: Money.self)),
+                                                              try row.decode(11, as: Money.self))
             }
             for line in batch {
                 guard let key = line.revertsKey, let correction = booked[key] else {

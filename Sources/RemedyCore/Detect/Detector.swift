@@ -74,7 +74,7 @@ public struct Detector {
             let takenAt = try connection.query(CatalogSQL.snapshotTime)[0].decode(0, as: String.self)
             let catalog = try ShopCatalog.inspect(spec, on: connection)
             // detect.sql subtracts every open receivable: each must be one an operator signed.
-            try ReceivableSignature.requireSigned(on: connection)
+            try BookSignature.requireSigned(on: connection)
             try prepare(catalog)
             let template = try SQLTemplate.bindings(for: spec, parameters: parameters, userIdType: catalog.userIdType, zonelessTimes: catalog.zonelessTimes)
             let rendered = try template.render(spec.sql["detect"]!, file: "\(spec.directory)/detect.sql")

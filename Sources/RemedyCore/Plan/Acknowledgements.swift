@@ -21,13 +21,14 @@ public struct Acknowledgements {
         let rows = try connection.query(RemedyStoreSQL.acknowledgements, [job])
         guard !rows.isEmpty else { return latest }
         let trusted = try ApproverSetHistory(connection: connection).verifiedSets().flatMap(\.approvers)
+        let installationId = try connection.query(RemedyStoreSQL.installation).first?.decode(0, as: String.self) ?? ""
         for row in rows {
             let userId = try row.decode(0, as: String.self)
             let (balance, ledger, receivables) = (try row.decode(1, as: Money.self), try row.decode(2, as: Money.self), try row.decode(3, as: Money.self))
             let (reason, by) = (try row.decode(4, as: String.self), try row.decode(5, as: String.self))
             // Made before schema version 11: the constraint lets only those be unsigned.
             if let signature = try row.decode(9, as: String?.self) {
-                let statement = Self.statement(job: job, userId: userId, balance: balance, ledger: ledger, openReceivables: receivables, reason: reason,
+                let statement = Self.statement(installationId: installationId, job: job, userId: userId, balance: balance, ledger: ledger, openReceivables: receivables, reason: reason,
                                                by: by, planDigest: try row.decode(8, as: String.self))
                 guard let key = try? PublicKeyText(validating: try row.decode(7, as: String.self)), trusted.contains(where: { $0.publicKey == key && $0.name == by }),
                       let bytes = Data(base64Encoded: signature), key.isValidSignature(bytes, for: statement) else {
@@ -39,11 +40,13 @@ public struct Acknowledgements {
         return latest
     }
 
-    /// What the acknowledging person signs: the hold's numbers and the reason, in their name.
-    static func statement(job: String, userId: String, balance: Money, ledger: Money, openReceivables: Money, reason: String, by: String,
+    /// What the acknowledging person signs: the hold's numbers and the reason, in their name, in
+    /// this installation (one signed in a staging copy with the same people's keys does not count here).
+    static func statement(installationId: String, job: String, userId: String, balance: Money, ledger: Money, openReceivables: Money, reason: String, by: String,
                           planDigest: String) -> Data {
         Data("""
             remedy/acknowledgement/v1
+            installation=\(installationId)
             job=\(job)
             user=\(userId.utf8.count):\(userId)
             balance=\(balance.exactText)
@@ -97,7 +100,7 @@ public struct Acknowledgements {
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.count >= 3, trimmed.count <= 2_000 else { throw RemedyError(.badInput, "--reason must say why, in 3 to 2000 characters") }
         struct Acknowledged: Encodable { let job: String; let balance: Money; let ledger: Money; let openReceivables: Money; let excess: Money; let holdReason: HeldLine.Reason; let reason: String }
-        let signature = try key.sign(Self.statement(job: bundle.plan.job, userId: hold.userId, balance: hold.balance, ledger: hold.ledger,
+        let signature = try key.sign(Self.statement(installationId: try store.identity().installationId, job: bundle.plan.job, userId: hold.userId, balance: hold.balance, ledger: hold.ledger,
                                                     openReceivables: hold.openReceivables, reason: trimmed, by: person.name, planDigest: bundle.digest))
         try connection.transaction {
             try connection.execute(RemedyStoreSQL.insertAcknowledgement, [bundle.plan.job, hold.userId, hold.balance, hold.ledger, hold.openReceivables,

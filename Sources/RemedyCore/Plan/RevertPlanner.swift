@@ -51,14 +51,15 @@ public struct RevertPlanner {
                 snapshotAt = try connection.query(CatalogSQL.snapshotTime)[0].decode(0, as: String.self)
                 identity = try store.identity()
                 // A revert settles the receivables its corrections opened: each must be one an operator signed.
-                try ReceivableSignature.requireSigned(on: connection)
+                try BookSignature.requireSigned(on: connection)
                 let catalog = try ShopCatalog.inspect(spec, on: connection)
                 let (refires, reason) = catalog.balanceTriggerRefires(spec)
                 evidence = PlanEvidence(triggers: catalog.triggers, triggerRefires: refires, triggerRefiresReason: reason,
                                         balanceCheckConstraints: catalog.balanceCheckConstraints)
                 let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType, zonelessTimes: catalog.zonelessTimes)
+                let trust = try BookSignature.Trust.read(on: connection)
                 try original.adjustments.forEachBatch(of: RevertPlanner.batchLines) { batch in
-                    for line in try revertLines(of: batch, template: template) {
+                    for line in try revertLines(of: batch, template: template, trust: trust) {
                         try totals.add(line)
                         try spool.add(DecidedLine(.adjust(line), encoding: false))
                     }
@@ -85,27 +86,37 @@ public struct RevertPlanner {
     }
 
     /// The revert line of each of these original lines whose correction is booked and not yet
-    /// reverted: what it took put back, what it left owed settled, against the books now.
-    private func revertLines(of batch: [AdjustmentLine], template: SQLTemplate) throws -> [AdjustmentLine] {
+    /// reverted: what it took put back, what it left owed settled, against the books now. Each
+    /// booked correction must be signed by a trusted operator and be what its line approved: a
+    /// revert never puts back more than was taken.
+    private func revertLines(of batch: [AdjustmentLine], template: SQLTemplate, trust: BookSignature.Trust) throws -> [AdjustmentLine] {
         let originals = Dictionary(batch.map { ($0.idempotencyKey, $0) }, uniquingKeysWith: { first, _ in first })
-        let booked = try connection.query(RevertSQL.appliedCorrectionsOfKeys, [original.bundle.digest, PostgresArray(batch.map(\.idempotencyKey))])
+        let booked = try connection.query(RevertSQL.bookedCorrections, [original.bundle.digest, PostgresArray(batch.map(\.idempotencyKey))])
+        for row in booked {
+            try BookSignature.requireSignedEntry(row, trust: trust)
+            let key = try row.decode(0, as: String.self)
+            let takenBack = try (try row.decode(7, as: Money.self)).subtracting(try row.decode(8, as: Money.self))
+            guard let line = originals[key], try row.decode(6, as: Money.self) == line.excess, takenBack == (try line.delta.negated()) else {
+                throw RemedyError(.tampered, "remedy.entries records correction \(key) as taking \(takenBack.rupiah), which its plan line did not approve (\(originals[key].map { (try? $0.delta.negated().rupiah) ?? "?" } ?? "no such line")); the book was written behind remedy's back: find out who wrote it")
+            }
+        }
         // A correction already reverted is not live: there is nothing of it left to put back.
-        let revertKeys = try booked.map { RevertPlanner.revertKey(of: try $0.decode(1, as: String.self)) }
+        let revertKeys = try booked.map { RevertPlanner.revertKey(of: try $0.decode(0, as: String.self)) }
         let reverted = Set(try connection.query(ApplySQL.bookedKeys, [PostgresArray(revertKeys), "revert"]).map { try $0.decode(0, as: String.self) })
         let applied = zip(booked, revertKeys).filter { !reverted.contains($0.1) }.map(\.0)
         guard !applied.isEmpty else { return [] }
-        let ids = try applied.map { try $0.decode(0, as: String.self) }
+        let ids = try applied.map { try $0.decode(5, as: String.self) }
         let recheck = try template.with(["user_ids": PostgresArray(ids)]).render(spec.sql["recheck"]!, file: "\(spec.directory)/recheck.sql")
         var current: [String: (balance: Money, ledger: Money, receivables: Money)] = [:]
         for row in try connection.query(recheck.sql, recheck.parameters) {
             current[try row.decode(0, as: String.self)] = (try row.decode(1), try row.decode(2), try row.decode(3))
         }
         return try applied.compactMap { row in
-            let userId = try row.decode(0, as: String.self)
-            let originalKey = try row.decode(1, as: String.self)
-            let excess = try row.decode(2, as: Money.self)
-            let takenBack = try (try row.decode(3, as: Money.self)).subtracting(try row.decode(4, as: Money.self))
-            let openReceivable = try row.decode(5, as: Money.self)
+            let userId = try row.decode(5, as: String.self)
+            let originalKey = try row.decode(0, as: String.self)
+            let excess = try row.decode(6, as: Money.self)
+            let takenBack = try (try row.decode(7, as: Money.self)).subtracting(try row.decode(8, as: Money.self))
+            let openReceivable = try row.decode(11, as: Money.self)
             guard let now = current[userId] else { return nil }
             let nowExcess = try now.balance.subtracting(now.ledger).subtracting(now.receivables)
             let line = originals[originalKey]

@@ -42,9 +42,9 @@ enum ApplySQL {
     static let revertKeysOfJob = "SELECT idempotency_key FROM remedy.entries WHERE job = $1 AND kind = 'revert'"
 
     static let bookEntries = #"""
-    INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, balance_before, balance_after, evidence)
-    SELECT k, kind, $1, $2, $3::uuid, u, a, b, af, e
-      FROM unnest($4::text[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::numeric[], $10::text[]) AS x(k, kind, u, a, b, af, e)
+    INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, balance_before, balance_after, evidence, signer, signature)
+    SELECT k, kind, $1, $2, $3::uuid, u, a, b, af, e, CASE WHEN s IS NOT NULL THEN $11 END, s
+      FROM unnest($4::text[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::numeric[], $10::text[], $12::text[]) AS x(k, kind, u, a, b, af, e, s)
     """#
 
     static let openReceivables = #"""
@@ -53,7 +53,7 @@ enum ApplySQL {
     """#
 
     /// The receivables that count in an excess (open), with their signatures (NULL on those opened
-    /// before schema version 11), for ReceivableSignature to check.
+    /// before schema version 11), for BookSignature to check.
     static let openReceivablesSigned = #"""
     SELECT r.idempotency_key, r.job, r.plan_digest, r.user_id, r.amount::text, r.signer, r.signature
       FROM remedy.receivables r

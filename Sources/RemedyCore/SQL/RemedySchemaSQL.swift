@@ -351,22 +351,26 @@ enum RemedySchemaSQL {
     ALTER TABLE remedy.entries DROP CONSTRAINT entries_run_plan_fkey;
     """#
 
-    /// A receivable counts in every excess remedy computes after it (detect, verify, a revert's
-    /// amounts), and its settlement takes it out, so from this version each is signed by the
-    /// operator whose run wrote it (ReceivableSignature); an acknowledgement, a person's decision
-    /// to leave a hold be, by that person (Acknowledgements). A writer of remedy's schema may insert rows, and chain audit rows for
-    /// them (the chain has no key), but cannot sign: plan, verify and revert refuse a receivable,
-    /// settlement or acknowledgement no trusted key signed. The constraints are NOT VALID: rows written before them
+    /// A correction's entry says what a revert puts back; a receivable counts in every excess remedy
+    /// computes after it (detect, verify, a revert's amounts), and its settlement takes it out. So
+    /// from this version each is signed by the operator whose run wrote it (BookSignature); an
+    /// acknowledgement, a person's decision to leave a hold be, by that person (Acknowledgements). A writer of remedy's schema may insert rows, and chain audit rows for
+    /// them (the chain has no key), but cannot sign: plan, verify and revert refuse an entry,
+    /// receivable, settlement or acknowledgement no trusted key signed. The constraints are NOT VALID: rows written before them
     /// keep no signature, and every row inserted after them must carry one.
     static let version11 = #"""
+    ALTER TABLE remedy.entries ADD COLUMN signer text, ADD COLUMN signature text;
+    ALTER TABLE remedy.entries ADD CONSTRAINT entries_signed CHECK (kind = 'reversal' OR (signer IS NOT NULL AND signature IS NOT NULL)) NOT VALID;
+    COMMENT ON COLUMN remedy.entries.signature IS
+        'the booking operator''s Ed25519 signature (base64) over BookSignature.entry, on every discovered and revert entry; NULL on reversals and on entries booked before schema version 11';
     ALTER TABLE remedy.receivables ADD COLUMN signer text, ADD COLUMN signature text;
     ALTER TABLE remedy.receivables ADD CONSTRAINT receivables_signed CHECK (signer IS NOT NULL AND signature IS NOT NULL) NOT VALID;
     COMMENT ON COLUMN remedy.receivables.signature IS
-        'the opening operator''s Ed25519 signature (base64) over ReceivableSignature.opened; NULL only on receivables opened before schema version 11';
+        'the opening operator''s Ed25519 signature (base64) over BookSignature.opened; NULL only on receivables opened before schema version 11';
     ALTER TABLE remedy.receivable_settlements ADD COLUMN signer text, ADD COLUMN signature text;
     ALTER TABLE remedy.receivable_settlements ADD CONSTRAINT receivable_settlements_signed CHECK (signer IS NOT NULL AND signature IS NOT NULL) NOT VALID;
     COMMENT ON COLUMN remedy.receivable_settlements.signature IS
-        'the revert''s operator''s Ed25519 signature (base64) over ReceivableSignature.settled; NULL only on settlements written before schema version 11';
+        'the revert''s operator''s Ed25519 signature (base64) over BookSignature.settled; NULL only on settlements written before schema version 11';
     ALTER TABLE remedy.acknowledgements ADD COLUMN signature text;
     ALTER TABLE remedy.acknowledgements ADD CONSTRAINT acknowledgements_signed CHECK (signature IS NOT NULL) NOT VALID;
     COMMENT ON COLUMN remedy.acknowledgements.signature IS

@@ -1,20 +1,14 @@
 enum RevertSQL {
-    /// The corrections a plan's runs booked for these idempotency keys, with the balances they
-    /// moved and any receivable still open.
-    static let appliedCorrectionsOfKeys = #"""
-    SELECT e.user_id, e.idempotency_key, e.amount::text, e.balance_before::text, e.balance_after::text,
+    /// The corrections a plan's runs booked for these idempotency keys: each discovered entry as
+    /// signed (BookSignature.requireSignedEntry reads columns 0–10), then any receivable still open.
+    /// What a revert line must put back (balance before − after) and settle.
+    static let bookedCorrections = #"""
+    SELECT e.idempotency_key, e.kind, e.job, e.plan_digest, e.run_id::text, e.user_id, e.amount::text,
+           e.balance_before::text, e.balance_after::text, e.signer, e.signature,
            COALESCE((SELECT r.amount FROM remedy.open_receivables r WHERE r.idempotency_key = e.idempotency_key), 0)::text
       FROM remedy.entries e
      WHERE e.plan_digest = $1 AND e.kind = 'discovered' AND e.idempotency_key = ANY($2::text[])
      ORDER BY e.user_id
-    """#
-    /// What each named correction of a plan took (balance before − after) and left owed: what a
-    /// revert line must put back and settle.
-    static let bookedCorrections = #"""
-    SELECT e.idempotency_key, (e.balance_before - e.balance_after)::text,
-           COALESCE((SELECT r.amount FROM remedy.open_receivables r WHERE r.idempotency_key = e.idempotency_key), 0)::text
-      FROM remedy.entries e
-     WHERE e.plan_digest = $1 AND e.kind = 'discovered' AND e.idempotency_key = ANY($2::text[])
     """#
     /// A revert settles the receivable its correction opened: a new row naming the revert line
     /// (receivables are never edited), of the amount the line settles (apply's preflight held it to

@@ -84,7 +84,7 @@ public struct Verifier {
             try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
                 try ReadSnapshot.configure(spec, on: connection)
                 // The recheck subtracts every open receivable: a forged one could hide a residual.
-                try ReceivableSignature.requireSigned(on: connection)
+                try BookSignature.requireSigned(on: connection)
                 let catalog = try ShopCatalog.inspect(spec, on: connection)
                 let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType, zonelessTimes: catalog.zonelessTimes)
                 // A user has one line in a plan (the reader refuses another), so each batch stands alone.

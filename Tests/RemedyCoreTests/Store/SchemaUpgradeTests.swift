@@ -127,7 +127,7 @@ struct SchemaUpgradeTests {
             try connection.transaction { try connection.executeScript(version11.sql) }
 
             #expect(try connection.query("SELECT count(*) FROM remedy.open_receivables")[0].decode(0, as: Int.self) == 1, "the receivable is kept, open")
-            try ReceivableSignature.requireSigned(on: connection)
+            try BookSignature.requireSigned(on: connection)
             let unsigned = #expect(throws: PostgresError.self) {
                 try connection.execute("INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount) VALUES ('r2', 'j', 'plan-a', 'u2', 5000)")
             }
@@ -137,11 +137,11 @@ struct SchemaUpgradeTests {
             #expect(unsignedAcknowledgement.map { "\($0)".contains("acknowledgements_signed") } == true, "\(String(describing: unsignedAcknowledgement))")
 
             let stranger = try SigningKey.generate(name: "eve", role: "finance")
-            let signature = try ReceivableSignature.sign(ReceivableSignature.opened(idempotencyKey: "r3", job: "j", planDigest: "plan-a", userId: "u3",
+            let signature = try BookSignature.sign(BookSignature.opened(installationId: "", idempotencyKey: "r3", job: "j", planDigest: "plan-a", userId: "u3",
                                                                                     amount: try Money(exactText: "5000.00")), with: stranger)
             try connection.execute("INSERT INTO remedy.receivables (idempotency_key, job, plan_digest, user_id, amount, signer, signature) VALUES ('r3', 'j', 'plan-a', 'u3', 5000, $1, $2)",
                                    [stranger.publicKey.base64, signature])
-            let refused = #expect(throws: RemedyError.self) { try ReceivableSignature.requireSigned(on: connection) }
+            let refused = #expect(throws: RemedyError.self) { try BookSignature.requireSigned(on: connection) }
             #expect(refused?.message.contains("receivable r3") == true, "\(String(describing: refused))")
         }
     }

@@ -20,6 +20,11 @@ struct RemedyRecordsAttackTests {
         #expect(try DatabaseFingerprint.take(shop).differences(from: before).isEmpty, sourceLocation: sourceLocation)
     }
 
+    /// The installation a shop's remedy schema was made as: every signed record names it.
+    static func installation(_ shop: EndToEndShop) throws -> String {
+        try shop.connection.query("SELECT installation_id::text FROM remedy.installation")[0].decode(0, as: String.self)
+    }
+
     @Test func receivablesAndTheirSettlementsAreAppendOnlyAndCountedByAuditVerify() throws {
         let clamp = try JobsDirectoryCopy(replacing: "negative_balance: hold        # hold | allow | clamp", with: "negative_balance: clamp")
         let shop = try EndToEndShop(users: 200, seed: 74, jobs: clamp.path)
@@ -112,7 +117,7 @@ struct RemedyRecordsAttackTests {
             ("forged-as-andi", eve, andi),  // eve's signature, andi's public key
         ]
         for forgery in forgeries {
-            let signature = try ReceivableSignature.sign(ReceivableSignature.opened(idempotencyKey: forgery.key, job: "tripay-double-credit",
+            let signature = try BookSignature.sign(BookSignature.opened(installationId: try Self.installation(shop), idempotencyKey: forgery.key, job: "tripay-double-credit",
                                                                                     planDigest: planDigest, userId: userId, amount: amount),
                                                          with: forgery.signer)
             try shop.connection.execute("""
@@ -141,7 +146,7 @@ struct RemedyRecordsAttackTests {
         // the next plan would take its amount again.
         let open = try #require(try shop.connection.query("SELECT idempotency_key, amount::text FROM remedy.open_receivables ORDER BY id LIMIT 1").first)
         let (receivableKey, owed) = (try open.decode(0, as: String.self), try open.decode(1, as: Money.self))
-        let signature = try ReceivableSignature.sign(ReceivableSignature.settled(receivableKey: receivableKey, revertKey: "forged", planDigest: planDigest,
+        let signature = try BookSignature.sign(BookSignature.settled(installationId: try Self.installation(shop), receivableKey: receivableKey, revertKey: "forged", planDigest: planDigest,
                                                                                  runId: "", amount: owed), with: eve)
         try shop.connection.execute("""
             INSERT INTO remedy.receivable_settlements (receivable_key, revert_key, plan_digest, amount, signer, signature) VALUES ($1, 'forged', $2, $3, $4, $5)
@@ -149,6 +154,73 @@ struct RemedyRecordsAttackTests {
         try expectRefusal(["verify", bundle, "--jobs", shop.jobs], in: shop, mentioning: ["settlement of receivable \(receivableKey)", "no trusted key signed"])
         let plan = try shop.remedy(["plan", "tripay-double-credit"] + shop.windowParameters + ["--key", shop.key("andi"), "--jobs", shop.jobs])
         #expect(plan.exitedNonZero && plan.stderrLines.last?.contains("settlement of receivable \(receivableKey)") == true, "\(plan)")
+    }
+
+    /// A revert puts back what the book says a correction took. Entries forged by SQL for a line
+    /// apply never booked (it went stale), under a run row of the writer's own, would make a revert
+    /// give back money never taken: each booked correction is signed by its operator and must be
+    /// what its plan line approved, and a revert refuses one that is not.
+    @Test func aCorrectionBookedBehindRemedysBackIsNotReverted() throws {
+        let shop = try EndToEndShop(users: 200, seed: 78)
+        let bundle = try shop.plan()
+        let lines = try shop.readPlan(bundle).adjustments
+        let stale = try #require(lines.first)
+        try shop.approve(bundle)
+        // The shop moves one user's balance: that line is stale at apply, and nothing of it is booked.
+        try shop.connection.execute("UPDATE users SET balance = balance + 100 WHERE id = $1::uuid", [stale.userId])
+        let applied = try shop.apply(bundle)
+        #expect(applied.exitedNonZero && applied.stdout.contains("stale"), "\(applied)")
+        #expect(try shop.connection.query("SELECT count(*) FROM remedy.entries WHERE idempotency_key = $1", [stale.idempotencyKey])[0].decode(0, as: Int.self) == 0)
+
+        let digest = try PlanBundle.read(bundle).digest
+        let eve = try SigningKey.load(path: shop.key("eve"))
+        let andi = try SigningKey.load(path: shop.key("andi"))
+        func forge(signedBy signer: SigningKey?, takenBack: Money) throws {
+            let run = UUID().uuidString.lowercased()
+            let before = try Money(exactText: "5099000.00")
+            let after = try before.subtracting(takenBack)
+            let signature = try signer.map {
+                try BookSignature.sign(BookSignature.entry(installationId: try Self.installation(shop), idempotencyKey: stale.idempotencyKey, kind: "discovered", job: "tripay-double-credit",
+                                                           planDigest: digest, runId: run, userId: stale.userId, amount: stale.excess,
+                                                           balanceBefore: before, balanceAfter: after), with: $0)
+            }
+            try shop.connection.transaction {
+                try shop.connection.execute("INSERT INTO remedy.runs (id, plan_digest, job, operator_key, operator_name, host, pid) VALUES ($1::uuid, $2, 'tripay-double-credit', $3, 'andi', 'h', 1)",
+                                            [run, digest, andi.publicKey.base64])
+                try shop.connection.execute("""
+                    INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, balance_before, balance_after, evidence, signer, signature)
+                    VALUES ($1, 'discovered', 'tripay-double-credit', $2, $3::uuid, $4, $5, $6, $7, '{}', $8, $9),
+                           ($1, 'reversal', 'tripay-double-credit', $2, $3::uuid, $4, $10, $6, $7, NULL, NULL, NULL)
+                    """, [stale.idempotencyKey, digest, run, stale.userId, stale.excess, before, after, signer.map { _ in andi.publicKey.base64 }, signature,
+                           try stale.excess.negated()])
+            }
+        }
+        func removeForged() throws {
+            try shop.connection.transaction {
+                try shop.connection.execute("SET LOCAL session_replication_role = replica")
+                try shop.connection.execute("DELETE FROM remedy.entries WHERE idempotency_key = $1", [stale.idempotencyKey])
+            }
+        }
+        let revert = ["revert", bundle, "--key", shop.key("andi"), "--jobs", shop.jobs]
+
+        // Unsigned: the database refuses it.
+        let unsigned = #expect(throws: PostgresError.self) { try forge(signedBy: nil, takenBack: try stale.delta.negated()) }
+        #expect(unsigned.map { "\($0)".contains("entries_signed") } == true, "\(String(describing: unsigned))")
+        // eve's signature under andi's key, the line's own amounts: refused.
+        try forge(signedBy: eve, takenBack: try stale.delta.negated())
+        try expectRefusal(revert + ["--out", "\(shop.directory)/revert-eve"], in: shop, mentioning: ["correction \(stale.idempotencyKey)", "no trusted key signed"])
+        try removeForged()
+        // Booked before schema 11 (no signature; the check dropped to stand for that time), for
+        // more than the line approved: refused by the line.
+        try shop.connection.execute("ALTER TABLE remedy.entries DROP CONSTRAINT entries_signed")
+        try forge(signedBy: nil, takenBack: try Money(exactText: "5000000.00"))
+        try expectRefusal(revert + ["--out", "\(shop.directory)/revert-old"], in: shop, mentioning: ["correction \(stale.idempotencyKey)", "did not approve"])
+        try removeForged()
+
+        // What apply booked itself, signed by andi, reverts.
+        let out = "\(shop.directory)/revert"
+        try shop.remedy(revert + ["--out", out]).requireSuccess()
+        #expect(try shop.readPlan(out).adjustments.count == lines.count - 1, "every applied line, and not the stale one")
     }
 
     /// An acknowledgement takes a hold out of review in a person's name. One inserted by SQL, in
@@ -170,10 +242,16 @@ struct RemedyRecordsAttackTests {
         let eve = try SigningKey.load(path: shop.key("eve"))
         let hold = holds[1]
         let reason = "known: goodwill credit approved by finance"
-        let statement = Acknowledgements.statement(job: "tripay-double-credit", userId: hold.userId, balance: hold.balance, ledger: hold.ledger,
-                                                   openReceivables: hold.openReceivables, reason: reason, by: "sari", planDigest: read.digest)
+        func statement(installation: String) -> Data {
+            Acknowledgements.statement(installationId: installation, job: "tripay-double-credit", userId: hold.userId, balance: hold.balance,
+                                       ledger: hold.ledger, openReceivables: hold.openReceivables, reason: reason, by: "sari", planDigest: read.digest)
+        }
+        let here = try Self.installation(shop)
         let herOwn = try #require(try shop.connection.query("SELECT signature FROM remedy.acknowledgements ORDER BY id LIMIT 1").first?.decode(0, as: String.self))
-        for (label, signature) in [("eve's signature", try eve.sign(statement).base64EncodedString()), ("sari's signature of another hold", herOwn)] {
+        for (label, signature) in [("eve's signature", try eve.sign(statement(installation: here)).base64EncodedString()),
+                                   ("sari's signature of another hold", herOwn),
+                                   // Signed by sari in a staging copy (another installation, the same people's keys).
+                                   ("sari's signature in another installation", try sari.sign(statement(installation: UUID().uuidString.lowercased())).base64EncodedString())] {
             try shop.connection.execute("""
                 INSERT INTO remedy.acknowledgements (job, user_id, balance, ledger, open_receivables, reason, acknowledged_by, public_key, plan_digest, signature)
                 VALUES ('tripay-double-credit', $1, $2::numeric, $3::numeric, $4::numeric, $5, 'sari', $6, $7, $8)
