@@ -117,7 +117,7 @@ extension SchemaCheck {
         findings.append(CheckFinding("amount_received", .info, received, facts: receivedFacts))
         if incomplete > 0 {
             findings.append(CheckFinding("nulls", .warning,
-                "\(incomplete) transactions have no user, type, status or amount: they count in no ledger", facts: ["rows": String(incomplete)]))
+                "\(incomplete) transactions have no user, type, status or amount (or an amount that is not a number): they count in no ledger, and a user whose ledger holds one is held", facts: ["rows": String(incomplete)]))
         }
     }
 

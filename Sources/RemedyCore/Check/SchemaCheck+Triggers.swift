@@ -58,6 +58,12 @@ extension SchemaCheck {
         let row = try connection.query(rendered.sql, rendered.parameters)[0]
         let users: Int = try row.decode(0)
         let largest = try row.decode(1, as: String?.self).map { try Money(exactText: $0) }
+        let notANumber: Int = try row.decode(3)
+        if notANumber > 0 {
+            findings.append(CheckFinding("balance", .warning,
+                "\(notANumber) of \(users) users have a balance that is not a number (NaN or an infinity): plan holds each of them for a person",
+                facts: ["users": String(users), "not_a_number": String(notANumber)]))
+        }
         guard let column else { return }
         var facts = ["type": column.type, "users": String(users)]
         if let largest { facts["largest_balance"] = largest.exactText }

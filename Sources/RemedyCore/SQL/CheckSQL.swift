@@ -46,9 +46,14 @@ enum CheckSQL {
      WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
     """#
 
-    /// The largest balance and the number of users.
+    /// The number of users, the largest and smallest balance that is a number, and how many
+    /// balances are not ('NaN' and the infinities, which a numeric column takes): those users
+    /// detect holds, one by one.
     static let balances = #"""
-    SELECT count(*)::bigint, max(u.{{users.balance}})::text, min(u.{{users.balance}})::text
+    SELECT count(*)::bigint,
+           max(u.{{users.balance}}) FILTER (WHERE u.{{users.balance}}::numeric NOT IN ('NaN', 'Infinity', '-Infinity'))::text,
+           min(u.{{users.balance}}) FILTER (WHERE u.{{users.balance}}::numeric NOT IN ('NaN', 'Infinity', '-Infinity'))::text,
+           count(*) FILTER (WHERE u.{{users.balance}}::numeric IN ('NaN', 'Infinity', '-Infinity'))::bigint
       FROM {{users.table}} u
     """#
 
@@ -69,7 +74,7 @@ enum CheckSQL {
            r.status,
            {{check.window_day}},
            count(*)::bigint,
-           round(COALESCE(sum(r.amount), 0), 2)::text,
+           round(COALESCE(sum(r.amount) FILTER (WHERE NOT r.amount_not_a_number), 0), 2)::text,
            count(*) FILTER (WHERE r.completed_at IS NULL),
            count(*) FILTER (WHERE r.created_at IS NULL),
            count(*) FILTER (WHERE r.has_reference),
@@ -78,7 +83,7 @@ enum CheckSQL {
            count(*) FILTER (WHERE r.received IN ('callback', 'disagree')),
            count(*) FILTER (WHERE r.received = 'column'),
            count(*) FILTER (WHERE r.received = 'disagree'),
-           count(*) FILTER (WHERE r.user_or_amount_null)
+           count(*) FILTER (WHERE r.user_or_amount_null OR r.amount_not_a_number)
            {{check.offset_columns}}
       FROM (SELECT {{expr.type}} AS type,
                    {{expr.status}} AS status,
@@ -86,6 +91,9 @@ enum CheckSQL {
                    {{expr.completed_at}} AS completed_at,
                    {{expr.created_at}} AS created_at,
                    t.{{tx.reference}} IS NOT NULL AS has_reference,
+                   -- An amount that is not a number ('NaN', an infinity, which numeric takes) counts
+                   -- as none: no ledger can hold it, and no sum here adds it.
+                   t.{{tx.amount}}::numeric IN ('NaN', 'Infinity', '-Infinity') AS amount_not_a_number,
                    t.{{tx.user}} IS NULL OR t.{{tx.amount}} IS NULL AS user_or_amount_null,
                    CASE WHEN t.{{tx.reference}} IS NOT NULL THEN {{expr.paid_at}} END AS paid_at,
                    CASE WHEN t.{{tx.reference}} IS NOT NULL AND {{check.received_scope}} THEN {{check.received}} END AS received

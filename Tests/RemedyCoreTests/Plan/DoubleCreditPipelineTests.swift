@@ -288,6 +288,29 @@ struct HostileDataTests {
         #expect(bundle.plan.adjustments.count > 5, "one bad row does not stop the plan")
     }
 
+    /// A numeric column takes 'NaN'. One such balance, or one such amount in a user's ledger,
+    /// holds that user for a person (check's pass counts the amount in no sum, and says how many
+    /// balances are not a number); it does not stop the plan of everyone else.
+    @Test func aBalanceOrALedgerAmountThatIsNotANumberHoldsThatUserAndTheRestIsPlanned() throws {
+        let harness = try PipelineHarness(users: 120, seed: 73)
+        let before = try harness.plan().plan
+        let (nanBalance, nanLedger) = (try #require(before.adjustments.first).userId, try #require(before.adjustments.last).userId)
+        try harness.connection.execute("UPDATE users SET balance = 'NaN' WHERE id = $1::uuid", [nanBalance])
+        try harness.connection.execute("""
+            UPDATE transactions SET amount = 'NaN'
+             WHERE id = (SELECT id FROM transactions WHERE user_id = $1::uuid AND status = 'completed' ORDER BY id LIMIT 1)
+            """, [nanLedger])
+        let plan = try harness.plan().plan
+        for victim in [nanBalance, nanLedger] {
+            let hold = try #require(plan.holds.first { $0.userId == victim }, "\(victim) is held")
+            #expect(hold.reason == .unreadable, "\(hold.reason)")
+            #expect(!plan.adjustments.contains { $0.userId == victim })
+        }
+        #expect(plan.adjustments.count == before.adjustments.count - 2, "everyone else is planned as before")
+        #expect(plan.warnings.contains { $0.contains("1 of 120 users have a balance that is not a number") }, "\(plan.warnings)")
+        #expect(plan.warnings.contains { $0.contains("(or an amount that is not a number)") }, "\(plan.warnings)")
+    }
+
     @Test func malformedCallbackFieldsFallBackToTheColumnInsteadOfFailingTheSnapshot() throws {
         let harness = try PipelineHarness(users: 120, seed: 72)
         let single = try harness.userId("qris_single")
