@@ -87,10 +87,12 @@ extension AdjustmentLine {
             guard let revertsKey, idempotencyKey == RevertPlanner.revertKey(of: revertsKey) else {
                 return "its idempotency key is not the revert key of the correction it names"
             }
-            // A clamped correction took nothing and left everything owed: its revert moves nothing
-            // and settles the receivable.
-            guard !delta.isNegative, !receivable.isPositive, delta.isPositive || receivable.isNegative else {
-                return "a revert puts back what was taken (delta \(delta.rupiah), not negative) or settles what was left owed (receivable \(receivable.rupiah), not positive), and does one of them"
+            // A take-back's revert puts back what was taken (a clamped one took nothing and left
+            // everything owed: its revert moves nothing and settles the receivable); a give-back's
+            // (a drift job restores a purchase charged twice) takes back what was given, and a
+            // give-back opened no receivable.
+            guard !receivable.isPositive, !delta.isZero || receivable.isNegative, !delta.isNegative || receivable.isZero else {
+                return "a revert puts back what was taken and settles what was left owed (delta \(delta.rupiah) not negative, receivable \(receivable.rupiah) not positive), or takes back what was given (delta negative, no receivable), and moves or settles something"
             }
             return nil
         case .correction:

@@ -58,5 +58,15 @@ struct BalanceDriftTests {
         try harness.approve(bundle)
         _ = try harness.apply(bundle)
         #expect(try harness.books()[member1]?.balance == Money(rupiah: 1_900_000))
+
+        // Reverted: the give-back is taken back again, read and signed off like any plan.
+        let written = try RevertPlanner(spec: harness.spec, original: try PlanBundle.readStreaming(bundle.path), plannerKey: harness.keys["andi"]!,
+                                        connection: harness.connection)
+            .plan(outDirectory: "\(harness.directory)/revert", defaultParent: harness.directory)
+        let revert = try PlanBundle.read(written.path)
+        #expect(revert.plan.adjustments.first { $0.userId == member1 }?.delta == Money(rupiah: -400_000))
+        try harness.approve(revert)
+        _ = try harness.apply(revert)
+        #expect(try harness.books()[member1]?.balance == Money(rupiah: 1_500_000))
     }
 }
