@@ -148,8 +148,8 @@ struct DoubleCreditPipelineTests {
         let other = try harness.plan()
         let crossed = #expect(throws: PostgresError.self) {
             try harness.connection.execute("""
-                INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, evidence)
-                SELECT 'y', 'discovered', job, $2, run_id, user_id, amount, evidence FROM remedy.entries WHERE idempotency_key = $1 AND kind = 'discovered'
+                INSERT INTO remedy.entries (idempotency_key, kind, job, plan_digest, run_id, user_id, amount, evidence, signer, signature)
+                SELECT 'y', 'discovered', job, $2, run_id, user_id, amount, evidence, signer, signature FROM remedy.entries WHERE idempotency_key = $1 AND kind = 'discovered'
                 """, [sample.idempotencyKey, other.digest])
         }
         #expect(crossed.map { "\($0)".contains("entries_run_plan:") && $0.sqlState == "23503" } == true, "\(String(describing: crossed))")
