@@ -158,6 +158,19 @@ struct BadInputTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: bundle + "/plan.json")) == planFile, "the bundle is as it was")
     }
 
+    /// A job is read once, and only from regular files: a FIFO in the job directory (an editor of
+    /// jobs/ used one to learn the instant the spec was hashed, and swapped the SQL in between) is
+    /// refused by name, without waiting on it.
+    @Test func aJobDirectoryHoldingAFIFOIsRefusedWithoutWaitingOnIt() throws {
+        let shop = try EndToEndShop(users: 60, seed: 46)
+        let jobs = try JobsDirectoryCopy(replacing: "version: 1", with: "version: 2")
+        let fifo = jobs.path + "/tripay-double-credit/a0"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let plan = ["plan", "tripay-double-credit"] + shop.windowParameters + ["--key", shop.key("andi"), "--jobs", jobs.path]
+        try expectRefusal(plan, in: shop, mentioning: ["a0", "not a regular file"])
+        try expectOneErrorLine(try RemedyProcess.run(["policy", "spec-digest", "tripay-double-credit", "--jobs", jobs.path]), mentioning: ["a0", "not a regular file"])
+    }
+
     // MARK: - Helpers
 
     private func expectNothingDropped(_ shop: EndToEndShop) throws {

@@ -10,7 +10,13 @@ extension JobSpec {
     /// Loads `directory/job.yaml` and the SQL it names, validating every key and name.
     public static func load(directory: String) throws -> JobSpec {
         let yamlPath = directory + "/job.yaml"
-        let yamlText = try readText(yamlPath)
+        // Every file of the job is read once, here: what is parsed and run is what the digest
+        // covers (hashing the files again by path let an editor swap them in between).
+        var files = try readJobDirectory(directory)
+        guard let yamlData = files["job.yaml"] else {
+            throw RemedyError(.badSpec, "\(yamlPath): cannot read the file; check the job name and --jobs directory")
+        }
+        let yamlText = try text(yamlData, path: yamlPath)
         let root: Node?
         do {
             root = try Yams.compose(yaml: yamlText)
@@ -105,7 +111,6 @@ extension JobSpec {
 
         var sqlNode = try top.child("sql")
         var sql: [String: String] = [:]
-        var sqlFiles: [String] = []
         for role in sqlNode.keys() {
             let file = try sqlNode.string(role)
             // A job's own file, or one of the library files in the jobs directory's shared/.
@@ -113,8 +118,12 @@ extension JobSpec {
                 throw RemedyError(.badSpec, "\(yamlPath): sql.\(role) must name a .sql file in the job directory or shared/NAME.sql, not \"\(file)\"")
             }
             let path = file.hasPrefix("shared/") ? URL(fileURLWithPath: directory).deletingLastPathComponent().path + "/" + file : directory + "/" + file
-            sql[role] = try readText(path)
-            sqlFiles.append(path)
+            if file.hasPrefix("shared/"), files[file] == nil {
+                guard let data = try readRegularFile(path) else { throw RemedyError(.badSpec, "\(path): cannot read the file; check the job name and --jobs directory") }
+                files[file] = data
+            }
+            guard let data = files[file] else { throw RemedyError(.badSpec, "\(path): cannot read the file; check the job name and --jobs directory") }
+            sql[role] = try text(data, path: path)
         }
         for role in ["detect", "recheck"] where sql[role] == nil {
             throw RemedyError(.badSpec, "\(yamlPath): sql.\(role) is missing")
@@ -130,7 +139,7 @@ extension JobSpec {
             name: name, version: version, description: description, strategy: strategy, examine: examine,
             parameters: parameters, schema: schema, ledger: ledger, signatures: signatures,
             negativeBalance: negativeBalance, approval: approval, apply: apply, snapshot: snapshot, limits: limits, notifyWebhookEnvironment: notifyEnvironment, gateway: gateway,
-            sql: sql, digest: try digest(directory: directory, sharedFiles: sqlFiles.filter { $0.contains("/shared/") }), directory: directory)
+            sql: sql, digest: digest(files), directory: directory)
     }
 
     private static func loadParameters(_ node: SpecNode) throws -> [ParameterDeclaration] {
@@ -314,29 +323,61 @@ extension JobSpec {
             purchaseDeductionStatuses: deductionStatuses)
     }
 
-    static func readText(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RemedyError(.badSpec, "\(path): cannot read the file; check the job name and --jobs directory")
-        }
-        guard data.count <= maxFileBytes else { throw RemedyError(.badSpec, "\(path): larger than \(maxFileBytes) bytes") }
+    /// Most entries a job directory may hold (its job.yaml, its SQL, a note or two).
+    static let maxDirectoryEntries = 256
+
+    static func text(_ data: Data, path: String) throws -> String {
         guard let text = String(validating: data, as: UTF8.self) else {
             throw RemedyError(.badSpec, "\(path): not valid UTF-8")
         }
         return text
     }
 
-    /// SHA-256 over every regular file of the job directory and the shared SQL it uses, by name:
-    /// any edit changes it.
-    static func digest(directory: String, sharedFiles: [String]) throws -> String {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        var files = names.filter { !$0.hasPrefix(".") }.sorted().map { (name: $0, path: directory + "/" + $0) }
-        files += Set(sharedFiles).sorted().map { (name: "shared/" + URL(fileURLWithPath: $0).lastPathComponent, path: $0) }
+    /// Every regular file of the job directory (names not starting with a dot), read once; a
+    /// subdirectory is left out, and anything else (a FIFO, a socket, a device) is refused.
+    static func readJobDirectory(_ directory: String) throws -> [String: Data] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw RemedyError(.badSpec, "\(directory): cannot read the job directory; check the job name and --jobs directory")
+        }
+        let visible = names.filter { !$0.hasPrefix(".") }
+        guard visible.count <= maxDirectoryEntries else {
+            throw RemedyError(.badSpec, "\(directory): holds \(visible.count) entries, more than a job's \(maxDirectoryEntries); a job directory holds its job.yaml and SQL")
+        }
+        var files: [String: Data] = [:]
+        for name in visible {
+            if let data = try readRegularFile(directory + "/" + name) { files[name] = data }
+        }
+        return files
+    }
+
+    /// The file's bytes, read from one descriptor that is checked to be a regular file (opened
+    /// without blocking, so a FIFO put in its place cannot hold the load); nil for a directory.
+    static func readRegularFile(_ path: String) throws -> Data? {
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { throw RemedyError(.badSpec, "\(path): cannot read the file; check the job name and --jobs directory") }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw RemedyError(.badSpec, "\(path): cannot read the file") }
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR: return nil
+        case S_IFREG: break
+        default: throw RemedyError(.badSpec, "\(path): not a regular file (a FIFO, socket or device); a job directory holds files only")
+        }
+        guard status.st_size <= maxFileBytes, let data = try handle.read(upToCount: maxFileBytes + 1), data.count <= maxFileBytes else {
+            throw RemedyError(.badSpec, "\(path): larger than \(maxFileBytes) bytes")
+        }
+        return data
+    }
+
+    /// SHA-256 over the bytes read: every file of the job directory, then the shared SQL it uses
+    /// (`shared/NAME.sql`), each by name and in that order (the digests policies list were made so):
+    /// any edit changes it, and it is of what runs.
+    static func digest(_ files: [String: Data]) -> String {
         var hasher = SHA256()
-        for file in files {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                  let data = FileManager.default.contents(atPath: file.path) else { continue }
-            hasher.update(data: Data("\(file.name)\0\(data.count)\0".utf8))
+        let (shared, own) = (files.keys.filter { $0.hasPrefix("shared/") }.sorted(), files.keys.filter { !$0.hasPrefix("shared/") }.sorted())
+        for name in own + shared {
+            let data = files[name]!
+            hasher.update(data: Data("\(name)\0\(data.count)\0".utf8))
             hasher.update(data: data)
         }
         return hasher.finalize().hexString
