@@ -84,8 +84,9 @@ public struct ApplyPreflight {
         while case let batch = try adjustments(start..<start + PlanAdjustmentStream.checkBatch), !batch.isEmpty {
             let keys = PostgresArray(batch.compactMap(\.revertsKey))
             var booked: [String: (takenBack: Money, receivable: Money)] = [:]
-            for row in try connection.query(RevertSQL.bookedCorrections, [reverted, keys]) {
-                try BookSignature.requireSignedEntry(row, trust: trust)
+            let rows = try connection.query(RevertSQL.bookedCorrections, [reverted, keys])
+            try BookSignature.requireSignedEntries(rows, trust: trust)
+            for row in rows {
                 booked[try row.decode(0, as: String.self)] = (try (try row.decode(7, as: Money.self)).subtracting(try row.decode(8, as: Money.self)),
                                                               try row.decode(11, as: Money.self))
             }

@@ -64,13 +64,20 @@ public enum BookSignature {
     /// One booked correction as RevertSQL.bookedCorrections reads it (key, kind, job, plan, run,
     /// user, amount, before, after, signer, signature from column 0), checked as `requireSigned`
     /// checks the receivables.
-    static func requireSignedEntry(_ row: PostgresRow, trust: Trust) throws {
+    private static func requireSignedEntry(_ row: PostgresRow, trust: Trust) throws {
         let key = try row.decode(0, as: String.self)
         try require(row, signerColumn: 9, trust: trust, {
             entry(installationId: trust.installationId, idempotencyKey: key, kind: try row.decode(1, as: String.self), job: try row.decode(2, as: String.self), planDigest: try row.decode(3, as: String.self),
                   runId: try row.decode(4, as: String.self), userId: try row.decode(5, as: String.self), amount: try row.decode(6, as: Money.self),
                   balanceBefore: try row.decode(7, as: Money.self), balanceAfter: try row.decode(8, as: Money.self))
         }, "remedy.entries holds a correction \(key)")
+    }
+
+    /// Every row of a batch checked as `requireSignedEntry` checks one, on every core (a revert or
+    /// an export of a 1,000,000-user plan checks a signature per correction); the first refusal.
+    static func requireSignedEntries(_ rows: [PostgresRow], trust: Trust) throws {
+        let verdicts = ParallelBatch.map(rows) { row in Result { try requireSignedEntry(row, trust: trust) } }
+        for verdict in verdicts { try verdict.get() }
     }
 
     /// A row's signer and signature (at `signerColumn` and the next) over `message`; rows written

@@ -61,6 +61,8 @@ struct ExportDatabaseFacts {
     /// The entry kind this plan's lines book: `discovered` for a correction, `revert` for a revert.
     let kind: String
     let digest: String
+    /// What the book's signatures are checked against.
+    let trust: BookSignature.Trust
 
     /// Refuses a database remedy was never initialized on, or that is not the plan's.
     static func requireReady(for bundle: PlanBundle, on connection: PostgresConnection) throws {
@@ -103,7 +105,8 @@ struct ExportDatabaseFacts {
         }
         let head = try AuditLog(connection: connection).currentHead()
         return ExportDatabaseFacts(planRecorded: planRecorded, approvals: approvals, trusted: try store.currentApproverSet(),
-                                   runs: runs, skips: skips, head: head, book: book, kind: kind, digest: digest)
+                                   runs: runs, skips: skips, head: head, book: book, kind: kind, digest: digest,
+                                   trust: try BookSignature.Trust.read(on: connection))
     }
 
     /// The entries booked for these adjustments (by this plan or another from the same state) and
@@ -111,11 +114,14 @@ struct ExportDatabaseFacts {
     func batch(_ lines: [AdjustmentLine], on connection: PostgresConnection) throws -> Batch {
         let keys = PostgresArray(lines.map(\.idempotencyKey))
         var entries: [String: Entry] = [:]
-        for row in try connection.query(ExportSQL.entriesOfKeys, [keys, kind]) {
-            let entry = Entry(idempotencyKey: try row.decode(0, as: String.self), planDigest: try row.decode(1, as: String.self),
-                              runId: try row.decode(2, as: String.self), userId: try row.decode(3, as: String.self),
-                              amount: try row.decode(4, as: Money.self), balanceBefore: try row.decode(5, as: Money?.self),
-                              balanceAfter: try row.decode(6, as: Money?.self))
+        // What the export says was done rests on these: each signed by the operator who booked it.
+        let rows = try connection.query(ExportSQL.entriesOfKeys, [keys, kind])
+        try BookSignature.requireSignedEntries(rows, trust: trust)
+        for row in rows {
+            let entry = Entry(idempotencyKey: try row.decode(0, as: String.self), planDigest: try row.decode(3, as: String.self),
+                              runId: try row.decode(4, as: String.self), userId: try row.decode(5, as: String.self),
+                              amount: try row.decode(6, as: Money.self), balanceBefore: try row.decode(7, as: Money?.self),
+                              balanceAfter: try row.decode(8, as: Money?.self))
             entries[entry.idempotencyKey] = entry
         }
         var receivables: [String: Money] = [:]

@@ -92,8 +92,8 @@ public struct RevertPlanner {
     private func revertLines(of batch: [AdjustmentLine], template: SQLTemplate, trust: BookSignature.Trust) throws -> [AdjustmentLine] {
         let originals = Dictionary(batch.map { ($0.idempotencyKey, $0) }, uniquingKeysWith: { first, _ in first })
         let booked = try connection.query(RevertSQL.bookedCorrections, [original.bundle.digest, PostgresArray(batch.map(\.idempotencyKey))])
+        try BookSignature.requireSignedEntries(booked, trust: trust)
         for row in booked {
-            try BookSignature.requireSignedEntry(row, trust: trust)
             let key = try row.decode(0, as: String.self)
             let takenBack = try (try row.decode(7, as: Money.self)).subtracting(try row.decode(8, as: Money.self))
             guard let line = originals[key], try row.decode(6, as: Money.self) == line.excess, takenBack == (try line.delta.negated()) else {

@@ -11,9 +11,11 @@ enum ExportSQL {
     """#
 
     /// The booking entry of each of these idempotency keys, by this plan or by another plan made
-    /// from the same state (one per key and kind: the book's unique key).
+    /// from the same state (one per key and kind: the book's unique key), as signed
+    /// (BookSignature.requireSignedEntries reads columns 0–10).
     static let entriesOfKeys = #"""
-    SELECT idempotency_key, plan_digest, run_id::text, user_id, amount::text, balance_before::text, balance_after::text
+    SELECT idempotency_key, kind, job, plan_digest, run_id::text, user_id, amount::text, balance_before::text, balance_after::text,
+           signer, signature
       FROM remedy.entries
      WHERE kind = $2 AND idempotency_key = ANY($1::text[])
     """#

@@ -1,6 +1,6 @@
 enum RevertSQL {
     /// The corrections a plan's runs booked for these idempotency keys: each discovered entry as
-    /// signed (BookSignature.requireSignedEntry reads columns 0–10), then any receivable still open.
+    /// signed (BookSignature.requireSignedEntries reads columns 0–10), then any receivable still open.
     /// What a revert line must put back (balance before − after) and settle.
     static let bookedCorrections = #"""
     SELECT e.idempotency_key, e.kind, e.job, e.plan_digest, e.run_id::text, e.user_id, e.amount::text,

@@ -209,6 +209,10 @@ struct RemedyRecordsAttackTests {
         // eve's signature under andi's key, the line's own amounts: refused.
         try forge(signedBy: eve, takenBack: try stale.delta.negated())
         try expectRefusal(revert + ["--out", "\(shop.directory)/revert-eve"], in: shop, mentioning: ["correction \(stale.idempotencyKey)", "no trusted key signed"])
+        // Nor does an export present it as done.
+        let export = try shop.remedy(["export", bundle, "--format", "json"])
+        #expect(export.exitedNonZero && export.stderrLines.last?.contains("correction \(stale.idempotencyKey)") == true
+                && export.stderrLines.last?.contains("no trusted key signed") == true && export.stdout.isEmpty, "\(export)")
         try removeForged()
         // Booked before schema 11 (no signature; the check dropped to stand for that time), for
         // more than the line approved: refused by the line.
