@@ -355,7 +355,7 @@ extension JobSpec {
     static func readRegularFile(_ path: String) throws -> Data? {
         let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw RemedyError(.badSpec, "\(path): cannot read the file; check the job name and --jobs directory") }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw RemedyError(.badSpec, "\(path): cannot read the file") }
         switch status.st_mode & S_IFMT {
@@ -363,10 +363,17 @@ extension JobSpec {
         case S_IFREG: break
         default: throw RemedyError(.badSpec, "\(path): not a regular file (a FIFO, socket or device); a job directory holds files only")
         }
-        guard status.st_size <= maxFileBytes, let data = try handle.read(upToCount: maxFileBytes + 1), data.count <= maxFileBytes else {
-            throw RemedyError(.badSpec, "\(path): larger than \(maxFileBytes) bytes")
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        // Bounded: each pass adds a chunk or ends, and more than maxFileBytes is refused.
+        while status.st_size <= maxFileBytes, data.count <= maxFileBytes {
+            let count = read(descriptor, &chunk, chunk.count)
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw RemedyError(.badSpec, "\(path): cannot read the file (\(String(cString: strerror(errno))))") }
+            if count == 0 { return data }
+            data.append(contentsOf: chunk[..<count])
         }
-        return data
+        throw RemedyError(.badSpec, "\(path): larger than \(maxFileBytes) bytes")
     }
 
     /// SHA-256 over the bytes read: every file of the job directory, then the shared SQL it uses
