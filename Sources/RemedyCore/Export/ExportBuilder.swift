@@ -85,7 +85,7 @@ public struct ExportBuilder {
         var highlights = ExportHighlights()
         var byDay = ExportCharts.ExcessByDay()
         var excesses: [Money] = []
-        try eachLine(phase: phase, runs: runs, facts: facts, discrepancies: &discrepancies) { line, adjustment in
+        try eachLine(phase: phase, runs: runs, facts: facts, checkingSignatures: true, discrepancies: &discrepancies) { line, adjustment in
             try totals.add(line, kind: plan.kind)
             highlights.consider(redaction.map { key in var redacted = line; ExportRedaction.redact(&redacted, key: key); return redacted } ?? line)
             if let adjustment {
@@ -142,7 +142,8 @@ public struct ExportBuilder {
         // Second pass: the same lines again, handed on as they are made.
         let lines = Lines { handle in
             var ignored: [ExportDiscrepancy] = []
-            try eachLine(phase: phase, runs: runs, facts: facts, discrepancies: &ignored) { line, _ in
+            // The same snapshot: the book's signatures were checked in the first pass.
+            try eachLine(phase: phase, runs: runs, facts: facts, checkingSignatures: false, discrepancies: &ignored) { line, _ in
                 var line = line
                 if let redaction { ExportRedaction.redact(&line, key: redaction) }
                 try handle(line)
@@ -153,10 +154,10 @@ public struct ExportBuilder {
 
     /// Every line of the plan in plan order (adjustments, holds, settled), each with its
     /// adjustment when it is one; the database is asked about a batch of adjustments at a time.
-    private func eachLine(phase: ExportPhase, runs: BundleRuns, facts: ExportDatabaseFacts?,
+    private func eachLine(phase: ExportPhase, runs: BundleRuns, facts: ExportDatabaseFacts?, checkingSignatures: Bool,
                           discrepancies: inout [ExportDiscrepancy], _ body: (ExportLine, AdjustmentLine?) throws -> Void) throws {
         try streamed.adjustments.forEachBatch(of: ExportBuilder.batchLines) { batch in
-            let looked = try facts.map { try $0.batch(batch, on: connection!) }
+            let looked = try facts.map { try $0.batch(batch, on: connection!, checkingSignatures: checkingSignatures) }
             for line in batch {
                 try body(try adjustment(line, phase: phase, word: runs.word(for: line.userId), facts: facts, batch: looked, discrepancies: &discrepancies), line)
             }
