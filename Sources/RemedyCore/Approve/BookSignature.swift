@@ -14,7 +14,7 @@ import Rupiah
 /// a row without one (`entries_signed`, `receivables_signed`, `receivable_settlements_signed`).
 /// Each statement names the installation: a row signed in another database (a staging copy with
 /// the same people's keys) does not verify here.
-public enum BookSignature {
+enum BookSignature {
     /// What an entry's row says, as signed when its run booked it.
     static func entry(installationId: String, idempotencyKey: String, kind: String, job: String, planDigest: String, runId: String, userId: String,
                       amount: Money, balanceBefore: Money, balanceAfter: Money) -> Data {
@@ -49,21 +49,24 @@ public enum BookSignature {
         try operatorKey.sign(message).base64EncodedString()
     }
 
-    /// What a signature is checked against: every key some verified approver set trusted (a key
-    /// later removed still stands behind what it signed then), and this installation.
+    /// What a signed record (of the book, or an acknowledgement) is checked against: every
+    /// approver of some verified set (a key later removed still stands behind what it signed
+    /// then), and this installation.
     struct Trust {
+        let approvers: [Approver]
         let keys: Set<PublicKeyText>
         let installationId: String
 
         static func read(on connection: PostgresConnection) throws -> Trust {
-            Trust(keys: Set(try ApproverSetHistory(connection: connection).verifiedSets().flatMap { $0.approvers.map(\.publicKey) }),
-                  installationId: try connection.query(RemedyStoreSQL.installation).first?.decode(0, as: String.self) ?? "")
+            let approvers = try ApproverSetHistory(connection: connection).verifiedSets().flatMap(\.approvers)
+            return Trust(approvers: approvers, keys: Set(approvers.map(\.publicKey)),
+                         installationId: try connection.query(RemedyStoreSQL.installation).first?.decode(0, as: String.self) ?? "")
         }
     }
 
-    /// One booked correction as RevertSQL.bookedCorrections reads it (key, kind, job, plan, run,
-    /// user, amount, before, after, signer, signature from column 0), checked as `requireSigned`
-    /// checks the receivables.
+    /// One booked correction as RevertSQL.bookedCorrections and ExportSQL.entriesOfKeys read it
+    /// (key, kind, job, plan, run, user, amount, before, after, signer, signature from column 0),
+    /// checked as `requireSigned` checks the receivables.
     private static func requireSignedEntry(_ row: PostgresRow, trust: Trust) throws {
         let key = try row.decode(0, as: String.self)
         try require(row, signerColumn: 9, trust: trust, {

@@ -20,17 +20,16 @@ public struct Acknowledgements {
         var latest = Latest()
         let rows = try connection.query(RemedyStoreSQL.acknowledgements, [job])
         guard !rows.isEmpty else { return latest }
-        let trusted = try ApproverSetHistory(connection: connection).verifiedSets().flatMap(\.approvers)
-        let installationId = try connection.query(RemedyStoreSQL.installation).first?.decode(0, as: String.self) ?? ""
+        let trust = try BookSignature.Trust.read(on: connection)
         for row in rows {
             let userId = try row.decode(0, as: String.self)
             let (balance, ledger, receivables) = (try row.decode(1, as: Money.self), try row.decode(2, as: Money.self), try row.decode(3, as: Money.self))
             let (reason, by) = (try row.decode(4, as: String.self), try row.decode(5, as: String.self))
             // Made before schema version 11: the constraint lets only those be unsigned.
             if let signature = try row.decode(9, as: String?.self) {
-                let statement = Self.statement(installationId: installationId, job: job, userId: userId, balance: balance, ledger: ledger, openReceivables: receivables, reason: reason,
+                let statement = Self.statement(installationId: trust.installationId, job: job, userId: userId, balance: balance, ledger: ledger, openReceivables: receivables, reason: reason,
                                                by: by, planDigest: try row.decode(8, as: String.self))
-                guard let key = try? PublicKeyText(validating: try row.decode(7, as: String.self)), trusted.contains(where: { $0.publicKey == key && $0.name == by }),
+                guard let key = try? PublicKeyText(validating: try row.decode(7, as: String.self)), trust.approvers.contains(where: { $0.publicKey == key && $0.name == by }),
                       let bytes = Data(base64Encoded: signature), key.isValidSignature(bytes, for: statement) else {
                     throw RemedyError(.tampered, "remedy.acknowledgements holds an acknowledgement of user \(userId)'s hold in \(by)'s name that \(by)'s trusted key did not sign: it was written behind remedy's back; nothing was decided on it. Find out who wrote it, and have a superuser remove it")
                 }
