@@ -46,14 +46,17 @@ public enum TestReplica {
         try get().standby.connectionURL(database: database)
     }
 
-    /// Waits until the standby has replayed everything the primary has written so far.
+    /// Waits until the standby has replayed everything the primary has committed so far.
     public static func waitForReplay(timeoutSeconds: Double = 30) throws {
         let pair = try get()
         let primary = try PostgresConnection.connect(url: pair.primary.connectionURL(database: "postgres"), applicationName: "remedy-tests", logger: TestLogger.shared)
         defer { primary.close() }
         let standby = try PostgresConnection.connect(url: pair.standby.connectionURL(database: "postgres"), applicationName: "remedy-tests", logger: TestLogger.shared)
         defer { standby.close() }
-        let target = try primary.query("SELECT pg_current_wal_lsn()::text")[0].decode(0, as: String.self)
+        // The insert position, not pg_current_wal_lsn() (the write position): the throwaway
+        // clusters commit asynchronously, so a commit just acknowledged may not be written yet,
+        // and waiting for the write position let a verify on the standby miss a whole apply.
+        let target = try primary.query("SELECT pg_current_wal_insert_lsn()::text")[0].decode(0, as: String.self)
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while try !standby.query("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", [target])[0].decode(0, as: Bool.self) {
             guard Date() < deadline else {
