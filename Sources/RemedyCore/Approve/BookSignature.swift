@@ -62,6 +62,15 @@ enum BookSignature {
             return Trust(approvers: approvers, keys: Set(approvers.map(\.publicKey)),
                          installationId: try connection.query(RemedyStoreSQL.installation).first?.decode(0, as: String.self) ?? "")
         }
+
+        /// Whether `signature` (base64) is `signer`'s (a base64 key) over `message`, and that key one
+        /// trusted here: any approver's, or, given `name`, that person's.
+        func verifies(signer: String, signature: String, over message: Data, by name: String? = nil) -> Bool {
+            guard let key = try? PublicKeyText(validating: signer),
+                  name.map({ name in approvers.contains { $0.publicKey == key && $0.name == name } }) ?? keys.contains(key),
+                  let bytes = Data(base64Encoded: signature) else { return false }
+            return key.isValidSignature(bytes, for: message)
+        }
     }
 
     /// One booked correction as RevertSQL.bookedCorrections and ExportSQL.entriesOfKeys read it
@@ -89,8 +98,7 @@ enum BookSignature {
                                 _ refusal: @autoclosure () -> String) throws {
         let (signer, signature) = (try row.decode(signerColumn, as: String?.self), try row.decode(signerColumn + 1, as: String?.self))
         guard signer != nil || signature != nil else { return }
-        guard let signer, let publicKey = try? PublicKeyText(validating: signer), trust.keys.contains(publicKey),
-              let signature, let bytes = Data(base64Encoded: signature), publicKey.isValidSignature(bytes, for: try message()) else {
+        guard let signer, let signature, trust.verifies(signer: signer, signature: signature, over: try message()) else {
             throw RemedyError(.tampered, "\(refusal()) that no trusted key signed: it was written behind remedy's back and would change what is owed or put back; nothing was decided on it. Find out who wrote it, and have a superuser remove it")
         }
     }

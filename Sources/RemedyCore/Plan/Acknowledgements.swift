@@ -29,8 +29,7 @@ public struct Acknowledgements {
             if let signature = try row.decode(9, as: String?.self) {
                 let statement = Self.statement(installationId: trust.installationId, job: job, userId: userId, balance: balance, ledger: ledger, openReceivables: receivables, reason: reason,
                                                by: by, planDigest: try row.decode(8, as: String.self))
-                guard let key = try? PublicKeyText(validating: try row.decode(7, as: String.self)), trust.approvers.contains(where: { $0.publicKey == key && $0.name == by }),
-                      let bytes = Data(base64Encoded: signature), key.isValidSignature(bytes, for: statement) else {
+                guard trust.verifies(signer: try row.decode(7, as: String.self), signature: signature, over: statement, by: by) else {
                     throw RemedyError(.tampered, "remedy.acknowledgements holds an acknowledgement of user \(userId)'s hold in \(by)'s name that \(by)'s trusted key did not sign: it was written behind remedy's back; nothing was decided on it. Find out who wrote it, and have a superuser remove it")
                 }
             }
