@@ -78,8 +78,8 @@ public struct ApplyPreflight {
         guard let reverted = bundle.plan.reverts else {
             throw RemedyError(.tampered, "this revert plan does not name the plan it reverts; make a new revert with `remedy revert`")
         }
-        try BookSignature.requireSigned(on: connection)
         let trust = try BookSignature.Trust.read(on: connection)
+        try BookSignature.requireSigned(on: connection, trust: trust)
         var start = 0
         while case let batch = try adjustments(start..<start + PlanAdjustmentStream.checkBatch), !batch.isEmpty {
             let keys = PostgresArray(batch.compactMap(\.revertsKey))

@@ -107,11 +107,12 @@ enum BookSignature {
     /// its own fields by a key some verified approver set trusted (a key later removed still
     /// stands behind what it signed then). One that is not refuses the whole command, before
     /// anything is decided on it.
-    static func requireSigned(on connection: PostgresConnection) throws {
+    /// `trust`: the caller's, where it checks entries too (read here otherwise, only if needed).
+    static func requireSigned(on connection: PostgresConnection, trust: Trust? = nil) throws {
         let receivables = try connection.query(ApplySQL.openReceivablesSigned)
         let settlements = try connection.query(ApplySQL.settlementsSigned)
         guard !receivables.isEmpty || !settlements.isEmpty else { return }
-        let trust = try Trust.read(on: connection)
+        let trust = try trust ?? Trust.read(on: connection)
         for row in receivables {
             let key = try row.decode(0, as: String.self)
             try require(row, signerColumn: 5, trust: trust, {

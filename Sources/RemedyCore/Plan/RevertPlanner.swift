@@ -50,14 +50,15 @@ public struct RevertPlanner {
             try connection.transaction(TransactionOptions(isolation: .repeatableRead, readOnly: true)) {
                 snapshotAt = try connection.query(CatalogSQL.snapshotTime)[0].decode(0, as: String.self)
                 identity = try store.identity()
-                // A revert settles the receivables its corrections opened: each must be one an operator signed.
-                try BookSignature.requireSigned(on: connection)
+                // A revert settles the receivables its corrections opened, and puts back what the
+                // entries say was taken: each must be one an operator signed.
+                let trust = try BookSignature.Trust.read(on: connection)
+                try BookSignature.requireSigned(on: connection, trust: trust)
                 let catalog = try ShopCatalog.inspect(spec, on: connection)
                 let (refires, reason) = catalog.balanceTriggerRefires(spec)
                 evidence = PlanEvidence(triggers: catalog.triggers, triggerRefires: refires, triggerRefiresReason: reason,
                                         balanceCheckConstraints: catalog.balanceCheckConstraints)
                 let template = try SQLTemplate.bindings(for: spec, parameters: JobParameters(values: [:]), userIdType: catalog.userIdType, zonelessTimes: catalog.zonelessTimes)
-                let trust = try BookSignature.Trust.read(on: connection)
                 try original.adjustments.forEachBatch(of: RevertPlanner.batchLines) { batch in
                     for line in try revertLines(of: batch, template: template, trust: trust) {
                         try totals.add(line)
